@@ -1,0 +1,300 @@
+import { z } from 'zod';
+import {
+  checkRoleArn,
+  checkSessionName,
+  checkSourceIdentity,
+  checkTagKey,
+  checkTagValue,
+  DURATION_MAX_SECONDS,
+  DURATION_MIN_SECONDS,
+  MAX_SESSION_TAGS,
+} from '../mapping/aws-rules.js';
+
+/**
+ * The gateway config file (JSON or YAML): upstream IdPs, their mapping rules and account aliases.
+ * It is what the local runner loads, what `cdk deploy` seeds into the attribute table and what the
+ * admin CLI validates. Every object is strict: an unknown key is an error, because a typo in a
+ * security setting must not be silently ignored.
+ */
+
+const violation = (check: (v: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+  const why = check(value);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+};
+
+/** IdP ids appear in URLs (`/saml/{idp}/acs`) and table keys: lowercase, digits, dashes. */
+export const IdpIdSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, 'lowercase letters, digits and inner dashes, 1-40 characters');
+
+/** Rule ids appear in table sort keys and logs. */
+export const RuleIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", "." and "-", 1-64 characters');
+
+/** Claim names: short aliases (`groups`) or full URIs (Entra's claim URIs). */
+export const ClaimNameSchema = z.string().min(1).max(256);
+
+/**
+ * A template: literal text with `{claims.<name>}`, `{subject}`, `{idp}` or `{issuer}` placeholders.
+ * `{{` and `}}` stand for literal braces.
+ */
+export const TEMPLATE_PLACEHOLDER = /\{(claims\.[^{}]{1,256}|subject|idp|issuer)\}/g;
+export const TemplateSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .superRefine((value, ctx) => {
+    const rest = value.replaceAll('{{', '').replaceAll('}}', '').replace(TEMPLATE_PLACEHOLDER, '');
+    if (/[{}]/.test(rest)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'unknown placeholder: use {claims.<name>}, {subject}, {idp} or {issuer} ({{ and }} for literal braces)',
+      });
+    }
+  });
+
+const isTemplated = (value: string) => /\{(claims\.|subject\}|idp\}|issuer\})/.test(value.replaceAll('{{', ''));
+
+export const ConditionOperatorSchema = z.enum(['equals', 'notEquals', 'contains', 'startsWith', 'matches']);
+
+/** Longest regular expression a `matches` condition may hold (bounded regex). */
+export const MAX_PATTERN_LENGTH = 256;
+/** Regex features that allow super-linear backtracking or reach outside the value. */
+const UNSAFE_PATTERN = /\\[1-9]|\\k<|\(\?<?[=!]|\([^)]*[+*}]\)[+*{]/;
+
+export const ConditionSchema = z
+  .strictObject({
+    claim: ClaimNameSchema,
+    op: ConditionOperatorSchema,
+    value: z.string().max(1024),
+    ignoreCase: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.op !== 'matches') return;
+    if (c.value.length > MAX_PATTERN_LENGTH) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `pattern longer than ${MAX_PATTERN_LENGTH} characters` });
+      return;
+    }
+    if (UNSAFE_PATTERN.test(c.value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: 'pattern uses backreferences, lookaround or nested quantifiers (not allowed: bounded regex)',
+      });
+      return;
+    }
+    try {
+      new RegExp(c.value, 'u');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `invalid regular expression: ${(err as Error).message}` });
+    }
+  });
+
+/** How a multi-valued claim becomes one tag value (session tags are single-valued). */
+export const MultiValueSchema = z.enum(['join', 'first', 'reject']);
+
+export const SessionTagSchema = z.union([
+  TemplateSchema,
+  z.strictObject({
+    value: TemplateSchema,
+    /** `join` (default): dedupe, sort, join with `separator`; `first`: first value sorted; `reject`: deny. */
+    multiValue: MultiValueSchema.default('join'),
+    separator: z.enum([':', '/', '+', '=', '.', '_', '-', '@', ' ']).default(':'),
+    /** When a claim in the template is missing: omit this tag (true) or refuse the grant (false). */
+    optional: z.boolean().default(false),
+  }),
+]);
+
+export const GrantSchema = z
+  .strictObject({
+    roleArn: z.string().superRefine(violation(checkRoleArn)),
+    label: z.string().min(1).max(128).optional(),
+    sessionDurationSeconds: z.number().int().min(DURATION_MIN_SECONDS).max(DURATION_MAX_SECONDS).optional(),
+    sessionName: TemplateSchema.optional(),
+    sourceIdentity: TemplateSchema.optional(),
+    sessionTags: z.record(z.string(), SessionTagSchema).default({}),
+    transitiveTagKeys: z.array(z.string()).default([]),
+  })
+  .superRefine((g, ctx) => {
+    const keys = Object.keys(g.sessionTags);
+    if (keys.length > MAX_SESSION_TAGS) {
+      ctx.addIssue({ code: 'custom', path: ['sessionTags'], message: `at most ${MAX_SESSION_TAGS} session tags` });
+    }
+    const seen = new Map<string, string>();
+    for (const key of keys) {
+      const why = checkTagKey(key);
+      if (why) ctx.addIssue({ code: 'custom', path: ['sessionTags', key], message: why });
+      const folded = key.toLowerCase();
+      const other = seen.get(folded);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sessionTags', key],
+          message: `tag keys are case-insensitive in AWS: "${key}" duplicates "${other}"`,
+        });
+      }
+      seen.set(folded, key);
+      const tag = g.sessionTags[key];
+      const literal = typeof tag === 'string' ? tag : tag?.value;
+      if (literal !== undefined && !isTemplated(literal)) {
+        const whyValue = checkTagValue(literal.replaceAll('{{', '{').replaceAll('}}', '}'));
+        if (whyValue) ctx.addIssue({ code: 'custom', path: ['sessionTags', key], message: whyValue });
+      }
+    }
+    g.transitiveTagKeys.forEach((key, i) => {
+      if (!keys.some((k) => k.toLowerCase() === key.toLowerCase())) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transitiveTagKeys', i],
+          message: `"${key}" is not one of this grant's session tags`,
+        });
+      }
+    });
+    for (const [field, check] of [
+      ['sessionName', checkSessionName],
+      ['sourceIdentity', checkSourceIdentity],
+    ] as const) {
+      const value = g[field];
+      if (value !== undefined && !isTemplated(value)) {
+        const why = check(value);
+        if (why) ctx.addIssue({ code: 'custom', path: [field], message: why });
+      }
+    }
+  });
+
+const RuleBase = {
+  id: RuleIdSchema,
+  /** Lower runs first. Two allow rules granting the same role: the lower priority's grant wins. */
+  priority: z.number().int().min(0).max(999_999),
+  description: z.string().max(512).optional(),
+  /** All must hold. An empty list always holds (use with care: everyone from this IdP). */
+  when: z.array(ConditionSchema).max(32),
+};
+
+export const AllowRuleSchema = z.strictObject({ ...RuleBase, effect: z.literal('allow'), grant: GrantSchema });
+export const DenyRuleSchema = z.strictObject({
+  ...RuleBase,
+  effect: z.literal('deny'),
+  /** Roles this deny applies to; absent: every role (the person gets nothing from this IdP). */
+  roleArns: z.array(z.string().superRefine(violation(checkRoleArn))).min(1).optional(),
+});
+export const RuleSchema = z.discriminatedUnion('effect', [AllowRuleSchema, DenyRuleSchema]);
+
+/** A PEM certificate body or PEM block; whitespace is ignored. */
+const CertificateSchema = z
+  .string()
+  .transform((s) => s.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''))
+  .pipe(z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'a base64 (PEM) X.509 certificate').min(64));
+
+export const SamlIdpSettingsSchema = z
+  .strictObject({
+    /** The IdP's metadata XML (the admin CLI and runner resolve `metadataFile` into this). */
+    metadataXml: z.string().min(1).max(1_000_000).optional(),
+    /** Or the fields themselves: these win over what the metadata says. */
+    entityId: z.string().min(1).max(1024).optional(),
+    ssoUrl: z.url({ protocol: /^https?$/ }).optional(),
+    signingCertificates: z.array(CertificateSchema).min(1).max(4).optional(),
+    /** Accept a response whose Response is signed but whose Assertion is not. Off: both Okta and Entra sign the assertion. */
+    allowUnsignedAssertion: z.boolean().default(false),
+    /** Entra ID: tenant ids allowed in the tenantid claim / issuer. */
+    allowedTenants: z.array(z.string().min(1)).optional(),
+    /** Longest accepted age of AuthnInstant. */
+    maxAuthnAgeSeconds: z.number().int().positive().max(86_400).optional(),
+  })
+  .refine((s) => s.metadataXml !== undefined || (s.entityId !== undefined && s.signingCertificates !== undefined), {
+    message: 'give metadataXml, or entityId and signingCertificates',
+  });
+
+/** Where a secret lives: a reference, never the secret itself. */
+export const SecretRefSchema = z
+  .string()
+  .regex(
+    /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:\/.+|env:[A-Z_][A-Z0-9_]*|file:.+)$/,
+    'a secret reference: arn:aws:secretsmanager:…, ssm:/param, env:NAME or file:path',
+  );
+
+export const OidcIdpSettingsSchema = z.strictObject({
+  issuer: z.url({ protocol: /^https?$/ }),
+  clientId: z.string().min(1).max(512),
+  clientSecretRef: SecretRefSchema.optional(),
+  /** Which quirks apply: Entra tenants and overage, Okta authorization servers, Google's hd. */
+  profile: z.enum(['generic', 'okta', 'entra', 'google']).default('generic'),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).default(['openid', 'email', 'profile']),
+  idTokenSignedResponseAlg: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA']).default('RS256'),
+  allowedTenants: z.array(z.string().min(1)).optional(),
+  allowedHostedDomains: z.array(z.string().min(1)).optional(),
+  maxAuthAgeSeconds: z.number().int().positive().max(86_400).optional(),
+});
+
+const IdpBase = {
+  id: IdpIdSchema,
+  displayName: z.string().min(1).max(128),
+  /** Claim used as the immutable subject (default: the protocol's subject, i.e. NameID or `sub`). */
+  subjectClaim: ClaimNameSchema.optional(),
+  /** Short name → the IdP's claim names, e.g. `groups: [http://schemas.microsoft.com/ws/2008/06/identity/claims/groups]`. */
+  claimAliases: z.record(ClaimNameSchema, z.array(ClaimNameSchema).min(1)).default({}),
+  /** Show on the home page. */
+  listed: z.boolean().default(true),
+  rules: z.array(RuleSchema).max(10_000).default([]),
+};
+
+export const IdpConfigSchema = z
+  .discriminatedUnion('protocol', [
+    z.strictObject({ ...IdpBase, protocol: z.literal('saml'), saml: SamlIdpSettingsSchema }),
+    z.strictObject({ ...IdpBase, protocol: z.literal('oidc'), oidc: OidcIdpSettingsSchema }),
+  ])
+  .superRefine((idp, ctx) => {
+    const ids = new Set<string>();
+    idp.rules.forEach((rule, i) => {
+      if (ids.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${rule.id}"` });
+      ids.add(rule.id);
+    });
+  });
+
+export const AccountProfileSchema = z.strictObject({
+  id: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
+  alias: z.string().min(1).max(64),
+  description: z.string().max(256).optional(),
+});
+
+export const GatewayConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    version: z.literal(1),
+    defaults: z
+      .strictObject({
+        sessionDurationSeconds: z.number().int().min(DURATION_MIN_SECONDS).max(DURATION_MAX_SECONDS).default(3600),
+        /** Template for RoleSessionName when a grant has none. */
+        sessionName: TemplateSchema.default('{subject}'),
+      })
+      .prefault({}),
+    accounts: z.array(AccountProfileSchema).default([]),
+    idps: z.array(IdpConfigSchema).min(1),
+  })
+  .superRefine((cfg, ctx) => {
+    const idps = new Set<string>();
+    cfg.idps.forEach((idp, i) => {
+      if (idps.has(idp.id)) ctx.addIssue({ code: 'custom', path: ['idps', i, 'id'], message: `duplicate IdP id "${idp.id}"` });
+      idps.add(idp.id);
+    });
+    const accounts = new Set<string>();
+    cfg.accounts.forEach((a, i) => {
+      if (accounts.has(a.id)) ctx.addIssue({ code: 'custom', path: ['accounts', i, 'id'], message: `duplicate account "${a.id}"` });
+      accounts.add(a.id);
+    });
+  });
+
+export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
+export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
+export type IdpConfig = z.output<typeof IdpConfigSchema>;
+export type SamlIdpConfig = Extract<IdpConfig, { protocol: 'saml' }>;
+export type OidcIdpConfig = Extract<IdpConfig, { protocol: 'oidc' }>;
+export type Rule = z.output<typeof RuleSchema>;
+export type AllowRule = z.output<typeof AllowRuleSchema>;
+export type DenyRule = z.output<typeof DenyRuleSchema>;
+export type Condition = z.output<typeof ConditionSchema>;
+export type GrantTemplate = z.output<typeof GrantSchema>;
+export type SessionTagSpec = z.output<typeof SessionTagSchema>;
+export type AccountProfile = z.output<typeof AccountProfileSchema>;
+export type GatewayDefaults = GatewayConfig['defaults'];

@@ -1,0 +1,3 @@
+export * from './gateway-config.js';
+export * from './load-config.js';
+export * from './schema.js';

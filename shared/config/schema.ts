@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * The runtime environment of every fedgate function. The variable names exist only here: the CDK
+ * app and the local runner build environments through {@link buildEnvironment}, so infra and code
+ * cannot drift apart. Secrets are never here, only references to them.
+ */
+export const ENV = {
+  attributeTableName: 'ATTRIBUTE_TABLE_NAME',
+  stateTableName: 'STATE_TABLE_NAME',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  region: 'AWS_REGION',
+  configCacheSeconds: 'CONFIG_CACHE_SECONDS',
+  clockSkewSeconds: 'CLOCK_SKEW_SECONDS',
+} as const;
+
+/** Variables a deployment sets; `AWS_REGION` is set by the Lambda runtime itself. */
+export const DEPLOYED_ENV_NAMES = [
+  ENV.attributeTableName,
+  ENV.stateTableName,
+  ENV.publicBaseUrl,
+  ENV.configCacheSeconds,
+  ENV.clockSkewSeconds,
+] as const;
+
+const isLoopback = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+
+const TableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+
+export const EnvSchema = z
+  .object({
+    [ENV.attributeTableName]: TableName,
+    [ENV.stateTableName]: TableName,
+    [ENV.publicBaseUrl]: z
+      .url({ protocol: /^https?$/ })
+      .refine((v) => {
+        const u = new URL(v);
+        return u.protocol === 'https:' || isLoopback(u);
+      }, 'must be https (plain http only on 127.0.0.1/localhost)')
+      .refine((v) => !new URL(v).search && !new URL(v).hash, 'must not carry a query or fragment'),
+    [ENV.region]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
+    [ENV.configCacheSeconds]: z.coerce.number().int().min(0).max(3600).default(60),
+    [ENV.clockSkewSeconds]: z.coerce.number().int().min(0).max(300).default(60),
+  })
+  .transform((e) => ({
+    attributeTableName: e[ENV.attributeTableName],
+    stateTableName: e[ENV.stateTableName],
+    /** Origin + path prefix every URL fedgate publishes is built from (never from Host headers). */
+    publicBaseUrl: new URL(e[ENV.publicBaseUrl].replace(/\/+$/, '')),
+    region: e[ENV.region],
+    configCacheSeconds: e[ENV.configCacheSeconds],
+    clockSkewSeconds: e[ENV.clockSkewSeconds],
+  }));
+
+export type RuntimeConfig = z.output<typeof EnvSchema>;
+export type RuntimeConfigInput = z.input<typeof EnvSchema>;
+
+/** Builds the environment variables a deployed function needs from typed values. */
+export const buildEnvironment = (values: {
+  attributeTableName: string;
+  stateTableName: string;
+  publicBaseUrl: string;
+  configCacheSeconds?: number;
+  clockSkewSeconds?: number;
+}): Record<(typeof DEPLOYED_ENV_NAMES)[number], string> => ({
+  [ENV.attributeTableName]: values.attributeTableName,
+  [ENV.stateTableName]: values.stateTableName,
+  [ENV.publicBaseUrl]: values.publicBaseUrl,
+  [ENV.configCacheSeconds]: String(values.configCacheSeconds ?? 60),
+  [ENV.clockSkewSeconds]: String(values.clockSkewSeconds ?? 60),
+});

@@ -1,0 +1,6 @@
+import { expect } from 'vitest';
+import { allCustomMatcher } from 'aws-sdk-client-mock-vitest';
+
+// aws-sdk-client-mock matchers (toReceiveCommandWith, …) for AWS adapter unit tests.
+expect.extend(allCustomMatcher);
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
