@@ -17,15 +17,19 @@ import {
  * security setting must not be silently ignored.
  */
 
-const violation = (check: (v: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
-  const why = check(value);
-  if (why) ctx.addIssue({ code: 'custom', message: why });
-};
+const violation =
+  (check: (v: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+    const why = check(value);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  };
 
 /** IdP ids appear in URLs (`/saml/{idp}/acs`) and table keys: lowercase, digits, dashes. */
 export const IdpIdSchema = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, 'lowercase letters, digits and inner dashes, 1-40 characters');
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/,
+    'lowercase letters, digits and inner dashes, 1-40 characters',
+  );
 
 /** Rule ids appear in table sort keys and logs. */
 export const RuleIdSchema = z
@@ -49,14 +53,22 @@ export const TemplateSchema = z
     if (/[{}]/.test(rest)) {
       ctx.addIssue({
         code: 'custom',
-        message: 'unknown placeholder: use {claims.<name>}, {subject}, {idp} or {issuer} ({{ and }} for literal braces)',
+        message:
+          'unknown placeholder: use {claims.<name>}, {subject}, {idp} or {issuer} ({{ and }} for literal braces)',
       });
     }
   });
 
-const isTemplated = (value: string) => /\{(claims\.|subject\}|idp\}|issuer\})/.test(value.replaceAll('{{', ''));
+const isTemplated = (value: string) =>
+  /\{(claims\.|subject\}|idp\}|issuer\})/.test(value.replaceAll('{{', ''));
 
-export const ConditionOperatorSchema = z.enum(['equals', 'notEquals', 'contains', 'startsWith', 'matches']);
+export const ConditionOperatorSchema = z.enum([
+  'equals',
+  'notEquals',
+  'contains',
+  'startsWith',
+  'matches',
+]);
 
 /** Longest regular expression a `matches` condition may hold (bounded regex). */
 export const MAX_PATTERN_LENGTH = 256;
@@ -73,21 +85,30 @@ export const ConditionSchema = z
   .superRefine((c, ctx) => {
     if (c.op !== 'matches') return;
     if (c.value.length > MAX_PATTERN_LENGTH) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `pattern longer than ${MAX_PATTERN_LENGTH} characters` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `pattern longer than ${MAX_PATTERN_LENGTH} characters`,
+      });
       return;
     }
     if (UNSAFE_PATTERN.test(c.value)) {
       ctx.addIssue({
         code: 'custom',
         path: ['value'],
-        message: 'pattern uses backreferences, lookaround or nested quantifiers (not allowed: bounded regex)',
+        message:
+          'pattern uses backreferences, lookaround or nested quantifiers (not allowed: bounded regex)',
       });
       return;
     }
     try {
       new RegExp(c.value, 'u');
     } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `invalid regular expression: ${(err as Error).message}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `invalid regular expression: ${(err as Error).message}`,
+      });
     }
   });
 
@@ -110,7 +131,12 @@ export const GrantSchema = z
   .strictObject({
     roleArn: z.string().superRefine(violation(checkRoleArn)),
     label: z.string().min(1).max(128).optional(),
-    sessionDurationSeconds: z.number().int().min(DURATION_MIN_SECONDS).max(DURATION_MAX_SECONDS).optional(),
+    sessionDurationSeconds: z
+      .number()
+      .int()
+      .min(DURATION_MIN_SECONDS)
+      .max(DURATION_MAX_SECONDS)
+      .optional(),
     sessionName: TemplateSchema.optional(),
     sourceIdentity: TemplateSchema.optional(),
     sessionTags: z.record(z.string(), SessionTagSchema).default({}),
@@ -119,7 +145,11 @@ export const GrantSchema = z
   .superRefine((g, ctx) => {
     const keys = Object.keys(g.sessionTags);
     if (keys.length > MAX_SESSION_TAGS) {
-      ctx.addIssue({ code: 'custom', path: ['sessionTags'], message: `at most ${MAX_SESSION_TAGS} session tags` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sessionTags'],
+        message: `at most ${MAX_SESSION_TAGS} session tags`,
+      });
     }
     const seen = new Map<string, string>();
     for (const key of keys) {
@@ -139,7 +169,8 @@ export const GrantSchema = z
       const literal = typeof tag === 'string' ? tag : tag?.value;
       if (literal !== undefined && !isTemplated(literal)) {
         const whyValue = checkTagValue(literal.replaceAll('{{', '{').replaceAll('}}', '}'));
-        if (whyValue) ctx.addIssue({ code: 'custom', path: ['sessionTags', key], message: whyValue });
+        if (whyValue)
+          ctx.addIssue({ code: 'custom', path: ['sessionTags', key], message: whyValue });
       }
     }
     g.transitiveTagKeys.forEach((key, i) => {
@@ -172,12 +203,19 @@ const RuleBase = {
   when: z.array(ConditionSchema).max(32),
 };
 
-export const AllowRuleSchema = z.strictObject({ ...RuleBase, effect: z.literal('allow'), grant: GrantSchema });
+export const AllowRuleSchema = z.strictObject({
+  ...RuleBase,
+  effect: z.literal('allow'),
+  grant: GrantSchema,
+});
 export const DenyRuleSchema = z.strictObject({
   ...RuleBase,
   effect: z.literal('deny'),
   /** Roles this deny applies to; absent: every role (the person gets nothing from this IdP). */
-  roleArns: z.array(z.string().superRefine(violation(checkRoleArn))).min(1).optional(),
+  roleArns: z
+    .array(z.string().superRefine(violation(checkRoleArn)))
+    .min(1)
+    .optional(),
 });
 export const RuleSchema = z.discriminatedUnion('effect', [AllowRuleSchema, DenyRuleSchema]);
 
@@ -185,7 +223,12 @@ export const RuleSchema = z.discriminatedUnion('effect', [AllowRuleSchema, DenyR
 const CertificateSchema = z
   .string()
   .transform((s) => s.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''))
-  .pipe(z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'a base64 (PEM) X.509 certificate').min(64));
+  .pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'a base64 (PEM) X.509 certificate')
+      .min(64),
+  );
 
 export const SamlIdpSettingsSchema = z
   .strictObject({
@@ -202,9 +245,14 @@ export const SamlIdpSettingsSchema = z
     /** Longest accepted age of AuthnInstant. */
     maxAuthnAgeSeconds: z.number().int().positive().max(86_400).optional(),
   })
-  .refine((s) => s.metadataXml !== undefined || (s.entityId !== undefined && s.signingCertificates !== undefined), {
-    message: 'give metadataXml, or entityId and signingCertificates',
-  });
+  .refine(
+    (s) =>
+      s.metadataXml !== undefined ||
+      (s.entityId !== undefined && s.signingCertificates !== undefined),
+    {
+      message: 'give metadataXml, or entityId and signingCertificates',
+    },
+  );
 
 /** Where a secret lives: a reference, never the secret itself. */
 export const SecretRefSchema = z
@@ -220,8 +268,12 @@ export const OidcIdpSettingsSchema = z.strictObject({
   clientSecretRef: SecretRefSchema.optional(),
   /** Which quirks apply: Entra tenants and overage, Okta authorization servers, Google's hd. */
   profile: z.enum(['generic', 'okta', 'entra', 'google']).default('generic'),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).default(['openid', 'email', 'profile']),
-  idTokenSignedResponseAlg: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA']).default('RS256'),
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
+    .default(['openid', 'email', 'profile']),
+  idTokenSignedResponseAlg: z
+    .enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'])
+    .default('RS256'),
   allowedTenants: z.array(z.string().min(1)).optional(),
   allowedHostedDomains: z.array(z.string().min(1)).optional(),
   maxAuthAgeSeconds: z.number().int().positive().max(86_400).optional(),
@@ -247,7 +299,12 @@ export const IdpConfigSchema = z
   .superRefine((idp, ctx) => {
     const ids = new Set<string>();
     idp.rules.forEach((rule, i) => {
-      if (ids.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${rule.id}"` });
+      if (ids.has(rule.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'id'],
+          message: `duplicate rule id "${rule.id}"`,
+        });
       ids.add(rule.id);
     });
   });
@@ -264,7 +321,12 @@ export const GatewayConfigSchema = z
     version: z.literal(1),
     defaults: z
       .strictObject({
-        sessionDurationSeconds: z.number().int().min(DURATION_MIN_SECONDS).max(DURATION_MAX_SECONDS).default(3600),
+        sessionDurationSeconds: z
+          .number()
+          .int()
+          .min(DURATION_MIN_SECONDS)
+          .max(DURATION_MAX_SECONDS)
+          .default(3600),
         /** Template for RoleSessionName when a grant has none. */
         sessionName: TemplateSchema.default('{subject}'),
       })
@@ -275,12 +337,22 @@ export const GatewayConfigSchema = z
   .superRefine((cfg, ctx) => {
     const idps = new Set<string>();
     cfg.idps.forEach((idp, i) => {
-      if (idps.has(idp.id)) ctx.addIssue({ code: 'custom', path: ['idps', i, 'id'], message: `duplicate IdP id "${idp.id}"` });
+      if (idps.has(idp.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['idps', i, 'id'],
+          message: `duplicate IdP id "${idp.id}"`,
+        });
       idps.add(idp.id);
     });
     const accounts = new Set<string>();
     cfg.accounts.forEach((a, i) => {
-      if (accounts.has(a.id)) ctx.addIssue({ code: 'custom', path: ['accounts', i, 'id'], message: `duplicate account "${a.id}"` });
+      if (accounts.has(a.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', i, 'id'],
+          message: `duplicate account "${a.id}"`,
+        });
       accounts.add(a.id);
     });
   });

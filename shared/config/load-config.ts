@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { type ZodType, z } from 'zod';
+import type { ZodType, z } from 'zod';
 import { type GatewayConfig, GatewayConfigSchema } from './gateway-config.js';
 import { EnvSchema, type RuntimeConfig } from './schema.js';
 
@@ -10,7 +10,9 @@ import { EnvSchema, type RuntimeConfig } from './schema.js';
 export class ConfigError extends Error {
   readonly issues: readonly { path: string; message: string }[];
   constructor(what: string, issues: readonly { path: string; message: string }[]) {
-    super(`${what} is invalid:\n${issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+    super(
+      `${what} is invalid:\n${issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
     this.issues = issues;
   }
@@ -21,7 +23,11 @@ export const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((out, part) => {
     if (typeof part === 'number') return `${out}[${part}]`;
     const key = String(part);
-    return /^[A-Za-z_$][\w$]*$/.test(key) ? (out ? `${out}.${key}` : key) : `${out}[${JSON.stringify(key)}]`;
+    return /^[A-Za-z_$][\w$]*$/.test(key)
+      ? out
+        ? `${out}.${key}`
+        : key
+      : `${out}[${JSON.stringify(key)}]`;
   }, '');
 
 const parseWith = <S extends ZodType>(schema: S, what: string, input: unknown): z.output<S> => {
@@ -71,7 +77,9 @@ export const parseGatewayConfigText = (text: string): GatewayConfig => {
   try {
     doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true });
   } catch (err) {
-    throw new ConfigError('the gateway config', [{ path: '', message: (err as Error).message.split('\n')[0] ?? 'unparsable' }]);
+    throw new ConfigError('the gateway config', [
+      { path: '', message: (err as Error).message.split('\n')[0] ?? 'unparsable' },
+    ]);
   }
   return parseGatewayConfig(doc);
 };

@@ -51,7 +51,10 @@ export class NotFoundError extends GatewayError {
 export class MethodNotAllowedError extends GatewayError {
   readonly allow: readonly string[];
   constructor(allow: readonly string[], opts?: ErrorOptions) {
-    super(405, 'method_not_allowed', 'This method is not allowed here.', { ...opts, detail: `allowed: ${allow.join(', ')}` });
+    super(405, 'method_not_allowed', 'This method is not allowed here.', {
+      ...opts,
+      detail: `allowed: ${allow.join(', ')}`,
+    });
     this.allow = allow;
   }
 }
@@ -63,10 +66,15 @@ export class MethodNotAllowedError extends GatewayError {
 export class DependencyUnavailableError extends GatewayError {
   readonly dependency: string;
   constructor(dependency: string, detail: string, opts?: ErrorOptions) {
-    super(503, 'temporarily_unavailable', 'fedgate cannot complete sign-in right now. Please try again in a moment.', {
-      ...opts,
-      detail: `${dependency}: ${detail}`,
-    });
+    super(
+      503,
+      'temporarily_unavailable',
+      'fedgate cannot complete sign-in right now. Please try again in a moment.',
+      {
+        ...opts,
+        detail: `${dependency}: ${detail}`,
+      },
+    );
     this.dependency = dependency;
   }
 

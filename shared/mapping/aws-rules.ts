@@ -26,7 +26,8 @@ export const DURATION_MAX_SECONDS = 43_200;
 const RESERVED_ROLE_PREFIX = 'AWSReservedSSO_';
 
 /** `arn:<partition>:iam::<12 digits>:role/<optional path/><name>`; name ≤ 64, path ≤ 512. */
-const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/((?:[\x21-\x7e]{1,510}\/)?)([\w+=,.@-]{1,64})$/;
+const ROLE_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/((?:[\x21-\x7e]{1,510}\/)?)([\w+=,.@-]{1,64})$/;
 
 /** Why a value does not satisfy AWS's rules, or `undefined` when it does. */
 export type RuleViolation = string | undefined;
@@ -36,7 +37,8 @@ export const checkSessionName = (value: string): RuleViolation => {
   if (value.length < SESSION_NAME_MIN || value.length > SESSION_NAME_MAX) {
     return `session name must be ${SESSION_NAME_MIN}-${SESSION_NAME_MAX} characters, got ${value.length}`;
   }
-  if (!SESSION_NAME_CHARSET.test(value)) return 'session name has characters outside [A-Za-z0-9_+=,.@-]';
+  if (!SESSION_NAME_CHARSET.test(value))
+    return 'session name has characters outside [A-Za-z0-9_+=,.@-]';
   return undefined;
 };
 
@@ -45,7 +47,8 @@ export const checkSourceIdentity = (value: string): RuleViolation => {
   if (value.length < SOURCE_IDENTITY_MIN || value.length > SOURCE_IDENTITY_MAX) {
     return `source identity must be ${SOURCE_IDENTITY_MIN}-${SOURCE_IDENTITY_MAX} characters, got ${value.length}`;
   }
-  if (!SESSION_NAME_CHARSET.test(value)) return 'source identity has characters outside [A-Za-z0-9_+=,.@-]';
+  if (!SESSION_NAME_CHARSET.test(value))
+    return 'source identity has characters outside [A-Za-z0-9_+=,.@-]';
   // The charset has no ':' so "aws:" cannot occur; kept explicit in case the charset ever widens.
   if (value.toLowerCase().startsWith('aws:')) return 'source identity must not start with "aws:"';
   return undefined;
@@ -63,8 +66,10 @@ export const checkTagKey = (key: string): RuleViolation => {
 
 /** Checks a session tag value: 0–256 characters of the tag charset. */
 export const checkTagValue = (value: string): RuleViolation => {
-  if (value.length > TAG_VALUE_MAX) return `tag value must be at most ${TAG_VALUE_MAX} characters, got ${value.length}`;
-  if (!TAG_CHARSET.test(value)) return 'tag value has characters outside [\\p{L}\\p{Z}\\p{N}_.:/=+-@]';
+  if (value.length > TAG_VALUE_MAX)
+    return `tag value must be at most ${TAG_VALUE_MAX} characters, got ${value.length}`;
+  if (!TAG_CHARSET.test(value))
+    return 'tag value has characters outside [\\p{L}\\p{Z}\\p{N}_.:/=+-@]';
   return undefined;
 };
 
@@ -89,7 +94,13 @@ export interface RoleArnParts {
 export const parseRoleArn = (arn: string): RoleArnParts | undefined => {
   const m = ROLE_ARN.exec(arn);
   if (!m) return undefined;
-  const [, partition, accountId, path, name] = m as unknown as [string, string, string, string, string];
+  const [, partition, accountId, path, name] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if (name.startsWith(RESERVED_ROLE_PREFIX)) return undefined;
   return { partition, accountId, path: `/${path}`, name };
 };

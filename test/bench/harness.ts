@@ -70,10 +70,24 @@ export const printResults = (title: string, results: readonly BenchResult[]): vo
   console.log(`\n## ${title}`);
   const rows = [
     ['name', 'median', 'min', 'max', 'runs', 'unit', 'note'],
-    ...results.map((r) => [r.name, fmt(r.median), fmt(r.min), fmt(r.max), String(r.runs), r.unit, r.note ?? '']),
+    ...results.map((r) => [
+      r.name,
+      fmt(r.median),
+      fmt(r.min),
+      fmt(r.max),
+      String(r.runs),
+      r.unit,
+      r.note ?? '',
+    ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
 };
 
 /** Prints derived figures (throughputs, ratios, sizes). */
@@ -81,7 +95,9 @@ export const printFigures = (title: string, figures: readonly Figure[]): void =>
   console.log(`\n## ${title}`);
   const width = Math.max(...figures.map((f) => f.name.length));
   for (const f of figures) {
-    console.log(`${f.name.padEnd(width)}  ${fmt(f.value)} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
+    console.log(
+      `${f.name.padEnd(width)}  ${fmt(f.value)} ${f.unit}${f.note ? `  (${f.note})` : ''}`,
+    );
   }
 };
 

@@ -5,7 +5,8 @@
 import type { BenchSuite } from './harness.js';
 
 const suites: BenchSuite[] = [];
-const load = async (path: string) => suites.push(((await import(path)) as { suite: BenchSuite }).suite);
+const load = async (path: string) =>
+  suites.push(((await import(path)) as { suite: BenchSuite }).suite);
 for (const path of ['./mapping.bench.js']) await load(path);
 
 const filter = process.argv[2]?.toLowerCase();

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseGatewayConfig, parseGatewayConfigText } from '../../../shared/config/index.js';
+import {
+  ConfigError,
+  loadConfig,
+  parseGatewayConfig,
+  parseGatewayConfigText,
+} from '../../../shared/config/index.js';
 
 const env = {
   ATTRIBUTE_TABLE_NAME: 'fedgate-attributes',
@@ -22,7 +27,10 @@ const minimal = {
           priority: 10,
           effect: 'allow',
           when: [{ claim: 'groups', op: 'contains', value: 'aws-admins' }],
-          grant: { roleArn: 'arn:aws:iam::111122223333:role/Admin', sessionTags: { team: '{claims.team}' } },
+          grant: {
+            roleArn: 'arn:aws:iam::111122223333:role/Admin',
+            sessionTags: { team: '{claims.team}' } as Record<string, string>,
+          },
         },
       ],
     },
@@ -56,14 +64,25 @@ describe('loadConfig (function environment)', () => {
 
   it('names every missing or invalid variable and never echoes a value', () => {
     const issues = issuesOf(() =>
-      loadConfig({ ...env, STATE_TABLE_NAME: undefined, PUBLIC_BASE_URL: 'http://sso.example.com', CLOCK_SKEW_SECONDS: '9999' }),
+      loadConfig({
+        ...env,
+        STATE_TABLE_NAME: undefined,
+        PUBLIC_BASE_URL: 'http://sso.example.com',
+        CLOCK_SKEW_SECONDS: '9999',
+      }),
     );
-    expect(issues.map((i) => i.path).sort()).toEqual(['CLOCK_SKEW_SECONDS', 'PUBLIC_BASE_URL', 'STATE_TABLE_NAME']);
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      'CLOCK_SKEW_SECONDS',
+      'PUBLIC_BASE_URL',
+      'STATE_TABLE_NAME',
+    ]);
     expect(JSON.stringify(issues)).not.toContain('sso.example.com');
   });
 
   it('allows plain http only on loopback', () => {
-    expect(loadConfig({ ...env, PUBLIC_BASE_URL: 'http://127.0.0.1:8787' }).publicBaseUrl.origin).toBe('http://127.0.0.1:8787');
+    expect(
+      loadConfig({ ...env, PUBLIC_BASE_URL: 'http://127.0.0.1:8787' }).publicBaseUrl.origin,
+    ).toBe('http://127.0.0.1:8787');
   });
 });
 
@@ -76,25 +95,124 @@ describe('parseGatewayConfig', () => {
   });
 
   it.each([
-    ['idps[0].rules[0].grant.roleArn', (c: typeof minimal) => { (c.idps[0]!.rules[0]!.grant as { roleArn: string }).roleArn = 'arn:aws:iam::1:role/x'; }],
-    ['idps[0].rules[0].grant.roleArn', (c: typeof minimal) => { c.idps[0]!.rules[0]!.grant.roleArn = 'arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_1'; }],
-    ['idps[0].rules[0].when[0].op', (c: typeof minimal) => { (c.idps[0]!.rules[0]!.when[0] as { op: string }).op = 'like'; }],
-    ['idps[0].id', (c: typeof minimal) => { c.idps[0]!.id = 'Bad Id'; }],
-    ['idps[0].saml', (c: typeof minimal) => { c.idps[0]!.saml = {} as never; }],
-    ['idps[0].rules[0].grant.sessionTags.team', (c: typeof minimal) => { c.idps[0]!.rules[0]!.grant.sessionTags = { team: '{claim.team}' }; }],
-    ['idps[0].rules[0].grant.sessionTags.Team', (c: typeof minimal) => { c.idps[0]!.rules[0]!.grant.sessionTags = { team: 'a', Team: 'b' }; }],
-    ['idps[0].rules[0].grant.sessionTags["aws:x"]', (c: typeof minimal) => { c.idps[0]!.rules[0]!.grant.sessionTags = { 'aws:x': 'a' }; }],
-    ['idps[0].rules[0].grant.sessionTags.team', (c: typeof minimal) => { c.idps[0]!.rules[0]!.grant.sessionTags = { team: 'a,b' }; }],
-    ['idps[0].rules[0].grant.transitiveTagKeys[0]', (c: typeof minimal) => { (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).transitiveTagKeys = ['nope']; }],
-    ['idps[0].rules[0].grant.sessionDurationSeconds', (c: typeof minimal) => { (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).sessionDurationSeconds = 899; }],
-    ['idps[0].rules[0].grant.sessionDurationSeconds', (c: typeof minimal) => { (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).sessionDurationSeconds = 43_201; }],
-    ['idps[0].rules[0].grant.sessionName', (c: typeof minimal) => { (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).sessionName = 'a'.repeat(65); }],
-    ['idps[0].rules[0].grant.sourceIdentity', (c: typeof minimal) => { (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).sourceIdentity = 'a b'; }],
-    ['idps[0].rules[0].when[0].value', (c: typeof minimal) => { Object.assign(c.idps[0]!.rules[0]!.when[0]!, { op: 'matches', value: '(a+)+$' }); }],
-    ['idps[0].rules[0].when[0].value', (c: typeof minimal) => { Object.assign(c.idps[0]!.rules[0]!.when[0]!, { op: 'matches', value: '(?<=x)y' }); }],
-    ['idps[0].rules[0].when[0].value', (c: typeof minimal) => { Object.assign(c.idps[0]!.rules[0]!.when[0]!, { op: 'matches', value: 'a['.padEnd(10, 'b') }); }],
-    ['idps[0].rules[1].id', (c: typeof minimal) => { c.idps[0]!.rules.push(clone(c.idps[0]!.rules[0]!)); }],
-    ['idps[0].rules[0].surprise', (c: typeof minimal) => { (c.idps[0]!.rules[0] as Record<string, unknown>).surprise = true; }],
+    [
+      'idps[0].rules[0].grant.roleArn',
+      (c: typeof minimal) => {
+        (c.idps[0]!.rules[0]!.grant as { roleArn: string }).roleArn = 'arn:aws:iam::1:role/x';
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.roleArn',
+      (c: typeof minimal) => {
+        c.idps[0]!.rules[0]!.grant.roleArn =
+          'arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_1';
+      },
+    ],
+    [
+      'idps[0].rules[0].when[0].op',
+      (c: typeof minimal) => {
+        (c.idps[0]!.rules[0]!.when[0] as { op: string }).op = 'like';
+      },
+    ],
+    [
+      'idps[0].id',
+      (c: typeof minimal) => {
+        c.idps[0]!.id = 'Bad Id';
+      },
+    ],
+    [
+      'idps[0].saml',
+      (c: typeof minimal) => {
+        c.idps[0]!.saml = {} as never;
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.sessionTags.team',
+      (c: typeof minimal) => {
+        c.idps[0]!.rules[0]!.grant.sessionTags = { team: '{claim.team}' };
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.sessionTags.Team',
+      (c: typeof minimal) => {
+        c.idps[0]!.rules[0]!.grant.sessionTags = { team: 'a', Team: 'b' };
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.sessionTags["aws:x"]',
+      (c: typeof minimal) => {
+        c.idps[0]!.rules[0]!.grant.sessionTags = { 'aws:x': 'a' };
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.sessionTags.team',
+      (c: typeof minimal) => {
+        c.idps[0]!.rules[0]!.grant.sessionTags = { team: 'a,b' };
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.transitiveTagKeys[0]',
+      (c: typeof minimal) => {
+        (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).transitiveTagKeys = ['nope'];
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.sessionDurationSeconds',
+      (c: typeof minimal) => {
+        (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).sessionDurationSeconds = 899;
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.sessionDurationSeconds',
+      (c: typeof minimal) => {
+        (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).sessionDurationSeconds = 43_201;
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.sessionName',
+      (c: typeof minimal) => {
+        (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).sessionName = 'a'.repeat(65);
+      },
+    ],
+    [
+      'idps[0].rules[0].grant.sourceIdentity',
+      (c: typeof minimal) => {
+        (c.idps[0]!.rules[0]!.grant as Record<string, unknown>).sourceIdentity = 'a b';
+      },
+    ],
+    [
+      'idps[0].rules[0].when[0].value',
+      (c: typeof minimal) => {
+        Object.assign(c.idps[0]!.rules[0]!.when[0]!, { op: 'matches', value: '(a+)+$' });
+      },
+    ],
+    [
+      'idps[0].rules[0].when[0].value',
+      (c: typeof minimal) => {
+        Object.assign(c.idps[0]!.rules[0]!.when[0]!, { op: 'matches', value: '(?<=x)y' });
+      },
+    ],
+    [
+      'idps[0].rules[0].when[0].value',
+      (c: typeof minimal) => {
+        Object.assign(c.idps[0]!.rules[0]!.when[0]!, {
+          op: 'matches',
+          value: 'a['.padEnd(10, 'b'),
+        });
+      },
+    ],
+    [
+      'idps[0].rules[1].id',
+      (c: typeof minimal) => {
+        c.idps[0]!.rules.push(clone(c.idps[0]!.rules[0]!));
+      },
+    ],
+    [
+      'idps[0].rules[0].surprise',
+      (c: typeof minimal) => {
+        (c.idps[0]!.rules[0] as Record<string, unknown>).surprise = true;
+      },
+    ],
   ])('reports %s', (path, mutate) => {
     const cfg = clone(minimal);
     mutate(cfg);
@@ -103,11 +221,14 @@ describe('parseGatewayConfig', () => {
 
   it('accepts 50 session tags and refuses 51', () => {
     const cfg = clone(minimal);
-    const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+    const tags = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
     cfg.idps[0]!.rules[0]!.grant.sessionTags = tags(50);
     expect(() => parseGatewayConfig(cfg)).not.toThrow();
     cfg.idps[0]!.rules[0]!.grant.sessionTags = tags(51);
-    expect(issuesOf(() => parseGatewayConfig(cfg)).map((i) => i.path)).toContain('idps[0].rules[0].grant.sessionTags');
+    expect(issuesOf(() => parseGatewayConfig(cfg)).map((i) => i.path)).toContain(
+      'idps[0].rules[0].grant.sessionTags',
+    );
   });
 
   it('reads YAML and JSON text, refusing duplicate keys', () => {
