@@ -232,8 +232,10 @@ const CertificateSchema = z
 
 export const SamlIdpSettingsSchema = z
   .strictObject({
-    /** The IdP's metadata XML (the admin CLI and runner resolve `metadataFile` into this). */
+    /** The IdP's metadata XML. */
     metadataXml: z.string().min(1).max(1_000_000).optional(),
+    /** In a config file only: a path (relative to the file) that the file loaders read into `metadataXml`. */
+    metadataFile: z.string().min(1).optional(),
     /** Or the fields themselves: these win over what the metadata says. */
     entityId: z.string().min(1).max(1024).optional(),
     ssoUrl: z.url({ protocol: /^https?$/ }).optional(),

@@ -90,7 +90,10 @@ export interface RoleArnParts {
   name: string;
 }
 
-/** Parses an IAM role ARN, or returns `undefined` when it is not one STS can federate into. */
+/**
+ * Parses an IAM role ARN, or returns `undefined` when it is not one fedgate can federate into
+ * (not a role ARN, an `AWSReservedSSO_*` role, or an ARN with a `,`: see {@link checkRoleArn}).
+ */
 export const parseRoleArn = (arn: string): RoleArnParts | undefined => {
   const m = ROLE_ARN.exec(arn);
   if (!m) return undefined;
@@ -101,13 +104,18 @@ export const parseRoleArn = (arn: string): RoleArnParts | undefined => {
     string,
     string,
   ];
-  if (name.startsWith(RESERVED_ROLE_PREFIX)) return undefined;
+  if (name.startsWith(RESERVED_ROLE_PREFIX) || arn.includes(',')) return undefined;
   return { partition, accountId, path: `/${path}`, name };
 };
 
 /** Checks that a role ARN names an IAM role that AssumeRoleWith* can target. */
 export const checkRoleArn = (arn: string): RuleViolation => {
   if (!ROLE_ARN.test(arn)) return 'not an IAM role ARN (arn:aws:iam::<account>:role/<name>)';
+  // IAM allows "," in role names and paths, but the SAML Role attribute is "<role ARN>,<provider
+  // ARN>": a comma would let one ARN read as another pair (role/Admin,arn:…:saml-provider/x).
+  if (arn.includes(',')) {
+    return 'role ARN contains ",", which the SAML Role attribute ("<role ARN>,<provider ARN>") cannot carry';
+  }
   if (parseRoleArn(arn) === undefined) {
     return 'IAM Identity Center roles (AWSReservedSSO_*) cannot be assumed with SAML or web identity';
   }

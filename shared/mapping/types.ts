@@ -1,3 +1,5 @@
+import type { AccountProfile, GatewayDefaults, Rule } from '../config/index.js';
+
 /**
  * What a verified upstream sign-in says about a person: produced by shared/saml or shared/oidc,
  * consumed by the mapping engine. Claims are always lists of strings (one value: a list of one),
@@ -37,4 +39,38 @@ export interface Grant {
   sourceIdentity?: string;
   tags: readonly SessionTag[];
   transitiveTagKeys: readonly string[];
+}
+
+/** The rule set the engine compiles once: one IdP's rules plus the gateway-wide settings. */
+export interface MapperConfig {
+  /** That IdP's rules, in any order: the engine sorts them (priority, then rule id). */
+  rules: readonly Rule[];
+  /** Gateway defaults: session duration and the session-name template. */
+  defaults: GatewayDefaults;
+  /** Account profiles, for the alias shown in the role picker. */
+  accounts?: readonly AccountProfile[];
+}
+
+/** Everything one mapping needs: the rule set and the verified identity. */
+export interface MappingInput extends MapperConfig {
+  identity: Identity;
+}
+
+/** Why a matching allow rule issued no grant (for the logs: names and sizes, never claim values). */
+export interface MappingProblem {
+  ruleId: string;
+  roleArn: string;
+  reason: string;
+}
+
+/** The outcome of mapping one identity: the grants to offer, or why there are none. */
+export interface MappingResult {
+  /** In evaluation order (ascending priority, then rule id): the role picker's order. */
+  grants: readonly Grant[];
+  /** True when a matching deny rule without `roleArns` refused everything. */
+  denied: boolean;
+  /** Ids of every matching deny rule, in evaluation order. */
+  deniedBy: readonly string[];
+  /** One entry per reason a matching, effective allow rule could not be issued. */
+  problems: readonly MappingProblem[];
 }
