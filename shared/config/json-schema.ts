@@ -8,7 +8,11 @@ import { GatewayConfigSchema } from './gateway-config.js';
  * duplicate ids, unsafe regexes, certificate syntax) are enforced by fedgate when it loads a file.
  */
 export const buildGatewayConfigJsonSchema = (): Record<string, unknown> => ({
-  ...(z.toJSONSchema(GatewayConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>),
+  ...(z.toJSONSchema(GatewayConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >),
   title: 'fedgate gateway config',
-  description: 'Upstream IdPs, their mapping rules and account aliases for fedgate (see the README).',
+  description:
+    'Upstream IdPs, their mapping rules and account aliases for fedgate (see the README).',
 });

@@ -1,6 +1,6 @@
-import { allCustomMatcher } from 'aws-sdk-client-mock-vitest';
+import { allCustomMatcherWithAliases } from 'aws-sdk-client-mock-vitest';
 import { expect } from 'vitest';
 
 // aws-sdk-client-mock matchers (toReceiveCommandWith, …) for AWS adapter unit tests.
-expect.extend(allCustomMatcher);
+expect.extend(allCustomMatcherWithAliases);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

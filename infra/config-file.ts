@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, type GatewayConfig, parseGatewayConfig } from '../shared/config/index.js';
+
+/**
+ * Reads a gateway config file (JSON or YAML) as the runner, the admin CLI and the CDK app do:
+ * - `${NAME}` is replaced for the variables the caller passes (the local runner passes
+ *   `LOCAL_BASE_URL`); any other `${…}` stays as written;
+ * - an IdP's `saml.metadataFile` (relative to the config file) is read into `saml.metadataXml`;
+ * - then the whole document is validated.
+ * @throws ConfigError naming the path of every problem.
+ */
+export const loadGatewayConfigFile = async (
+  path: string,
+  vars: Readonly<Record<string, string>> = {},
+): Promise<GatewayConfig> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`the gateway config file ${path}`, [
+      { path: '', message: (err as Error).message },
+    ]);
+  }
+  text = text.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (whole, name: string) => vars[name] ?? whole);
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError(`the gateway config file ${path}`, [
+      { path: '', message: (err as Error).message.split('\n')[0] ?? 'unparsable' },
+    ]);
+  }
+  const idps = (doc as { idps?: unknown })?.idps;
+  if (Array.isArray(idps)) {
+    for (const [i, idp] of idps.entries()) {
+      const saml = (idp as { saml?: Record<string, unknown> })?.saml;
+      if (!saml || typeof saml.metadataFile !== 'string') continue;
+      const file = resolve(dirname(path), saml.metadataFile);
+      try {
+        saml.metadataXml = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new ConfigError(`the gateway config file ${path}`, [
+          {
+            path: `idps[${i}].saml.metadataFile`,
+            message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`,
+          },
+        ]);
+      }
+      delete saml.metadataFile;
+    }
+  }
+  return parseGatewayConfig(doc);
+};

@@ -1,0 +1,210 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { buildEnvironment, type GatewayConfig } from '../../shared/config/index.js';
+import { applyConfig } from '../../shared/store/index.js';
+import { loadGatewayConfigFile } from '../config-file.js';
+import { FUNCTIONS, ROUTES } from '../routes.js';
+import {
+  createLambdaContext,
+  toApiGatewayEvent,
+  writeApiGatewayResult,
+} from './api-gateway-event.js';
+import { createTables, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
+import type { LocalContext, LocalPlugin } from './plugin.js';
+import { createRouteMatcher } from './route-matcher.js';
+
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyResultV2>;
+
+export interface LocalGatewayOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  configPath: string;
+  /** Keep the embedded DynamoDB on disk here; in memory when absent. */
+  dbPath?: string;
+  /** Force the pure-JS DynamoDB (no Java needed). */
+  engine?: 'dynamodb-local' | 'dynalite';
+  /** `.local/` by default: generated keys and demo files. */
+  workDir?: string;
+  plugins?: readonly LocalPlugin[];
+  /** Table names (defaults: fedgate-attributes, fedgate-state). */
+  tables?: { attributeTableName: string; stateTableName: string };
+  /** Use an already running DynamoDB (e.g. a second runner sharing one table) instead of starting one. */
+  dynamoEndpoint?: string;
+  region?: string;
+}
+
+export interface LocalGateway {
+  url: URL;
+  config: GatewayConfig;
+  dynamo: { endpoint: string; engine: string; notice?: string | undefined };
+  /** What is running where, for the start-up banner. */
+  summary: string[];
+  stop(): Promise<void>;
+}
+
+/** API Gateway HTTP API's payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+const readRequestBody = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        fail(Object.assign(new Error('payload too large'), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => done(Buffer.concat(chunks)));
+    req.on('error', fail);
+  });
+
+const listen = (server: Server, port: number, host: string) =>
+  new Promise<AddressInfo>((done, fail) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      fail(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on ${host} is in use: pass --port or set FEDGATE_PORT`)
+          : err,
+      ),
+    );
+    server.listen(port, host, () => done(server.address() as AddressInfo));
+  });
+
+/**
+ * Runs fedgate on one machine: the same handlers the Lambda functions export, behind a server that
+ * turns each HTTP request into the API Gateway v2 event the deployed function would get, with an
+ * embedded DynamoDB seeded from a gateway config file, and plugins for what AWS and the upstream
+ * IdPs provide in the cloud.
+ */
+export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<LocalGateway> => {
+  // The SDK's Node 20 deprecation notice is noise here (Lambda runs nodejs22.x).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const host = opts.host ?? '127.0.0.1';
+  const workDir = resolve(opts.workDir ?? '.local');
+  const plugins = opts.plugins ?? [];
+  const tables = opts.tables ?? {
+    attributeTableName: 'fedgate-attributes',
+    stateTableName: 'fedgate-state',
+  };
+  const region = opts.region ?? 'us-east-1';
+
+  // Listen first: plugins and the config need the real base URL (port 0 picks one).
+  const server = createServer();
+  const address = await listen(server, opts.port ?? 8787, host);
+  const baseUrl = new URL(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+  const ctx: LocalContext = { baseUrl, workDir };
+  const stops: (() => Promise<void>)[] = [() => new Promise((done) => server.close(() => done()))];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+
+  try {
+    const vars: Record<string, string> = { LOCAL_BASE_URL: baseUrl.origin };
+    for (const plugin of plugins) Object.assign(vars, await plugin.prepare?.(ctx));
+    for (const plugin of plugins)
+      if (plugin.stop) stops.push(() => plugin.stop?.() ?? Promise.resolve());
+    const config = await loadGatewayConfigFile(opts.configPath, vars);
+
+    let dynamo: LocalGateway['dynamo'];
+    if (opts.dynamoEndpoint) {
+      dynamo = { endpoint: opts.dynamoEndpoint, engine: 'external' };
+    } else {
+      const db = await startEmbeddedDynamoDb({ dbPath: opts.dbPath, prefer: opts.engine });
+      stops.push(() => db.stop());
+      dynamo = { endpoint: db.endpoint, engine: db.engine, notice: db.notice };
+    }
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await createTables(client, tables);
+    await applyConfig(client, tables.attributeTableName, config);
+    client.destroy();
+
+    // The functions read their environment at import (cold start), exactly as in Lambda.
+    Object.assign(process.env, {
+      ...buildEnvironment({ ...tables, publicBaseUrl: baseUrl.origin, configCacheSeconds: 5 }),
+      AWS_REGION: region,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      // Local, visibly fake credentials for the embedded services; real AWS is never called.
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'LOCALFEDGATE',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local-not-a-secret',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    for (const plugin of plugins) Object.assign(process.env, plugin.env?.(ctx));
+    const handlers = new Map<string, Handler>();
+    for (const fn of FUNCTIONS) {
+      const mod = (await import(`../../functions/${fn}.ts`)) as { handler: Handler };
+      handlers.set(fn, mod.handler);
+    }
+
+    const match = createRouteMatcher(ROUTES);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      void (async () => {
+        const url = req.url ?? '/';
+        const path = url.split('?', 1)[0] ?? '/';
+        try {
+          const body = await readRequestBody(req);
+          const plugin = plugins.find((p) => p.prefix && p.handle && path.startsWith(p.prefix));
+          if (plugin?.handle) return await plugin.handle(req, res, body, ctx);
+          const method = req.method ?? 'GET';
+          const found = match(method, path);
+          if (!found) {
+            // API Gateway's own answer for an unknown route.
+            res.writeHead(404, { 'content-type': 'application/json' });
+            return res.end('{"message":"Not Found"}');
+          }
+          const event = toApiGatewayEvent({
+            method,
+            url,
+            headers: req.headers,
+            body,
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            routeKey: found.route.routeKey,
+            pathParameters: found.pathParameters,
+            domainName: baseUrl.host,
+          });
+          const handler = handlers.get(found.route.fn) as Handler;
+          const result = await handler(event, createLambdaContext(`fedgate-${found.route.fn}`));
+          writeApiGatewayResult(res, result, method === 'HEAD');
+        } catch (err) {
+          // What API Gateway answers when a function throws: no detail, no stack.
+          const status = (err as { status?: number }).status === 413 ? 413 : 500;
+          console.error(`local gateway: ${req.method} ${path} failed:`, err);
+          if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(
+            status === 413
+              ? '{"message":"Request Entity Too Large"}'
+              : '{"message":"Internal Server Error"}',
+          );
+        }
+      })();
+    });
+
+    const summary = [
+      `fedgate local gateway  ${baseUrl.origin}/`,
+      `  DynamoDB             ${dynamo.engine} at ${dynamo.endpoint}${opts.dbPath ? ` (on disk: ${opts.dbPath})` : ' (in memory)'}`,
+      ...(dynamo.notice ? [`                       ${dynamo.notice}`] : []),
+      `  tables               ${tables.attributeTableName}, ${tables.stateTableName}`,
+      `  gateway config       ${opts.configPath} (${config.idps.length} IdPs, ${config.idps.reduce((n, i) => n + i.rules.length, 0)} rules)`,
+      `  routes               ${ROUTES.map((r) => r.routeKey).join(', ')}`,
+      ...plugins.flatMap((p) => (p.describe?.(ctx) ?? []).map((line) => `  ${line}`)),
+    ];
+    return { url: baseUrl, config, dynamo, summary, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+};

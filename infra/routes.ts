@@ -1,0 +1,16 @@
+/**
+ * The HTTP API's routes: which function serves which route. One table for the CDK app (one API
+ * Gateway route per entry) and the local runner (which matches requests the same way), so the
+ * two cannot disagree. Functions are named by their file in functions/.
+ */
+export interface RouteDef {
+  /** API Gateway route key: `METHOD /path/{param}`. */
+  routeKey: `${'GET' | 'POST' | 'HEAD'} /${string}`;
+  /** File name in functions/ without extension. */
+  fn: string;
+}
+
+export const ROUTES: readonly RouteDef[] = [{ routeKey: 'GET /', fn: 'home' }];
+
+/** Function names, each once. */
+export const FUNCTIONS: readonly string[] = [...new Set(ROUTES.map((r) => r.fn))];

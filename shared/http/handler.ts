@@ -1,0 +1,25 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type ErrorFormat, errorMiddleware } from './error-middleware.js';
+import type { HttpResponse } from './responses.js';
+import { securityHeaders } from './security-headers.js';
+
+/** An endpoint: one API Gateway v2 event in, one structured response out. */
+export type Endpoint = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
+
+/**
+ * The middy chain every fedgate function uses: Lambda context in the logs (keys reset per
+ * request), security headers on every response, and the error middleware (last `.use()`: its
+ * onError runs first and sets the response the security headers then complete).
+ */
+export const createHttpHandler = (
+  { logger, format }: { logger: Logger; format: ErrorFormat },
+  endpoint: Endpoint,
+) =>
+  middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(securityHeaders())
+    .use(errorMiddleware({ logger, format }))
+    .handler(endpoint);

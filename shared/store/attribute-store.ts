@@ -1,0 +1,169 @@
+import {
+  type AccountProfile,
+  AccountProfileSchema,
+  formatPath,
+  type IdpConfig,
+  IdpConfigSchema,
+  IdpIdSchema,
+} from '../config/index.js';
+import { GatewayMisconfiguredError } from '../http/errors.js';
+import {
+  ATTRIBUTE_ITEM_PROJECTION,
+  describeKey,
+  type StoredAttributeItem,
+  unmarshalAttributeItem,
+} from './attribute-item.js';
+import { getAll } from './batch.js';
+import { queryAll, scanAll } from './paginate.js';
+import type { AttributeStore, DynamoPort, IdpSummary } from './ports.js';
+import {
+  ATTRIBUTE_KEY_PREFIXES,
+  type AttributeItemKey,
+  accountKey,
+  IDP_CONFIG_SK,
+  idpConfigKey,
+  RULE_SK_PREFIX,
+  ruleKey,
+} from './table-schema.js';
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+const invalid = (key: AttributeItemKey, why: string) =>
+  new GatewayMisconfiguredError(`attribute item ${describeKey(key)} ${why}`);
+
+/** The item's `doc` as a JSON object, checked for its `kind`; never echoes the content. */
+const readDoc = (item: StoredAttributeItem, kind: string): Record<string, unknown> => {
+  if (item.kind !== kind) throw invalid(item, `has kind ${JSON.stringify(item.kind ?? null)}`);
+  if (item.doc === undefined) throw invalid(item, 'has no doc');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(item.doc);
+  } catch {
+    throw invalid(item, 'has a doc that is not JSON');
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw invalid(item, 'has a doc that is not an object');
+  }
+  return doc as Record<string, unknown>;
+};
+
+// Only the path of the first issue: zod messages may quote keys or values of the document.
+const failsAt = (path: readonly PropertyKey[] = []) =>
+  `fails validation${path.length > 0 ? ` at ${formatPath(path)}` : ''}`;
+
+/**
+ * Rebuilds an IdP from its items (settings first, then rules in sort-key order) and re-validates
+ * it as a whole, naming the offending item in the error.
+ */
+const assembleIdp = (
+  idpId: string,
+  items: readonly StoredAttributeItem[],
+): IdpConfig | undefined => {
+  const [settingsItem, ...ruleItems] = items;
+  // Rules without settings are leftovers of a removed IdP: there is no such IdP.
+  if (settingsItem?.sk !== IDP_CONFIG_SK) return undefined;
+  const settings = readDoc(settingsItem, 'idp');
+  // Rules live in their own items; rules inside the settings would be silently replaced.
+  if ('rules' in settings) throw invalid(settingsItem, 'holds rules inside its doc');
+  const rules = ruleItems.map((item) => {
+    // Fail closed on an item type this version does not know: it may be a restriction.
+    if (!item.sk.startsWith(RULE_SK_PREFIX)) throw invalid(item, 'is of an unknown type');
+    return readDoc(item, 'rule');
+  });
+  const result = IdpConfigSchema.safeParse({ ...settings, rules });
+  if (!result.success) {
+    const path = result.error.issues[0]?.path ?? [];
+    const ruleItem =
+      path[0] === 'rules' && typeof path[1] === 'number' ? ruleItems[path[1]] : undefined;
+    throw ruleItem
+      ? invalid(ruleItem, failsAt(path.slice(2)))
+      : invalid(settingsItem, failsAt(path));
+  }
+  const idp = result.data;
+  if (idp.id !== idpId) throw invalid(settingsItem, 'holds another IdP id');
+  idp.rules.forEach((rule, i) => {
+    const item = ruleItems[i];
+    if (item && ruleKey(idpId, rule.priority, rule.id).sk !== item.sk) {
+      throw invalid(item, 'does not match the priority and id in its doc');
+    }
+  });
+  return idp;
+};
+
+/**
+ * The attribute store on DynamoDB: one Query per IdP, a filtered Scan for the IdP list and
+ * BatchGetItem for account profiles; every item read is re-validated with the config schemas.
+ * @throws server_error (GatewayMisconfiguredError) from its methods when an item is invalid, the
+ * table is missing or access is denied.
+ * @throws temporarily_unavailable (DependencyUnavailableError) from its methods when DynamoDB
+ * cannot answer.
+ * @example
+ * const store = createCachedAttributeStore(
+ *   createDynamoAttributeStore({ client, tableName: config.attributeTableName }),
+ *   { ttlSeconds: config.configCacheSeconds },
+ * );
+ */
+export const createDynamoAttributeStore = ({
+  client,
+  tableName,
+}: {
+  client: DynamoPort;
+  tableName: string;
+}): AttributeStore => ({
+  async getIdp(idpId) {
+    // Ids come from URL paths: one that cannot exist costs no read.
+    if (!IdpIdSchema.safeParse(idpId).success) return undefined;
+    const items = await queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: idpConfigKey(idpId).pk } },
+      ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+    });
+    return assembleIdp(idpId, items.map(unmarshalAttributeItem));
+  },
+
+  async listIdps() {
+    const items = await scanAll(client, {
+      TableName: tableName,
+      FilterExpression: 'sk = :config AND begins_with(pk, :idp)',
+      ExpressionAttributeValues: {
+        ':config': { S: IDP_CONFIG_SK },
+        ':idp': { S: ATTRIBUTE_KEY_PREFIXES.idp },
+      },
+      ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+    });
+    const summaries = items.map(unmarshalAttributeItem).map((item): IdpSummary => {
+      const doc = readDoc(item, 'idp');
+      if ('rules' in doc) throw invalid(item, 'holds rules inside its doc');
+      const result = IdpConfigSchema.safeParse(doc);
+      if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
+      const { id, displayName, protocol, listed } = result.data;
+      if (item.pk !== idpConfigKey(id).pk) throw invalid(item, 'holds another IdP id');
+      return { id, displayName, protocol, listed };
+    });
+    return summaries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  },
+
+  async getAccounts(accountIds) {
+    const wanted = [...new Set(accountIds)].filter((id) => ACCOUNT_ID.test(id));
+    if (wanted.length === 0) return [];
+    const raw = await getAll(
+      client,
+      tableName,
+      wanted.map((id) => {
+        const key = accountKey(id);
+        return { pk: { S: key.pk }, sk: { S: key.sk } };
+      }),
+      { ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION },
+    );
+    const byId = new Map<string, AccountProfile>();
+    for (const item of raw.map(unmarshalAttributeItem)) {
+      const result = AccountProfileSchema.safeParse(readDoc(item, 'account'));
+      if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
+      if (item.pk !== accountKey(result.data.id).pk)
+        throw invalid(item, 'holds another account id');
+      byId.set(result.data.id, result.data);
+    }
+    return wanted.flatMap((id) => byId.get(id) ?? []);
+  },
+});

@@ -1,0 +1,47 @@
+export {
+  type AttributeItem,
+  type AttributeItemKind,
+  canonicalJson,
+  describeKey,
+  type StoredAttributeItem,
+} from './attribute-item.js';
+export { createDynamoAttributeStore } from './attribute-store.js';
+export { createCachedAttributeStore } from './cached-attribute-store.js';
+export { DYNAMODB_CLIENT_DEFAULTS } from './client-config.js';
+export { type AttributeItemDiff, applyConfig, diffItems, toItems } from './config-items.js';
+export {
+  isConditionalCheckFailed,
+  ReplayDetectedError,
+  StateItemExistsError,
+  StoreOperationFailedError,
+  translateDynamoError,
+} from './errors.js';
+export type {
+  AttributeStore,
+  Clock,
+  DynamoPort,
+  IdpSummary,
+  ReplayCache,
+  StateStore,
+} from './ports.js';
+export { createReplayCache } from './replay-cache.js';
+export { createDynamoStateStore } from './state-store.js';
+export {
+  ACCOUNT_PROFILE_SK,
+  ATTRIBUTE_KEY_PREFIXES,
+  ATTRIBUTE_TABLE,
+  type AttributeItemKey,
+  accountKey,
+  createTableInputs,
+  IDP_CONFIG_SK,
+  idpConfigKey,
+  RULE_SK_PREFIX,
+  ruleKey,
+  STATE_KEY_PREFIXES,
+  STATE_TABLE,
+  type StateKey,
+  type StateKeyPrefix,
+  stateKey,
+  stateKeyKind,
+  type TableNames,
+} from './table-schema.js';

@@ -1,0 +1,81 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AccountProfile, IdpConfig } from '../config/index.js';
+import type { StateKey } from './table-schema.js';
+
+/** The DynamoDB client as the store uses it: built once per container by the caller, injected. */
+export type DynamoPort = Pick<DynamoDBClient, 'send'>;
+
+/** Epoch seconds; injected so that tests can pin the clock. */
+export type Clock = () => number;
+
+/** What the home page shows of an IdP. */
+export type IdpSummary = Pick<IdpConfig, 'id' | 'displayName' | 'protocol' | 'listed'>;
+
+/** Read access to the attribute table: the IdPs, their rules and the account profiles. */
+export interface AttributeStore {
+  /**
+   * The IdP's settings with its rules in priority order, or `undefined` if there is no such IdP.
+   * @throws server_error (GatewayMisconfiguredError) when a stored item fails validation.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  getIdp(idpId: string): Promise<IdpConfig | undefined>;
+  /**
+   * Every IdP (listed or not), sorted by id, without rules.
+   * @throws server_error (GatewayMisconfiguredError) when a stored item fails validation.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  listIdps(): Promise<IdpSummary[]>;
+  /**
+   * The profiles of those accounts that have one, in the order asked for.
+   * @throws server_error (GatewayMisconfiguredError) when a stored item fails validation.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  getAccounts(accountIds: readonly string[]): Promise<AccountProfile[]>;
+}
+
+/**
+ * Short-lived items of the state table, each `{ pk, expiresAt, data }`. An item whose `expiresAt`
+ * is at or before now does not exist for any method, whether or not TTL has deleted it yet.
+ * `data` is stored as JSON: callers validate what they read back (it crossed a process boundary).
+ */
+export interface StateStore {
+  /**
+   * Creates the item unless a live one exists under the key (an expired one is overwritten).
+   * @throws state_conflict (StateItemExistsError) when a live item exists.
+   * @throws RangeError when `expiresAt` is not in the future.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  put(key: StateKey, data: unknown, expiresAt: number): Promise<void>;
+  /**
+   * Deletes the item and returns its data, atomically: of any number of concurrent calls at most
+   * one gets the data; the others, and calls for absent or expired items, get `undefined`.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  consume(key: StateKey): Promise<unknown>;
+  /**
+   * The item's data (strongly consistent read), or `undefined` when absent or expired.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  get(key: StateKey): Promise<unknown>;
+  /**
+   * Replaces a live item's data and expiry; `false` when it is absent or expired.
+   * @throws RangeError when `expiresAt` is not in the future.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  update(key: StateKey, data: unknown, expiresAt: number): Promise<boolean>;
+  /**
+   * Deletes the item if present.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  delete(key: StateKey): Promise<void>;
+}
+
+/** Remembers single-use sign-in artefacts (SAML assertion IDs, ID token `jti`) while valid. */
+export interface ReplayCache {
+  /**
+   * Records a first use of `id` in `namespace` until `notOnOrAfter` (epoch seconds).
+   * @throws replay_detected (ReplayDetectedError) when it was already used and is still valid.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  remember(namespace: string, id: string, notOnOrAfter: number): Promise<void>;
+}

@@ -1,0 +1,156 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseGatewayConfig } from '../../../shared/config/index.js';
+import {
+  applyConfig,
+  createDynamoAttributeStore,
+  describeKey,
+  ruleKey,
+} from '../../../shared/store/index.js';
+import { useDynamoDb } from '../../support/dynamodb.js';
+import { sampleConfig, sampleConfigInput } from '../../unit/store/sample-config.js';
+
+const dynamo = useDynamoDb();
+
+const attributes = () =>
+  createDynamoAttributeStore({
+    client: dynamo.createClient(),
+    tableName: dynamo.names.attributeTableName,
+  });
+const apply = (config = sampleConfig()) =>
+  applyConfig(dynamo.createClient(), dynamo.names.attributeTableName, config);
+const byPriority = <T extends { priority: number }>(rules: readonly T[]) =>
+  [...rules].sort((a, b) => a.priority - b.priority);
+
+describe('applyConfig against DynamoDB Local', () => {
+  beforeEach(async () => {
+    await apply();
+  });
+
+  it('seeds the table, and applying the same config again writes nothing', async () => {
+    const again = await apply();
+    expect(again).toEqual({ puts: [], deletes: [] });
+  });
+
+  it('deletes a removed rule and rewrites only a changed one', async () => {
+    const input = sampleConfigInput();
+    const okta = input.idps[0]!;
+    okta.rules = okta.rules!.filter((r) => r.id !== 'readers');
+    const admins = okta.rules.find((r) => r.id === 'admins') as { description?: string };
+    admins.description = 'changed';
+
+    const diff = await apply(parseGatewayConfig(input));
+
+    expect(diff.deletes).toEqual([ruleKey('okta', 200, 'readers')]);
+    expect(diff.puts.map(describeKey)).toEqual(['IDP#okta/RULE#000010#admins']);
+    const idp = await attributes().getIdp('okta');
+    expect(idp?.rules.map((r) => r.id)).toEqual(['contractors', 'admins']);
+    expect(idp?.rules[1]?.description).toBe('changed');
+    await expect(apply(parseGatewayConfig(input))).resolves.toEqual({ puts: [], deletes: [] });
+  });
+
+  it('moves a rule whose priority changes (its key holds the priority)', async () => {
+    const input = sampleConfigInput();
+    input.idps[0]!.rules!.find((r) => r.id === 'readers')!.priority = 1;
+    const diff = await apply(parseGatewayConfig(input));
+    expect(diff.puts.map(describeKey)).toEqual(['IDP#okta/RULE#000001#readers']);
+    expect(diff.deletes.map(describeKey)).toEqual(['IDP#okta/RULE#000200#readers']);
+    const idp = await attributes().getIdp('okta');
+    expect(idp?.rules.map((r) => r.id)).toEqual(['readers', 'contractors', 'admins']);
+  });
+
+  it('removes a whole IdP and an account', async () => {
+    const input = sampleConfigInput();
+    input.idps = input.idps.filter((i) => i.id !== 'entra');
+    input.accounts = input.accounts!.slice(0, 1);
+    const diff = await apply(parseGatewayConfig(input));
+    expect(diff.deletes.map(describeKey).sort()).toEqual([
+      'ACCOUNT#444455556666/PROFILE',
+      'IDP#entra/CONFIG',
+      'IDP#entra/RULE#000001#devs',
+    ]);
+    await expect(attributes().getIdp('entra')).resolves.toBeUndefined();
+    await expect(attributes().getAccounts(['444455556666'])).resolves.toEqual([]);
+  });
+
+  it('never touches the state table, nor attribute items outside IDP# and ACCOUNT#', async () => {
+    const client = dynamo.createClient();
+    const stateItem = {
+      TableName: dynamo.names.stateTableName,
+      Item: { pk: { S: 'TXN#keep-me' }, expiresAt: { N: '9999999999' }, data: { S: '{}' } },
+    };
+    const foreign = {
+      TableName: dynamo.names.attributeTableName,
+      Item: { pk: { S: 'META#schema' }, sk: { S: 'VERSION' }, kind: { S: 'meta' } },
+    };
+    await client.send(new PutItemCommand(stateItem));
+    await client.send(new PutItemCommand(foreign));
+    const input = sampleConfigInput();
+    input.idps = input.idps.slice(0, 1);
+    await apply(parseGatewayConfig(input));
+    const state = await client.send(
+      new GetItemCommand({ TableName: stateItem.TableName, Key: { pk: { S: 'TXN#keep-me' } } }),
+    );
+    expect(state.Item).toBeDefined();
+    const meta = await client.send(
+      new GetItemCommand({
+        TableName: foreign.TableName,
+        Key: { pk: { S: 'META#schema' }, sk: { S: 'VERSION' } },
+      }),
+    );
+    expect(meta.Item).toBeDefined();
+  });
+});
+
+describe('createDynamoAttributeStore against DynamoDB Local', () => {
+  beforeEach(async () => {
+    await apply();
+  });
+
+  it('getIdp returns the IdP with its rules in priority order, revalidated', async () => {
+    const expected = sampleConfig().idps[0]!;
+    const idp = await attributes().getIdp('okta');
+    expect(idp?.rules.map((r) => `${r.priority}:${r.id}`)).toEqual([
+      '5:contractors',
+      '10:admins',
+      '200:readers',
+    ]);
+    expect(idp).toEqual({ ...expected, rules: byPriority(expected.rules) });
+    await expect(attributes().getIdp('nobody')).resolves.toBeUndefined();
+  });
+
+  it('getIdp fails closed when an item in the table was edited into something invalid', async () => {
+    const client = dynamo.createClient();
+    const key = ruleKey('okta', 10, 'admins');
+    await client.send(
+      new PutItemCommand({
+        TableName: dynamo.names.attributeTableName,
+        Item: {
+          pk: { S: key.pk },
+          sk: { S: key.sk },
+          kind: { S: 'rule' },
+          doc: { S: '{"id":"admins","priority":10,"effect":"allow","when":[]}' },
+        },
+      }),
+    );
+    await expect(attributes().getIdp('okta')).rejects.toMatchObject({
+      code: 'server_error',
+      detail: 'attribute item IDP#okta/RULE#000010#admins fails validation at grant',
+    });
+  });
+
+  it('listIdps summarises every IdP', async () => {
+    await expect(attributes().listIdps()).resolves.toEqual([
+      { id: 'entra', displayName: 'Microsoft Entra ID', protocol: 'oidc', listed: false },
+      { id: 'okta', displayName: 'Okta', protocol: 'saml', listed: true },
+    ]);
+  });
+
+  it('getAccounts returns the profiles that exist, in the order asked', async () => {
+    const found = await attributes().getAccounts(['444455556666', '999999999999', '111122223333']);
+    expect(found).toEqual([
+      { id: '444455556666', alias: 'dev', description: 'sandbox' },
+      { id: '111122223333', alias: 'prod' },
+    ]);
+  });
+});

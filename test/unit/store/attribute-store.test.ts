@@ -1,0 +1,251 @@
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  DynamoDBClient,
+  QueryCommand,
+  ResourceNotFoundException,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { GatewayMisconfiguredError } from '../../../shared/http/errors.js';
+import {
+  type AttributeItem,
+  createDynamoAttributeStore,
+  toItems,
+} from '../../../shared/store/index.js';
+import { sampleConfig } from './sample-config.js';
+
+const dynamo = mockClient(DynamoDBClient);
+beforeEach(() => dynamo.reset());
+
+const store = () =>
+  createDynamoAttributeStore({ client: new DynamoDBClient({}), tableName: 'attrs' });
+const raw = (item: AttributeItem): Record<string, AttributeValue> => ({
+  pk: { S: item.pk },
+  sk: { S: item.sk },
+  kind: { S: item.kind },
+  doc: { S: item.doc },
+  updatedAt: { S: item.updatedAt },
+});
+const items = () => toItems(sampleConfig(), { updatedAt: '2030-01-01T00:00:00.000Z' });
+/** The items a Query on the IdP returns: its partition, in sort-key order. */
+const partition = (idpId: string) =>
+  items()
+    .filter((i) => i.pk === `IDP#${idpId}`)
+    .sort((a, b) => (a.sk < b.sk ? -1 : 1));
+const misconfigured = async (promise: Promise<unknown>) => {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GatewayMisconfiguredError);
+  return (err as GatewayMisconfiguredError).detail ?? '';
+};
+
+describe('getIdp', () => {
+  it('rebuilds the IdP from one Query, rules in priority order, equal to the config', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: partition('okta').map(raw) });
+    const idp = await store().getIdp('okta');
+    expect(idp?.rules.map((r) => r.id)).toEqual(['contractors', 'admins', 'readers']);
+    const expected = sampleConfig().idps[0]!;
+    expect(idp).toEqual({
+      ...expected,
+      rules: [...expected.rules].sort((a, b) => a.priority - b.priority),
+    });
+    expect(dynamo).toHaveReceivedCommandTimes(QueryCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'attrs',
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: 'IDP#okta' } },
+    });
+  });
+
+  it('follows Query pages', async () => {
+    const [settings, ...rules] = partition('okta').map(raw);
+    dynamo
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [settings!],
+        LastEvaluatedKey: { pk: settings!.pk!, sk: settings!.sk! },
+      })
+      .resolvesOnce({ Items: rules });
+    expect((await store().getIdp('okta'))?.rules).toHaveLength(3);
+  });
+
+  it('returns undefined for an unknown IdP, and for an id that cannot exist without asking', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    await expect(store().getIdp('nobody')).resolves.toBeUndefined();
+    await expect(store().getIdp('../Bad#Id')).resolves.toBeUndefined();
+    expect(dynamo).toHaveReceivedCommandTimes(QueryCommand, 1);
+  });
+
+  it('returns undefined for rules left without their IdP settings', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: partition('okta').slice(1).map(raw) });
+    await expect(store().getIdp('okta')).resolves.toBeUndefined();
+  });
+
+  it('names the invalid rule item, not its content', async () => {
+    const [settings, first, ...rest] = partition('okta');
+    const doc = JSON.parse(first!.doc);
+    doc.grant = { roleArn: 'arn:aws:iam::1:role/secret-looking-value' };
+    doc.effect = 'allow';
+    dynamo.on(QueryCommand).resolves({
+      Items: [settings!, { ...first!, doc: JSON.stringify(doc) }, ...rest].map(raw),
+    });
+    const detail = await misconfigured(store().getIdp('okta'));
+    expect(detail).toBe(
+      'attribute item IDP#okta/RULE#000005#contractors fails validation at grant.roleArn',
+    );
+    expect(detail).not.toContain('secret-looking-value');
+  });
+
+  it('names the settings item when it is invalid', async () => {
+    const [settings, ...rules] = partition('okta');
+    const doc = { ...JSON.parse(settings!.doc), protocol: 'ws-fed' };
+    dynamo
+      .on(QueryCommand)
+      .resolves({ Items: [{ ...settings!, doc: JSON.stringify(doc) }, ...rules].map(raw) });
+    expect(await misconfigured(store().getIdp('okta'))).toMatch(
+      /^attribute item IDP#okta\/CONFIG fails validation/,
+    );
+  });
+
+  it.each([
+    [
+      'a doc that is not JSON',
+      (i: AttributeItem[]) => [i[0]!, { ...i[1]!, doc: '{nope' }],
+      'RULE#000005#contractors has a doc that is not JSON',
+    ],
+    [
+      'the wrong kind',
+      (i: AttributeItem[]) => [{ ...i[0]!, kind: 'rule' as const }],
+      'CONFIG has kind "rule"',
+    ],
+    [
+      'rules inside the settings',
+      (i: AttributeItem[]) => [
+        { ...i[0]!, doc: JSON.stringify({ ...JSON.parse(i[0]!.doc), rules: [] }) },
+      ],
+      'CONFIG holds rules inside its doc',
+    ],
+    [
+      'an unknown item type',
+      (i: AttributeItem[]) => [i[0]!, { ...i[1]!, sk: 'DENYLIST#1' }],
+      'DENYLIST#1 is of an unknown type',
+    ],
+    [
+      'a sort key that disagrees with the doc',
+      (i: AttributeItem[]) => [i[0]!, { ...i[1]!, sk: 'RULE#000001#contractors' }],
+      'RULE#000001#contractors does not match the priority and id in its doc',
+    ],
+    [
+      'another IdP id in the doc',
+      (i: AttributeItem[]) => [
+        { ...i[0]!, doc: JSON.stringify({ ...JSON.parse(i[0]!.doc), id: 'other' }) },
+      ],
+      'CONFIG holds another IdP id',
+    ],
+    [
+      'two rules with one id',
+      (i: AttributeItem[]) => [i[0]!, i[1]!, { ...i[1]!, sk: 'RULE#000005#contractors2' }],
+      'RULE#000005#contractors2 fails validation at id',
+    ],
+  ])('fails closed on %s', async (_name, mutate, expected) => {
+    dynamo.on(QueryCommand).resolves({ Items: mutate(partition('okta')).map(raw) });
+    expect(await misconfigured(store().getIdp('okta'))).toContain(expected);
+  });
+
+  it('maps a missing table to a misconfiguration', async () => {
+    dynamo.on(QueryCommand).rejects(new ResourceNotFoundException({ message: 'x', $metadata: {} }));
+    await expect(store().getIdp('okta')).rejects.toMatchObject({
+      code: 'server_error',
+      status: 500,
+    });
+  });
+});
+
+describe('listIdps', () => {
+  it('scans the settings items only and summarises them sorted by id', async () => {
+    dynamo.on(ScanCommand).resolves({
+      Items: items()
+        .filter((i) => i.sk === 'CONFIG')
+        .map(raw)
+        .reverse(),
+    });
+    await expect(store().listIdps()).resolves.toEqual([
+      { id: 'entra', displayName: 'Microsoft Entra ID', protocol: 'oidc', listed: false },
+      { id: 'okta', displayName: 'Okta', protocol: 'saml', listed: true },
+    ]);
+    expect(dynamo).toHaveReceivedCommandWith(ScanCommand, {
+      FilterExpression: 'sk = :config AND begins_with(pk, :idp)',
+      ExpressionAttributeValues: { ':config': { S: 'CONFIG' }, ':idp': { S: 'IDP#' } },
+    });
+  });
+
+  it('fails closed on an invalid IdP item', async () => {
+    const [settings] = partition('okta');
+    dynamo.on(ScanCommand).resolves({ Items: [raw({ ...settings!, doc: '{"id":"okta"}' })] });
+    expect(await misconfigured(store().listIdps())).toMatch(
+      /^attribute item IDP#okta\/CONFIG fails validation/,
+    );
+  });
+});
+
+describe('getAccounts', () => {
+  const accountItems = () =>
+    items()
+      .filter((i) => i.kind === 'account')
+      .map(raw);
+
+  it('reads profiles with BatchGetItem and returns them in the order asked', async () => {
+    dynamo.on(BatchGetItemCommand).resolves({ Responses: { attrs: accountItems() } });
+    const found = await store().getAccounts([
+      '444455556666',
+      '000000000000',
+      '111122223333',
+      '444455556666',
+    ]);
+    expect(found.map((a) => a.alias)).toEqual(['dev', 'prod']);
+    expect(dynamo).toHaveReceivedCommandWith(BatchGetItemCommand, {
+      RequestItems: {
+        attrs: expect.objectContaining({
+          Keys: [
+            { pk: { S: 'ACCOUNT#444455556666' }, sk: { S: 'PROFILE' } },
+            { pk: { S: 'ACCOUNT#000000000000' }, sk: { S: 'PROFILE' } },
+            { pk: { S: 'ACCOUNT#111122223333' }, sk: { S: 'PROFILE' } },
+          ],
+        }),
+      },
+    });
+  });
+
+  it('asks for nothing when no id can be an account', async () => {
+    await expect(store().getAccounts(['not-an-account', ''])).resolves.toEqual([]);
+    expect(dynamo).not.toHaveReceivedAnyCommand();
+  });
+
+  it('retries unprocessed keys', async () => {
+    const [prod, dev] = accountItems();
+    dynamo
+      .on(BatchGetItemCommand)
+      .resolvesOnce({
+        Responses: { attrs: [prod!] },
+        UnprocessedKeys: { attrs: { Keys: [{ pk: dev!.pk!, sk: dev!.sk! }] } },
+      })
+      .resolvesOnce({ Responses: { attrs: [dev!] } });
+    const found = await store().getAccounts(['111122223333', '444455556666']);
+    expect(found.map((a) => a.id)).toEqual(['111122223333', '444455556666']);
+    expect(dynamo).toHaveReceivedCommandTimes(BatchGetItemCommand, 2);
+  });
+
+  it('fails closed on an invalid profile', async () => {
+    const [prod] = accountItems();
+    dynamo
+      .on(BatchGetItemCommand)
+      .resolves({ Responses: { attrs: [{ ...prod!, doc: { S: '{"id":"111122223333"}' } }] } });
+    expect(await misconfigured(store().getAccounts(['111122223333']))).toBe(
+      'attribute item ACCOUNT#111122223333/PROFILE fails validation at alias',
+    );
+  });
+});
