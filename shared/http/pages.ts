@@ -18,6 +18,8 @@ a.button,button{display:inline-block;font:inherit;font-weight:600;color:#fff;bac
 a.button:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .error h1{color:var(--bad)}code,pre{font:.85rem/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{overflow:auto;padding:.75rem;background:var(--bg);border:1px solid var(--line);border-radius:6px}
 footer{margin-top:2rem;color:var(--muted);font-size:.8rem}
+h2{font-size:1.1rem;margin:0 0 .5rem}form.inline{display:inline}.actions{white-space:nowrap}
+button.secondary{color:var(--accent);background:transparent;border:1px solid var(--accent)}
 `.trim();
 
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;

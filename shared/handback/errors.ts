@@ -1,0 +1,31 @@
+import { GatewayError } from '../http/errors.js';
+
+/** No rule granted this person any role (or a deny rule removed them all). */
+export class NoRoleMatchedError extends GatewayError {
+  constructor(detail: string, opts?: ErrorOptions) {
+    super(
+      403,
+      'no_role_matched',
+      'Your account has not been granted access to any AWS role through this sign-in.',
+      {
+        ...opts,
+        detail,
+      },
+    );
+  }
+}
+
+/** The role-picker ticket is missing, expired, already used, or the form is not ours (CSRF). */
+export class TicketInvalidError extends GatewayError {
+  constructor(detail: string, opts?: ErrorOptions) {
+    super(
+      403,
+      'ticket_invalid',
+      'This role choice has expired or was already used. Please sign in again.',
+      {
+        ...opts,
+        detail,
+      },
+    );
+  }
+}

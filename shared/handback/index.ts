@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './handback.js';
+export * from './pages.js';
+export * from './types.js';
