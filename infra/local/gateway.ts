@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { buildEnvironment, type GatewayConfig } from '../../shared/config/index.js';
@@ -12,6 +12,7 @@ import {
   toApiGatewayEvent,
   writeApiGatewayResult,
 } from './api-gateway-event.js';
+import { ensureLocalKeyPair } from './demo/keys.js';
 import { createTables, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import type { LocalContext, LocalPlugin } from './plugin.js';
 import { createRouteMatcher } from './route-matcher.js';
@@ -133,9 +134,21 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
     await applyConfig(client, tables.attributeTableName, config);
     client.destroy();
 
+    // fedgate's own signing key: generated once into .local/keys (KMS in AWS, issue #5).
+    const signing = await ensureLocalKeyPair(
+      join(workDir, 'keys'),
+      'fedgate-signing',
+      'fedgate local signing key',
+    );
+
     // The functions read their environment at import (cold start), exactly as in Lambda.
     Object.assign(process.env, {
-      ...buildEnvironment({ ...tables, publicBaseUrl: baseUrl.origin, configCacheSeconds: 5 }),
+      ...buildEnvironment({
+        ...tables,
+        publicBaseUrl: baseUrl.origin,
+        configCacheSeconds: 5,
+        signingKeyRefs: [`file:${signing.bundlePath}`],
+      }),
       AWS_REGION: region,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       // Local, visibly fake credentials for the embedded services; real AWS is never called.

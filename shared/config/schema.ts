@@ -12,6 +12,10 @@ export const ENV = {
   region: 'AWS_REGION',
   configCacheSeconds: 'CONFIG_CACHE_SECONDS',
   clockSkewSeconds: 'CLOCK_SKEW_SECONDS',
+  signingKeyRef: 'SIGNING_KEY_REF',
+  samlProviderName: 'SAML_PROVIDER_NAME',
+  signinRegion: 'SIGNIN_REGION',
+  federationEndpoint: 'FEDERATION_ENDPOINT',
 } as const;
 
 /** Variables a deployment sets; `AWS_REGION` is set by the Lambda runtime itself. */
@@ -21,6 +25,8 @@ export const DEPLOYED_ENV_NAMES = [
   ENV.publicBaseUrl,
   ENV.configCacheSeconds,
   ENV.clockSkewSeconds,
+  ENV.signingKeyRef,
+  ENV.samlProviderName,
 ] as const;
 
 const isLoopback = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
@@ -43,6 +49,34 @@ export const EnvSchema = z
     [ENV.region]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
     [ENV.configCacheSeconds]: z.coerce.number().int().min(0).max(3600).default(60),
     [ENV.clockSkewSeconds]: z.coerce.number().int().min(0).max(300).default(60),
+    /**
+     * fedgate's signing key(s), a reference: `kms:<key id or ARN>` (issue #5) or `file:<pem path>`
+     * (local runner). Comma-separated for rotation: the first signs, all are published.
+     */
+    [ENV.signingKeyRef]: z
+      .string()
+      .regex(
+        /^(kms:[A-Za-z0-9:/_-]+|file:[^,]+)(,(kms:[A-Za-z0-9:/_-]+|file:[^,]+))*$/,
+        'kms:<key id> or file:<path>, comma-separated',
+      ),
+    /** Name of fedgate's IAM SAML provider in every target account (the Role attribute's second ARN). */
+    [ENV.samlProviderName]: z
+      .string()
+      .regex(/^[\w.-]{1,128}$/, 'an IAM SAML provider name')
+      .default('fedgate'),
+    /** Use the regional AWS sign-in endpoints of this region (SAML recipient and federation). */
+    [ENV.signinRegion]: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
+      .optional(),
+    /** Only for the local runner's stand-in: where getSigninToken/login are served. */
+    [ENV.federationEndpoint]: z
+      .url({ protocol: /^https?$/ })
+      .refine((v) => {
+        const u = new URL(v);
+        return u.protocol === 'https:' || isLoopback(u);
+      }, 'must be https (plain http only on 127.0.0.1/localhost)')
+      .optional(),
   })
   .transform((e) => ({
     attributeTableName: e[ENV.attributeTableName],
@@ -52,6 +86,20 @@ export const EnvSchema = z
     region: e[ENV.region],
     configCacheSeconds: e[ENV.configCacheSeconds],
     clockSkewSeconds: e[ENV.clockSkewSeconds],
+    signingKeyRefs: e[ENV.signingKeyRef].split(','),
+    samlProviderName: e[ENV.samlProviderName],
+    /** AssumeRoleWithSAML requires the Recipient to be an AWS sign-in SAML endpoint. */
+    awsSigninSamlUrl: new URL(
+      e[ENV.signinRegion]
+        ? `https://${e[ENV.signinRegion]}.signin.aws.amazon.com/saml`
+        : 'https://signin.aws.amazon.com/saml',
+    ),
+    federationEndpoint: new URL(
+      e[ENV.federationEndpoint] ??
+        (e[ENV.signinRegion]
+          ? `https://${e[ENV.signinRegion]}.signin.aws.amazon.com/federation`
+          : 'https://signin.aws.amazon.com/federation'),
+    ),
   }));
 
 export type RuntimeConfig = z.output<typeof EnvSchema>;
@@ -64,10 +112,14 @@ export const buildEnvironment = (values: {
   publicBaseUrl: string;
   configCacheSeconds?: number;
   clockSkewSeconds?: number;
+  signingKeyRefs: readonly string[];
+  samlProviderName?: string;
 }): Record<(typeof DEPLOYED_ENV_NAMES)[number], string> => ({
   [ENV.attributeTableName]: values.attributeTableName,
   [ENV.stateTableName]: values.stateTableName,
   [ENV.publicBaseUrl]: values.publicBaseUrl,
   [ENV.configCacheSeconds]: String(values.configCacheSeconds ?? 60),
   [ENV.clockSkewSeconds]: String(values.clockSkewSeconds ?? 60),
+  [ENV.signingKeyRef]: values.signingKeyRefs.join(','),
+  [ENV.samlProviderName]: values.samlProviderName ?? 'fedgate',
 });

@@ -6,6 +6,8 @@ import { buildSelfSignedCertificate, toPem } from '../../../shared/issuer/x509.j
 export interface LocalKeyPair {
   privateKeyPem: string;
   certificatePem: string;
+  /** One PEM file holding the private key and the certificate: what `SIGNING_KEY_REF=file:` names. */
+  bundlePath: string;
 }
 
 /**
@@ -20,10 +22,12 @@ export const ensureLocalKeyPair = async (
 ): Promise<LocalKeyPair> => {
   const keyFile = join(dir, `${name}.key.pem`);
   const certFile = join(dir, `${name}.cert.pem`);
+  const bundlePath = join(dir, `${name}.pem`);
   try {
     return {
       privateKeyPem: await readFile(keyFile, 'utf8'),
       certificatePem: await readFile(certFile, 'utf8'),
+      bundlePath: (await readFile(bundlePath, 'utf8')) && bundlePath,
     };
   } catch {
     // first start: generate below
@@ -42,5 +46,6 @@ export const ensureLocalKeyPair = async (
   const certificatePem = toPem(der);
   await writeFile(keyFile, privateKeyPem, { mode: 0o600 });
   await writeFile(certFile, certificatePem);
-  return { privateKeyPem, certificatePem };
+  await writeFile(bundlePath, privateKeyPem + certificatePem, { mode: 0o600 });
+  return { privateKeyPem, certificatePem, bundlePath };
 };

@@ -11,6 +11,7 @@ const env = {
   STATE_TABLE_NAME: 'fedgate-state',
   PUBLIC_BASE_URL: 'https://sso.example.com/',
   AWS_REGION: 'eu-west-1',
+  SIGNING_KEY_REF: 'kms:1234abcd-12ab-34cd-56ef-1234567890ab',
 };
 
 const minimal = {
@@ -83,6 +84,41 @@ describe('loadConfig (function environment)', () => {
     expect(
       loadConfig({ ...env, PUBLIC_BASE_URL: 'http://127.0.0.1:8787' }).publicBaseUrl.origin,
     ).toBe('http://127.0.0.1:8787');
+  });
+});
+
+describe('loadConfig: AWS sign-in endpoints and signing keys', () => {
+  it('uses the global sign-in endpoints by default and regional ones when asked', () => {
+    const global = loadConfig(env);
+    expect([global.awsSigninSamlUrl.href, global.federationEndpoint.href]).toEqual([
+      'https://signin.aws.amazon.com/saml',
+      'https://signin.aws.amazon.com/federation',
+    ]);
+    const regional = loadConfig({ ...env, SIGNIN_REGION: 'eu-central-1' });
+    expect([regional.awsSigninSamlUrl.href, regional.federationEndpoint.href]).toEqual([
+      'https://eu-central-1.signin.aws.amazon.com/saml',
+      'https://eu-central-1.signin.aws.amazon.com/federation',
+    ]);
+  });
+
+  it('reads comma-separated signing key references, the first one signing', () => {
+    const cfg = loadConfig({
+      ...env,
+      SIGNING_KEY_REF: 'kms:key-1,kms:arn:aws:kms:eu-west-1:111122223333:key/k2',
+    });
+    expect(cfg.signingKeyRefs).toEqual([
+      'kms:key-1',
+      'kms:arn:aws:kms:eu-west-1:111122223333:key/k2',
+    ]);
+    expect(cfg.samlProviderName).toBe('fedgate');
+  });
+
+  it.each([
+    ['SIGNING_KEY_REF', { SIGNING_KEY_REF: '-----BEGIN PRIVATE KEY-----' }],
+    ['FEDERATION_ENDPOINT', { FEDERATION_ENDPOINT: 'http://federation.example.com' }],
+    ['SIGNIN_REGION', { SIGNIN_REGION: 'mars' }],
+  ])('refuses an invalid %s', (name, over) => {
+    expect(issuesOf(() => loadConfig({ ...env, ...over })).map((i) => i.path)).toEqual([name]);
   });
 });
 
