@@ -81,8 +81,7 @@ export const accessKeysPage = (opts: {
   requestId?: string;
 }): HttpResponse => {
   const { session: s, grant: g } = opts;
-  const profile =
-    (g.accountAlias ?? g.accountId).replace(/[^A-Za-z0-9_.-]/g, '-') + `-${roleName(g.roleArn)}`;
+  const profile = `${(g.accountAlias ?? g.accountId).replace(/[^A-Za-z0-9_.-]/g, '-')}-${roleName(g.roleArn)}`;
   const exports = [
     `export AWS_ACCESS_KEY_ID=${shellQuote(s.accessKeyId)}`,
     `export AWS_SECRET_ACCESS_KEY=${shellQuote(s.secretAccessKey)}`,

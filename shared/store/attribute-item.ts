@@ -1,8 +1,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AttributeItemKey } from './table-schema.js';
 
-/** What an attribute-table item holds: an IdP's settings, one rule, or one account profile. */
-export type AttributeItemKind = 'idp' | 'rule' | 'account';
+/**
+ * What an attribute-table item holds: an IdP's settings, one rule, one account profile, or the
+ * gateway-wide defaults.
+ */
+export type AttributeItemKind = 'idp' | 'rule' | 'account' | 'defaults';
 
 /**
  * One attribute-table item: the validated object as canonical JSON in `doc`, its `kind`, and when

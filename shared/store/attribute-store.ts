@@ -1,7 +1,9 @@
+import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   type AccountProfile,
   AccountProfileSchema,
   formatPath,
+  GatewayConfigSchema,
   type IdpConfig,
   IdpConfigSchema,
   IdpIdSchema,
@@ -10,16 +12,19 @@ import { GatewayMisconfiguredError } from '../http/errors.js';
 import {
   ATTRIBUTE_ITEM_PROJECTION,
   describeKey,
+  marshalAttributeKey,
   type StoredAttributeItem,
   unmarshalAttributeItem,
 } from './attribute-item.js';
 import { getAll } from './batch.js';
+import { translateDynamoError } from './errors.js';
 import { queryAll, scanAll } from './paginate.js';
 import type { AttributeStore, DynamoPort, IdpSummary } from './ports.js';
 import {
   ATTRIBUTE_KEY_PREFIXES,
   type AttributeItemKey,
   accountKey,
+  gatewayDefaultsKey,
   IDP_CONFIG_SK,
   idpConfigKey,
   RULE_SK_PREFIX,
@@ -27,6 +32,9 @@ import {
 } from './table-schema.js';
 
 const ACCOUNT_ID = /^\d{12}$/;
+// The config file's own `defaults` schema, so that a stored item is held to the same rules and a
+// missing one gets the same values as a config file that leaves `defaults` out.
+const DefaultsSchema = GatewayConfigSchema.shape.defaults;
 
 const invalid = (key: AttributeItemKey, why: string) =>
   new GatewayMisconfiguredError(`attribute item ${describeKey(key)} ${why}`);
@@ -91,8 +99,9 @@ const assembleIdp = (
 };
 
 /**
- * The attribute store on DynamoDB: one Query per IdP, a filtered Scan for the IdP list and
- * BatchGetItem for account profiles; every item read is re-validated with the config schemas.
+ * The attribute store on DynamoDB: one Query per IdP, a filtered Scan for the IdP list,
+ * BatchGetItem for account profiles and GetItem for the defaults; every item read is re-validated
+ * with the config schemas.
  * @throws server_error (GatewayMisconfiguredError) from its methods when an item is invalid, the
  * table is missing or access is denied.
  * @throws temporarily_unavailable (DependencyUnavailableError) from its methods when DynamoDB
@@ -165,5 +174,29 @@ export const createDynamoAttributeStore = ({
       byId.set(result.data.id, result.data);
     }
     return wanted.flatMap((id) => byId.get(id) ?? []);
+  },
+
+  async getDefaults() {
+    let raw: Record<string, AttributeValue> | undefined;
+    try {
+      const out = await client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: marshalAttributeKey(gatewayDefaultsKey()),
+          ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+        }),
+      );
+      raw = out.Item;
+    } catch (err) {
+      throw translateDynamoError(err, 'GetItem');
+    }
+    // No item: a table seeded before the defaults were stored (applying the config again stores
+    // them). Use the schema's defaults, as for a config that sets none; an invalid item still
+    // fails closed below.
+    if (raw === undefined) return DefaultsSchema.parse({});
+    const item = unmarshalAttributeItem(raw);
+    const result = DefaultsSchema.safeParse(readDoc(item, 'defaults'));
+    if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
+    return result.data;
   },
 });

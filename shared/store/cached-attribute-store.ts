@@ -1,4 +1,4 @@
-import type { AccountProfile } from '../config/index.js';
+import type { AccountProfile, GatewayDefaults } from '../config/index.js';
 import type { AttributeStore, Clock } from './ports.js';
 
 interface Entry<T> {
@@ -74,6 +74,7 @@ export const createCachedAttributeStore = (
   );
   const lists = createMemo<Awaited<ReturnType<AttributeStore['listIdps']>>>(ttlSeconds, 1, now);
   const accounts = createMemo<AccountProfile[]>(ttlSeconds, maxEntries, now);
+  const defaults = createMemo<GatewayDefaults>(ttlSeconds, 1, now);
   return {
     getIdp: (idpId) => idps(idpId, () => store.getIdp(idpId)),
     // A fresh array per call (callers may sort it); its elements are shared and frozen.
@@ -87,5 +88,6 @@ export const createCachedAttributeStore = (
       const byId = new Map(found.map((account) => [account.id, account]));
       return wanted.flatMap((id) => byId.get(id) ?? []);
     },
+    getDefaults: () => defaults('', () => store.getDefaults()),
   };
 };

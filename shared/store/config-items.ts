@@ -13,10 +13,11 @@ import { writeAll } from './batch.js';
 import { scanAll } from './paginate.js';
 import type { DynamoPort } from './ports.js';
 import {
-  ATTRIBUTE_KEY_PREFIXES,
   type AttributeItemKey,
   accountKey,
+  gatewayDefaultsKey,
   idpConfigKey,
+  isManagedAttributeKey,
   ruleKey,
 } from './table-schema.js';
 
@@ -33,8 +34,9 @@ const MAX_ITEM_BYTES = 400 * 1024 - 2048;
 const keyString = (key: AttributeItemKey) => `${key.pk}\u0000${key.sk}`;
 
 /**
- * The attribute-table items of a validated gateway config: one per IdP (its settings, without its
- * rules), one per rule and one per account profile. `defaults` are not part of the table.
+ * The attribute-table items of a validated gateway config: one for its `defaults`
+ * (`GATEWAY` / `DEFAULTS`), one per IdP (its settings, without its rules), one per rule and one
+ * per account profile.
  * @throws ConfigError when an item would exceed DynamoDB's 400 KB item size.
  */
 export const toItems = (
@@ -54,6 +56,7 @@ export const toItems = (
     }
     items.push({ ...key, kind, doc: json, updatedAt });
   };
+  add('defaults', gatewayDefaultsKey(), 'defaults', config.defaults);
   config.idps.forEach((idp, i) => {
     const { rules, ...settings } = idp;
     add(`idps[${i}]`, idpConfigKey(idp.id), 'idp', settings);
@@ -68,15 +71,11 @@ export const toItems = (
   return items;
 };
 
-/** Whether config-as-code owns an item: everything under `IDP#` and `ACCOUNT#`, nothing else. */
-const isManagedKey = (key: AttributeItemKey) =>
-  Object.values(ATTRIBUTE_KEY_PREFIXES).some((prefix) => key.pk.startsWith(prefix));
-
 /**
  * What to write and delete to turn the `current` items into the `desired` ones: a put for each
  * desired item that is missing or whose `kind` or `doc` differs (not `updatedAt`), a delete for
- * each managed current item (`IDP#…`, `ACCOUNT#…`) that is not desired. Items outside those
- * prefixes are left alone.
+ * each managed current item (`IDP#…`, `ACCOUNT#…`, `GATEWAY`) that is not desired. Items outside
+ * those partitions are left alone.
  */
 export const diffItems = (
   current: readonly StoredAttributeItem[],
@@ -90,7 +89,7 @@ export const diffItems = (
       return now === undefined || now.kind !== item.kind || now.doc !== item.doc;
     }),
     deletes: current
-      .filter((item) => isManagedKey(item) && !wanted.has(keyString(item)))
+      .filter((item) => isManagedAttributeKey(item) && !wanted.has(keyString(item)))
       .map(({ pk, sk }) => ({ pk, sk })),
   };
 };
@@ -99,7 +98,8 @@ export const diffItems = (
  * Brings the attribute table to a validated gateway config: reads every item, computes
  * {@link diffItems} and applies it with BatchWriteItem (puts first, then deletes). Running it
  * again with the same config writes nothing. It is not atomic: a reader may briefly see a mix of
- * old and new items. The state table is never touched.
+ * old and new items. The state table, and attribute items outside `IDP#…`, `ACCOUNT#…` and
+ * `GATEWAY`, are never touched.
  * @returns the diff that was applied (empty when the table already matched).
  * @throws ConfigError when an item would exceed DynamoDB's item size.
  * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.

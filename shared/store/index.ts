@@ -33,6 +33,8 @@ export {
   type AttributeItemKey,
   accountKey,
   createTableInputs,
+  GATEWAY_DEFAULTS_SK,
+  gatewayDefaultsKey,
   IDP_CONFIG_SK,
   idpConfigKey,
   RULE_SK_PREFIX,

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AccountProfile, IdpConfig } from '../config/index.js';
+import type { AccountProfile, GatewayDefaults, IdpConfig } from '../config/index.js';
 import type { StateKey } from './table-schema.js';
 
 /** The DynamoDB client as the store uses it: built once per container by the caller, injected. */
@@ -11,7 +11,10 @@ export type Clock = () => number;
 /** What the home page shows of an IdP. */
 export type IdpSummary = Pick<IdpConfig, 'id' | 'displayName' | 'protocol' | 'listed'>;
 
-/** Read access to the attribute table: the IdPs, their rules and the account profiles. */
+/**
+ * Read access to the attribute table: the IdPs, their rules, the account profiles and the
+ * gateway-wide defaults.
+ */
 export interface AttributeStore {
   /**
    * The IdP's settings with its rules in priority order, or `undefined` if there is no such IdP.
@@ -31,6 +34,13 @@ export interface AttributeStore {
    * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
    */
   getAccounts(accountIds: readonly string[]): Promise<AccountProfile[]>;
+  /**
+   * The gateway-wide defaults for grants that set none (session duration, session name); the
+   * schema's defaults when the table holds none (a table seeded before defaults were stored).
+   * @throws server_error (GatewayMisconfiguredError) when the stored item fails validation.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  getDefaults(): Promise<GatewayDefaults>;
 }
 
 /**

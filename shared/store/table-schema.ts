@@ -60,8 +60,16 @@ export interface AttributeItemKey {
   sk: string;
 }
 
-/** Partition-key prefixes of the attribute table: every item under them is managed as code. */
-export const ATTRIBUTE_KEY_PREFIXES = { idp: 'IDP#', account: 'ACCOUNT#' } as const;
+/**
+ * Partition keys of the attribute table that config-as-code owns: every item under `IDP#…` and
+ * `ACCOUNT#…`, and every item in the one `GATEWAY` partition (matched whole, not as a prefix).
+ * Use {@link isManagedAttributeKey} rather than matching these by hand.
+ */
+export const ATTRIBUTE_KEY_PREFIXES = {
+  idp: 'IDP#',
+  account: 'ACCOUNT#',
+  gateway: 'GATEWAY',
+} as const;
 
 /** Sort key of an IdP's settings item. */
 export const IDP_CONFIG_SK = 'CONFIG';
@@ -69,6 +77,8 @@ export const IDP_CONFIG_SK = 'CONFIG';
 export const RULE_SK_PREFIX = 'RULE#';
 /** Sort key of an account profile item. */
 export const ACCOUNT_PROFILE_SK = 'PROFILE';
+/** Sort key of the gateway-wide defaults item. */
+export const GATEWAY_DEFAULTS_SK = 'DEFAULTS';
 
 /** Width of the zero-padded priority in a rule's sort key: priorities are 0..999999. */
 const PRIORITY_WIDTH = 6;
@@ -99,6 +109,21 @@ export const accountKey = (accountId: string): AttributeItemKey => ({
   pk: `${ATTRIBUTE_KEY_PREFIXES.account}${accountId}`,
   sk: ACCOUNT_PROFILE_SK,
 });
+
+/** The key of the gateway-wide defaults item (the config's `defaults`): `GATEWAY` / `DEFAULTS`. */
+export const gatewayDefaultsKey = (): AttributeItemKey => ({
+  pk: ATTRIBUTE_KEY_PREFIXES.gateway,
+  sk: GATEWAY_DEFAULTS_SK,
+});
+
+/**
+ * Whether config-as-code owns an attribute item, i.e. may overwrite or delete it: `IDP#…`,
+ * `ACCOUNT#…` and `GATEWAY` exactly. Anything else (`GATEWAYS`, `META#…`) belongs to someone else.
+ */
+export const isManagedAttributeKey = (key: AttributeItemKey): boolean =>
+  key.pk.startsWith(ATTRIBUTE_KEY_PREFIXES.idp) ||
+  key.pk.startsWith(ATTRIBUTE_KEY_PREFIXES.account) ||
+  key.pk === ATTRIBUTE_KEY_PREFIXES.gateway;
 
 /** Partition-key prefixes of the state table, one per kind of single-use item. */
 export const STATE_KEY_PREFIXES = {

@@ -1,14 +1,15 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../../shared/config/index.js';
 import {
   applyConfig,
   createDynamoAttributeStore,
   describeKey,
+  gatewayDefaultsKey,
   ruleKey,
 } from '../../../shared/store/index.js';
+import { sampleConfig, sampleConfigInput } from '../../fixtures/gateway-config.sample.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
-import { sampleConfig, sampleConfigInput } from '../../unit/store/sample-config.js';
 
 const dynamo = useDynamoDb();
 
@@ -73,18 +74,46 @@ describe('applyConfig against DynamoDB Local', () => {
     await expect(attributes().getAccounts(['444455556666'])).resolves.toEqual([]);
   });
 
-  it('never touches the state table, nor attribute items outside IDP# and ACCOUNT#', async () => {
+  it('stores the defaults, and a change to them rewrites that one item', async () => {
+    await expect(attributes().getDefaults()).resolves.toEqual({
+      sessionDurationSeconds: 7200,
+      sessionName: '{subject}',
+    });
+    const input = sampleConfigInput();
+    input.defaults = { sessionDurationSeconds: 900, sessionName: '{claims.email}' };
+    const diff = await apply(parseGatewayConfig(input));
+    expect(diff).toEqual({ puts: [expect.objectContaining(gatewayDefaultsKey())], deletes: [] });
+    await expect(attributes().getDefaults()).resolves.toEqual({
+      sessionDurationSeconds: 900,
+      sessionName: '{claims.email}',
+    });
+    // Leaving them out of the file stores the schema's defaults: the item is never deleted.
+    await apply(parseGatewayConfig({ ...input, defaults: undefined }));
+    await expect(attributes().getDefaults()).resolves.toEqual({
+      sessionDurationSeconds: 3600,
+      sessionName: '{subject}',
+    });
+  });
+
+  it('never touches the state table, nor attribute items outside IDP#, ACCOUNT# and GATEWAY', async () => {
     const client = dynamo.createClient();
     const stateItem = {
       TableName: dynamo.names.stateTableName,
       Item: { pk: { S: 'TXN#keep-me' }, expiresAt: { N: '9999999999' }, data: { S: '{}' } },
     };
-    const foreign = {
-      TableName: dynamo.names.attributeTableName,
-      Item: { pk: { S: 'META#schema' }, sk: { S: 'VERSION' }, kind: { S: 'meta' } },
-    };
+    const foreignKeys = [
+      { pk: { S: 'META#schema' }, sk: { S: 'VERSION' } },
+      { pk: { S: 'GATEWAY#keys' }, sk: { S: 'CURRENT' } },
+    ];
     await client.send(new PutItemCommand(stateItem));
-    await client.send(new PutItemCommand(foreign));
+    for (const key of foreignKeys) {
+      await client.send(
+        new PutItemCommand({
+          TableName: dynamo.names.attributeTableName,
+          Item: { ...key, kind: { S: 'meta' } },
+        }),
+      );
+    }
     const input = sampleConfigInput();
     input.idps = input.idps.slice(0, 1);
     await apply(parseGatewayConfig(input));
@@ -92,13 +121,12 @@ describe('applyConfig against DynamoDB Local', () => {
       new GetItemCommand({ TableName: stateItem.TableName, Key: { pk: { S: 'TXN#keep-me' } } }),
     );
     expect(state.Item).toBeDefined();
-    const meta = await client.send(
-      new GetItemCommand({
-        TableName: foreign.TableName,
-        Key: { pk: { S: 'META#schema' }, sk: { S: 'VERSION' } },
-      }),
-    );
-    expect(meta.Item).toBeDefined();
+    for (const key of foreignKeys) {
+      const foreign = await client.send(
+        new GetItemCommand({ TableName: dynamo.names.attributeTableName, Key: key }),
+      );
+      expect(foreign.Item).toBeDefined();
+    }
   });
 });
 
@@ -152,5 +180,38 @@ describe('createDynamoAttributeStore against DynamoDB Local', () => {
       { id: '444455556666', alias: 'dev', description: 'sandbox' },
       { id: '111122223333', alias: 'prod' },
     ]);
+  });
+
+  it("getDefaults falls back to the schema's defaults when the item is missing", async () => {
+    const key = gatewayDefaultsKey();
+    await dynamo.createClient().send(
+      new DeleteItemCommand({
+        TableName: dynamo.names.attributeTableName,
+        Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+      }),
+    );
+    await expect(attributes().getDefaults()).resolves.toEqual({
+      sessionDurationSeconds: 3600,
+      sessionName: '{subject}',
+    });
+  });
+
+  it('getDefaults fails closed when the item was edited into something invalid', async () => {
+    const key = gatewayDefaultsKey();
+    await dynamo.createClient().send(
+      new PutItemCommand({
+        TableName: dynamo.names.attributeTableName,
+        Item: {
+          pk: { S: key.pk },
+          sk: { S: key.sk },
+          kind: { S: 'defaults' },
+          doc: { S: '{"sessionDurationSeconds":86401}' },
+        },
+      }),
+    );
+    await expect(attributes().getDefaults()).rejects.toMatchObject({
+      code: 'server_error',
+      detail: 'attribute item GATEWAY/DEFAULTS fails validation at sessionDurationSeconds',
+    });
   });
 });

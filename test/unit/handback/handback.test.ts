@@ -57,7 +57,7 @@ describe('hand-back', () => {
   const pickerFor = async (grants: Grant[]) => {
     const res = await make().complete({ person, grants, destination, requestId: 'r1' });
     const csrf = /name="csrf" value="([^"]+)"/.exec(res.body as string)?.[1] as string;
-    const cookie = (res.cookies?.[0] as string).split(';')[0] as string;
+    const cookie = String(res.cookies?.[0]).split(';')[0] as string;
     return { res, csrf, cookie };
   };
   const post = (fields: Record<string, string>, cookie?: string) =>

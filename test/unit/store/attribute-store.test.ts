@@ -2,9 +2,11 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   DynamoDBClient,
+  GetItemCommand,
   QueryCommand,
   ResourceNotFoundException,
   ScanCommand,
+  ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +16,7 @@ import {
   createDynamoAttributeStore,
   toItems,
 } from '../../../shared/store/index.js';
-import { sampleConfig } from './sample-config.js';
+import { sampleConfig } from '../../fixtures/gateway-config.sample.js';
 
 const dynamo = mockClient(DynamoDBClient);
 beforeEach(() => dynamo.reset());
@@ -247,5 +249,82 @@ describe('getAccounts', () => {
     expect(await misconfigured(store().getAccounts(['111122223333']))).toBe(
       'attribute item ACCOUNT#111122223333/PROFILE fails validation at alias',
     );
+  });
+});
+
+describe('getDefaults', () => {
+  const defaultsItem = () => items().find((i) => i.kind === 'defaults')!;
+  const withDoc = (doc: string) => ({ Item: raw({ ...defaultsItem(), doc }) });
+
+  it('reads the GATEWAY/DEFAULTS item with one GetItem and returns it validated', async () => {
+    dynamo.on(GetItemCommand).resolves({ Item: raw(defaultsItem()) });
+    await expect(store().getDefaults()).resolves.toEqual({
+      sessionDurationSeconds: 7200,
+      sessionName: '{subject}',
+    });
+    expect(dynamo).toHaveReceivedCommandTimes(GetItemCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(GetItemCommand, {
+      TableName: 'attrs',
+      Key: { pk: { S: 'GATEWAY' }, sk: { S: 'DEFAULTS' } },
+    });
+  });
+
+  it("returns the schema's defaults when the table holds no defaults item", async () => {
+    dynamo.on(GetItemCommand).resolves({});
+    await expect(store().getDefaults()).resolves.toEqual({
+      sessionDurationSeconds: 3600,
+      sessionName: '{subject}',
+    });
+  });
+
+  it('fills in what a stored item leaves out, as the config file would', async () => {
+    dynamo.on(GetItemCommand).resolves(withDoc('{"sessionName":"{claims.email}"}'));
+    await expect(store().getDefaults()).resolves.toEqual({
+      sessionDurationSeconds: 3600,
+      sessionName: '{claims.email}',
+    });
+  });
+
+  it.each([
+    [
+      'a duration out of range',
+      '{"sessionDurationSeconds":60}',
+      'fails validation at sessionDurationSeconds',
+    ],
+    ['an unknown key', '{"sessionDurationSeconds":900,"maxSessions":3}', 'fails validation'],
+    [
+      'a bad template',
+      '{"sessionName":"secret-looking-{value}"}',
+      'fails validation at sessionName',
+    ],
+    ['a doc that is not JSON', '{nope', 'has a doc that is not JSON'],
+    ['a doc that is not an object', '[]', 'has a doc that is not an object'],
+  ])('fails closed on %s, naming the item and not its content', async (_name, doc, why) => {
+    dynamo.on(GetItemCommand).resolves(withDoc(doc));
+    const detail = await misconfigured(store().getDefaults());
+    expect(detail).toBe(`attribute item GATEWAY/DEFAULTS ${why}`);
+    await expect(store().getDefaults()).rejects.toMatchObject({
+      code: 'server_error',
+      status: 500,
+    });
+  });
+
+  it('fails closed on an item of another kind', async () => {
+    dynamo.on(GetItemCommand).resolves({ Item: raw({ ...defaultsItem(), kind: 'idp' }) });
+    expect(await misconfigured(store().getDefaults())).toBe(
+      'attribute item GATEWAY/DEFAULTS has kind "idp"',
+    );
+  });
+
+  it('maps a missing table to server_error and throttling to temporarily_unavailable', async () => {
+    dynamo
+      .on(GetItemCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'x', $metadata: {} }))
+      .rejectsOnce(new ThrottlingException({ message: 'x', $metadata: {} }));
+    await expect(store().getDefaults()).rejects.toMatchObject({ code: 'server_error' });
+    await expect(store().getDefaults()).rejects.toMatchObject({
+      code: 'temporarily_unavailable',
+      status: 503,
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AccountProfile, IdpConfig } from '../../../shared/config/index.js';
 import { type AttributeStore, createCachedAttributeStore } from '../../../shared/store/index.js';
-import { sampleConfig } from './sample-config.js';
+import { sampleConfig } from '../../fixtures/gateway-config.sample.js';
 
 const config = sampleConfig();
 const okta = structuredClone(config.idps[0]!) as IdpConfig;
@@ -17,6 +17,7 @@ const createFakeStore = () => {
     getAccounts: vi.fn(async (ids: readonly string[]) =>
       structuredClone(accounts.filter((a) => ids.includes(a.id))),
     ),
+    getDefaults: vi.fn(async () => structuredClone(config.defaults)),
   } satisfies AttributeStore;
   return store;
 };
@@ -118,6 +119,23 @@ describe('createCachedAttributeStore', () => {
     expect(inner.getAccounts).toHaveBeenCalledWith(['111122223333', '444455556666']);
     await expect(cached.getAccounts([])).resolves.toEqual([]);
     expect(inner.getAccounts).toHaveBeenCalledTimes(1);
+  });
+
+  it('caches the defaults for ttlSeconds, frozen, and does not cache a failure', async () => {
+    const inner = createFakeStore();
+    const boom = Object.assign(new Error('throttled'), { code: 'temporarily_unavailable' });
+    inner.getDefaults.mockRejectedValueOnce(boom);
+    const time = clock();
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: time.now });
+    await expect(cached.getDefaults()).rejects.toBe(boom);
+    const [a, b] = await Promise.all([cached.getDefaults(), cached.getDefaults()]);
+    expect(a).toEqual({ sessionDurationSeconds: 7200, sessionName: '{subject}' });
+    expect(b).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(inner.getDefaults).toHaveBeenCalledTimes(2);
+    time.advance(60);
+    await cached.getDefaults();
+    expect(inner.getDefaults).toHaveBeenCalledTimes(3);
   });
 
   it('keeps at most maxEntries keys, dropping the oldest', async () => {

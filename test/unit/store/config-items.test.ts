@@ -15,7 +15,7 @@ import {
   diffItems,
   toItems,
 } from '../../../shared/store/index.js';
-import { sampleConfig, sampleConfigInput } from './sample-config.js';
+import { sampleConfig, sampleConfigInput } from '../../fixtures/gateway-config.sample.js';
 
 const updatedAt = '2030-01-01T00:00:00.000Z';
 const keysOf = (items: readonly { pk: string; sk: string }[]) =>
@@ -29,11 +29,12 @@ const asRaw = (item: AttributeItem): Record<string, AttributeValue> => ({
 });
 
 describe('toItems', () => {
-  it('splits a config into one item per IdP (without rules), per rule and per account', () => {
+  it('splits a config into its defaults and one item per IdP (without rules), rule and account', () => {
     const items = toItems(sampleConfig(), { updatedAt });
     expect(keysOf(items)).toEqual([
       'ACCOUNT#111122223333 PROFILE',
       'ACCOUNT#444455556666 PROFILE',
+      'GATEWAY DEFAULTS',
       'IDP#entra CONFIG',
       'IDP#entra RULE#000001#devs',
       'IDP#okta CONFIG',
@@ -48,6 +49,22 @@ describe('toItems', () => {
     const admins = items.find((i) => i.sk === 'RULE#000010#admins');
     expect(admins?.kind).toBe('rule');
     expect(JSON.parse(admins?.doc ?? '')).toEqual(sampleConfig().idps[0]?.rules[1]);
+  });
+
+  it('stores the defaults as validated, with the schema filling in what the file leaves out', () => {
+    const defaultsOf = (config: ReturnType<typeof sampleConfig>) =>
+      toItems(config, { updatedAt }).find((i) => i.pk === 'GATEWAY' && i.sk === 'DEFAULTS');
+    expect(defaultsOf(sampleConfig())).toEqual({
+      pk: 'GATEWAY',
+      sk: 'DEFAULTS',
+      kind: 'defaults',
+      doc: '{"sessionDurationSeconds":7200,"sessionName":"{subject}"}',
+      updatedAt,
+    });
+    const input = { ...sampleConfigInput(), defaults: undefined };
+    expect(defaultsOf(parseGatewayConfig(input))?.doc).toBe(
+      '{"sessionDurationSeconds":3600,"sessionName":"{subject}"}',
+    );
   });
 
   it('writes docs as canonical JSON, so key order in the file does not matter', () => {
@@ -83,6 +100,7 @@ describe('toItems', () => {
 
 describe('diffItems', () => {
   const desired = toItems(sampleConfig(), { updatedAt });
+  const item = (pk: string, sk: string) => ({ pk, sk, kind: 'x', doc: '{}', updatedAt });
 
   it('puts everything into an empty table and nothing into an equal one', () => {
     expect(diffItems([], desired)).toEqual({ puts: desired, deletes: [] });
@@ -113,6 +131,36 @@ describe('diffItems', () => {
       { pk: 'ACCOUNT#999999999999', sk: 'PROFILE' },
     ]);
   });
+
+  it('rewrites only the defaults item when only the defaults change', () => {
+    const input = sampleConfigInput();
+    input.defaults = { sessionDurationSeconds: 900, sessionName: '{claims.email}' };
+    const diff = diffItems(desired, toItems(parseGatewayConfig(input), { updatedAt }));
+    expect(diff.deletes).toEqual([]);
+    expect(diff.puts).toEqual([
+      {
+        pk: 'GATEWAY',
+        sk: 'DEFAULTS',
+        kind: 'defaults',
+        doc: '{"sessionDurationSeconds":900,"sessionName":"{claims.email}"}',
+        updatedAt,
+      },
+    ]);
+  });
+
+  it('deletes unknown items in the GATEWAY partition, but nothing merely starting with GATEWAY', () => {
+    const stored = [
+      ...desired,
+      item('GATEWAY', 'LEGACY'),
+      item('GATEWAYS', 'DEFAULTS'),
+      item('GATEWAY#keys', 'CURRENT'),
+      item('gateway', 'DEFAULTS'),
+    ];
+    expect(diffItems(stored, desired)).toEqual({
+      puts: [],
+      deletes: [{ pk: 'GATEWAY', sk: 'LEGACY' }],
+    });
+  });
 });
 
 describe('applyConfig', () => {
@@ -138,7 +186,7 @@ describe('applyConfig', () => {
 
     const diff = await applyConfig(client(), 'attrs', sampleConfig(), { updatedAt });
 
-    expect(diff.puts).toHaveLength(8);
+    expect(diff.puts).toHaveLength(9);
     expect(diff.deletes).toHaveLength(30);
     expect(dynamo).toHaveReceivedCommandTimes(ScanCommand, 2);
     expect(dynamo).toHaveReceivedNthCommandWith(ScanCommand, 1, {
@@ -151,7 +199,7 @@ describe('applyConfig', () => {
     const batches = dynamo
       .commandCalls(BatchWriteItemCommand)
       .map((call) => call.args[0].input.RequestItems?.attrs ?? []);
-    expect(batches.map((b) => b.length)).toEqual([25, 13]);
+    expect(batches.map((b) => b.length)).toEqual([25, 14]);
     const kinds = batches.flat().map((r) => (r.PutRequest ? 'put' : 'delete'));
     expect(kinds.lastIndexOf('put')).toBeLessThan(kinds.indexOf('delete'));
   });
@@ -177,7 +225,7 @@ describe('applyConfig', () => {
     const sizes = dynamo
       .commandCalls(BatchWriteItemCommand)
       .map((call) => call.args[0].input.RequestItems?.attrs?.length);
-    expect(sizes).toEqual([8, 3]);
+    expect(sizes).toEqual([9, 3]);
   });
 
   it('gives up with temporarily_unavailable when items stay unprocessed', async () => {

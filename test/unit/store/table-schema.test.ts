@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accountKey,
   createTableInputs,
+  gatewayDefaultsKey,
   idpConfigKey,
   ruleKey,
   STATE_KEY_PREFIXES,
@@ -9,9 +10,11 @@ import {
   stateKey,
   stateKeyKind,
 } from '../../../shared/store/index.js';
+import { isManagedAttributeKey } from '../../../shared/store/table-schema.js';
 
 describe('attribute item keys', () => {
-  it('builds IdP, rule and account keys with type prefixes', () => {
+  it('builds IdP, rule, account and defaults keys with type prefixes', () => {
+    expect(gatewayDefaultsKey()).toEqual({ pk: 'GATEWAY', sk: 'DEFAULTS' });
     expect(idpConfigKey('okta')).toEqual({ pk: 'IDP#okta', sk: 'CONFIG' });
     expect(ruleKey('okta', 10, 'admins')).toEqual({ pk: 'IDP#okta', sk: 'RULE#000010#admins' });
     expect(ruleKey('okta', 999_999, 'last').sk).toBe('RULE#999999#last');
@@ -26,6 +29,18 @@ describe('attribute item keys', () => {
       'RULE#000010#a',
       'RULE#000200#b',
     ]);
+  });
+
+  it.each([
+    ['IDP#okta', true],
+    ['ACCOUNT#111122223333', true],
+    ['GATEWAY', true],
+    ['GATEWAYS', false],
+    ['GATEWAY#keys', false],
+    ['META#schema', false],
+    ['idp#okta', false],
+  ])('config-as-code owns partition %s: %s', (pk, owned) => {
+    expect(isManagedAttributeKey({ pk, sk: 'X' })).toBe(owned);
   });
 
   it.each([-1, 1_000_000, 1.5, Number.NaN])('refuses priority %s', (priority) => {
