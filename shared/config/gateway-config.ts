@@ -242,6 +242,12 @@ export const SamlIdpSettingsSchema = z
     signingCertificates: z.array(CertificateSchema).min(1).max(4).optional(),
     /** Accept a response whose Response is signed but whose Assertion is not. Off: both Okta and Entra sign the assertion. */
     allowUnsignedAssertion: z.boolean().default(false),
+    /**
+     * IdP-initiated sign-in (an Okta tile, Entra "My Apps"): `allow` (default), or `deny` to accept
+     * only responses to fedgate's own AuthnRequests, which closes login CSRF with unsolicited
+     * responses at the cost of the tile.
+     */
+    idpInitiated: z.enum(['allow', 'deny']).default('allow'),
     /** Entra ID: tenant ids allowed in the tenantid claim / issuer. */
     allowedTenants: z.array(z.string().min(1)).optional(),
     /** Longest accepted age of AuthnInstant. */
