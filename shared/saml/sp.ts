@@ -30,7 +30,10 @@ const toServiceProvider = (urls: SpUrls) =>
     assertionConsumerService: [{ Binding: POST, Location: urls.acsUrl }],
     wantAssertionsSigned: true,
     authnRequestsSigned: false,
-    nameIDFormat: ['urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'],
+    nameIDFormat: [
+      'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+      'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+    ],
   });
 
 const toIdentityProvider = (idp: SamlIdpConfig) =>
@@ -38,8 +41,12 @@ const toIdentityProvider = (idp: SamlIdpConfig) =>
     ? samlify.IdentityProvider({ metadata: idp.saml.metadataXml })
     : samlify.IdentityProvider({
         entityID: idp.saml.entityId,
-        signingCert: idp.saml.signingCertificates?.map((c) => `-----BEGIN CERTIFICATE-----\n${c}\n-----END CERTIFICATE-----`),
-        singleSignOnService: idp.saml.ssoUrl ? [{ Binding: REDIRECT, Location: idp.saml.ssoUrl }] : [],
+        signingCert: idp.saml.signingCertificates?.map(
+          (c) => `-----BEGIN CERTIFICATE-----\n${c}\n-----END CERTIFICATE-----`,
+        ),
+        singleSignOnService: idp.saml.ssoUrl
+          ? [{ Binding: REDIRECT, Location: idp.saml.ssoUrl }]
+          : [],
         ...(idp.saml.metadataXml ? { metadata: idp.saml.metadataXml } : {}),
       });
 

@@ -1,21 +1,33 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IdpConfig, SamlIdpConfig } from '../config/index.js';
+import { NoRoleMatchedError } from '../handback/errors.js';
 import type { Handback } from '../handback/index.js';
-import { readCookie, serializeCookie, clearCookie } from '../http/cookies.js';
+import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { GatewayError, InvalidRequestError, NotFoundError } from '../http/errors.js';
 import { parseForm, queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { hashSubject, type Log } from '../log.js';
 import { createMapper, type Identity, type Mapper, parseRoleArn } from '../mapping/index.js';
-import { type AttributeStore, type ReplayCache, STATE_KEY_PREFIXES, type StateStore, stateKey } from '../store/index.js';
-import { NoRoleMatchedError } from '../handback/errors.js';
+import {
+  type AttributeStore,
+  type ReplayCache,
+  STATE_KEY_PREFIXES,
+  type StateStore,
+  stateKey,
+} from '../store/index.js';
 import { buildAuthnRequest, buildSpMetadata, spUrls } from './sp.js';
 import type { VerifiedAssertion } from './types.js';
 
 /** Verifies one SAMLResponse for one IdP (shared/saml's single-parse verifier). */
 export type SamlResponseVerifier = (
   idp: SamlIdpConfig,
-  input: { samlResponseB64: string; acsUrl: string; spEntityId: string; expectedInResponseTo: string | undefined; now: number },
+  input: {
+    samlResponseB64: string;
+    acsUrl: string;
+    spEntityId: string;
+    expectedInResponseTo: string | undefined;
+    now: number;
+  },
 ) => VerifiedAssertion | Promise<VerifiedAssertion>;
 
 export interface SsoDeps {
@@ -38,10 +50,15 @@ export interface SsoDeps {
 /** An IdP-initiated response reached an IdP configured for SP-initiated sign-in only. */
 export class UnsolicitedResponseRefusedError extends GatewayError {
   constructor(detail: string, opts?: ErrorOptions) {
-    super(403, 'saml_unsolicited_refused', 'Please start signing in from fedgate rather than from your identity provider.', {
-      ...opts,
-      detail,
-    });
+    super(
+      403,
+      'saml_unsolicited_refused',
+      'Please start signing in from fedgate rather than from your identity provider.',
+      {
+        ...opts,
+        detail,
+      },
+    );
   }
 }
 
@@ -52,7 +69,9 @@ const AUTHN_REQUEST_TTL_SECONDS = 600;
 
 const PendingRequestSchema = (v: unknown): { idp: string; destination: string } | undefined => {
   const o = v as { idp?: unknown; destination?: unknown } | undefined;
-  return typeof o?.idp === 'string' && typeof o.destination === 'string' ? { idp: o.idp, destination: o.destination } : undefined;
+  return typeof o?.idp === 'string' && typeof o.destination === 'string'
+    ? { idp: o.idp, destination: o.destination }
+    : undefined;
 };
 
 /**
@@ -68,7 +87,8 @@ export const createSsoEndpoints = (deps: SsoDeps) => {
   const loadSamlIdp = async (event: APIGatewayProxyEventV2): Promise<SamlIdpConfig> => {
     const id = event.pathParameters?.idp ?? '';
     const idp = await deps.attributes.getIdp(id);
-    if (!idp || idp.protocol !== 'saml') throw new NotFoundError(`no SAML IdP "${id.slice(0, 64)}"`);
+    if (!idp || idp.protocol !== 'saml')
+      throw new NotFoundError(`no SAML IdP "${id.slice(0, 64)}"`);
     deps.log.appendKeys({ flow: 'saml', idp: idp.id });
     return idp;
   };
@@ -77,9 +97,16 @@ export const createSsoEndpoints = (deps: SsoDeps) => {
     let mapper = mappers.get(idp);
     if (!mapper) {
       const accountIds = [
-        ...new Set(idp.rules.flatMap((r) => (r.effect === 'allow' ? [parseRoleArn(r.grant.roleArn)?.accountId ?? ''] : []))),
+        ...new Set(
+          idp.rules.flatMap((r) =>
+            r.effect === 'allow' ? [parseRoleArn(r.grant.roleArn)?.accountId ?? ''] : [],
+          ),
+        ),
       ].filter(Boolean);
-      const [defaults, accounts] = await Promise.all([deps.attributes.getDefaults(), deps.attributes.getAccounts(accountIds)]);
+      const [defaults, accounts] = await Promise.all([
+        deps.attributes.getDefaults(),
+        deps.attributes.getAccounts(accountIds),
+      ]);
       mapper = createMapper({ rules: idp.rules, defaults, accounts });
       mappers.set(idp, mapper);
     }
@@ -95,7 +122,10 @@ export const createSsoEndpoints = (deps: SsoDeps) => {
       const idp = await loadSamlIdp(event);
       return {
         statusCode: 200,
-        headers: { 'content-type': 'application/samlmetadata+xml; charset=utf-8', 'cache-control': 'public, max-age=300' },
+        headers: {
+          'content-type': 'application/samlmetadata+xml; charset=utf-8',
+          'cache-control': 'public, max-age=300',
+        },
         body: buildSpMetadata(spUrls(deps.publicBaseUrl, idp.id)),
       };
     },
@@ -116,7 +146,12 @@ export const createSsoEndpoints = (deps: SsoDeps) => {
         now() + AUTHN_REQUEST_TTL_SECONDS,
       );
       return redirect(url, {
-        cookies: [serializeCookie(pendingCookie(idp.id), id, { maxAgeSeconds: AUTHN_REQUEST_TTL_SECONDS, sameSite: 'None' })],
+        cookies: [
+          serializeCookie(pendingCookie(idp.id), id, {
+            maxAgeSeconds: AUTHN_REQUEST_TTL_SECONDS,
+            sameSite: 'None',
+          }),
+        ],
       });
     },
 
@@ -135,11 +170,15 @@ export const createSsoEndpoints = (deps: SsoDeps) => {
       // SP-initiated: the browser's pending request (single use) says which InResponseTo to expect.
       const pendingId = readCookie(event.cookies, pendingCookie(idp.id));
       const pending = pendingId
-        ? PendingRequestSchema(await deps.state.consume(stateKey(STATE_KEY_PREFIXES.authnRequest, pendingId)))
+        ? PendingRequestSchema(
+            await deps.state.consume(stateKey(STATE_KEY_PREFIXES.authnRequest, pendingId)),
+          )
         : undefined;
       const expectedInResponseTo = pending?.idp === idp.id ? pendingId : undefined;
       if (expectedInResponseTo === undefined && idp.saml.idpInitiated === 'deny') {
-        throw new UnsolicitedResponseRefusedError(`idp ${idp.id} accepts only SP-initiated sign-in`);
+        throw new UnsolicitedResponseRefusedError(
+          `idp ${idp.id} accepts only SP-initiated sign-in`,
+        );
       }
 
       const assertion = await deps.verify(idp, {
@@ -150,25 +189,47 @@ export const createSsoEndpoints = (deps: SsoDeps) => {
         now: now(),
       });
       // Replay: the assertion id is remembered until it could no longer be accepted anyway.
-      await deps.replay.remember(idp.id, assertion.assertionId, assertion.notOnOrAfter + deps.clockSkewSeconds);
+      await deps.replay.remember(
+        idp.id,
+        assertion.assertionId,
+        assertion.notOnOrAfter + deps.clockSkewSeconds,
+      );
       const identity = deps.toIdentity(idp, assertion);
       const subjectRef = hashSubject(`${idp.id}:${identity.subject}`);
       const result = (await mapperFor(idp)).mapGrants(identity);
-      for (const p of result.problems) deps.log.warn('grant not issued', { ruleId: p.ruleId, roleArn: p.roleArn, reason: p.reason });
+      for (const p of result.problems)
+        deps.log.warn('grant not issued', {
+          ruleId: p.ruleId,
+          roleArn: p.roleArn,
+          reason: p.reason,
+        });
       if (result.denied || result.grants.length === 0) {
         throw new NoRoleMatchedError(
-          result.denied ? `denied by ${result.deniedBy.join(', ')}` : `no rule granted subject ${subjectRef}`,
+          result.denied
+            ? `denied by ${result.deniedBy.join(', ')}`
+            : `no rule granted subject ${subjectRef}`,
         );
       }
-      const destination = pending ? new URL(pending.destination) : deps.parseDestination(form.get('RelayState'));
+      const destination = pending
+        ? new URL(pending.destination)
+        : deps.parseDestination(form.get('RelayState'));
       const email = identity.claims.email?.length === 1 ? identity.claims.email[0] : undefined;
       const response = await deps.handback.complete({
-        person: { idp: idp.id, protocol: 'saml', subjectRef, ...(email ? { displayName: email } : {}) },
+        person: {
+          idp: idp.id,
+          protocol: 'saml',
+          subjectRef,
+          ...(email ? { displayName: email } : {}),
+        },
         grants: result.grants,
         destination,
         requestId: event.requestContext.requestId,
       });
-      if (pendingId) response.cookies = [...(response.cookies ?? []), clearCookie(pendingCookie(idp.id), 'None')];
+      if (pendingId)
+        response.cookies = [
+          ...(response.cookies ?? []),
+          clearCookie(pendingCookie(idp.id), 'None'),
+        ];
       return response;
     },
   };

@@ -1,4 +1,4 @@
-import type { StateKey, StateStore } from '../../shared/store/index.js';
+import { StateItemExistsError, type StateKey, type StateStore } from '../../shared/store/index.js';
 
 /**
  * An in-memory StateStore with the DynamoDB adapter's semantics (single-use consume, expiry on
@@ -13,7 +13,7 @@ export const createMemoryStateStore = (now: () => number = () => Math.floor(Date
   const store: StateStore & { items: typeof items } = {
     items,
     async put(key: StateKey, data: unknown, expiresAt: number) {
-      if (live(key)) throw Object.assign(new Error('exists'), { code: 'state_conflict' });
+      if (live(key)) throw new StateItemExistsError(key.slice(0, key.indexOf('#') + 1));
       items.set(key, { data: JSON.stringify(data), expiresAt });
     },
     async consume(key: StateKey) {

@@ -1,0 +1,256 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseGatewayConfig, type SamlIdpConfig } from '../../../shared/config/index.js';
+import { createHandback } from '../../../shared/handback/index.js';
+import { createSsoEndpoints } from '../../../shared/saml/sso-endpoints.js';
+import type { VerifiedAssertion } from '../../../shared/saml/types.js';
+import { createReplayCache } from '../../../shared/store/index.js';
+import { apiEvent, captureLogger } from '../../support/events.js';
+import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
+import { createMemoryStateStore } from '../../support/memory-state-store.js';
+
+const NOW = 1_795_338_000;
+const CERT = 'MIIC'.padEnd(200, 'A');
+const config = parseGatewayConfig({
+  version: 1,
+  accounts: [{ id: '111111111111', alias: 'sandbox' }],
+  idps: [
+    {
+      id: 'okta',
+      displayName: 'Okta',
+      protocol: 'saml',
+      saml: {
+        entityId: 'http://www.okta.com/exk1',
+        ssoUrl: 'https://corp.okta.com/app/sso/saml',
+        signingCertificates: [CERT],
+      },
+      rules: [
+        {
+          id: 'devs',
+          priority: 10,
+          effect: 'allow',
+          when: [{ claim: 'groups', op: 'contains', value: 'devs' }],
+          grant: { roleArn: 'arn:aws:iam::111111111111:role/Dev' },
+        },
+        {
+          id: 'admins',
+          priority: 20,
+          effect: 'allow',
+          when: [{ claim: 'groups', op: 'contains', value: 'admins' }],
+          grant: { roleArn: 'arn:aws:iam::111111111111:role/Admin' },
+        },
+      ],
+    },
+    {
+      id: 'strict',
+      displayName: 'Strict',
+      protocol: 'saml',
+      saml: {
+        entityId: 'https://idp.example.com',
+        ssoUrl: 'https://idp.example.com/sso',
+        signingCertificates: [CERT],
+        idpInitiated: 'deny',
+      },
+    },
+    {
+      id: 'google',
+      displayName: 'Google',
+      protocol: 'oidc',
+      oidc: { issuer: 'https://accounts.google.com', clientId: 'c' },
+    },
+  ],
+});
+
+const assertion = (over: Partial<VerifiedAssertion> = {}): VerifiedAssertion => ({
+  assertionId: '_a1',
+  issuer: 'http://www.okta.com/exk1',
+  nameId: 'alice@example.com',
+  notOnOrAfter: NOW + 300,
+  attributes: { groups: ['devs'], email: ['alice@example.com'] },
+  ...over,
+});
+
+describe('SAML SSO endpoints', () => {
+  let state: ReturnType<typeof createMemoryStateStore>;
+  let verify: ReturnType<typeof vi.fn>;
+  const assume = vi.fn(async () => ({
+    accessKeyId: 'A',
+    secretAccessKey: 'S',
+    sessionToken: 'T',
+    expiration: new Date(0),
+  }));
+  const consoleUrl = vi.fn(
+    async () => new URL('https://signin.aws.amazon.com/federation?Action=login'),
+  );
+
+  const make = () => {
+    const log = captureLogger();
+    return createSsoEndpoints({
+      attributes: createMemoryAttributeStore(config),
+      state,
+      replay: createReplayCache({ state }),
+      verify: verify as never,
+      toIdentity: (idp: SamlIdpConfig, a: VerifiedAssertion) => ({
+        idp: idp.id,
+        issuer: a.issuer,
+        subject: a.nameId,
+        claims: a.attributes,
+      }),
+      parseDestination: (raw) =>
+        new URL(
+          raw?.startsWith('https://console.aws.amazon.com/')
+            ? raw
+            : 'https://console.aws.amazon.com/',
+        ),
+      handback: createHandback({
+        state,
+        assume: { saml: assume, oidc: assume },
+        consoleUrl,
+        publicBaseUrl: new URL('https://sso.example.com'),
+        region: 'eu-west-1',
+        log: log as never,
+      }),
+      publicBaseUrl: new URL('https://sso.example.com'),
+      clockSkewSeconds: 60,
+      log: log as never,
+      now: () => NOW,
+    });
+  };
+  const acsPost = (idp: string, fields: Record<string, string>, cookies?: string[]) =>
+    apiEvent({
+      method: 'POST',
+      path: `/saml/${idp}/acs`,
+      pathParameters: { idp },
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: Buffer.from(new URLSearchParams(fields).toString()).toString('base64'),
+      isBase64Encoded: true,
+      ...(cookies ? { cookies } : {}),
+    });
+
+  beforeEach(() => {
+    state = createMemoryStateStore(() => NOW);
+    verify = vi.fn(async () => assertion());
+    assume.mockClear();
+    consoleUrl.mockClear();
+  });
+
+  it("publishes SP metadata with this IdP's own entity id and ACS", async () => {
+    const res = await make().metadata(
+      apiEvent({ path: '/saml/okta/metadata', pathParameters: { idp: 'okta' } }),
+    );
+    expect(res.headers['content-type']).toBe('application/samlmetadata+xml; charset=utf-8');
+    expect(res.body).toContain('entityID="https://sso.example.com/saml/okta/metadata"');
+    expect(res.body).toContain('Location="https://sso.example.com/saml/okta/acs"');
+  });
+
+  it('IdP-initiated: verifies with no InResponseTo expected, then goes straight to the console for one grant', async () => {
+    const res = await make().acs(
+      acsPost('okta', {
+        SAMLResponse: 'PHNhbWw+',
+        RelayState: 'https://console.aws.amazon.com/ec2/',
+      }),
+    );
+    expect(verify).toHaveBeenCalledWith(expect.objectContaining({ id: 'okta' }), {
+      samlResponseB64: 'PHNhbWw+',
+      acsUrl: 'https://sso.example.com/saml/okta/acs',
+      spEntityId: 'https://sso.example.com/saml/okta/metadata',
+      expectedInResponseTo: undefined,
+      now: NOW,
+    });
+    expect(res.statusCode).toBe(302);
+    expect(consoleUrl).toHaveBeenCalledWith(
+      expect.anything(),
+      new URL('https://console.aws.amazon.com/ec2/'),
+      3600,
+    );
+  });
+
+  it('refuses a replayed assertion, calling no STS', async () => {
+    await make().acs(acsPost('okta', { SAMLResponse: 'x' }));
+    assume.mockClear();
+    await expect(make().acs(acsPost('okta', { SAMLResponse: 'x' }))).rejects.toMatchObject({
+      code: 'replay_detected',
+    });
+    expect(assume).not.toHaveBeenCalled();
+  });
+
+  it('SP-initiated: the AuthnRequest id is single-use and bound to the browser cookie', async () => {
+    const login = await make().login(
+      apiEvent({
+        path: '/saml/okta/login',
+        pathParameters: { idp: 'okta' },
+        rawQueryString: 'return_to=https%3A%2F%2Fconsole.aws.amazon.com%2Fs3%2F',
+      }),
+    );
+    expect(login.statusCode).toBe(302);
+    const location = new URL(login.headers.location as string);
+    expect(location.origin + location.pathname).toBe('https://corp.okta.com/app/sso/saml');
+    expect(location.searchParams.get('SAMLRequest')).toBeTruthy();
+    expect(location.searchParams.has('RelayState')).toBe(false);
+    const cookie = login.cookies?.[0] as string;
+    expect(cookie).toMatch(
+      /^__Host-fedgate-authn-okta=_[\w-]+; Max-Age=600; Path=\/; Secure; HttpOnly; SameSite=None$/,
+    );
+    const pair = cookie.split(';')[0] as string;
+    const requestId = pair.split('=')[1] as string;
+
+    const res = await make().acs(acsPost('okta', { SAMLResponse: 'x' }, [pair]));
+    expect(verify).toHaveBeenLastCalledWith(
+      expect.anything(),
+      expect.objectContaining({ expectedInResponseTo: requestId }),
+    );
+    expect(consoleUrl).toHaveBeenLastCalledWith(
+      expect.anything(),
+      new URL('https://console.aws.amazon.com/s3/'),
+      3600,
+    );
+    expect(res.cookies?.at(-1)).toContain('__Host-fedgate-authn-okta=; Max-Age=0');
+
+    // The request id is used up: a second response to it is verified as unsolicited.
+    verify.mockResolvedValue(assertion({ assertionId: '_a2' }));
+    await make().acs(acsPost('okta', { SAMLResponse: 'x' }, [pair]));
+    expect(verify).toHaveBeenLastCalledWith(
+      expect.anything(),
+      expect.objectContaining({ expectedInResponseTo: undefined }),
+    );
+  });
+
+  it('refuses unsolicited responses where the IdP is configured for SP-initiated only', async () => {
+    await expect(make().acs(acsPost('strict', { SAMLResponse: 'x' }))).rejects.toMatchObject({
+      code: 'saml_unsolicited_refused',
+    });
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('shows the picker for several grants', async () => {
+    verify.mockResolvedValue(assertion({ attributes: { groups: ['devs', 'admins'] } }));
+    const res = await make().acs(acsPost('okta', { SAMLResponse: 'x' }));
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Choose a role');
+    expect(assume).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['an unknown IdP', 'nope'],
+    ['an OIDC IdP', 'google'],
+  ])('answers not_found for %s', async (_, idp) => {
+    await expect(make().acs(acsPost(idp, { SAMLResponse: 'x' }))).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it('refuses with no_role_matched when no rule grants anything', async () => {
+    verify.mockResolvedValue(assertion({ attributes: { groups: ['nobody'] } }));
+    await expect(make().acs(acsPost('okta', { SAMLResponse: 'x' }))).rejects.toMatchObject({
+      code: 'no_role_matched',
+    });
+  });
+
+  it('refuses a form without SAMLResponse and a GET', async () => {
+    await expect(make().acs(acsPost('okta', { RelayState: 'x' }))).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+    await expect(make().acs(apiEvent({ pathParameters: { idp: 'okta' } }))).rejects.toMatchObject({
+      code: 'method_not_allowed',
+    });
+  });
+});
