@@ -1,0 +1,489 @@
+import { createHash, type KeyObject, randomBytes, verify, X509Certificate } from 'node:crypto';
+import { DOMParser } from '@xmldom/xmldom';
+import { ExclusiveCanonicalization } from 'xml-crypto';
+import {
+  checkDuration,
+  checkRoleArn,
+  checkSessionName,
+  checkSourceIdentity,
+  checkTagKey,
+  checkTagValue,
+  type Grant,
+  MAX_SESSION_TAGS,
+  parseRoleArn,
+} from '../mapping/index.js';
+import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
+import type { Signer, SigningKeys } from './signing-keys.js';
+import {
+  escapeXmlAttribute,
+  escapeXmlText,
+  IllegalXmlCharacterError,
+  isXmlSafe,
+} from './xml-text.js';
+
+/**
+ * What fedgate signs for AssumeRoleWithSAML: a SAML 2.0 Response holding one Assertion, signed
+ * with fedgate's key through the async `Signer` port (KMS in AWS). The rules it holds to are
+ * ARCHITECTURE.md §6 and SECURITY.md §5; the AWS page they come from is "Configure SAML assertions
+ * for the authentication response" (IAM User Guide, id_roles_providers_create_saml_assertions).
+ */
+
+const SAMLP_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
+const SAML_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
+const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
+const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
+const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
+const STATUS_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+const CM_BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+const ATTRNAME_URI = 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri';
+const AC_UNSPECIFIED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified';
+
+/** The NameID format fedgate mints: an opaque, stable, non-PII subject (SAML Core §8.3.7). */
+export const NAMEID_FORMAT_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+
+/** AWS's SAML attribute names all live under this prefix, case-sensitively. */
+export const AWS_SAML_ATTRIBUTE_PREFIX = 'https://aws.amazon.com/SAML/Attributes/';
+
+/** The global AWS sign-in SAML endpoint: the default Recipient and Audience. */
+export const AWS_SIGNIN_SAML_URL = 'https://signin.aws.amazon.com/saml';
+
+/** The other Audience value AWS accepts for the `aws` partition. */
+export const AWS_SAML_AUDIENCE_URN = 'urn:amazon:webservices';
+
+/** SECURITY.md §5: an assertion for AWS is valid for at most 5 minutes. */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+
+/**
+ * Default lifetime: the response goes from fedgate straight to STS in the same request, so two
+ * minutes covers clock skew while a leaked response is soon worthless.
+ */
+export const DEFAULT_ASSERTION_LIFETIME_SECONDS = 120;
+
+/** AssumeRoleWithSAML's `SAMLAssertion`: base64 of the Response, at most 100,000 characters. */
+export const MAX_SAML_RESPONSE_BASE64_LENGTH = 100_000;
+
+/**
+ * AWS sign-in SAML endpoints per partition, global or regional (`https://<region>.<host>/saml`):
+ * IAM User Guide "Configure SAML assertions", Subject and NameID, for `aws`; the same page on
+ * docs.amazonaws.cn for `aws-cn`; the GovCloud (US) console sign-in host for `aws-us-gov`. The
+ * Recipient's partition must be the role's: a sign-in endpoint only federates into its own.
+ */
+const SIGNIN_HOST_PARTITION: Readonly<Record<string, string>> = {
+  'signin.aws.amazon.com': 'aws',
+  'signin.amazonaws.cn': 'aws-cn',
+  'signin.amazonaws-us-gov.com': 'aws-us-gov',
+};
+const RECIPIENT =
+  /^https:\/\/(?:[a-z]{2}(?:-[a-z]+)+-\d\.)?(signin\.aws\.amazon\.com|signin\.amazonaws\.cn|signin\.amazonaws-us-gov\.com)\/saml$/;
+
+/** IAM `CreateSAMLProvider` Name: `[\w._-]+`, 1–128 characters (same rule as the env schema). */
+const SAML_PROVIDER_NAME = /^[\w.-]{1,128}$/;
+
+/** An absolute URI without whitespace (SAML Core §8.3.6: an entity id is a URI of ≤ 1024 chars). */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+const MAX_ENTITY_ID_LENGTH = 1024;
+
+/**
+ * The NameID: visible ASCII, 1–256 characters (SAML Core §8.3.7 caps persistent identifiers at
+ * 256). It should be opaque (a hashed subject): CloudTrail logs it as `saml:sub`.
+ */
+const NAME_ID = /^[\x21-\x7e]{1,256}$/;
+
+/** The parts of a Grant that end up in the assertion. */
+export type AwsSamlGrant = Pick<
+  Grant,
+  | 'roleArn'
+  | 'accountId'
+  | 'sessionName'
+  | 'sourceIdentity'
+  | 'tags'
+  | 'transitiveTagKeys'
+  | 'durationSeconds'
+>;
+
+export interface AwsSamlMinterOptions {
+  signingKeys: SigningKeys;
+  /**
+   * fedgate's IdP entity id, the Issuer of Response and Assertion; it must equal the entityID of
+   * the metadata registered as the IAM SAML provider (by default `<publicBaseUrl>/aws/saml-metadata.xml`).
+   */
+  issuerEntityId: string;
+  /** Name of fedgate's IAM SAML provider in every target account (default `fedgate`). */
+  samlProviderName?: string;
+  /**
+   * The Audience: {@link AWS_SIGNIN_SAML_URL} (default) or {@link AWS_SAML_AUDIENCE_URN} for the
+   * `aws` partition; the sign-in URL of the partition in use elsewhere.
+   */
+  audience?: string;
+}
+
+export interface AwsSamlMintInput {
+  /** A grant from the mapping engine; its values are checked again here all the same. */
+  grant: AwsSamlGrant;
+  /**
+   * The AWS sign-in SAML endpoint in use: `https://signin.aws.amazon.com/saml` or
+   * `https://<region>.signin.aws.amazon.com/saml` (its partition must be the role's). Trust
+   * policies see it as `SAML:aud`.
+   */
+  recipient: string;
+  /** Opaque, stable, not PII (e.g. a hash of IdP and subject): visible ASCII, 1–256 characters. */
+  nameId: string;
+  /** The current time, epoch **milliseconds** (`Date.now()`); timestamps are cut to whole seconds. */
+  now: number;
+  /** Validity from `now`, 1–300 seconds (default {@link DEFAULT_ASSERTION_LIFETIME_SECONDS}). */
+  lifetimeSeconds?: number;
+  /** When the person authenticated upstream, epoch milliseconds (default `now`). */
+  authnInstant?: number;
+}
+
+export interface MintedAwsSamlResponse {
+  /** What AssumeRoleWithSAML takes as `SAMLAssertion`: base64 of the UTF-8 Response. */
+  samlResponseB64: string;
+  /** The signed Response, for tests and the local STS stand-in; never log it. */
+  xml: string;
+  /** Assertion ID (`_` + 128-bit random hex). */
+  assertionId: string;
+  /** `PrincipalArn` for AssumeRoleWithSAML: `arn:<partition>:iam::<account>:saml-provider/<name>`. */
+  principalArn: string;
+  /** Epoch milliseconds: the assertion's NotOnOrAfter. */
+  notOnOrAfter: number;
+}
+
+export interface AwsSamlMinter {
+  /**
+   * Mints and signs one SAML Response for AssumeRoleWithSAML.
+   * @throws mint_invalid_value when a value breaks AWS's or XML's rules (nothing is signed).
+   * @throws mint_too_large when the base64 Response would exceed 100,000 characters.
+   * @throws issuer_misconfigured when the active key's certificate is not for its key, or its
+   *   signature does not verify with its published key.
+   * @throws temporarily_unavailable (or whatever the Signer throws) when the key service fails.
+   */
+  mint(input: AwsSamlMintInput): Promise<MintedAwsSamlResponse>;
+}
+
+/** A 128-bit random XML ID; the `_` makes it an NCName (xs:ID) whatever the first hex digit. */
+const newId = (): string => `_${randomBytes(16).toString('hex')}`;
+
+/** xs:dateTime in UTC (SAML Core §1.3.3), whole seconds. */
+const isoInstant = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Epoch milliseconds between 2001 and 5138: catches epoch seconds passed by mistake. */
+const isEpochMillis = (n: number): boolean => Number.isFinite(n) && n >= 1e12 && n < 1e14;
+
+/** Every value check, in one place, before anything is built. Problems name fields, not values. */
+const checkMintInput = (
+  input: AwsSamlMintInput,
+): { problems: string[]; partition?: string; accountId?: string } => {
+  const { grant } = input;
+  const problems: string[] = [];
+  const push = (field: string, problem: string | undefined) => {
+    if (problem) problems.push(`${field}: ${problem}`);
+  };
+
+  push('roleArn', checkRoleArn(grant.roleArn));
+  const role = parseRoleArn(grant.roleArn);
+  if (role && role.accountId !== grant.accountId) {
+    problems.push('accountId: does not match the role ARN account');
+  }
+  push('sessionName', checkSessionName(grant.sessionName));
+  if (grant.sourceIdentity !== undefined) {
+    push('sourceIdentity', checkSourceIdentity(grant.sourceIdentity));
+  }
+  push('durationSeconds', checkDuration(grant.durationSeconds));
+
+  if (grant.tags.length > MAX_SESSION_TAGS) {
+    problems.push(`tags: ${grant.tags.length} session tags, at most ${MAX_SESSION_TAGS}`);
+  }
+  const keys = new Set<string>();
+  grant.tags.forEach((tag, i) => {
+    push(`tags[${i}].key`, checkTagKey(tag.key));
+    push(`tags[${i}].value`, checkTagValue(tag.value));
+    // IAM: tag keys are case-insensitively unique within a session.
+    if (keys.has(tag.key.toLowerCase())) problems.push(`tags[${i}].key: repeated (ignoring case)`);
+    keys.add(tag.key.toLowerCase());
+  });
+  const tagKeys = new Set(grant.tags.map((t) => t.key));
+  const transitive = new Set<string>();
+  grant.transitiveTagKeys.forEach((key, i) => {
+    if (!tagKeys.has(key)) problems.push(`transitiveTagKeys[${i}]: not the key of a session tag`);
+    if (transitive.has(key.toLowerCase())) problems.push(`transitiveTagKeys[${i}]: repeated`);
+    transitive.add(key.toLowerCase());
+  });
+
+  if (!NAME_ID.test(input.nameId)) problems.push('nameId: must be 1-256 visible ASCII characters');
+  const recipient = RECIPIENT.exec(input.recipient);
+  const partition = recipient ? SIGNIN_HOST_PARTITION[recipient[1] as string] : undefined;
+  if (!recipient) problems.push('recipient: not an AWS sign-in SAML endpoint');
+  else if (role && partition !== role.partition) {
+    problems.push(`recipient: a ${partition} sign-in endpoint cannot sign in to ${role.partition}`);
+  }
+  if (!isEpochMillis(input.now)) problems.push('now: must be epoch milliseconds');
+  if (input.authnInstant !== undefined && !isEpochMillis(input.authnInstant)) {
+    problems.push('authnInstant: must be epoch milliseconds');
+  }
+  const lifetime = input.lifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS;
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_ASSERTION_LIFETIME_SECONDS) {
+    problems.push(
+      `lifetimeSeconds: must be a whole number in 1..${MAX_ASSERTION_LIFETIME_SECONDS}`,
+    );
+  }
+  return { problems, ...(role ? { partition: role.partition, accountId: role.accountId } : {}) };
+};
+
+/** `<saml:Attribute>` with one `<saml:AttributeValue>` per value, all escaped. */
+const buildAttribute = (name: string, values: readonly string[]): string => {
+  // No xsi:type on AttributeValue (as AD FS sends them to AWS): `xsi:type="xs:string"` would name
+  // a namespace prefix inside attribute content, which exclusive c14n does not see as used
+  // (Exc-C14N §3: visibly utilized) and would need an InclusiveNamespaces PrefixList.
+  let out = `<saml:Attribute Name="${escapeXmlAttribute(AWS_SAML_ATTRIBUTE_PREFIX + name)}" NameFormat="${ATTRNAME_URI}">`;
+  for (const value of values)
+    out += `<saml:AttributeValue>${escapeXmlText(value)}</saml:AttributeValue>`;
+  return `${out}</saml:Attribute>`;
+};
+
+interface UnsignedResponse {
+  /** The whole Response, no whitespace between elements (the enveloped transform keeps text nodes). */
+  xml: string;
+  /** Where the Signature goes: right after the Assertion's Issuer (SAML Core §2.3.3 order). */
+  signatureAt: number;
+}
+
+const buildUnsignedResponse = (v: {
+  grant: AwsSamlGrant;
+  issuer: string;
+  audience: string;
+  recipient: string;
+  nameId: string;
+  principalArn: string;
+  responseId: string;
+  assertionId: string;
+  sessionIndex: string;
+  issueInstant: string;
+  notOnOrAfter: string;
+  authnInstant: string;
+}): UnsignedResponse => {
+  const { grant } = v;
+  const issuer = `<saml:Issuer>${escapeXmlText(v.issuer)}</saml:Issuer>`;
+  const recipient = escapeXmlAttribute(v.recipient);
+  const head =
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<samlp:Response xmlns:samlp="${SAMLP_NS}" xmlns:saml="${SAML_NS}" ID="${v.responseId}" Version="2.0" IssueInstant="${v.issueInstant}" Destination="${recipient}">` +
+    issuer +
+    `<samlp:Status><samlp:StatusCode Value="${STATUS_SUCCESS}"/></samlp:Status>` +
+    // Exactly one Assertion: more widens the signature-wrapping surface.
+    `<saml:Assertion ID="${v.assertionId}" Version="2.0" IssueInstant="${v.issueInstant}">` +
+    issuer;
+
+  const attributes = [
+    // "<role ARN>,<provider ARN>": checkRoleArn refused any ',' in the role ARN.
+    buildAttribute('Role', [`${grant.roleArn},${v.principalArn}`]),
+    buildAttribute('RoleSessionName', [grant.sessionName]),
+    buildAttribute('SessionDuration', [String(grant.durationSeconds)]),
+    ...(grant.sourceIdentity !== undefined
+      ? [buildAttribute('SourceIdentity', [grant.sourceIdentity])]
+      : []),
+    ...grant.tags.map((t) => buildAttribute(`PrincipalTag:${t.key}`, [t.value])),
+    // Multi-valued: one AttributeValue per key (IAM User Guide, "Passing session tags using SAML").
+    ...(grant.transitiveTagKeys.length > 0
+      ? [buildAttribute('TransitiveTagKeys', grant.transitiveTagKeys)]
+      : []),
+  ];
+
+  const tail =
+    '<saml:Subject>' +
+    `<saml:NameID Format="${NAMEID_FORMAT_PERSISTENT}">${escapeXmlText(v.nameId)}</saml:NameID>` +
+    // SAML Profiles §4.1.4.2: a bearer confirmation carries Recipient and NotOnOrAfter, no
+    // NotBefore; AWS requires exactly one. No InResponseTo: fedgate's response is unsolicited.
+    `<saml:SubjectConfirmation Method="${CM_BEARER}">` +
+    `<saml:SubjectConfirmationData NotOnOrAfter="${v.notOnOrAfter}" Recipient="${recipient}"/>` +
+    '</saml:SubjectConfirmation></saml:Subject>' +
+    `<saml:Conditions NotBefore="${v.issueInstant}" NotOnOrAfter="${v.notOnOrAfter}">` +
+    `<saml:AudienceRestriction><saml:Audience>${escapeXmlText(v.audience)}</saml:Audience></saml:AudienceRestriction>` +
+    '</saml:Conditions>' +
+    `<saml:AuthnStatement AuthnInstant="${v.authnInstant}" SessionIndex="${v.sessionIndex}">` +
+    // fedgate does not see how the person authenticated upstream, so it claims nothing specific.
+    `<saml:AuthnContext><saml:AuthnContextClassRef>${AC_UNSPECIFIED}</saml:AuthnContextClassRef></saml:AuthnContext>` +
+    '</saml:AuthnStatement>' +
+    `<saml:AttributeStatement>${attributes.join('')}</saml:AttributeStatement>` +
+    '</saml:Assertion></samlp:Response>';
+
+  return { xml: head + tail, signatureAt: head.length };
+};
+
+/** The SignedInfo of an enveloped RSA-SHA256 signature over one Reference (XML-DSig §4.3). */
+const buildSignedInfo = (assertionId: string, digestB64: string): string =>
+  '<ds:SignedInfo>' +
+  `<ds:CanonicalizationMethod Algorithm="${EXC_C14N}"/>` +
+  `<ds:SignatureMethod Algorithm="${RSA_SHA256}"/>` +
+  `<ds:Reference URI="#${assertionId}">` +
+  `<ds:Transforms><ds:Transform Algorithm="${ENVELOPED}"/><ds:Transform Algorithm="${EXC_C14N}"/></ds:Transforms>` +
+  `<ds:DigestMethod Algorithm="${SHA256}"/><ds:DigestValue>${digestB64}</ds:DigestValue>` +
+  '</ds:Reference></ds:SignedInfo>';
+
+/** What the minter needs of the active key beyond `sign`, worked out once per Signer object. */
+interface SignerMaterial {
+  certificateB64: string;
+  publicKey: KeyObject;
+}
+
+/**
+ * Creates the minter of fedgate's SAML Responses for AssumeRoleWithSAML. Options are checked
+ * once, here.
+ * @throws issuer_misconfigured when the entity id or audience is not an absolute URI (≤ 1024
+ *   characters, XML-safe) or the SAML provider name is not an IAM provider name.
+ * @example
+ * const minter = createAwsSamlMinter({ signingKeys, issuerEntityId: `${base}/aws/saml-metadata.xml` });
+ * const { samlResponseB64, principalArn } = await minter.mint({ grant, recipient, nameId, now: Date.now() });
+ */
+export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter => {
+  const { signingKeys, issuerEntityId } = opts;
+  const samlProviderName = opts.samlProviderName ?? 'fedgate';
+  const audience = opts.audience ?? AWS_SIGNIN_SAML_URL;
+  for (const [field, value] of [
+    ['issuerEntityId', issuerEntityId],
+    ['audience', audience],
+  ] as const) {
+    if (!ABSOLUTE_URI.test(value) || value.length > MAX_ENTITY_ID_LENGTH || !isXmlSafe(value)) {
+      throw new IssuerMisconfiguredError(
+        `${field}: must be an absolute URI of at most 1024 characters`,
+      );
+    }
+  }
+  if (!SAML_PROVIDER_NAME.test(samlProviderName)) {
+    throw new IssuerMisconfiguredError(
+      'samlProviderName: not an IAM SAML provider name ([\\w.-]{1,128})',
+    );
+  }
+
+  const c14n = new ExclusiveCanonicalization();
+  const refuse = (message: string): never => {
+    throw new Error(message);
+  };
+  // Any parser complaint about what was just built is a bug: stop rather than sign it.
+  const parser = new DOMParser({
+    errorHandler: { warning: refuse, error: refuse, fatalError: refuse },
+  });
+  const materials = new WeakMap<Signer, SignerMaterial>();
+  const materialOf = (signer: Signer): SignerMaterial => {
+    let material = materials.get(signer);
+    if (!material) {
+      let certificate: X509Certificate;
+      try {
+        certificate = new X509Certificate(signer.certificatePem);
+      } catch (cause) {
+        throw new IssuerMisconfiguredError(
+          `signing key ${signer.kid}: the certificate does not parse`,
+          {
+            cause,
+          },
+        );
+      }
+      const spki = certificate.publicKey.export({ type: 'spki', format: 'der' });
+      if (!spki.equals(signer.publicKeySpki)) {
+        throw new IssuerMisconfiguredError(
+          `signing key ${signer.kid}: the certificate is not for this key`,
+        );
+      }
+      material = {
+        certificateB64: certificate.raw.toString('base64'),
+        publicKey: certificate.publicKey,
+      };
+      materials.set(signer, material);
+    }
+    return material;
+  };
+
+  const canonicalize = (xml: string, ns: string, localName: string): string => {
+    const found = parser.parseFromString(xml, 'text/xml').getElementsByTagNameNS(ns, localName);
+    if (found.length !== 1)
+      throw new Error(`expected exactly one ${localName}, found ${found.length}`);
+    return c14n.process(found[0] as Element, {}) as string;
+  };
+
+  return {
+    mint: async (input) => {
+      const { problems, partition, accountId } = checkMintInput(input);
+      if (problems.length > 0 || !partition || !accountId) {
+        throw new MintInvalidValueError(problems.join('; '));
+      }
+      const principalArn = `arn:${partition}:iam::${accountId}:saml-provider/${samlProviderName}`;
+      const issued = Math.floor(input.now / 1000) * 1000;
+      const notOnOrAfter =
+        issued + (input.lifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS) * 1000;
+      const assertionId = newId();
+
+      let unsigned: UnsignedResponse;
+      let digestB64: string;
+      let signedInfo: string;
+      let canonicalSignedInfo: string;
+      try {
+        unsigned = buildUnsignedResponse({
+          grant: input.grant,
+          issuer: issuerEntityId,
+          audience,
+          recipient: input.recipient,
+          nameId: input.nameId,
+          principalArn,
+          responseId: newId(),
+          assertionId,
+          sessionIndex: newId(),
+          issueInstant: isoInstant(issued),
+          notOnOrAfter: isoInstant(notOnOrAfter),
+          authnInstant: isoInstant(Math.floor((input.authnInstant ?? input.now) / 1000) * 1000),
+        });
+        // Parsing what was built also proves it well-formed. The digest is over the Assertion as
+        // the verifier will see it after the enveloped-signature transform (XML-DSig §6.6.4): the
+        // document before the Signature is inserted, with no whitespace nodes around it.
+        const canonicalAssertion = canonicalize(unsigned.xml, SAML_NS, 'Assertion');
+        digestB64 = createHash('sha256').update(canonicalAssertion, 'utf8').digest('base64');
+        signedInfo = buildSignedInfo(assertionId, digestB64);
+        // Exclusive c14n renders only visibly utilized namespaces (ds:), so SignedInfo
+        // canonicalizes the same inside this Signature as inside the final document.
+        canonicalSignedInfo = canonicalize(
+          `<ds:Signature xmlns:ds="${DSIG_NS}">${signedInfo}</ds:Signature>`,
+          DSIG_NS,
+          'SignedInfo',
+        );
+      } catch (cause) {
+        if (cause instanceof IllegalXmlCharacterError) {
+          throw new MintInvalidValueError(
+            `a value holds a character XML cannot carry (${cause.message})`,
+            { cause },
+          );
+        }
+        throw new MintInvalidValueError('the response did not build as well-formed XML', { cause });
+      }
+
+      const signer = await signingKeys.active();
+      const material = materialOf(signer);
+      const signedBytes = Buffer.from(canonicalSignedInfo, 'utf8');
+      const signature = await signer.sign(signedBytes);
+      // A signer whose signature does not verify with the key it publishes would only fail at STS
+      // with an opaque error: fail here, naming the key.
+      if (!verify('sha256', signedBytes, material.publicKey, signature)) {
+        throw new IssuerMisconfiguredError(
+          `signing key ${signer.kid}: signature does not verify with its certificate`,
+        );
+      }
+
+      const signatureXml =
+        `<ds:Signature xmlns:ds="${DSIG_NS}">${signedInfo}` +
+        `<ds:SignatureValue>${signature.toString('base64')}</ds:SignatureValue>` +
+        `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${material.certificateB64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
+        '</ds:Signature>';
+      const xml =
+        unsigned.xml.slice(0, unsigned.signatureAt) +
+        signatureXml +
+        unsigned.xml.slice(unsigned.signatureAt);
+      const samlResponseB64 = Buffer.from(xml, 'utf8').toString('base64');
+      if (samlResponseB64.length > MAX_SAML_RESPONSE_BASE64_LENGTH) {
+        throw new MintTooLargeError(
+          `SAMLResponse is ${samlResponseB64.length} base64 characters, AWS accepts at most ${MAX_SAML_RESPONSE_BASE64_LENGTH} (${input.grant.tags.length} tags)`,
+        );
+      }
+      return { samlResponseB64, xml, assertionId, principalArn, notOnOrAfter };
+    },
+  };
+};

@@ -1,0 +1,31 @@
+/**
+ * The issuer domain: what fedgate signs for AWS (ARCHITECTURE.md §1: fedgate is the identity
+ * provider AWS trusts). The SAML Response for AssumeRoleWithSAML, the IdP metadata registered as
+ * the IAM SAML provider, and the Signer port they sign through (local keys here, KMS in #5).
+ */
+
+export { type AwsIdpMetadataOptions, buildAwsIdpMetadata } from './aws-idp-metadata.js';
+export {
+  AWS_SAML_ATTRIBUTE_PREFIX,
+  AWS_SAML_AUDIENCE_URN,
+  AWS_SIGNIN_SAML_URL,
+  type AwsSamlGrant,
+  type AwsSamlMinter,
+  type AwsSamlMinterOptions,
+  type AwsSamlMintInput,
+  createAwsSamlMinter,
+  DEFAULT_ASSERTION_LIFETIME_SECONDS,
+  MAX_ASSERTION_LIFETIME_SECONDS,
+  MAX_SAML_RESPONSE_BASE64_LENGTH,
+  type MintedAwsSamlResponse,
+  NAMEID_FORMAT_PERSISTENT,
+} from './aws-saml-assertion.js';
+export { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
+export {
+  computeKeyId,
+  createLocalSigningKeys,
+  type LocalKeyMaterial,
+  type LocalSigningKeysOptions,
+} from './local-signing-keys.js';
+export * from './signing-keys.js';
+export * from './x509.js';
