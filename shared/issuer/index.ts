@@ -21,6 +21,7 @@ export {
   NAMEID_FORMAT_PERSISTENT,
 } from './aws-saml-assertion.js';
 export { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
+export { loadSigningKeys } from './load-signing-keys.js';
 export {
   computeKeyId,
   createLocalSigningKeys,
