@@ -1,0 +1,166 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AwsStandInFaults, holdBack, resetConnection } from './faults.js';
+import type { Ledger } from './ledger.js';
+import {
+  checkSamlForAssumeRole,
+  type LocalRole,
+  parseAssumeRoleWithSamlParams,
+} from './saml-checks.js';
+import type { SamlProviderMetadata } from './saml-provider.js';
+import {
+  faults,
+  readStsParams,
+  STS_API_VERSION,
+  StsFault,
+  sendStsError,
+  sendStsResult,
+  stsTimestamp,
+} from './sts-wire.js';
+
+export interface StsStandInDeps {
+  ledger: Ledger;
+  /** The metadata the pretend IAM SAML provider holds (fetched from the runner). */
+  metadata: () => Promise<SamlProviderMetadata>;
+  providerName: string;
+  roles: Readonly<Record<string, LocalRole>> | undefined;
+  clockSkewMs: number;
+  faults: () => AwsStandInFaults;
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const base32 = (bytes: Buffer, length: number): string =>
+  Array.from(bytes, (b) => BASE32[b & 31])
+    .join('')
+    .slice(0, length);
+
+/** Visibly local credentials: `ASIALOCAL…` key ids (20 characters, like AWS's) and a marked token. */
+const mintCredentials = () => ({
+  accessKeyId: `ASIALOCAL${base32(randomBytes(16), 11)}`,
+  secretAccessKey: randomBytes(30).toString('base64'),
+  sessionToken: `fedgate-local/${randomBytes(96).toString('base64')}`,
+});
+
+/** `AROA` + 17 characters, stable per role, like IAM's role ids. */
+const roleIdOf = (roleArn: string): string =>
+  `AROA${base32(createHash('sha256').update(roleArn).digest(), 17)}`;
+
+/**
+ * The STS stand-in's request handler: AssumeRoleWithSAML as STS does it (see ./saml-checks.ts),
+ * answering in STS's awsQuery/XML wire format so the real `STSClient` works against it unchanged.
+ */
+export const createStsStandIn = (deps: StsStandInDeps) => {
+  const assumeRoleWithSaml = async (params: URLSearchParams, res: ServerResponse) => {
+    const parsed = parseAssumeRoleWithSamlParams(params);
+    if (parsed instanceof StsFault) return sendStsError(res, parsed);
+    const checked = await checkSamlForAssumeRole(parsed, deps.metadata, {
+      providerName: deps.providerName,
+      roles: deps.roles,
+      clockSkewMs: deps.clockSkewMs,
+    });
+    const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    let expiresMs = issuedAt.getTime() + checked.durationSeconds * 1000;
+    // "Your role session lasts for the duration that you specify, or until the time specified in
+    // the SAML authentication response's SessionNotOnOrAfter value, whichever is shorter."
+    if (checked.sessionNotOnOrAfter) {
+      expiresMs = Math.min(expiresMs, checked.sessionNotOnOrAfter.getTime());
+    }
+    // STS's Expiration has whole seconds.
+    const expiration = new Date(Math.floor(expiresMs / 1000) * 1000);
+    const credentials = mintCredentials();
+    const assumedRoleArn = `arn:${checked.partition}:sts::${checked.accountId}:assumed-role/${checked.roleName}/${checked.sessionName}`;
+    deps.ledger.recordSession({
+      ...credentials,
+      partition: checked.partition,
+      accountId: checked.accountId,
+      roleArn: checked.roleArn,
+      roleName: checked.roleName,
+      assumedRoleArn,
+      sessionName: checked.sessionName,
+      tags: checked.tags,
+      transitiveTagKeys: checked.transitiveTagKeys,
+      ...(checked.sourceIdentity !== undefined ? { sourceIdentity: checked.sourceIdentity } : {}),
+      issuer: checked.issuer,
+      subject: checked.subject,
+      issuedAt,
+      expiration,
+      ...(checked.sessionDurationAttribute !== undefined
+        ? { sessionDurationAttribute: checked.sessionDurationAttribute }
+        : {}),
+    });
+    sendStsResult(res, 'AssumeRoleWithSAML', [
+      ['Audience', checked.audience],
+      [
+        'AssumedRoleUser',
+        [
+          ['AssumedRoleId', `${roleIdOf(checked.roleArn)}:${checked.sessionName}`],
+          ['Arn', assumedRoleArn],
+        ],
+      ],
+      [
+        'Credentials',
+        [
+          ['AccessKeyId', credentials.accessKeyId],
+          ['SecretAccessKey', credentials.secretAccessKey],
+          ['SessionToken', credentials.sessionToken],
+          ['Expiration', stsTimestamp(expiration)],
+        ],
+      ],
+      ['Issuer', checked.issuer],
+      ['NameQualifier', checked.nameQualifier],
+      ['PackedPolicySize', checked.packedPolicySize],
+      ['SourceIdentity', checked.sourceIdentity],
+      ['Subject', checked.subject],
+      ['SubjectType', checked.subjectType],
+    ]);
+  };
+
+  return async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    url: URL,
+  ): Promise<void> => {
+    const fault = deps.faults();
+    if (fault.sts === 'reset') return resetConnection(req, res);
+    if (fault.sts === 'slow') await holdBack(res, fault.slowMs ?? 10_000);
+    if (res.destroyed) return;
+    if (fault.sts === 'throttle') return sendStsError(res, faults.throttling());
+    if (fault.sts === 'down') return sendStsError(res, faults.unavailable());
+
+    const params = readStsParams(req, body, url);
+    if (params instanceof StsFault) return sendStsError(res, params);
+    const action = params.get('Action');
+    if (params.get('Version') !== STS_API_VERSION) {
+      return sendStsError(
+        res,
+        new StsFault('InvalidParameterValue', `Version must be ${STS_API_VERSION}`),
+      );
+    }
+    try {
+      switch (action) {
+        case 'AssumeRoleWithSAML':
+          return await assumeRoleWithSaml(params, res);
+        case 'AssumeRoleWithWebIdentity':
+          return sendStsError(
+            res,
+            faults.invalidAction(
+              'AssumeRoleWithWebIdentity is not implemented by the local STS stand-in yet (issue #4)',
+            ),
+          );
+        default:
+          return sendStsError(
+            res,
+            faults.invalidAction(
+              `${action ?? 'An empty Action'} is not implemented by the local STS stand-in`,
+            ),
+          );
+      }
+    } catch (err) {
+      if (err instanceof StsFault) return sendStsError(res, err);
+      // A bug in the stand-in: answer like STS's InternalFailure, without detail.
+      console.error('local STS stand-in failed:', err);
+      return sendStsError(res, new StsFault('InternalFailure', 'Internal failure', 500));
+    }
+  };
+};
