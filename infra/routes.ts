@@ -10,7 +10,14 @@ export interface RouteDef {
   fn: string;
 }
 
-export const ROUTES: readonly RouteDef[] = [{ routeKey: 'GET /', fn: 'home' }];
+export const ROUTES: readonly RouteDef[] = [
+  { routeKey: 'GET /', fn: 'home' },
+  { routeKey: 'POST /saml/{idp}/acs', fn: 'saml-acs' },
+  { routeKey: 'GET /saml/{idp}/login', fn: 'saml-login' },
+  { routeKey: 'POST /select-role', fn: 'select-role' },
+  { routeKey: 'GET /saml/{idp}/metadata', fn: 'published' },
+  { routeKey: 'GET /aws/saml-metadata.xml', fn: 'published' },
+];
 
 /** Function names, each once. */
 export const FUNCTIONS: readonly string[] = [...new Set(ROUTES.map((r) => r.fn))];

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { FUNCTIONS } from '../routes.js';
 import { createLambdaContext } from './api-gateway-event.js';
-import { demoSamlIdps } from './demo/saml-idps.js';
+import { defaultPlugins } from './default-plugins.js';
 import { startLocalGateway } from './gateway.js';
 
 const { positionals, values } = parseArgs({
@@ -26,7 +26,7 @@ const event = JSON.parse(await readFile(eventFile, 'utf8')) as APIGatewayProxyEv
 const gateway = await startLocalGateway({
   port: 0,
   configPath: values.config ?? 'infra/local/demo-config.yaml',
-  plugins: [demoSamlIdps()],
+  plugins: defaultPlugins(),
 });
 try {
   const { handler } = (await import(`../../functions/${fn}.ts`)) as {

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/config/index.js';
-import { demoSamlIdps } from './demo/saml-idps.js';
+import { defaultPlugins } from './default-plugins.js';
 import { startLocalGateway } from './gateway.js';
 
 const { values } = parseArgs({
@@ -42,7 +42,7 @@ try {
     configPath: values.config ?? process.env.FEDGATE_CONFIG ?? 'infra/local/demo-config.yaml',
     dbPath: values['db-path'] ?? process.env.FEDGATE_DB_PATH,
     engine: values.dynalite ? 'dynalite' : undefined,
-    plugins: [demoSamlIdps()],
+    plugins: defaultPlugins(),
   });
   console.log(gateway.summary.join('\n'));
   console.log(`\nOpen ${gateway.url.origin}/ in a browser. Ctrl+C stops.`);

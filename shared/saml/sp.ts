@@ -1,25 +1,11 @@
+/**
+ * samlify, the project's SAML toolkit, for what it is good at: SP metadata and AuthnRequests.
+ * Responses are verified by fedgate's own single-parse verifier (verify-response.ts); samlify is
+ * kept out of the ACS function's bundle.
+ */
 import * as samlify from 'samlify';
 import type { SamlIdpConfig } from '../config/index.js';
-import { publicUrl } from '../http/urls.js';
-
-/**
- * fedgate as the SAML service provider of one upstream IdP, through samlify (the project's SAML
- * toolkit for metadata and AuthnRequests; responses are verified by fedgate's own single-parse
- * verifier). Each IdP gets its own entity id and ACS URL, so a response for one IdP can never be
- * accepted at another's ACS (mix-up defence).
- */
-export interface SpUrls {
-  /** `<base>/saml/<idp>/metadata`: also the SP entity id (the Audience the IdP must send). */
-  entityId: string;
-  /** `<base>/saml/<idp>/acs`: the only Recipient/Destination accepted. */
-  acsUrl: string;
-}
-
-/** The SP entity id and ACS URL of one IdP, built from the public base URL. */
-export const spUrls = (publicBaseUrl: URL, idpId: string): SpUrls => ({
-  entityId: publicUrl(publicBaseUrl, `/saml/${encodeURIComponent(idpId)}/metadata`).href,
-  acsUrl: publicUrl(publicBaseUrl, `/saml/${encodeURIComponent(idpId)}/acs`).href,
-});
+import type { SpUrls } from './sp-urls.js';
 
 const POST = samlify.Constants.namespace.binding.post;
 const REDIRECT = samlify.Constants.namespace.binding.redirect;

@@ -19,4 +19,12 @@ export interface VerifiedAssertion {
   authnContextClassRef?: string;
   /** Attribute name → values, in document order (names as sent: Entra's claim URIs stay URIs). */
   attributes: Readonly<Record<string, readonly string[]>>;
+  /** Response `ID` (the wrapper's: for logs only). */
+  responseId?: string;
+  /** AuthnStatement SessionNotOnOrAfter (epoch seconds), when the IdP limits the session. */
+  sessionNotOnOrAfter?: number;
+  /** The assertion carried a OneTimeUse condition (honoured by the replay cache, as every assertion is). */
+  oneTimeUse?: boolean;
+  /** Which signatures were verified, and the SHA-256 of the certificate that verified them. */
+  signature?: { assertion: boolean; response: boolean; certificateSha256: string };
 }

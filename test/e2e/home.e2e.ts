@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoSamlIdps } from '../../infra/local/demo/saml-idps.js';
+import { defaultPlugins } from '../../infra/local/default-plugins.js';
 import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
 import { launchChromium } from '../support/browser.js';
 
@@ -14,7 +14,7 @@ describe('local gateway home page in Chromium', () => {
       startLocalGateway({
         port: 0,
         configPath: 'infra/local/demo-config.yaml',
-        plugins: [demoSamlIdps()],
+        plugins: defaultPlugins(),
       }),
       launchChromium(),
     ]);

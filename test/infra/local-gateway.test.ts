@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfigFile } from '../../infra/config-file.js';
-import { demoSamlIdps } from '../../infra/local/demo/saml-idps.js';
+import { defaultPlugins } from '../../infra/local/default-plugins.js';
 import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
 
 describe('local gateway (dynalite engine, demo config)', () => {
@@ -13,7 +13,7 @@ describe('local gateway (dynalite engine, demo config)', () => {
       port: 0,
       configPath: 'infra/local/demo-config.yaml',
       engine: 'dynalite',
-      plugins: [demoSamlIdps()],
+      plugins: defaultPlugins(),
     });
   });
   afterAll(() => gateway?.stop());

@@ -117,6 +117,8 @@ export const awsStandIns = (options: AwsStandInsOptions = {}): AwsStandIns => {
   const federationPlugin: LocalPlugin = {
     name: 'AWS console federation stand-in',
     prefix: FEDERATION_STAND_IN_PATH,
+    // The functions' federation endpoint (getSigninToken + login) is this stand-in.
+    env: (ctx) => ({ FEDERATION_ENDPOINT: federationStandInEndpoint(ctx.baseUrl).href }),
     handle: async (req, res, body, ctx) => {
       const url = requestUrl(req, ctx);
       if (url.pathname !== FEDERATION_STAND_IN_PATH)

@@ -136,7 +136,10 @@ describe('STS stand-in: AssumeRoleWithSAML through the real STSClient', () => {
       (all, p) => Object.assign(all, p.env?.(harness.ctx)),
       {},
     );
-    expect(env).toEqual({ AWS_ENDPOINT_URL_STS: `${harness.baseUrl.origin}/_local/sts/` });
+    expect(env).toEqual({
+      AWS_ENDPOINT_URL_STS: `${harness.baseUrl.origin}/_local/sts/`,
+      FEDERATION_ENDPOINT: `${harness.baseUrl.origin}/_local/federation`,
+    });
     const saved = { ...process.env };
     Object.assign(process.env, env, { AWS_REGION: 'us-east-1' });
     const client = new STSClient({});

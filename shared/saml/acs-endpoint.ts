@@ -2,10 +2,10 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IdpConfig, SamlIdpConfig } from '../config/index.js';
 import { NoRoleMatchedError } from '../handback/errors.js';
 import type { Handback } from '../handback/index.js';
-import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
-import { GatewayError, InvalidRequestError, NotFoundError } from '../http/errors.js';
-import { parseForm, queryParam, requireMethod } from '../http/request.js';
-import { type HttpResponse, redirect } from '../http/responses.js';
+import { clearCookie, readCookie } from '../http/cookies.js';
+import { GatewayError, InvalidRequestError } from '../http/errors.js';
+import { parseForm, requireMethod } from '../http/request.js';
+import type { HttpResponse } from '../http/responses.js';
 import { hashSubject, type Log } from '../log.js';
 import { createMapper, type Identity, type Mapper, parseRoleArn } from '../mapping/index.js';
 import {
@@ -15,7 +15,9 @@ import {
   type StateStore,
   stateKey,
 } from '../store/index.js';
-import { buildAuthnRequest, buildSpMetadata, spUrls } from './sp.js';
+import { consumeAssertion } from './consume-assertion.js';
+import { loadSamlIdp } from './load-idp.js';
+import { pendingRequestCookie, spUrls } from './sp-urls.js';
 import type { VerifiedAssertion } from './types.js';
 
 /** Verifies one SAMLResponse for one IdP (shared/saml's single-parse verifier). */
@@ -30,7 +32,7 @@ export type SamlResponseVerifier = (
   },
 ) => VerifiedAssertion | Promise<VerifiedAssertion>;
 
-export interface SsoDeps {
+export interface AcsDeps {
   attributes: AttributeStore;
   state: StateStore;
   replay: ReplayCache;
@@ -41,7 +43,6 @@ export interface SsoDeps {
   parseDestination: (raw: string | undefined) => URL;
   handback: Handback;
   publicBaseUrl: URL;
-  clockSkewSeconds: number;
   log: Log;
   /** Epoch seconds. */
   now?: () => number;
@@ -64,8 +65,6 @@ export class UnsolicitedResponseRefusedError extends GatewayError {
 
 /** A SAMLResponse form is a few KB; Entra with many groups stays well under 256 KB. */
 const ACS_FORM_MAX_BYTES = 256 * 1024;
-/** How long an SP-initiated AuthnRequest waits for its response. */
-const AUTHN_REQUEST_TTL_SECONDS = 600;
 
 const PendingRequestSchema = (v: unknown): { idp: string; destination: string } | undefined => {
   const o = v as { idp?: unknown; destination?: unknown } | undefined;
@@ -75,23 +74,15 @@ const PendingRequestSchema = (v: unknown): { idp: string; destination: string } 
 };
 
 /**
- * The SAML SSO endpoints: SP metadata, SP-initiated login and the ACS, as lists of named steps.
- * The ACS URL selects the IdP (the trust anchor never comes from the message's own Issuer).
+ * The ACS (`POST /saml/{idp}/acs`) as a list of named steps. The ACS URL selects the IdP (the
+ * trust anchor never comes from the message's own Issuer). No samlify on this path: the verifier
+ * is fedgate's own single-parse one.
  */
-export const createSsoEndpoints = (deps: SsoDeps) => {
+export const createAcsEndpoint = (deps: AcsDeps) => {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   // One compiled mapper per loaded IdP config (the cached attribute store hands back the same
   // frozen object until it reloads): compiling 1,000 rules costs ~10 ms, evaluating ~0.6 ms.
   const mappers = new WeakMap<IdpConfig, Mapper>();
-
-  const loadSamlIdp = async (event: APIGatewayProxyEventV2): Promise<SamlIdpConfig> => {
-    const id = event.pathParameters?.idp ?? '';
-    const idp = await deps.attributes.getIdp(id);
-    if (!idp || idp.protocol !== 'saml')
-      throw new NotFoundError(`no SAML IdP "${id.slice(0, 64)}"`);
-    deps.log.appendKeys({ flow: 'saml', idp: idp.id });
-    return idp;
-  };
 
   const mapperFor = async (idp: SamlIdpConfig): Promise<Mapper> => {
     let mapper = mappers.get(idp);
@@ -113,62 +104,21 @@ export const createSsoEndpoints = (deps: SsoDeps) => {
     return mapper;
   };
 
-  const pendingCookie = (idpId: string) => `authn-${idpId}`;
-
   return {
-    /** `GET /saml/{idp}/metadata`: the SP metadata to register at the IdP. */
-    async metadata(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'GET', 'HEAD');
-      const idp = await loadSamlIdp(event);
-      return {
-        statusCode: 200,
-        headers: {
-          'content-type': 'application/samlmetadata+xml; charset=utf-8',
-          'cache-control': 'public, max-age=300',
-        },
-        body: buildSpMetadata(spUrls(deps.publicBaseUrl, idp.id)),
-      };
-    },
-
-    /**
-     * `GET /saml/{idp}/login?return_to=…`: SP-initiated sign-in. The request id is single-use in
-     * the state table and bound to this browser by a `__Host-` cookie (SameSite=None: it must come
-     * back on the IdP's cross-site POST to the ACS).
-     */
-    async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'GET');
-      const idp = await loadSamlIdp(event);
-      const destination = deps.parseDestination(queryParam(event, 'return_to'));
-      const { id, url } = buildAuthnRequest(idp, spUrls(deps.publicBaseUrl, idp.id));
-      await deps.state.put(
-        stateKey(STATE_KEY_PREFIXES.authnRequest, id),
-        { idp: idp.id, destination: destination.href },
-        now() + AUTHN_REQUEST_TTL_SECONDS,
-      );
-      return redirect(url, {
-        cookies: [
-          serializeCookie(pendingCookie(idp.id), id, {
-            maxAgeSeconds: AUTHN_REQUEST_TTL_SECONDS,
-            sameSite: 'None',
-          }),
-        ],
-      });
-    },
-
     /**
      * `POST /saml/{idp}/acs`: parse → (pending request) → verify → replay → claims → map → hand back.
      * @throws the verifier's saml_* codes, replay_detected, no_role_matched, invalid_request.
      */
     async acs(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       requireMethod(event, 'POST');
-      const idp = await loadSamlIdp(event);
+      const idp = await loadSamlIdp(deps.attributes, event, deps.log);
       const form = parseForm(event, ACS_FORM_MAX_BYTES);
       const samlResponseB64 = form.get('SAMLResponse');
       if (!samlResponseB64) throw new InvalidRequestError('no SAMLResponse in the form');
       const urls = spUrls(deps.publicBaseUrl, idp.id);
 
       // SP-initiated: the browser's pending request (single use) says which InResponseTo to expect.
-      const pendingId = readCookie(event.cookies, pendingCookie(idp.id));
+      const pendingId = readCookie(event.cookies, pendingRequestCookie(idp.id));
       const pending = pendingId
         ? PendingRequestSchema(
             await deps.state.consume(stateKey(STATE_KEY_PREFIXES.authnRequest, pendingId)),
@@ -188,12 +138,9 @@ export const createSsoEndpoints = (deps: SsoDeps) => {
         expectedInResponseTo,
         now: now(),
       });
-      // Replay: the assertion id is remembered until it could no longer be accepted anyway.
-      await deps.replay.remember(
-        idp.id,
-        assertion.assertionId,
-        assertion.notOnOrAfter + deps.clockSkewSeconds,
-      );
+      // Replay: the assertion id is remembered (conditional put) until it could no longer be
+      // accepted anyway; a second use, in any container, is refused.
+      await consumeAssertion(deps.replay, idp.id, assertion);
       const identity = deps.toIdentity(idp, assertion);
       const subjectRef = hashSubject(`${idp.id}:${identity.subject}`);
       const result = (await mapperFor(idp)).mapGrants(identity);
@@ -228,7 +175,7 @@ export const createSsoEndpoints = (deps: SsoDeps) => {
       if (pendingId)
         response.cookies = [
           ...(response.cookies ?? []),
-          clearCookie(pendingCookie(idp.id), 'None'),
+          clearCookie(pendingRequestCookie(idp.id), 'None'),
         ];
       return response;
     },

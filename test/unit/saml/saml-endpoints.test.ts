@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseGatewayConfig, type SamlIdpConfig } from '../../../shared/config/index.js';
 import { createHandback } from '../../../shared/handback/index.js';
-import { createSsoEndpoints } from '../../../shared/saml/sso-endpoints.js';
+import { createAcsEndpoint } from '../../../shared/saml/acs-endpoint.js';
+import { createSamlLoginEndpoints } from '../../../shared/saml/login-endpoints.js';
 import type { VerifiedAssertion } from '../../../shared/saml/types.js';
 import { createReplayCache } from '../../../shared/store/index.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
@@ -84,7 +85,21 @@ describe('SAML SSO endpoints', () => {
 
   const make = () => {
     const log = captureLogger();
-    return createSsoEndpoints({
+    const parseDestination = (raw: string | undefined) =>
+      new URL(
+        raw?.startsWith('https://console.aws.amazon.com/')
+          ? raw
+          : 'https://console.aws.amazon.com/',
+      );
+    const login = createSamlLoginEndpoints({
+      attributes: createMemoryAttributeStore(config),
+      state,
+      parseDestination,
+      publicBaseUrl: new URL('https://sso.example.com'),
+      log: log as never,
+      now: () => NOW,
+    });
+    const acs = createAcsEndpoint({
       attributes: createMemoryAttributeStore(config),
       state,
       replay: createReplayCache({ state }),
@@ -95,12 +110,7 @@ describe('SAML SSO endpoints', () => {
         subject: a.nameId,
         claims: a.attributes,
       }),
-      parseDestination: (raw) =>
-        new URL(
-          raw?.startsWith('https://console.aws.amazon.com/')
-            ? raw
-            : 'https://console.aws.amazon.com/',
-        ),
+      parseDestination,
       handback: createHandback({
         state,
         assume: { saml: assume, oidc: assume },
@@ -110,10 +120,10 @@ describe('SAML SSO endpoints', () => {
         log: log as never,
       }),
       publicBaseUrl: new URL('https://sso.example.com'),
-      clockSkewSeconds: 60,
       log: log as never,
       now: () => NOW,
     });
+    return { ...login, ...acs };
   };
   const acsPost = (idp: string, fields: Record<string, string>, cookies?: string[]) =>
     apiEvent({

@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import { loadConfig } from '../shared/config/index.js';
+import { parseConsoleDestination } from '../shared/console/index.js';
+import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
+import { createHttpHandler } from '../shared/http/index.js';
+import { logger } from '../shared/log.js';
+import {
+  createAcsEndpoint,
+  createSamlResponseVerifier,
+  mapSamlIdentity,
+} from '../shared/saml/index.js';
+import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
+import { STS_CLIENT_DEFAULTS } from '../shared/sts/index.js';
+
+// Cold start: config, clients and keys once per container.
+const config = loadConfig(process.env);
+const { attributes, state, replay } = createStores({
+  config,
+  dynamo: new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS }),
+});
+const handback = createAwsHandback({
+  config,
+  state,
+  sts: new STSClient({ ...STS_CLIENT_DEFAULTS }),
+  fetch,
+  signingKeys: createLazySigningKeys({ config, readFile: (p) => readFile(p, 'utf8') }),
+  log: logger,
+});
+const acs = createAcsEndpoint({
+  attributes,
+  state,
+  replay,
+  verify: createSamlResponseVerifier({ clockSkewSeconds: config.clockSkewSeconds }),
+  toIdentity: mapSamlIdentity,
+  parseDestination: (raw) => parseConsoleDestination(raw),
+  handback,
+  publicBaseUrl: config.publicBaseUrl,
+  clockSkewSeconds: config.clockSkewSeconds,
+  log: logger,
+});
+
+/** `POST /saml/{idp}/acs`: an upstream IdP's SAML response → AWS console or the role picker. */
+export const handler = createHttpHandler({ logger, format: 'html' }, (event) => acs.acs(event));

@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import { loadConfig } from '../shared/config/index.js';
+import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
+import { createHttpHandler } from '../shared/http/index.js';
+import { logger } from '../shared/log.js';
+import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
+import { STS_CLIENT_DEFAULTS } from '../shared/sts/index.js';
+
+const config = loadConfig(process.env);
+const { state } = createStores({
+  config,
+  dynamo: new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS }),
+});
+const handback = createAwsHandback({
+  config,
+  state,
+  sts: new STSClient({ ...STS_CLIENT_DEFAULTS }),
+  fetch,
+  signingKeys: createLazySigningKeys({ config, readFile: (p) => readFile(p, 'utf8') }),
+  log: logger,
+});
+
+/** `POST /select-role`: the role picker's choice → AWS console or access keys. */
+export const handler = createHttpHandler({ logger, format: 'html' }, (event) =>
+  handback.select(event),
+);

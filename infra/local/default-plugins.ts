@@ -1,0 +1,9 @@
+import { awsStandIns } from './aws/index.js';
+import { demoSamlIdps } from './demo/saml-idps.js';
+import type { LocalPlugin } from './plugin.js';
+
+/**
+ * What `npm start` runs beside the gateway: the demo SAML IdPs and the local stand-ins for STS and
+ * the console federation endpoint (with the fault switch at /_local/faults).
+ */
+export const defaultPlugins = (): LocalPlugin[] => [demoSamlIdps(), ...awsStandIns().plugins];

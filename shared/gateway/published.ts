@@ -1,0 +1,46 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { RuntimeConfig } from '../config/index.js';
+import { NotFoundError } from '../http/errors.js';
+import { requireMethod } from '../http/request.js';
+import type { HttpResponse } from '../http/responses.js';
+import { publicUrl } from '../http/urls.js';
+import { buildAwsIdpMetadata, type SigningKeys } from '../issuer/index.js';
+import { awsIssuerEntityId } from './signing.js';
+
+/**
+ * What fedgate publishes as the identity provider AWS trusts. `GET /aws/saml-metadata.xml` is the
+ * document for `aws iam create-saml-provider`: every published key (current and next during a
+ * rotation), so the IAM provider trusts the next key before it signs.
+ */
+export const createPublishedEndpoints = ({
+  config,
+  signingKeys,
+}: {
+  config: RuntimeConfig;
+  signingKeys: SigningKeys;
+}) => ({
+  async awsSamlMetadata(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    requireMethod(event, 'GET', 'HEAD');
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': 'application/samlmetadata+xml; charset=utf-8',
+        'cache-control': 'public, max-age=300',
+      },
+      body: buildAwsIdpMetadata({
+        entityId: awsIssuerEntityId(config),
+        keys: await signingKeys.published(),
+        ssoUrl: publicUrl(config.publicBaseUrl, '/').href,
+      }),
+    };
+  },
+});
+
+/** Routes an event of a multi-route function by its route key. */
+export const routeBy =
+  (routes: Record<string, (event: APIGatewayProxyEventV2) => Promise<HttpResponse>>) =>
+  (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
+    const route = routes[event.routeKey];
+    if (!route) throw new NotFoundError(`no route ${event.routeKey.slice(0, 80)}`);
+    return route(event);
+  };

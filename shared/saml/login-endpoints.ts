@@ -1,0 +1,70 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { serializeCookie } from '../http/cookies.js';
+import { queryParam, requireMethod } from '../http/request.js';
+import { type HttpResponse, redirect } from '../http/responses.js';
+import type { Log } from '../log.js';
+import {
+  type AttributeStore,
+  STATE_KEY_PREFIXES,
+  type StateStore,
+  stateKey,
+} from '../store/index.js';
+import { loadSamlIdp } from './load-idp.js';
+import { buildAuthnRequest, buildSpMetadata } from './sp.js';
+import { AUTHN_REQUEST_TTL_SECONDS, pendingRequestCookie, spUrls } from './sp-urls.js';
+
+export interface SamlLoginDeps {
+  attributes: AttributeStore;
+  state: StateStore;
+  /** `return_to` → an allowlisted destination, or the safe default. */
+  parseDestination: (raw: string | undefined) => URL;
+  publicBaseUrl: URL;
+  log: Log;
+  /** Epoch seconds. */
+  now?: () => number;
+}
+
+/** The samlify-backed SAML endpoints: SP metadata and SP-initiated login. */
+export const createSamlLoginEndpoints = (deps: SamlLoginDeps) => {
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  return {
+    /** `GET /saml/{idp}/metadata`: the SP metadata to register at the IdP. */
+    async metadata(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+      requireMethod(event, 'GET', 'HEAD');
+      const idp = await loadSamlIdp(deps.attributes, event, deps.log);
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': 'application/samlmetadata+xml; charset=utf-8',
+          'cache-control': 'public, max-age=300',
+        },
+        body: buildSpMetadata(spUrls(deps.publicBaseUrl, idp.id)),
+      };
+    },
+
+    /**
+     * `GET /saml/{idp}/login?return_to=…`: SP-initiated sign-in. The request id is single-use in
+     * the state table and bound to this browser by a `__Host-` cookie (SameSite=None: it must come
+     * back on the IdP's cross-site POST to the ACS).
+     */
+    async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+      requireMethod(event, 'GET');
+      const idp = await loadSamlIdp(deps.attributes, event, deps.log);
+      const destination = deps.parseDestination(queryParam(event, 'return_to'));
+      const { id, url } = buildAuthnRequest(idp, spUrls(deps.publicBaseUrl, idp.id));
+      await deps.state.put(
+        stateKey(STATE_KEY_PREFIXES.authnRequest, id),
+        { idp: idp.id, destination: destination.href },
+        now() + AUTHN_REQUEST_TTL_SECONDS,
+      );
+      return redirect(url, {
+        cookies: [
+          serializeCookie(pendingRequestCookie(idp.id), id, {
+            maxAgeSeconds: AUTHN_REQUEST_TTL_SECONDS,
+            sameSite: 'None',
+          }),
+        ],
+      });
+    },
+  };
+};
