@@ -37,7 +37,6 @@ const acs = createAcsEndpoint({
   parseDestination: (raw) => parseConsoleDestination(raw),
   handback,
   publicBaseUrl: config.publicBaseUrl,
-  clockSkewSeconds: config.clockSkewSeconds,
   log: logger,
 });
 

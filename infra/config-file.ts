@@ -4,6 +4,34 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, type GatewayConfig, parseGatewayConfig } from '../shared/config/index.js';
 
 /**
+ * Parses gateway config text (YAML, a superset of JSON). Duplicate keys and alias bombs are
+ * refused by the parser (uniqueKeys, maxAliasCount). `${NAME}` is replaced for the given
+ * variables only. Lives in infra/: the Lambda functions never parse YAML.
+ * @throws ConfigError for unparsable text.
+ */
+export const parseConfigText = (
+  text: string,
+  what: string,
+  vars: Readonly<Record<string, string>> = {},
+): unknown => {
+  const substituted = text.replace(
+    /\$\{([A-Z][A-Z0-9_]*)\}/g,
+    (whole, name: string) => vars[name] ?? whole,
+  );
+  try {
+    return parseYaml(substituted, { uniqueKeys: true, maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError(what, [
+      { path: '', message: (err as Error).message.split('\n')[0] ?? 'unparsable' },
+    ]);
+  }
+};
+
+/** Parses and validates gateway config text (JSON or YAML). @throws ConfigError with paths. */
+export const parseGatewayConfigText = (text: string): GatewayConfig =>
+  parseGatewayConfig(parseConfigText(text, 'the gateway config'));
+
+/**
  * Reads a gateway config file (JSON or YAML) as the runner, the admin CLI and the CDK app do:
  * - `${NAME}` is replaced for the variables the caller passes (the local runner passes
  *   `LOCAL_BASE_URL`); any other `${…}` stays as written;
@@ -23,15 +51,7 @@ export const loadGatewayConfigFile = async (
       { path: '', message: (err as Error).message },
     ]);
   }
-  text = text.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (whole, name: string) => vars[name] ?? whole);
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
-  } catch (err) {
-    throw new ConfigError(`the gateway config file ${path}`, [
-      { path: '', message: (err as Error).message.split('\n')[0] ?? 'unparsable' },
-    ]);
-  }
+  const doc = parseConfigText(text, `the gateway config file ${path}`, vars);
   const idps = (doc as { idps?: unknown })?.idps;
   if (Array.isArray(idps)) {
     for (const [i, idp] of idps.entries()) {

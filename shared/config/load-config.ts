@@ -1,4 +1,3 @@
-import { parse as parseYaml } from 'yaml';
 import type { ZodType, z } from 'zod';
 import { type GatewayConfig, GatewayConfigSchema } from './gateway-config.js';
 import { EnvSchema, type RuntimeConfig } from './schema.js';
@@ -66,20 +65,3 @@ export const loadConfig = (env: Record<string, string | undefined>): Readonly<Ru
  */
 export const parseGatewayConfig = (input: unknown): GatewayConfig =>
   deepFreeze(parseWith(GatewayConfigSchema, 'the gateway config', input));
-
-/**
- * Parses gateway config text. YAML is a superset of JSON, so one parser reads both; duplicate keys
- * and anchors-as-bombs are refused by the YAML parser's defaults (uniqueKeys, maxAliasCount).
- * @throws ConfigError for unparsable text or an invalid document.
- */
-export const parseGatewayConfigText = (text: string): GatewayConfig => {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true });
-  } catch (err) {
-    throw new ConfigError('the gateway config', [
-      { path: '', message: (err as Error).message.split('\n')[0] ?? 'unparsable' },
-    ]);
-  }
-  return parseGatewayConfig(doc);
-};

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The runtime environment of every fedgate function. The variable names exist only here: the CDK

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { InvalidRequestError } from '../http/errors.js';
 import { parseForm, requireMethod } from '../http/request.js';

@@ -7,7 +7,13 @@ import type { BenchSuite } from './harness.js';
 const suites: BenchSuite[] = [];
 const load = async (path: string) =>
   suites.push(((await import(path)) as { suite: BenchSuite }).suite);
-for (const path of ['./mapping.bench.js', './issuer.bench.js']) await load(path);
+for (const path of [
+  './bundle.bench.js',
+  './mapping.bench.js',
+  './issuer.bench.js',
+  './saml.bench.js',
+])
+  await load(path);
 
 const filter = process.argv[2]?.toLowerCase();
 console.log(`fedgate benchmarks · node ${process.version} · ${process.platform}/${process.arch}`);

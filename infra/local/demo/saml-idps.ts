@@ -125,6 +125,7 @@ ${DEMO_USERS[idp.id].map(
       attributes: user.attributes,
       ...(inResponseTo ? { inResponseTo } : {}),
       now: Math.floor(Date.now() / 1000),
+      style: idp.id === 'demo-entra' ? 'entra' : 'okta',
     });
     const signed = signUpstreamResponse(xml, {
       privateKeyPem: key.privateKeyPem,

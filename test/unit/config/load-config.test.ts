@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  loadConfig,
-  parseGatewayConfig,
-  parseGatewayConfigText,
-} from '../../../shared/config/index.js';
+import { parseGatewayConfigText } from '../../../infra/config-file.js';
+import { ConfigError, loadConfig, parseGatewayConfig } from '../../../shared/config/index.js';
 
 const env = {
   ATTRIBUTE_TABLE_NAME: 'fedgate-attributes',
