@@ -39,6 +39,11 @@ export interface LocalGatewayOptions {
   /** Use an already running DynamoDB (e.g. a second runner sharing one table) instead of starting one. */
   dynamoEndpoint?: string;
   region?: string;
+  /**
+   * The public base URL when it differs from where this runner listens (several runners behind
+   * one URL, like Lambda containers behind one API): every published URL is built from it.
+   */
+  publicBaseUrl?: string;
 }
 
 export interface LocalGateway {
@@ -103,8 +108,9 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
   // Listen first: plugins and the config need the real base URL (port 0 picks one).
   const server = createServer();
   const address = await listen(server, opts.port ?? 8787, host);
-  const baseUrl = new URL(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
-  const ctx: LocalContext = { baseUrl, workDir };
+  const listenUrl = new URL(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+  const baseUrl = opts.publicBaseUrl ? new URL(new URL(opts.publicBaseUrl).origin) : listenUrl;
+  const ctx: LocalContext = { baseUrl, listenUrl, workDir };
   const stops: (() => Promise<void>)[] = [() => new Promise((done) => server.close(() => done()))];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
@@ -207,7 +213,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
     });
 
     const summary = [
-      `fedgate local gateway  ${baseUrl.origin}/`,
+      `fedgate local gateway  ${listenUrl.origin}/${listenUrl.origin === baseUrl.origin ? '' : ` (public base URL ${baseUrl.origin})`}`,
       `  DynamoDB             ${dynamo.engine} at ${dynamo.endpoint}${opts.dbPath ? ` (on disk: ${opts.dbPath})` : ' (in memory)'}`,
       ...(dynamo.notice ? [`                       ${dynamo.notice}`] : []),
       `  tables               ${tables.attributeTableName}, ${tables.stateTableName}`,
@@ -215,7 +221,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
       `  routes               ${ROUTES.map((r) => r.routeKey).join(', ')}`,
       ...plugins.flatMap((p) => (p.describe?.(ctx) ?? []).map((line) => `  ${line}`)),
     ];
-    return { url: baseUrl, config, dynamo, summary, stop };
+    return { url: listenUrl, config, dynamo, summary, stop };
   } catch (err) {
     await stop();
     throw err;

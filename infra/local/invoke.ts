@@ -3,6 +3,7 @@
  * Gateway v2 event, as Lambda would, against the embedded DynamoDB seeded from the gateway config
  * (the demo config by default), and prints the result.
  * Example: npm run invoke -- home events/home.default.json
+ * SAML events expire within minutes: `npm run events` writes fresh ones first.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,8 @@ const gateway = await startLocalGateway({
   port: 0,
   configPath: values.config ?? 'infra/local/demo-config.yaml',
   plugins: defaultPlugins(),
+  // The base URL `npm run events` records its events under (Audience, Recipient, links).
+  publicBaseUrl: 'http://127.0.0.1:8787',
 });
 try {
   const { handler } = (await import(`../../functions/${fn}.ts`)) as {

@@ -5,6 +5,9 @@
  *   --config FILE   (FEDGATE_CONFIG, default infra/local/demo-config.yaml)
  *   --db-path DIR   (FEDGATE_DB_PATH: keep the embedded DynamoDB on disk; default in memory)
  *   --dynalite      (use the pure-JS DynamoDB even where Java exists)
+ *   --public-base-url URL    (FEDGATE_PUBLIC_BASE_URL: when runners share one public URL)
+ *   --dynamodb-endpoint URL  (FEDGATE_DYNAMODB_ENDPOINT: use a running DynamoDB, e.g. another
+ *                   runner's, instead of starting one: two runners then share one table)
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/config/index.js';
@@ -18,13 +21,15 @@ const { values } = parseArgs({
     config: { type: 'string' },
     'db-path': { type: 'string' },
     dynalite: { type: 'boolean', default: false },
+    'dynamodb-endpoint': { type: 'string' },
+    'public-base-url': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
   console.log(
-    'usage: npm start -- [--port 8787] [--host 127.0.0.1] [--config FILE] [--db-path DIR] [--dynalite]',
+    'usage: npm start -- [--port 8787] [--host 127.0.0.1] [--config FILE] [--db-path DIR] [--dynalite] [--dynamodb-endpoint URL]',
   );
   process.exit(0);
 }
@@ -42,6 +47,8 @@ try {
     configPath: values.config ?? process.env.FEDGATE_CONFIG ?? 'infra/local/demo-config.yaml',
     dbPath: values['db-path'] ?? process.env.FEDGATE_DB_PATH,
     engine: values.dynalite ? 'dynalite' : undefined,
+    dynamoEndpoint: values['dynamodb-endpoint'] ?? process.env.FEDGATE_DYNAMODB_ENDPOINT,
+    publicBaseUrl: values['public-base-url'] ?? process.env.FEDGATE_PUBLIC_BASE_URL,
     plugins: defaultPlugins(),
   });
   console.log(gateway.summary.join('\n'));

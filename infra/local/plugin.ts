@@ -2,8 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** What the local runner tells its plugins. */
 export interface LocalContext {
-  /** The runner's public base URL, e.g. http://127.0.0.1:8787. */
+  /** The runner's public base URL, e.g. http://127.0.0.1:8787: what published URLs are built from. */
   baseUrl: URL;
+  /**
+   * Where this runner listens: what the functions call directly (the STS and federation
+   * stand-ins). The same as `baseUrl` unless several runners share one public URL.
+   */
+  listenUrl: URL;
   /** The ignored working folder for generated keys and files (`.local/`). */
   workDir: string;
 }

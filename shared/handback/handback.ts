@@ -75,6 +75,17 @@ export const createHandback = (deps: HandbackDeps) => {
     cookies: string[],
   ): Promise<HttpResponse> => {
     const session = await deps.assume[person.protocol](grant, person);
+    let response: HttpResponse;
+    if (target === 'keys') {
+      response = accessKeysPage({ session, grant, person, region: deps.region, requestId });
+      if (cookies.length) response.cookies = cookies;
+    } else {
+      response = redirect(await deps.consoleUrl(session, destination, grant.durationSeconds), {
+        cookies,
+      });
+    }
+    // One outcome line per sign-in, written only once everything succeeded; no secrets, the
+    // subject as an opaque hash.
     deps.log.info('federation completed', {
       idp: person.idp,
       protocol: person.protocol,
@@ -85,13 +96,7 @@ export const createHandback = (deps: HandbackDeps) => {
       durationSeconds: grant.durationSeconds,
       target,
     });
-    if (target === 'keys') {
-      const res = accessKeysPage({ session, grant, person, region: deps.region, requestId });
-      if (cookies.length) res.cookies = cookies;
-      return res;
-    }
-    const url = await deps.consoleUrl(session, destination, grant.durationSeconds);
-    return redirect(url, { cookies });
+    return response;
   };
 
   return {

@@ -85,7 +85,7 @@ export const awsStandIns = (options: AwsStandInsOptions = {}): AwsStandIns => {
   const fetchImpl = options.fetch ?? fetch;
   const providerName = options.samlProviderName ?? 'fedgate';
   const metadataUrl = (ctx: LocalContext) =>
-    new URL(options.samlMetadataUrl ?? DEFAULT_SAML_METADATA_PATH, ctx.baseUrl);
+    new URL(options.samlMetadataUrl ?? DEFAULT_SAML_METADATA_PATH, ctx.listenUrl);
   let sts: ReturnType<typeof createStsStandIn> | undefined;
   const stsFor = (ctx: LocalContext) => {
     sts ??= createStsStandIn({
@@ -108,7 +108,7 @@ export const awsStandIns = (options: AwsStandInsOptions = {}): AwsStandIns => {
       LOCAL_STS_ENDPOINT: stsStandInEndpoint(ctx.baseUrl).href,
       LOCAL_FEDERATION_ENDPOINT: federationStandInEndpoint(ctx.baseUrl).href,
     }),
-    env: (ctx) => ({ AWS_ENDPOINT_URL_STS: stsStandInEndpoint(ctx.baseUrl).href }),
+    env: (ctx) => ({ AWS_ENDPOINT_URL_STS: stsStandInEndpoint(ctx.listenUrl).href }),
     handle: (req, res, body, ctx) => stsFor(ctx)(req, res, body, requestUrl(req, ctx)),
     describe: (ctx) => [
       `STS stand-in         ${stsStandInEndpoint(ctx.baseUrl).href} (AssumeRoleWithSAML; provider "${providerName}", metadata ${metadataUrl(ctx).href})`,
@@ -118,7 +118,7 @@ export const awsStandIns = (options: AwsStandInsOptions = {}): AwsStandIns => {
     name: 'AWS console federation stand-in',
     prefix: FEDERATION_STAND_IN_PATH,
     // The functions' federation endpoint (getSigninToken + login) is this stand-in.
-    env: (ctx) => ({ FEDERATION_ENDPOINT: federationStandInEndpoint(ctx.baseUrl).href }),
+    env: (ctx) => ({ FEDERATION_ENDPOINT: federationStandInEndpoint(ctx.listenUrl).href }),
     handle: async (req, res, body, ctx) => {
       const url = requestUrl(req, ctx);
       if (url.pathname !== FEDERATION_STAND_IN_PATH)

@@ -1,0 +1,135 @@
+/**
+ * `npm run events`: (re)writes events/*.json, the API Gateway v2 events each function receives,
+ * from real requests to a local runner whose public base URL is http://127.0.0.1:8787 (the
+ * default of `npm run invoke`). SAML responses in them are signed by this machine's demo IdP keys
+ * and expire within minutes: regenerate, then invoke, e.g.
+ *   npm run events && npm run invoke -- saml-acs events/saml-acs.okta-idp-initiated.json
+ */
+import { writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toApiGatewayEvent } from './api-gateway-event.js';
+import { defaultPlugins } from './default-plugins.js';
+import { startLocalGateway } from './gateway.js';
+
+export const EVENTS_BASE_URL = 'http://127.0.0.1:8787';
+
+const gateway = await startLocalGateway({
+  port: 0,
+  configPath: 'infra/local/demo-config.yaml',
+  plugins: defaultPlugins(),
+  publicBaseUrl: EVENTS_BASE_URL,
+});
+
+/** Captures the event one request would produce, by sending it to a one-shot recorder. */
+const capture = async (
+  routeKey: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string },
+  pathParameters: Record<string, string> = {},
+) => {
+  let resolveEvent: (e: ReturnType<typeof toApiGatewayEvent>) => void = () => undefined;
+  const event = new Promise<ReturnType<typeof toApiGatewayEvent>>((r) => {
+    resolveEvent = r;
+  });
+  const recorder = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      resolveEvent(
+        toApiGatewayEvent({
+          method: req.method ?? 'GET',
+          url: req.url ?? '/',
+          headers: { ...req.headers, host: '127.0.0.1:8787' },
+          body: Buffer.concat(chunks),
+          sourceIp: '127.0.0.1',
+          routeKey,
+          pathParameters,
+          domainName: '127.0.0.1:8787',
+        }),
+      );
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', () => r()));
+  const { port } = recorder.address() as AddressInfo;
+  await fetch(`http://127.0.0.1:${port}${path}`, {
+    ...init,
+    headers: { 'user-agent': 'Mozilla/5.0', ...init.headers },
+  });
+  recorder.close();
+  return event;
+};
+
+const demoResponse = async (idp: string, user: string) => {
+  const page = await (
+    await fetch(new URL(`/_local/idp/${idp}/signin`, gateway.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `user=${user}`,
+    })
+  ).text();
+  return (/name="SAMLResponse" value="([^"]+)"/.exec(page)?.[1] ?? '')
+    .replaceAll('&#43;', '+')
+    .replaceAll('&#61;', '=');
+};
+
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: {
+    'content-type': 'application/x-www-form-urlencoded',
+    origin: 'https://okta.example.com',
+  },
+  body: new URLSearchParams(fields).toString(),
+});
+
+const events: Record<string, Promise<unknown>> = {
+  'home.default': capture('GET /', '/', {}),
+  'saml-acs.okta-idp-initiated': demoResponse('demo-okta', 'carol').then((r) =>
+    capture(
+      'POST /saml/{idp}/acs',
+      '/saml/demo-okta/acs',
+      form({ SAMLResponse: r, RelayState: 'https://console.aws.amazon.com/s3/' }),
+      {
+        idp: 'demo-okta',
+      },
+    ),
+  ),
+  'saml-acs.entra-idp-initiated': demoResponse('demo-entra', 'erin').then((r) =>
+    capture('POST /saml/{idp}/acs', '/saml/demo-entra/acs', form({ SAMLResponse: r }), {
+      idp: 'demo-entra',
+    }),
+  ),
+  'saml-login.okta': capture(
+    'GET /saml/{idp}/login',
+    '/saml/demo-okta/login?return_to=https%3A%2F%2Fconsole.aws.amazon.com%2Fec2%2F',
+    {},
+    {
+      idp: 'demo-okta',
+    },
+  ),
+  'select-role.without-ticket': capture(
+    'POST /select-role',
+    '/select-role',
+    form({ csrf: 'x', grant: 'g', target: 'console' }),
+  ),
+  'published.aws-saml-metadata': capture(
+    'GET /aws/saml-metadata.xml',
+    '/aws/saml-metadata.xml',
+    {},
+  ),
+  'published.sp-metadata': capture(
+    'GET /saml/{idp}/metadata',
+    '/saml/demo-okta/metadata',
+    {},
+    { idp: 'demo-okta' },
+  ),
+};
+for (const [name, event] of Object.entries(events)) {
+  const e = (await event) as {
+    requestContext: { requestId: string; time: string; timeEpoch: number };
+  };
+  await writeFile(`events/${name}.json`, `${JSON.stringify(e, null, 2)}\n`);
+  console.log(`wrote events/${name}.json`);
+}
+await gateway.stop();
