@@ -115,6 +115,8 @@ interface ChildResult {
   heapGrowthMb?: number;
   rssGrowthNextMb?: number;
   heapGrowthNextMb?: number;
+  heapTotalGrowthMb?: number;
+  externalGrowthMb?: number;
 }
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
@@ -147,6 +149,8 @@ const child = async (mode: string, f: Fixture): Promise<ChildResult> => {
       heapGrowthMb: mb(middle.heapUsed - before.heapUsed),
       rssGrowthNextMb: mb(after.rss - middle.rss),
       heapGrowthNextMb: mb(after.heapUsed - middle.heapUsed),
+      heapTotalGrowthMb: mb(middle.heapTotal - before.heapTotal),
+      externalGrowthMb: mb(middle.external - before.external),
     };
   }
   const others = await import('../support/saml/other-verifiers.js');
@@ -190,6 +194,8 @@ const NOT_MEASURED: Required<ChildResult> = {
   heapGrowthMb: Number.NaN,
   rssGrowthNextMb: Number.NaN,
   heapGrowthNextMb: Number.NaN,
+  heapTotalGrowthMb: Number.NaN,
+  externalGrowthMb: Number.NaN,
 };
 
 const spawnChild = (
@@ -319,7 +325,7 @@ export const suite: BenchSuite = {
         name: `RSS growth over ${FEDGATE_RSS_CALLS.toLocaleString('en')} fedgate verifications`,
         value: fresh.rssGrowthMb,
         unit: 'MB',
-        note: `heap ${fresh.heapGrowthMb.toFixed(2)} MB, from RSS ${fresh.rssBeforeMb.toFixed(0)} MB`,
+        note: `heap used ${fresh.heapGrowthMb.toFixed(2)} MB, heap reserved ${fresh.heapTotalGrowthMb.toFixed(1)} MB, external ${fresh.externalGrowthMb.toFixed(2)} MB, from RSS ${fresh.rssBeforeMb.toFixed(0)} MB`,
       },
       {
         name: `RSS growth over the next ${FEDGATE_RSS_CALLS.toLocaleString('en')}`,
