@@ -1,3 +1,9 @@
+import {
+  classifyTransientSdkFailure,
+  type SdkErrorShape,
+  sdkErrorName,
+  sdkErrorShape,
+} from '../aws-sdk-errors.js';
 import { DependencyUnavailableError, GatewayError } from '../http/index.js';
 
 /**
@@ -171,56 +177,6 @@ const REFUSALS: Readonly<Record<string, RefusalCtor>> = {
   ValidationError: StsValidationError,
 };
 
-// Retried by the SDK first (its standard strategy knows these names): seeing one means it gave up.
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'RequestThrottledException',
-]);
-// The SDK's names for its own timeouts (connection, request with throwOnRequestTimeout, socket).
-const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
-interface SdkErrorShape {
-  name?: unknown;
-  message?: unknown;
-  code?: unknown;
-  cause?: unknown;
-  errors?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
-}
-
-const shapeOf = (err: unknown): SdkErrorShape =>
-  typeof err === 'object' && err !== null ? (err as SdkErrorShape) : {};
-
-/** `ECONNREFUSED` may sit on the error, its cause, or inside an AggregateError (happy eyeballs). */
-const networkCodeOf = (err: unknown, depth = 0): string | undefined => {
-  const e = shapeOf(err);
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return e.code;
-  if (depth >= 3) return undefined;
-  if (Array.isArray(e.errors)) {
-    for (const inner of e.errors) {
-      const code = networkCodeOf(inner, depth + 1);
-      if (code) return code;
-    }
-  }
-  return e.cause === undefined ? undefined : networkCodeOf(e.cause, depth + 1);
-};
-
 /** STS's message, bounded and on one line (it goes into a log line; STS never echoes secrets). */
 const messageOf = (e: SdkErrorShape): string =>
   typeof e.message === 'string' ? e.message.replace(/\p{Cc}+/gu, ' ').slice(0, 300) : '';
@@ -230,7 +186,7 @@ const messageOf = (e: SdkErrorShape): string =>
  * MaxSessionDuration (a `ValidationError` STS raises instead of clamping).
  */
 export const isMaxSessionDurationExceeded = (err: unknown): boolean => {
-  const e = shapeOf(err);
+  const e = sdkErrorShape(err);
   return (
     (e.name === 'ValidationError' || e.name === 'ValidationException') &&
     typeof e.message === 'string' &&
@@ -255,30 +211,22 @@ export const translateStsError = (
   roleArn: string,
 ): GatewayError => {
   if (err instanceof GatewayError) return err;
-  const e = shapeOf(err);
-  const name = typeof e.name === 'string' ? e.name : 'unknown error';
-  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : 0;
+  const e = sdkErrorShape(err);
   const requestId =
     typeof e.$metadata?.requestId === 'string' ? ` (request id ${e.$metadata.requestId})` : '';
   const opts = { cause: err };
   const where = `${operation} for ${roleArn}`;
-  if (THROTTLING.has(name)) {
-    return new DependencyUnavailableError('sts', `${where} throttled (${name})${requestId}`, opts);
-  }
-  if (TIMEOUTS.has(name)) {
-    return new DependencyUnavailableError('sts', `${where} timed out (${name})`, opts);
-  }
-  const networkCode = networkCodeOf(err);
-  if (networkCode) {
-    return new DependencyUnavailableError('sts', `${where} unreachable (${networkCode})`, opts);
-  }
-  if (e.$fault === 'server' || status >= 500) {
+  const transient = classifyTransientSdkFailure(err);
+  if (transient) {
+    // Only an answer from STS (a throttle, a 5xx) has a request id worth quoting to AWS support.
+    const answered = transient.kind === 'throttled' || transient.kind === 'server_fault';
     return new DependencyUnavailableError(
       'sts',
-      `${where} failed on the server (${name}${status ? ` ${status}` : ''})${requestId}`,
+      `${where} ${transient.reason}${answered ? requestId : ''}`,
       opts,
     );
   }
+  const name = sdkErrorName(err);
   const bare = name.replace(/Exception$/, '');
   const key = bare === 'Validation' ? 'ValidationError' : bare;
   const stated = `${where} refused by STS with ${name}: "${messageOf(e)}"${requestId}`;

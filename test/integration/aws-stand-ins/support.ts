@@ -1,9 +1,9 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignedXml } from 'xml-crypto';
+import { generateKeyPair } from '../../../infra/local/demo/keys.js';
 import type { LocalContext, LocalPlugin } from '../../../infra/local/plugin.js';
-import { buildSelfSignedCertificate, toPem } from '../../../shared/issuer/x509.js';
 
 /**
  * Test-side stand-ins for what fedgate will provide later: an IdP key pair with metadata, and a
@@ -22,21 +22,12 @@ export interface TestKeyPair {
   certificatePem: string;
 }
 
-/** An RSA-2048 key and a self-signed certificate, generated at test time. */
+/** An RSA-2048 key and a self-signed certificate valid for a day, generated at test time. */
 export const generateTestKeyPair = async (
   commonName = 'fedgate test IdP',
 ): Promise<TestKeyPair> => {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const now = Date.now();
-  const der = await buildSelfSignedCertificate({
-    publicKeySpki: publicKey.export({ type: 'spki', format: 'der' }),
-    commonName,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 86_400_000),
-    sign: async (tbs) => sign('sha256', tbs, createPrivateKey(privateKeyPem)),
-  });
-  return { privateKeyPem, certificatePem: toPem(der) };
+  const { privateKeyPem, certificatePem } = await generateKeyPair(commonName, { validDays: 1 });
+  return { privateKeyPem, certificatePem };
 };
 
 const xmlEscape = (s: string) =>

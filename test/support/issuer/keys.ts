@@ -1,6 +1,5 @@
-import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPair } from '../../../infra/local/demo/keys.js';
 import type { LocalKeyMaterial } from '../../../shared/issuer/index.js';
-import { buildSelfSignedCertificate, toPem } from '../../../shared/issuer/index.js';
 
 /**
  * A fresh RSA key and self-signed certificate (node:crypto + shared/issuer/x509.ts), made at test
@@ -10,15 +9,9 @@ export const generateTestKeyMaterial = async (
   commonName = 'fedgate test signing key',
   modulusLength = 2048,
 ): Promise<LocalKeyMaterial> => {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength });
-  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const now = Date.now();
-  const der = await buildSelfSignedCertificate({
-    publicKeySpki: publicKey.export({ type: 'spki', format: 'der' }),
-    commonName,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 365 * 86_400_000),
-    sign: async (tbs) => sign('sha256', tbs, createPrivateKey(privateKeyPem)),
+  const { privateKeyPem, certificatePem } = await generateKeyPair(commonName, {
+    modulusLength,
+    validDays: 365,
   });
-  return { privateKeyPem, certificatePem: toPem(der) };
+  return { privateKeyPem, certificatePem };
 };

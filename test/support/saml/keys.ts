@@ -1,5 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
-import { buildSelfSignedCertificate, toPem } from '../../../shared/issuer/x509.js';
+import { generateKeyPair } from '../../../infra/local/demo/keys.js';
 
 /** A signing key and its self-signed certificate, generated at test time (never committed). */
 export interface TestKeyPair {
@@ -17,15 +16,10 @@ export const createTestKeyPair = async (
   commonName: string,
   { modulusLength = 2048 }: { modulusLength?: number } = {},
 ): Promise<TestKeyPair> => {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength });
-  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const now = Date.now();
-  const der = await buildSelfSignedCertificate({
-    publicKeySpki: publicKey.export({ type: 'spki', format: 'der' }),
-    commonName,
-    notBefore: new Date(now - 86_400_000),
-    notAfter: new Date(now + 365 * 86_400_000),
-    sign: async (tbs) => sign('sha256', tbs, createPrivateKey(privateKeyPem)),
+  const { privateKeyPem, certificatePem, certificateDer } = await generateKeyPair(commonName, {
+    modulusLength,
+    validFrom: new Date(Date.now() - 86_400_000),
+    validDays: 365,
   });
-  return { privateKeyPem, certificatePem: toPem(der), certificateB64: der.toString('base64') };
+  return { privateKeyPem, certificatePem, certificateB64: certificateDer.toString('base64') };
 };
