@@ -30,3 +30,24 @@ export {
 } from './local-signing-keys.js';
 export * from './signing-keys.js';
 export * from './x509.js';
+export {
+  buildJwks,
+  buildOpenIdConfiguration,
+  type Jwks,
+  type OpenIdConfiguration,
+  type PublishedJwk,
+} from './oidc-discovery.js';
+export {
+  AWS_SOURCE_IDENTITY_CLAIM,
+  AWS_TAGS_CLAIM,
+  checkIssuerUrl,
+  createWebIdentityMinter,
+  DEFAULT_TOKEN_LIFETIME_SECONDS,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  MAX_WEB_IDENTITY_TOKEN_LENGTH,
+  type MintedWebIdentityToken,
+  type WebIdentityGrant,
+  type WebIdentityMinter,
+  type WebIdentityMinterOptions,
+  type WebIdentityMintInput,
+} from './web-identity-token.js';
