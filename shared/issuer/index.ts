@@ -21,6 +21,12 @@ export {
   NAMEID_FORMAT_PERSISTENT,
 } from './aws-saml-assertion.js';
 export { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
+export {
+  createKmsSigningKeys,
+  KMS_CLIENT_DEFAULTS,
+  type KmsPort,
+  type KmsSigningKeysOptions,
+} from './kms-signing-keys.js';
 export { loadSigningKeys } from './load-signing-keys.js';
 export {
   computeKeyId,
@@ -28,8 +34,6 @@ export {
   type LocalKeyMaterial,
   type LocalSigningKeysOptions,
 } from './local-signing-keys.js';
-export * from './signing-keys.js';
-export * from './x509.js';
 export {
   buildJwks,
   buildOpenIdConfiguration,
@@ -37,6 +41,7 @@ export {
   type OpenIdConfiguration,
   type PublishedJwk,
 } from './oidc-discovery.js';
+export * from './signing-keys.js';
 export {
   AWS_SOURCE_IDENTITY_CLAIM,
   AWS_TAGS_CLAIM,
@@ -51,3 +56,4 @@ export {
   type WebIdentityMinterOptions,
   type WebIdentityMintInput,
 } from './web-identity-token.js';
+export * from './x509.js';

@@ -82,7 +82,7 @@ export const buildSelfSignedCertificate = async (req: CertificateRequest): Promi
   );
   const tbs = seq(
     tlv(0xa0, integer(Buffer.from([2]))),
-    integer(Buffer.from([serial[0] as number & 0x7f, ...serial.subarray(1)])),
+    integer(Buffer.from([(serial[0] as number) & 0x7f, ...serial.subarray(1)])),
     SHA256_WITH_RSA,
     name(req.commonName),
     seq(time(req.notBefore), time(req.notAfter)),

@@ -35,6 +35,8 @@ export const run = (command: string, args: readonly string[], stdin?: string): P
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A child that exits without reading stdin (xmllint) must not crash the run with EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(stdin ?? '');
   });
 
