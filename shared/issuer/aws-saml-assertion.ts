@@ -1,17 +1,7 @@
 import { createHash, type KeyObject, randomBytes, verify, X509Certificate } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { ExclusiveCanonicalization } from 'xml-crypto';
-import {
-  checkDuration,
-  checkRoleArn,
-  checkSessionName,
-  checkSourceIdentity,
-  checkTagKey,
-  checkTagValue,
-  type Grant,
-  MAX_SESSION_TAGS,
-  parseRoleArn,
-} from '../mapping/index.js';
+import { checkRoleArn, checkSessionValues, type Grant, parseRoleArn } from '../mapping/index.js';
 import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
 import type { Signer, SigningKeys } from './signing-keys.js';
 import {
@@ -187,30 +177,7 @@ const checkMintInput = (
   if (role && role.accountId !== grant.accountId) {
     problems.push('accountId: does not match the role ARN account');
   }
-  push('sessionName', checkSessionName(grant.sessionName));
-  if (grant.sourceIdentity !== undefined) {
-    push('sourceIdentity', checkSourceIdentity(grant.sourceIdentity));
-  }
-  push('durationSeconds', checkDuration(grant.durationSeconds));
-
-  if (grant.tags.length > MAX_SESSION_TAGS) {
-    problems.push(`tags: ${grant.tags.length} session tags, at most ${MAX_SESSION_TAGS}`);
-  }
-  const keys = new Set<string>();
-  grant.tags.forEach((tag, i) => {
-    push(`tags[${i}].key`, checkTagKey(tag.key));
-    push(`tags[${i}].value`, checkTagValue(tag.value));
-    // IAM: tag keys are case-insensitively unique within a session.
-    if (keys.has(tag.key.toLowerCase())) problems.push(`tags[${i}].key: repeated (ignoring case)`);
-    keys.add(tag.key.toLowerCase());
-  });
-  const tagKeys = new Set(grant.tags.map((t) => t.key));
-  const transitive = new Set<string>();
-  grant.transitiveTagKeys.forEach((key, i) => {
-    if (!tagKeys.has(key)) problems.push(`transitiveTagKeys[${i}]: not the key of a session tag`);
-    if (transitive.has(key.toLowerCase())) problems.push(`transitiveTagKeys[${i}]: repeated`);
-    transitive.add(key.toLowerCase());
-  });
+  problems.push(...checkSessionValues(grant));
 
   if (!NAME_ID.test(input.nameId)) problems.push('nameId: must be 1-256 visible ASCII characters');
   const recipient = RECIPIENT.exec(input.recipient);

@@ -1,13 +1,5 @@
 import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
-import {
-  checkDuration,
-  checkSessionName,
-  checkSourceIdentity,
-  checkTagKey,
-  checkTagValue,
-  type Grant,
-  MAX_SESSION_TAGS,
-} from '../mapping/index.js';
+import { checkSessionValues, type Grant } from '../mapping/index.js';
 import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
 import type { Signer, SigningKeys } from './signing-keys.js';
 
@@ -154,34 +146,7 @@ const base64url = (json: unknown): string =>
 const checkMintInput = (input: WebIdentityMintInput): string[] => {
   const { grant } = input;
   const problems: string[] = [];
-  const push = (field: string, problem: string | undefined) => {
-    if (problem) problems.push(`${field}: ${problem}`);
-  };
-
-  push('sessionName', checkSessionName(grant.sessionName));
-  if (grant.sourceIdentity !== undefined) {
-    push('sourceIdentity', checkSourceIdentity(grant.sourceIdentity));
-  }
-  push('durationSeconds', checkDuration(grant.durationSeconds));
-
-  if (grant.tags.length > MAX_SESSION_TAGS) {
-    problems.push(`tags: ${grant.tags.length} session tags, at most ${MAX_SESSION_TAGS}`);
-  }
-  const keys = new Set<string>();
-  grant.tags.forEach((tag, i) => {
-    push(`tags[${i}].key`, checkTagKey(tag.key));
-    push(`tags[${i}].value`, checkTagValue(tag.value));
-    // IAM: tag keys are case-insensitively unique within a session (and JSON object keys unique).
-    if (keys.has(tag.key.toLowerCase())) problems.push(`tags[${i}].key: repeated (ignoring case)`);
-    keys.add(tag.key.toLowerCase());
-  });
-  const tagKeys = new Set(grant.tags.map((t) => t.key));
-  const transitive = new Set<string>();
-  grant.transitiveTagKeys.forEach((key, i) => {
-    if (!tagKeys.has(key)) problems.push(`transitiveTagKeys[${i}]: not the key of a session tag`);
-    if (transitive.has(key.toLowerCase())) problems.push(`transitiveTagKeys[${i}]: repeated`);
-    transitive.add(key.toLowerCase());
-  });
+  problems.push(...checkSessionValues(grant));
 
   if (!SUBJECT.test(input.subject)) {
     problems.push('subject: must be 1-255 visible ASCII characters');

@@ -121,3 +121,48 @@ export const checkRoleArn = (arn: string): RuleViolation => {
   }
   return undefined;
 };
+
+/** The session values both minted documents carry (SAML assertion and web identity token). */
+export interface SessionValues {
+  sessionName: string;
+  sourceIdentity?: string | undefined;
+  durationSeconds: number;
+  tags: readonly { key: string; value: string }[];
+  transitiveTagKeys: readonly string[];
+}
+
+/**
+ * Every AWS rule on a session's values at once, as `field: problem` lines naming fields, never
+ * values (safe to log): session name, source identity, duration, at most 50 tags with valid,
+ * case-insensitively unique keys and valid values, transitive keys that name tags, once each.
+ * The minters run it again right before signing (defence in depth: STS is never the validator).
+ * @example checkSessionValues(grant) // [] when everything holds
+ */
+export const checkSessionValues = (v: SessionValues): string[] => {
+  const problems: string[] = [];
+  const push = (field: string, problem: RuleViolation) => {
+    if (problem) problems.push(`${field}: ${problem}`);
+  };
+  push('sessionName', checkSessionName(v.sessionName));
+  if (v.sourceIdentity !== undefined) push('sourceIdentity', checkSourceIdentity(v.sourceIdentity));
+  push('durationSeconds', checkDuration(v.durationSeconds));
+  if (v.tags.length > MAX_SESSION_TAGS) {
+    problems.push(`tags: ${v.tags.length} session tags, at most ${MAX_SESSION_TAGS}`);
+  }
+  const keys = new Set<string>();
+  v.tags.forEach((tag, i) => {
+    push(`tags[${i}].key`, checkTagKey(tag.key));
+    push(`tags[${i}].value`, checkTagValue(tag.value));
+    // IAM: tag keys are case-insensitively unique within a session.
+    if (keys.has(tag.key.toLowerCase())) problems.push(`tags[${i}].key: repeated (ignoring case)`);
+    keys.add(tag.key.toLowerCase());
+  });
+  const tagKeys = new Set(v.tags.map((t) => t.key));
+  const transitive = new Set<string>();
+  v.transitiveTagKeys.forEach((key, i) => {
+    if (!tagKeys.has(key)) problems.push(`transitiveTagKeys[${i}]: not the key of a session tag`);
+    if (transitive.has(key.toLowerCase())) problems.push(`transitiveTagKeys[${i}]: repeated`);
+    transitive.add(key.toLowerCase());
+  });
+  return problems;
+};

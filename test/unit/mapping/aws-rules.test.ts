@@ -164,3 +164,38 @@ describe('parseRoleArn / checkRoleArn', () => {
     expect(checkRoleArn(arn)).toMatch(/AWSReservedSSO_/);
   });
 });
+
+describe('checkSessionValues', () => {
+  const ok = {
+    sessionName: 'alice',
+    sourceIdentity: 'alice@example.com',
+    durationSeconds: 3600,
+    tags: [{ key: 'team', value: 'blue' }],
+    transitiveTagKeys: ['team'],
+  };
+
+  it('accepts valid values and names each bad field without its value', async () => {
+    const { checkSessionValues } = await import('../../../shared/mapping/aws-rules.js');
+    expect(checkSessionValues(ok)).toEqual([]);
+    const problems = checkSessionValues({
+      sessionName: 'a b',
+      sourceIdentity: 'aws:x',
+      durationSeconds: 899,
+      tags: [
+        { key: 'Team', value: 'a,b' },
+        { key: 'team', value: 'c' },
+      ],
+      transitiveTagKeys: ['nope', 'Team', 'team'],
+    });
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'sessionName',
+      'sourceIdentity',
+      'durationSeconds',
+      'tags[0].value',
+      'tags[1].key',
+      'transitiveTagKeys[0]',
+      'transitiveTagKeys[2]',
+    ]);
+    expect(problems.join('\n')).not.toContain('a,b');
+  });
+});
