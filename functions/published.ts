@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
 import {
@@ -9,6 +10,7 @@ import {
   routeBy,
 } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
+import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
 import { logger } from '../shared/log.js';
 import { createSamlLoginEndpoints } from '../shared/saml/login-endpoints.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
@@ -20,7 +22,11 @@ const { attributes, state } = createStores({
 });
 const published = createPublishedEndpoints({
   config,
-  signingKeys: createLazySigningKeys({ config, readFile: (p) => readFile(p, 'utf8') }),
+  signingKeys: createLazySigningKeys({
+    config,
+    readFile: (p) => readFile(p, 'utf8'),
+    kms: new KMSClient({ ...KMS_CLIENT_DEFAULTS }),
+  }),
 });
 const sp = createSamlLoginEndpoints({
   attributes,
@@ -30,11 +36,16 @@ const sp = createSamlLoginEndpoints({
   log: logger,
 });
 
-/** The published documents: SP metadata per upstream IdP, fedgate's IdP metadata for IAM. */
+/**
+ * The published documents: SP metadata per upstream IdP, fedgate's IdP metadata for IAM, and
+ * fedgate's OIDC discovery document and JWKS for the IAM OIDC provider.
+ */
 export const handler = createHttpHandler(
-  { logger, format: 'html' },
+  { logger, format: 'json' },
   routeBy({
     'GET /saml/{idp}/metadata': (e) => sp.metadata(e),
     'GET /aws/saml-metadata.xml': (e) => published.awsSamlMetadata(e),
+    'GET /.well-known/openid-configuration': (e) => published.openIdConfiguration(e),
+    'GET /.well-known/jwks.json': (e) => published.jwks(e),
   }),
 );

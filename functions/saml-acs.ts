@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
 import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
+import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
 import { logger } from '../shared/log.js';
 import {
   createAcsEndpoint,
@@ -25,7 +27,11 @@ const handback = createAwsHandback({
   state,
   sts: new STSClient({ ...STS_CLIENT_DEFAULTS }),
   fetch,
-  signingKeys: createLazySigningKeys({ config, readFile: (p) => readFile(p, 'utf8') }),
+  signingKeys: createLazySigningKeys({
+    config,
+    readFile: (p) => readFile(p, 'utf8'),
+    kms: new KMSClient({ ...KMS_CLIENT_DEFAULTS }),
+  }),
   log: logger,
 });
 const acs = createAcsEndpoint({

@@ -17,6 +17,8 @@ export const ROUTES: readonly RouteDef[] = [
   { routeKey: 'POST /select-role', fn: 'select-role' },
   { routeKey: 'GET /saml/{idp}/metadata', fn: 'published' },
   { routeKey: 'GET /aws/saml-metadata.xml', fn: 'published' },
+  { routeKey: 'GET /.well-known/openid-configuration', fn: 'published' },
+  { routeKey: 'GET /.well-known/jwks.json', fn: 'published' },
 ];
 
 /** Function names, each once. */

@@ -2,10 +2,15 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { RuntimeConfig } from '../config/index.js';
 import { NotFoundError } from '../http/errors.js';
 import { requireMethod } from '../http/request.js';
-import type { HttpResponse } from '../http/responses.js';
+import { type HttpResponse, json } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
-import { buildAwsIdpMetadata, type SigningKeys } from '../issuer/index.js';
-import { awsIssuerEntityId } from './signing.js';
+import {
+  buildAwsIdpMetadata,
+  buildJwks,
+  buildOpenIdConfiguration,
+  type SigningKeys,
+} from '../issuer/index.js';
+import { awsIssuerEntityId, webIdentityIssuer } from './signing.js';
 
 /**
  * What fedgate publishes as the identity provider AWS trusts. `GET /aws/saml-metadata.xml` is the
@@ -33,6 +38,30 @@ export const createPublishedEndpoints = ({
         ssoUrl: publicUrl(config.publicBaseUrl, '/').href,
       }),
     };
+  },
+
+  /**
+   * `GET /.well-known/openid-configuration`: fedgate as the OIDC issuer registered as the IAM OIDC
+   * provider (AssumeRoleWithWebIdentity). IAM reads `issuer` and `jwks_uri`.
+   */
+  async openIdConfiguration(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    requireMethod(event, 'GET', 'HEAD');
+    const issuer = webIdentityIssuer(config);
+    return json(
+      200,
+      buildOpenIdConfiguration({ issuer, jwksUri: `${issuer}/.well-known/jwks.json` }),
+      {
+        headers: { 'cache-control': 'public, max-age=300' },
+      },
+    );
+  },
+
+  /** `GET /.well-known/jwks.json`: every published key (the next one before it signs). */
+  async jwks(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    requireMethod(event, 'GET', 'HEAD');
+    return json(200, buildJwks(await signingKeys.published()), {
+      headers: { 'cache-control': 'public, max-age=300' },
+    });
   },
 });
 

@@ -39,6 +39,28 @@ describe('local gateway (dynalite engine, demo config)', () => {
     }
   });
 
+  it('publishes the OIDC discovery document and the JWKS of the key that signs', async () => {
+    const discovery = await (
+      await fetch(new URL('/.well-known/openid-configuration', gateway.url))
+    ).json();
+    expect(discovery).toMatchObject({
+      issuer: gateway.url.origin,
+      jwks_uri: `${gateway.url.origin}/.well-known/jwks.json`,
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
+    const res = await fetch(discovery.jwks_uri);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const jwks = (await res.json()) as {
+      keys: { kid: string; kty: string; n: string; x5c: string[] }[];
+    };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    // The same key signs the SAML metadata: one key, two publications.
+    const metadata = await (await fetch(new URL('/aws/saml-metadata.xml', gateway.url))).text();
+    expect(metadata).toContain(jwks.keys[0]?.x5c[0]);
+  });
+
   it('says what runs where', () => {
     const summary = gateway.summary.join('\n');
     expect(summary).toContain(gateway.url.origin);
