@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toApiGatewayEvent } from './api-gateway-event.js';
 import { defaultPlugins } from './default-plugins.js';
+import { fetchDemoSamlResponse } from './demo/saml-idps.js';
 import { startLocalGateway } from './gateway.js';
 
 export const EVENTS_BASE_URL = 'http://127.0.0.1:8787';
@@ -61,18 +62,7 @@ const capture = async (
   return event;
 };
 
-const demoResponse = async (idp: string, user: string) => {
-  const page = await (
-    await fetch(new URL(`/_local/idp/${idp}/signin`, gateway.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `user=${user}`,
-    })
-  ).text();
-  return (/name="SAMLResponse" value="([^"]+)"/.exec(page)?.[1] ?? '')
-    .replaceAll('&#43;', '+')
-    .replaceAll('&#61;', '=');
-};
+const demoResponse = (idp: string, user: string) => fetchDemoSamlResponse(gateway.url, idp, user);
 
 const form = (fields: Record<string, string>) => ({
   method: 'POST',

@@ -1,25 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
-/**
- * A SAMLResponse from the runner's demo IdP for a demo person, as the IdP's auto-post page
- * carries it (signed, fresh, IdP-initiated unless `inResponseTo` is given).
- */
-export const demoSamlResponse = async (
-  runner: URL,
-  idp: string,
-  user: string,
-  inResponseTo?: string,
-): Promise<string> => {
-  const res = await fetch(new URL(`/_local/idp/${idp}/signin`, runner), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ user, ...(inResponseTo ? { inResponseTo } : {}) }).toString(),
-  });
-  const page = await res.text();
-  const value = /name="SAMLResponse" value="([^"]+)"/.exec(page)?.[1];
-  if (!value) throw new Error(`demo IdP gave no SAMLResponse (${res.status})`);
-  return value.replaceAll('&#43;', '+').replaceAll('&#61;', '=').replaceAll('&#47;', '/');
-};
+/** A fresh SAMLResponse from a runner's demo IdP (see infra/local/demo/saml-idps.ts). */
+export { fetchDemoSamlResponse as demoSamlResponse } from '../../infra/local/demo/saml-idps.js';
 
 /** POSTs a SAMLResponse to a runner's ACS without following redirects. */
 export const postToAcs = (runner: URL, idp: string, samlResponse: string, cookie?: string) =>

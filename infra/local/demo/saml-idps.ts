@@ -196,3 +196,24 @@ ${DEMO_USERS[idp.id].map(
       ),
   };
 };
+
+/**
+ * A fresh signed SAMLResponse from a running runner's demo IdP for one demo person, read from the
+ * IdP's auto-post page (IdP-initiated unless `inResponseTo` is given). For `npm run events` and
+ * tests. Base64 needs no unescaping: the page's HTML escaping never touches its characters.
+ */
+export const fetchDemoSamlResponse = async (
+  runner: URL,
+  idp: string,
+  user: string,
+  inResponseTo?: string,
+): Promise<string> => {
+  const res = await fetch(new URL(`/_local/idp/${idp}/signin`, runner), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ user, ...(inResponseTo ? { inResponseTo } : {}) }).toString(),
+  });
+  const value = /name="SAMLResponse" value="([A-Za-z0-9+/=]+)"/.exec(await res.text())?.[1];
+  if (!value) throw new Error(`demo IdP ${idp} gave no SAMLResponse for ${user} (${res.status})`);
+  return value;
+};
