@@ -117,6 +117,8 @@ interface ChildResult {
   heapGrowthNextMb?: number;
   heapTotalGrowthMb?: number;
   externalGrowthMb?: number;
+  /** Mean milliseconds per verification over the first RSS block (GC included). */
+  blockMsPerCall?: number;
 }
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
@@ -134,7 +136,9 @@ const child = async (mode: string, f: Fixture): Promise<ChildResult> => {
     // anything keeps growing (a leak) once it has.
     gc();
     const before = process.memoryUsage();
+    const blockStart = performance.now();
     for (let i = 0; i < FEDGATE_RSS_CALLS; i++) verify();
+    const blockMs = performance.now() - blockStart;
     gc();
     const middle = process.memoryUsage();
     for (let i = 0; i < FEDGATE_RSS_CALLS; i++) verify();
@@ -151,6 +155,7 @@ const child = async (mode: string, f: Fixture): Promise<ChildResult> => {
       heapGrowthNextMb: mb(after.heapUsed - middle.heapUsed),
       heapTotalGrowthMb: mb(middle.heapTotal - before.heapTotal),
       externalGrowthMb: mb(middle.external - before.external),
+      blockMsPerCall: blockMs / FEDGATE_RSS_CALLS,
     };
   }
   const others = await import('../support/saml/other-verifiers.js');
@@ -196,27 +201,41 @@ const NOT_MEASURED: Required<ChildResult> = {
   heapGrowthNextMb: Number.NaN,
   heapTotalGrowthMb: Number.NaN,
   externalGrowthMb: Number.NaN,
+  blockMsPerCall: Number.NaN,
 };
 
-const spawnChild = (
+/**
+ * How a child is started: plain `node --expose-gc` (this machine's V8 defaults), or as Lambda
+ * starts fedgate's functions — the Node.js bootstrap's heap flags for the deployed memory size,
+ * through fedgate's exec wrapper (infra/runtime/fedgate-node).
+ */
+type Launch = 'node-defaults' | 'as-deployed';
+
+const spawnChild = async (
   mode: string,
   f: Fixture,
-): Promise<Required<ChildResult> & { wallMs: number }> =>
-  new Promise((resolve, reject) => {
+  launch: Launch = 'node-defaults',
+): Promise<Required<ChildResult> & { wallMs: number }> => {
+  const runtime = await import('../../infra/runtime/index.js');
+  const nodeArgs =
+    launch === 'as-deployed'
+      ? runtime.lambdaBootstrapNodeArgs(runtime.FUNCTION_MEMORY_MB)
+      : ['--expose-gc'];
+  const command = [
+    process.execPath,
+    ...nodeArgs,
+    '--no-warnings',
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    CHILD_FLAG,
+    mode,
+  ];
+  const [file, ...args] =
+    launch === 'as-deployed' ? [runtime.NODE_WRAPPER_FILE, ...command] : command;
+  return new Promise((resolve, reject) => {
     const started = performance.now();
-    const proc = spawn(
-      process.execPath,
-      [
-        '--expose-gc',
-        '--no-warnings',
-        '--import',
-        'tsx',
-        fileURLToPath(import.meta.url),
-        CHILD_FLAG,
-        mode,
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
+    const proc = spawn(file as string, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     const out: Buffer[] = [];
     proc.stdout.on('data', (d: Buffer) => out.push(d));
     proc.on('error', reject);
@@ -231,6 +250,23 @@ const spawnChild = (
     });
     proc.stdin.end(JSON.stringify(f));
   });
+};
+
+/** The fresh-process memory figures of one fedgate child. */
+const rssFigures = (how: string, r: Required<ChildResult>, target?: string): Figure[] => [
+  {
+    name: `RSS growth over ${FEDGATE_RSS_CALLS.toLocaleString('en')} fedgate verifications, ${how}`,
+    value: r.rssGrowthMb,
+    unit: 'MB',
+    note: `${target ? `${target}; ` : ''}heap used ${r.heapGrowthMb.toFixed(2)} MB, heap reserved ${r.heapTotalGrowthMb.toFixed(1)} MB, external ${r.externalGrowthMb.toFixed(2)} MB, from RSS ${r.rssBeforeMb.toFixed(0)} MB`,
+  },
+  {
+    name: `RSS growth over the next ${FEDGATE_RSS_CALLS.toLocaleString('en')}, ${how}`,
+    value: r.rssGrowthNextMb,
+    unit: 'MB',
+    note: `heap used ${r.heapGrowthNextMb.toFixed(2)} MB`,
+  },
+];
 
 export const suite: BenchSuite = {
   title: 'saml',
@@ -301,6 +337,8 @@ export const suite: BenchSuite = {
       },
     ];
     const fresh = await spawnChild('fedgate', f);
+    const deployed = await spawnChild('fedgate', f, 'as-deployed');
+    const { FUNCTION_MEMORY_MB } = await import('../../infra/runtime/index.js');
     const freshNode = await spawnChild('node-saml', f);
     const freshXmllint = await spawnChild('samlify-xmllint', f);
     figures.push(
@@ -321,17 +359,17 @@ export const suite: BenchSuite = {
         value: freshXmllint.loadMs + freshXmllint.firstMs,
         unit: 'ms',
       },
+      ...rssFigures(
+        `as deployed (${FUNCTION_MEMORY_MB} MB Lambda + wrapper)`,
+        deployed,
+        'target ≤ 20',
+      ),
+      ...rssFigures('node defaults', fresh),
       {
-        name: `RSS growth over ${FEDGATE_RSS_CALLS.toLocaleString('en')} fedgate verifications`,
-        value: fresh.rssGrowthMb,
-        unit: 'MB',
-        note: `heap used ${fresh.heapGrowthMb.toFixed(2)} MB, heap reserved ${fresh.heapTotalGrowthMb.toFixed(1)} MB, external ${fresh.externalGrowthMb.toFixed(2)} MB, from RSS ${fresh.rssBeforeMb.toFixed(0)} MB`,
-      },
-      {
-        name: `RSS growth over the next ${FEDGATE_RSS_CALLS.toLocaleString('en')}`,
-        value: fresh.rssGrowthNextMb,
-        unit: 'MB',
-        note: `heap ${fresh.heapGrowthNextMb.toFixed(2)} MB`,
+        name: 'as deployed / node defaults: time per verification in the block',
+        value: deployed.blockMsPerCall / fresh.blockMsPerCall,
+        unit: '×',
+        note: `${deployed.blockMsPerCall.toFixed(3)} vs ${fresh.blockMsPerCall.toFixed(3)} ms, GC included`,
       },
       {
         name: `RSS growth over ${XMLLINT_RSS_CALLS} samlify + xmllint verifications`,
