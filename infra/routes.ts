@@ -14,6 +14,9 @@ export const ROUTES: readonly RouteDef[] = [
   { routeKey: 'GET /', fn: 'home' },
   { routeKey: 'POST /saml/{idp}/acs', fn: 'saml-acs' },
   { routeKey: 'GET /saml/{idp}/login', fn: 'saml-login' },
+  { routeKey: 'GET /oidc/{idp}/login', fn: 'oidc-login' },
+  // One redirect URI per IdP: a response can only ever be redeemed at the IdP it came from.
+  { routeKey: 'GET /oidc/{idp}/callback', fn: 'oidc-callback' },
   { routeKey: 'POST /select-role', fn: 'select-role' },
   { routeKey: 'GET /saml/{idp}/metadata', fn: 'published' },
   { routeKey: 'GET /aws/saml-metadata.xml', fn: 'published' },

@@ -16,6 +16,7 @@ export const ENV = {
   samlProviderName: 'SAML_PROVIDER_NAME',
   signinRegion: 'SIGNIN_REGION',
   federationEndpoint: 'FEDERATION_ENDPOINT',
+  webIdentityAudience: 'WEB_IDENTITY_AUDIENCE',
 } as const;
 
 /** Variables a deployment sets; `AWS_REGION` is set by the Lambda runtime itself. */
@@ -27,6 +28,7 @@ export const DEPLOYED_ENV_NAMES = [
   ENV.clockSkewSeconds,
   ENV.signingKeyRef,
   ENV.samlProviderName,
+  ENV.webIdentityAudience,
 ] as const;
 
 const isLoopback = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
@@ -69,6 +71,14 @@ export const EnvSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
       .optional(),
+    /**
+     * The `aud` of fedgate's web identity tokens: a client id in the IAM OIDC provider's
+     * ClientIDList (AssumeRoleWithWebIdentity). `sts.amazonaws.com` is what AWS suggests.
+     */
+    [ENV.webIdentityAudience]: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,255}$/, 'an IAM OIDC client id (1-255 visible ASCII characters)')
+      .default('sts.amazonaws.com'),
     /** Only for the local runner's stand-in: where getSigninToken/login are served. */
     [ENV.federationEndpoint]: z
       .url({ protocol: /^https?$/ })
@@ -88,6 +98,7 @@ export const EnvSchema = z
     clockSkewSeconds: e[ENV.clockSkewSeconds],
     signingKeyRefs: e[ENV.signingKeyRef].split(','),
     samlProviderName: e[ENV.samlProviderName],
+    webIdentityAudience: e[ENV.webIdentityAudience],
     /** AssumeRoleWithSAML requires the Recipient to be an AWS sign-in SAML endpoint. */
     awsSigninSamlUrl: new URL(
       e[ENV.signinRegion]
@@ -114,6 +125,7 @@ export const buildEnvironment = (values: {
   clockSkewSeconds?: number;
   signingKeyRefs: readonly string[];
   samlProviderName?: string;
+  webIdentityAudience?: string;
 }): Record<(typeof DEPLOYED_ENV_NAMES)[number], string> => ({
   [ENV.attributeTableName]: values.attributeTableName,
   [ENV.stateTableName]: values.stateTableName,
@@ -122,4 +134,5 @@ export const buildEnvironment = (values: {
   [ENV.clockSkewSeconds]: String(values.clockSkewSeconds ?? 60),
   [ENV.signingKeyRef]: values.signingKeyRefs.join(','),
   [ENV.samlProviderName]: values.samlProviderName ?? 'fedgate',
+  [ENV.webIdentityAudience]: values.webIdentityAudience ?? 'sts.amazonaws.com',
 });

@@ -1,20 +1,20 @@
 import type { RuntimeConfig } from '../config/index.js';
 import { createConsoleSignin } from '../console/index.js';
 import { createHandback, type RoleAssumption } from '../handback/index.js';
-import { GatewayMisconfiguredError } from '../http/errors.js';
-import { createAwsSamlMinter, type SigningKeys } from '../issuer/index.js';
+import { createAwsSamlMinter, createWebIdentityMinter, type SigningKeys } from '../issuer/index.js';
 import type { Log } from '../log.js';
 import type { StateStore } from '../store/index.js';
 import { createRoleAssumer, type StsPort } from '../sts/index.js';
-import { awsIssuerEntityId } from './signing.js';
+import { awsIssuerEntityId, webIdentityIssuer } from './signing.js';
 
 /** How long fedgate waits for the federation endpoint (getSigninToken). */
 const FEDERATION_TIMEOUT_MS = 5000;
 
 /**
- * The hand-back with AWS behind it: SAML grants are minted as fedgate's own assertion (signed
- * through the Signer port) and exchanged with AssumeRoleWithSAML; the console link comes from the
- * federation endpoint.
+ * The hand-back with AWS behind it: SAML grants are minted as fedgate's own assertion and exchanged
+ * with AssumeRoleWithSAML; OIDC grants as fedgate's own web identity token (`iss` = fedgate's
+ * published issuer, `aud` = WEB_IDENTITY_AUDIENCE) exchanged with AssumeRoleWithWebIdentity; both
+ * signed through the same SigningKeys. The console link comes from the federation endpoint.
  */
 export const createAwsHandback = (deps: {
   config: RuntimeConfig;
@@ -30,6 +30,16 @@ export const createAwsHandback = (deps: {
     issuerEntityId: awsIssuerEntityId(config),
     samlProviderName: config.samlProviderName,
   });
+  // Built on first use: a bad issuer/audience fails the OIDC hand-back, not every SAML sign-in.
+  let webIdentityMinter: ReturnType<typeof createWebIdentityMinter> | undefined;
+  const webIdentity = () => {
+    webIdentityMinter ??= createWebIdentityMinter({
+      signingKeys: deps.signingKeys,
+      issuer: webIdentityIssuer(config),
+      audience: config.webIdentityAudience,
+    });
+    return webIdentityMinter;
+  };
   const assumer = createRoleAssumer({ sts: deps.sts, log: deps.log });
   const consoleSignin = createConsoleSignin({
     fetch: deps.fetch,
@@ -53,9 +63,19 @@ export const createAwsHandback = (deps: {
       durationSeconds: grant.durationSeconds,
     });
   };
-  // TODO(#4): web identity hand-back (mint a JWT, AssumeRoleWithWebIdentity).
-  const oidc: RoleAssumption = async () => {
-    throw new GatewayMisconfiguredError('OIDC hand-back is not available yet');
+  const oidc: RoleAssumption = async (grant, person) => {
+    const minted = await webIdentity().mint({
+      grant,
+      // Opaque and stable: trust policies see it as `<provider>:sub`, CloudTrail logs it.
+      subject: person.subjectRef,
+      now: Date.now(),
+    });
+    return assumer.assumeRoleWithWebIdentity({
+      roleArn: grant.roleArn,
+      roleSessionName: grant.sessionName,
+      webIdentityToken: minted.token,
+      durationSeconds: grant.durationSeconds,
+    });
   };
 
   return createHandback({

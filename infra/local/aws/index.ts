@@ -39,6 +39,11 @@ export interface AwsStandInsOptions {
   faults?: AwsStandInFaults;
   /** For the metadata fetch (default global fetch). */
   fetch?: typeof fetch;
+  /**
+   * The client ids of the pretend IAM OIDC provider for fedgate's issuer (the runner's base URL),
+   * for AssumeRoleWithWebIdentity (default `["sts.amazonaws.com"]`, fedgate's default audience).
+   */
+  webIdentityAudiences?: readonly string[];
 }
 
 /** The stand-ins for the two AWS endpoints that cannot run locally. */
@@ -95,6 +100,13 @@ export const awsStandIns = (options: AwsStandInsOptions = {}): AwsStandIns => {
       roles: options.roles,
       clockSkewMs: (options.clockSkewSeconds ?? 60) * 1000,
       faults: () => activeFaults,
+      webIdentity: {
+        provider: () => ({
+          issuer: ctx.baseUrl.origin,
+          audiences: options.webIdentityAudiences ?? ['sts.amazonaws.com'],
+        }),
+        fetch: fetchImpl,
+      },
     });
     return sts;
   };
@@ -111,7 +123,7 @@ export const awsStandIns = (options: AwsStandInsOptions = {}): AwsStandIns => {
     env: (ctx) => ({ AWS_ENDPOINT_URL_STS: stsStandInEndpoint(ctx.listenUrl).href }),
     handle: (req, res, body, ctx) => stsFor(ctx)(req, res, body, requestUrl(req, ctx)),
     describe: (ctx) => [
-      `STS stand-in         ${stsStandInEndpoint(ctx.baseUrl).href} (AssumeRoleWithSAML; provider "${providerName}", metadata ${metadataUrl(ctx).href})`,
+      `STS stand-in         ${stsStandInEndpoint(ctx.baseUrl).href} (AssumeRoleWithSAML; provider "${providerName}", metadata ${metadataUrl(ctx).href}; AssumeRoleWithWebIdentity for ${ctx.baseUrl.origin})`,
     ],
   };
   const federationPlugin: LocalPlugin = {

@@ -17,6 +17,11 @@ import {
   sendStsResult,
   stsTimestamp,
 } from './sts-wire.js';
+import {
+  checkWebIdentityForAssumeRole,
+  parseAssumeRoleWithWebIdentityParams,
+  type WebIdentityProvider,
+} from './web-identity-checks.js';
 
 export interface StsStandInDeps {
   ledger: Ledger;
@@ -26,6 +31,12 @@ export interface StsStandInDeps {
   roles: Readonly<Record<string, LocalRole>> | undefined;
   clockSkewMs: number;
   faults: () => AwsStandInFaults;
+  /**
+   * The pretend IAM OIDC provider for AssumeRoleWithWebIdentity (fedgate's issuer URL and the
+   * client ids registered for it) and the fetch its discovery document and JWKS are read with.
+   * Absent: AssumeRoleWithWebIdentity answers InvalidAction.
+   */
+  webIdentity?: { provider: () => WebIdentityProvider; fetch: typeof fetch };
 }
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -46,7 +57,8 @@ const roleIdOf = (roleArn: string): string =>
   `AROA${base32(createHash('sha256').update(roleArn).digest(), 17)}`;
 
 /**
- * The STS stand-in's request handler: AssumeRoleWithSAML as STS does it (see ./saml-checks.ts),
+ * The STS stand-in's request handler: AssumeRoleWithSAML (./saml-checks.ts) and
+ * AssumeRoleWithWebIdentity (./web-identity-checks.ts) as STS does them,
  * answering in STS's awsQuery/XML wire format so the real `STSClient` works against it unchanged.
  */
 export const createStsStandIn = (deps: StsStandInDeps) => {
@@ -115,6 +127,67 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
     ]);
   };
 
+  const assumeRoleWithWebIdentity = async (params: URLSearchParams, res: ServerResponse) => {
+    const webIdentity = deps.webIdentity;
+    if (!webIdentity) {
+      return sendStsError(
+        res,
+        faults.invalidAction('AssumeRoleWithWebIdentity has no OIDC provider in this stand-in'),
+      );
+    }
+    const parsed = parseAssumeRoleWithWebIdentityParams(params);
+    if (parsed instanceof StsFault) return sendStsError(res, parsed);
+    const checked = await checkWebIdentityForAssumeRole(parsed, {
+      provider: webIdentity.provider,
+      roles: deps.roles,
+      clockSkewMs: deps.clockSkewMs,
+      fetch: webIdentity.fetch,
+    });
+    const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const expiration = new Date(issuedAt.getTime() + checked.durationSeconds * 1000);
+    const credentials = mintCredentials();
+    const assumedRoleArn = `arn:${checked.partition}:sts::${checked.accountId}:assumed-role/${checked.roleName}/${checked.sessionName}`;
+    deps.ledger.recordSession({
+      ...credentials,
+      partition: checked.partition,
+      accountId: checked.accountId,
+      roleArn: checked.roleArn,
+      roleName: checked.roleName,
+      assumedRoleArn,
+      sessionName: checked.sessionName,
+      tags: checked.tags,
+      transitiveTagKeys: checked.transitiveTagKeys,
+      ...(checked.sourceIdentity !== undefined ? { sourceIdentity: checked.sourceIdentity } : {}),
+      issuer: checked.issuer,
+      subject: checked.subject,
+      issuedAt,
+      expiration,
+    });
+    sendStsResult(res, 'AssumeRoleWithWebIdentity', [
+      ['SubjectFromWebIdentityToken', checked.subject],
+      ['Audience', checked.audience],
+      [
+        'AssumedRoleUser',
+        [
+          ['AssumedRoleId', `${roleIdOf(checked.roleArn)}:${checked.sessionName}`],
+          ['Arn', assumedRoleArn],
+        ],
+      ],
+      [
+        'Credentials',
+        [
+          ['AccessKeyId', credentials.accessKeyId],
+          ['SecretAccessKey', credentials.secretAccessKey],
+          ['SessionToken', credentials.sessionToken],
+          ['Expiration', stsTimestamp(expiration)],
+        ],
+      ],
+      ['Provider', checked.provider],
+      ['PackedPolicySize', checked.packedPolicySize],
+      ['SourceIdentity', checked.sourceIdentity],
+    ]);
+  };
+
   return async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -142,12 +215,7 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
         case 'AssumeRoleWithSAML':
           return await assumeRoleWithSaml(params, res);
         case 'AssumeRoleWithWebIdentity':
-          return sendStsError(
-            res,
-            faults.invalidAction(
-              'AssumeRoleWithWebIdentity is not implemented by the local STS stand-in yet (issue #4)',
-            ),
-          );
+          return await assumeRoleWithWebIdentity(params, res);
         default:
           return sendStsError(
             res,

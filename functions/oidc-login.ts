@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadConfig } from '../shared/config/index.js';
+import { parseConsoleDestination } from '../shared/console/index.js';
+import { createStores } from '../shared/gateway/index.js';
+import { createHttpHandler } from '../shared/http/index.js';
+import { logger } from '../shared/log.js';
+import {
+  createOidcClient,
+  createOidcEndpoints,
+  createSecretResolver,
+} from '../shared/oidc/index.js';
+import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
+
+// Cold start: config, clients, the per-container discovery/JWKS cache.
+const config = loadConfig(process.env);
+const { attributes, state } = createStores({
+  config,
+  dynamo: new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS }),
+});
+const endpoints = createOidcEndpoints({
+  attributes,
+  state,
+  client: createOidcClient({
+    fetch,
+    resolveSecret: createSecretResolver({
+      readEnv: (name) => process.env[name],
+      readFile: (p) => readFile(p, 'utf8'),
+    }),
+    clockSkewSeconds: config.clockSkewSeconds,
+  }),
+  parseDestination: (raw) => parseConsoleDestination(raw),
+  publicBaseUrl: config.publicBaseUrl,
+  log: logger,
+});
+
+/** `GET /oidc/{idp}/login`: start a sign-in at an upstream OpenID provider (code + PKCE). */
+export const handler = createHttpHandler({ logger, format: 'html' }, (event) =>
+  endpoints.login(event),
+);

@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider from 'oidc-provider';
+import { html } from '../../../shared/http/html.js';
+import { page } from '../../../shared/http/responses.js';
+import { applySecurityHeaders } from '../../../shared/http/security-headers.js';
+
+/** A person the demo OpenID provider can sign in, with the claims its ID tokens carry. */
+export interface DemoOidcUser {
+  /** The `sub`. */
+  id: string;
+  name: string;
+  story: string;
+  claims: Readonly<Record<string, unknown>>;
+}
+
+/** The demo OP's people (demo-config.yaml's `demo-oidc` rules read `groups` and `department`). */
+export const DEMO_OIDC_USERS: readonly DemoOidcUser[] = [
+  {
+    id: 'olivia',
+    name: 'Olivia Okafor',
+    story: 'Platform engineer: developer and platform admin, so she picks a role.',
+    claims: {
+      email: 'olivia@example.com',
+      email_verified: true,
+      groups: ['developers', 'platform-admins'],
+      department: 'Engineering',
+    },
+  },
+  {
+    id: 'paul',
+    name: 'Paul Petrov',
+    story: 'Data analyst: developer only, so he goes straight to the console.',
+    claims: {
+      email: 'paul@example.com',
+      email_verified: true,
+      groups: ['developers'],
+      department: 'Data',
+    },
+  },
+  {
+    id: 'quinn',
+    name: 'Quinn Quayle',
+    story: 'New joiner in no group: fedgate grants nothing.',
+    claims: { email: 'quinn@example.com', email_verified: true, groups: [], department: 'Sales' },
+  },
+];
+
+export interface DemoOpClient {
+  clientId: string;
+  /** Absent: a public client (`token_endpoint_auth_method: none`). */
+  clientSecret?: string;
+  redirectUris: readonly string[];
+  idTokenSignedResponseAlg?: string;
+}
+
+export interface DemoOpOptions {
+  /** The issuer, e.g. `http://127.0.0.1:8787/_local/oidc`; its path is where the OP is mounted. */
+  issuer: string;
+  clients: readonly DemoOpClient[];
+  users?: readonly DemoOidcUser[];
+  /** Private signing JWKs (default: one fresh RSA-2048 key). The first signs. */
+  keys?: readonly JWK[];
+  /** PKCE required for every client (default true; S256 only, oidc-provider 9's default). */
+  pkceRequired?: boolean;
+}
+
+/** A running demo OP: an HTTP handler for its mount path, and key rotation for tests. */
+export interface DemoOp {
+  readonly issuer: string;
+  /** Serves a request whose path starts with the issuer's path. `body`: when already read. */
+  handle(req: IncomingMessage, res: ServerResponse, body?: Buffer): Promise<void>;
+  /** Start signing with `next` (a fresh RSA key by default); the old keys stay published. */
+  rotateKeys(next?: JWK): Promise<JWK>;
+  /** The private JWKs, signing key first. */
+  keys(): readonly JWK[];
+}
+
+/** A fresh RSA-2048 private signing JWK with a random `kid`. */
+export const newSigningJwk = async (alg = 'RS256'): Promise<JWK> => {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+  return { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg, use: 'sig' };
+};
+
+const send = (res: ServerResponse, response: ReturnType<typeof page>) => {
+  const r = applySecurityHeaders(response);
+  res.writeHead(r.statusCode, r.headers);
+  res.end(r.body);
+};
+
+/**
+ * An in-process OpenID provider (oidc-provider 9) for the local runner and the tests: code flow
+ * with PKCE (S256) required, ID tokens carrying the people's claims (so fedgate needs no
+ * userinfo call), a one-click login page instead of a password, and no consent prompt (a grant
+ * for the requested scopes is created on the fly: these are first-party demo clients).
+ */
+export const createDemoOp = async (opts: DemoOpOptions): Promise<DemoOp> => {
+  const users = opts.users ?? DEMO_OIDC_USERS;
+  const mountPath = new URL(opts.issuer).pathname.replace(/\/+$/, '');
+  let keys: JWK[] = opts.keys ? [...opts.keys] : [await newSigningJwk()];
+  const cookieKeys = [randomBytes(32).toString('base64url')];
+  const customClaims = [...new Set(users.flatMap((u) => Object.keys(u.claims)))].filter(
+    (c) => c !== 'email' && c !== 'email_verified',
+  );
+
+  const build = () => {
+    const provider = new Provider(opts.issuer, {
+      clients: opts.clients.map((c) => ({
+        client_id: c.clientId,
+        ...(c.clientSecret
+          ? { client_secret: c.clientSecret, token_endpoint_auth_method: 'client_secret_basic' }
+          : { token_endpoint_auth_method: 'none' }),
+        redirect_uris: [...c.redirectUris],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        id_token_signed_response_alg: c.idTokenSignedResponseAlg ?? 'RS256',
+      })),
+      jwks: { keys },
+      cookies: { keys: cookieKeys },
+      pkce: { required: () => opts.pkceRequired ?? true },
+      // The ID token carries the scopes' claims (fedgate reads the ID token only).
+      conformIdTokenClaims: false,
+      claims: {
+        openid: ['sub'],
+        email: ['email', 'email_verified'],
+        profile: ['name', ...customClaims],
+      },
+      features: { devInteractions: { enabled: false } },
+      interactions: {
+        url: (_ctx: unknown, i: { uid: string }) => `${mountPath}/interaction/${i.uid}`,
+      },
+      findAccount: (_ctx: unknown, id: string) => {
+        const user = users.find((u) => u.id === id);
+        return user
+          ? { accountId: id, claims: async () => ({ sub: id, name: user.name, ...user.claims }) }
+          : undefined;
+      },
+      // No consent screen: first-party demo clients get the scopes they ask for.
+      loadExistingGrant: async (ctx: {
+        oidc: {
+          client: { clientId: string };
+          session: { accountId: string; grantIdFor(id: string): string | undefined };
+          result?: { consent?: { grantId?: string } };
+          provider: Provider;
+        };
+      }) => {
+        const { oidc } = ctx;
+        const existing =
+          oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
+        if (existing) return oidc.provider.Grant.find(existing);
+        const grant = new oidc.provider.Grant({
+          clientId: oidc.client.clientId,
+          accountId: oidc.session.accountId,
+        });
+        grant.addOIDCScope('openid email profile');
+        await grant.save();
+        return grant;
+      },
+      ttl: {
+        Session: 3600,
+        Interaction: 600,
+        Grant: 3600,
+        AuthorizationCode: 60,
+        AccessToken: 300,
+      },
+    });
+    provider.on('server_error', (_ctx, err) => console.error('demo OP server_error', err));
+    return provider;
+  };
+  let provider = build();
+
+  const loginPage = (uid: string) =>
+    page(200, {
+      title: 'Demo OpenID Provider: sign in',
+      content: html`<h1>Demo OpenID Provider</h1>
+<p class="muted">A local stand-in for your company's OpenID provider (oidc-provider). Pick who you are;
+it sends you back to fedgate with an authorization code.</p>
+<div class="card"><ul class="list" aria-label="Demo people">
+${users.map(
+  (u) => html`<li><span><strong>${u.name}</strong><br><span class="muted">${u.story}</span></span>
+<form method="post" action="${mountPath}/interaction/${uid}/login" class="inline">
+<input type="hidden" name="user" value="${u.id}">
+<button type="submit">Sign in as ${u.name.split(' ')[0]}</button></form></li>`,
+)}
+</ul></div>`,
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, body?: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://op.invalid');
+    const rest = url.pathname.slice(mountPath.length);
+    const interaction = /^\/interaction\/([A-Za-z0-9_-]{1,64})(\/login)?$/.exec(rest);
+    if (interaction) {
+      try {
+        const details = await provider.interactionDetails(req, res);
+        if (details.uid !== interaction[1]) throw new Error('interaction mismatch');
+        if (req.method === 'GET' && !interaction[2]) return send(res, loginPage(details.uid));
+        if (req.method === 'POST' && interaction[2]) {
+          const userId = new URLSearchParams((body ?? Buffer.alloc(0)).toString('utf8')).get(
+            'user',
+          );
+          const user = users.find((u) => u.id === userId);
+          if (!user) {
+            return send(
+              res,
+              page(400, { title: 'Unknown user', content: html`<p>No such demo user.</p>` }),
+            );
+          }
+          return await provider.interactionFinished(
+            req,
+            res,
+            { login: { accountId: user.id } },
+            {
+              mergeWithLastSubmission: false,
+            },
+          );
+        }
+      } catch {
+        return send(
+          res,
+          page(400, {
+            title: 'Sign-in expired',
+            content: html`<p>This sign-in has expired. Start again from fedgate.</p>`,
+          }),
+        );
+      }
+      return send(res, page(405, { title: 'Not allowed', content: html`<p>Not allowed.</p>` }));
+    }
+    // oidc-provider routes relative to its mount path; it rebuilds absolute URLs from originalUrl.
+    const r = req as IncomingMessage & { originalUrl?: string; body?: Buffer };
+    r.originalUrl = req.url ?? '/';
+    r.url = `${rest || '/'}${url.search}`;
+    if (body) r.body = body;
+    provider.callback()(req, res);
+    await new Promise<void>((done) => res.once('close', () => done()));
+  };
+
+  return {
+    issuer: opts.issuer,
+    handle,
+    async rotateKeys(next) {
+      const key = next ?? (await newSigningJwk());
+      keys = [key, ...keys];
+      provider = build();
+      return key;
+    },
+    keys: () => keys,
+  };
+};

@@ -1,0 +1,218 @@
+import {
+  allowInsecureRequests,
+  authorizationCodeGrant,
+  buildAuthorizationUrl,
+  type ClientAuth,
+  ClientSecretBasic,
+  ClientSecretPost,
+  type Configuration,
+  calculatePKCECodeChallenge,
+  clockTolerance,
+  customFetch,
+  discovery,
+  enableNonRepudiationChecks,
+  type IDToken,
+  None,
+} from 'openid-client';
+import type { OidcIdpConfig } from '../config/index.js';
+import { createBoundedFetch } from './bounded-fetch.js';
+import { OidcIdTokenInvalidError } from './errors.js';
+import type { SecretResolver } from './secrets.js';
+import { translateOidcError } from './translate.js';
+
+export interface OidcClientDeps {
+  /** The fetch every IdP request goes through (bounded here: deadline and byte cap). */
+  fetch: typeof fetch;
+  resolveSecret: SecretResolver;
+  /** Per request to the IdP (default 4000 ms). */
+  timeoutMs?: number;
+  /** Per response from the IdP (default 128 KiB). */
+  maxResponseBytes?: number;
+  /** Allowed skew on ID token times, seconds. */
+  clockSkewSeconds: number;
+  /** How long a discovered configuration (and its JWKS cache) is kept per container (default 3600 s). */
+  discoveryCacheSeconds?: number;
+  /** At most this many IdP configurations per container (default 32; oldest dropped first). */
+  maxCachedIdps?: number;
+  /** Epoch milliseconds. */
+  now?: () => number;
+}
+
+export interface AuthorizationRequest {
+  redirectUri: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+export interface CodeRedemption {
+  /** The redirect URI with the callback's query string (built from configuration, never Host). */
+  callbackUrl: URL;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+/** fedgate as the relying party of its upstream OIDC IdPs (openid-client underneath). */
+export interface OidcClient {
+  /**
+   * The authorization request URL: code flow, PKCE S256, state, nonce (and `max_age` when the IdP
+   * sets `maxAuthAgeSeconds`).
+   * @throws temporarily_unavailable when discovery fails; oidc_discovery_invalid /
+   * oidc_response_too_large for a discovery document fedgate will not use.
+   */
+  authorizationUrl(idp: OidcIdpConfig, request: AuthorizationRequest): Promise<URL>;
+  /**
+   * Validates the authorization response (state, RFC 9207 `iss`), redeems the code with the PKCE
+   * verifier, and returns the ID token's claims after every check of README.md's order.
+   * @throws the oidc_* codes of shared/oidc/errors.ts, or temporarily_unavailable.
+   */
+  redeem(idp: OidcIdpConfig, redemption: CodeRedemption): Promise<IDToken>;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * client_secret_basic unless the IdP's metadata lists only client_secret_post (RFC 8414 §2: basic
+ * is the default when the metadata says nothing).
+ */
+const secretAuth = (secret: string): ClientAuth => {
+  const basic = ClientSecretBasic(secret);
+  const post = ClientSecretPost(secret);
+  return (as, client, body, headers) => {
+    const methods = as.token_endpoint_auth_methods_supported;
+    const usePost =
+      Array.isArray(methods) &&
+      !methods.includes('client_secret_basic') &&
+      methods.includes('client_secret_post');
+    (usePost ? post : basic)(as, client, body, headers);
+  };
+};
+
+/**
+ * Creates the OIDC client: one openid-client `Configuration` per IdP, discovered on first use and
+ * kept per container (bounded, expiring), so its JWKS cache survives between requests. Every
+ * configuration gets the bounded fetch, a timeout in seconds, `enableNonRepudiationChecks` (the ID
+ * token signature is verified, not only trusted from TLS) and `id_token_signed_response_alg`
+ * pinned to the IdP's `idTokenSignedResponseAlg`. Plain `http:` issuers are allowed for loopback
+ * hosts only (the local runner and tests).
+ * @example
+ * const client = createOidcClient({ fetch, resolveSecret, clockSkewSeconds: 60 });
+ * const url = await client.authorizationUrl(idp, { redirectUri, state, nonce, codeVerifier });
+ */
+export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
+  const now = deps.now ?? Date.now;
+  const ttlMs = (deps.discoveryCacheSeconds ?? 3600) * 1000;
+  const maxIdps = deps.maxCachedIdps ?? 32;
+  const timeoutMs = deps.timeoutMs ?? 4000;
+  const boundedFetch = createBoundedFetch({
+    fetch: deps.fetch,
+    timeoutMs,
+    ...(deps.maxResponseBytes !== undefined ? { maxResponseBytes: deps.maxResponseBytes } : {}),
+  });
+  const cache = new Map<string, { config: Promise<Configuration>; until: number }>();
+
+  const discover = async (idp: OidcIdpConfig): Promise<Configuration> => {
+    const { oidc } = idp;
+    const issuer = new URL(oidc.issuer);
+    const secret = oidc.clientSecretRef
+      ? await deps.resolveSecret(oidc.clientSecretRef)
+      : undefined;
+    const execute: ((c: Configuration) => void)[] = [enableNonRepudiationChecks];
+    if (issuer.protocol === 'http:' && LOOPBACK_HOSTS.has(issuer.hostname)) {
+      execute.push(allowInsecureRequests);
+    }
+    try {
+      return await discovery(
+        issuer,
+        oidc.clientId,
+        {
+          id_token_signed_response_alg: oidc.idTokenSignedResponseAlg,
+          [clockTolerance]: deps.clockSkewSeconds,
+          ...(oidc.maxAuthAgeSeconds !== undefined
+            ? { default_max_age: oidc.maxAuthAgeSeconds }
+            : {}),
+        },
+        secret ? secretAuth(secret) : None(),
+        {
+          [customFetch]: boundedFetch,
+          timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+          execute,
+        },
+      );
+    } catch (err) {
+      throw translateOidcError(err);
+    }
+  };
+
+  const configurationFor = (idp: OidcIdpConfig): Promise<Configuration> => {
+    const { oidc } = idp;
+    const key = JSON.stringify([
+      idp.id,
+      oidc.issuer,
+      oidc.clientId,
+      oidc.clientSecretRef ?? '',
+      oidc.idTokenSignedResponseAlg,
+      oidc.maxAuthAgeSeconds ?? 0,
+    ]);
+    const hit = cache.get(key);
+    if (hit && hit.until > now()) return hit.config;
+    cache.delete(key);
+    const config = discover(idp);
+    cache.set(key, { config, until: now() + ttlMs });
+    // A failed discovery is not cached: the next request tries again.
+    config.catch(() => {
+      if (cache.get(key)?.config === config) cache.delete(key);
+    });
+    while (cache.size > maxIdps) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
+    return config;
+  };
+
+  return {
+    async authorizationUrl(idp, request) {
+      const config = await configurationFor(idp);
+      const parameters: Record<string, string> = {
+        redirect_uri: request.redirectUri,
+        response_type: 'code',
+        scope: [...new Set(['openid', ...idp.oidc.scopes])].join(' '),
+        state: request.state,
+        nonce: request.nonce,
+        code_challenge: await calculatePKCECodeChallenge(request.codeVerifier),
+        code_challenge_method: 'S256',
+      };
+      if (idp.oidc.maxAuthAgeSeconds !== undefined) {
+        parameters.max_age = String(idp.oidc.maxAuthAgeSeconds);
+      }
+      try {
+        return buildAuthorizationUrl(config, parameters);
+      } catch (err) {
+        throw translateOidcError(err);
+      }
+    },
+
+    async redeem(idp, redemption) {
+      const config = await configurationFor(idp);
+      let claims: IDToken | undefined;
+      try {
+        const tokens = await authorizationCodeGrant(config, redemption.callbackUrl, {
+          pkceCodeVerifier: redemption.codeVerifier,
+          expectedState: redemption.state,
+          expectedNonce: redemption.nonce,
+          idTokenExpected: true,
+          ...(idp.oidc.maxAuthAgeSeconds !== undefined
+            ? { maxAge: idp.oidc.maxAuthAgeSeconds }
+            : {}),
+        });
+        claims = tokens.claims();
+      } catch (err) {
+        throw translateOidcError(err);
+      }
+      if (!claims) throw new OidcIdTokenInvalidError('the token response carried no ID token');
+      return claims;
+    },
+  };
+};

@@ -1,0 +1,237 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { IdpConfig, OidcIdpConfig } from '../config/index.js';
+import { NoRoleMatchedError } from '../handback/errors.js';
+import type { Handback } from '../handback/index.js';
+import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
+import { GatewayMisconfiguredError, NotFoundError } from '../http/errors.js';
+import { queryParam, requireMethod } from '../http/request.js';
+import { type HttpResponse, redirect } from '../http/responses.js';
+import { publicUrl } from '../http/urls.js';
+import { hashSubject, type Log } from '../log.js';
+import { createMapper, type Mapper, parseRoleArn } from '../mapping/index.js';
+import type { AttributeStore, StateStore } from '../store/index.js';
+import { mapOidcIdentity } from './claims.js';
+import type { OidcClient } from './client.js';
+import { OidcStateMismatchError, OidcTransactionInvalidError } from './errors.js';
+import {
+  isWellFormedState,
+  newTransactionSecrets,
+  OIDC_TRANSACTION_TTL_SECONDS,
+  type OidcTransaction,
+  OidcTransactionSchema,
+  transactionCookie,
+  transactionKey,
+} from './transaction.js';
+
+export interface OidcEndpointsDeps {
+  attributes: AttributeStore;
+  state: StateStore;
+  client: OidcClient;
+  /** `return_to` → an allowlisted console destination, or the safe default. */
+  parseDestination: (raw: string | undefined) => URL;
+  /** Needed by `callback` only (the login function builds no STS or KMS client). */
+  handback?: Handback;
+  publicBaseUrl: URL;
+  log: Log;
+  /** Epoch seconds. */
+  now?: () => number;
+}
+
+/** The one redirect URI of an IdP: `<base>/oidc/<idp>/callback` (mix-up defence: one per IdP). */
+export const oidcRedirectUri = (publicBaseUrl: URL, idpId: string): string =>
+  publicUrl(publicBaseUrl, `/oidc/${encodeURIComponent(idpId)}/callback`).href;
+
+/** The callback's query string is an authorization response: a few hundred bytes. */
+const MAX_CALLBACK_QUERY_BYTES = 8192;
+
+// Okta: the org authorization server (https://<org>.okta.com) or a custom one (/oauth2/<id>);
+// their keys and claims differ, so the issuer must be exactly one of the two shapes.
+const OKTA_ISSUER_PATH = /^(|\/oauth2\/[A-Za-z0-9_-]{1,64})$/;
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/**
+ * The OIDC IdP named by the route's `{idp}`: the URL selects the trust anchor.
+ * @throws not_found (404) for an unknown id or an IdP of another protocol.
+ * @throws server_error when an Okta profile's issuer is neither an org nor a custom authorization server.
+ */
+export const loadOidcIdp = async (
+  attributes: AttributeStore,
+  event: APIGatewayProxyEventV2,
+  log: Log,
+): Promise<OidcIdpConfig> => {
+  const id = event.pathParameters?.idp ?? '';
+  const idp = await attributes.getIdp(id);
+  if (idp?.protocol !== 'oidc') throw new NotFoundError(`no OIDC IdP "${id.slice(0, 64)}"`);
+  log.appendKeys({ flow: 'oidc', idp: idp.id });
+  if (
+    idp.oidc.profile === 'okta' &&
+    !OKTA_ISSUER_PATH.test(new URL(idp.oidc.issuer).pathname.replace(/\/$/, ''))
+  ) {
+    throw new GatewayMisconfiguredError(
+      `idp ${idp.id}: an Okta issuer is https://<org>.okta.com or https://<org>.okta.com/oauth2/<id>`,
+    );
+  }
+  return idp;
+};
+
+/**
+ * The relying party's two endpoints as named steps: `GET /oidc/{idp}/login` starts a transaction
+ * (state, nonce, PKCE verifier single-use in the state table, bound to a `__Host-` cookie) and
+ * redirects to the IdP; `GET /oidc/{idp}/callback` checks the state against the cookie, consumes
+ * the transaction, redeems the code (every ID token check: README.md), maps the claims and hands
+ * back through the same module as SAML (role picker, console, access keys).
+ */
+export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const mappers = new WeakMap<IdpConfig, Mapper>();
+
+  const mapperFor = async (idp: OidcIdpConfig): Promise<Mapper> => {
+    let mapper = mappers.get(idp);
+    if (!mapper) {
+      const accountIds = [
+        ...new Set(
+          idp.rules.flatMap((r) =>
+            r.effect === 'allow' ? [parseRoleArn(r.grant.roleArn)?.accountId ?? ''] : [],
+          ),
+        ),
+      ].filter(Boolean);
+      const [defaults, accounts] = await Promise.all([
+        deps.attributes.getDefaults(),
+        deps.attributes.getAccounts(accountIds),
+      ]);
+      mapper = createMapper({ rules: idp.rules, defaults, accounts });
+      mappers.set(idp, mapper);
+    }
+    return mapper;
+  };
+
+  /** The callback's state must equal this browser's cookie; then the transaction is consumed once. */
+  const consumeTransaction = async (
+    event: APIGatewayProxyEventV2,
+    idp: OidcIdpConfig,
+    state: string | undefined,
+  ): Promise<{ state: string; txn: OidcTransaction }> => {
+    const cookie = readCookie(event.cookies, transactionCookie(idp.id));
+    if (!state) throw new OidcStateMismatchError('the callback carries no state');
+    if (!cookie) throw new OidcStateMismatchError('no transaction cookie in this browser');
+    if (!sameSecret(cookie, state)) {
+      throw new OidcStateMismatchError("the callback's state is not this browser's transaction");
+    }
+    if (!isWellFormedState(state)) throw new OidcStateMismatchError('malformed state');
+    const parsed = OidcTransactionSchema.safeParse(await deps.state.consume(transactionKey(state)));
+    if (!parsed.success) {
+      throw new OidcTransactionInvalidError('no live transaction for this state (expired or used)');
+    }
+    if (parsed.data.idp !== idp.id) {
+      throw new OidcTransactionInvalidError(
+        `transaction of idp ${parsed.data.idp} used at ${idp.id}`,
+      );
+    }
+    return { state, txn: parsed.data };
+  };
+
+  return {
+    /**
+     * `GET /oidc/{idp}/login?return_to=…`: start a sign-in at the IdP.
+     * @throws not_found, invalid_request, temporarily_unavailable (discovery, DynamoDB).
+     */
+    async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+      requireMethod(event, 'GET');
+      const idp = await loadOidcIdp(deps.attributes, event, deps.log);
+      const destination = deps.parseDestination(queryParam(event, 'return_to'));
+      const { state, nonce, codeVerifier } = newTransactionSecrets();
+      const url = await deps.client.authorizationUrl(idp, {
+        redirectUri: oidcRedirectUri(deps.publicBaseUrl, idp.id),
+        state,
+        nonce,
+        codeVerifier,
+      });
+      const txn: OidcTransaction = {
+        v: 1,
+        idp: idp.id,
+        nonce,
+        codeVerifier,
+        destination: destination.href,
+        created: now(),
+      };
+      await deps.state.put(transactionKey(state), txn, now() + OIDC_TRANSACTION_TTL_SECONDS);
+      return redirect(url, {
+        cookies: [
+          serializeCookie(transactionCookie(idp.id), state, {
+            maxAgeSeconds: OIDC_TRANSACTION_TTL_SECONDS,
+            sameSite: 'Lax',
+          }),
+        ],
+      });
+    },
+
+    /**
+     * `GET /oidc/{idp}/callback?code=…&state=…[&iss=…]`: state → transaction → code redemption and
+     * ID token checks → profile checks → claims → rules → hand-back.
+     * @throws oidc_state_mismatch, oidc_transaction_invalid, the ID token codes of errors.ts,
+     * oidc_tenant_not_allowed / oidc_group_overage / oidc_hosted_domain_not_allowed,
+     * no_role_matched, temporarily_unavailable.
+     */
+    async callback(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+      requireMethod(event, 'GET');
+      const { handback } = deps;
+      if (!handback) throw new GatewayMisconfiguredError('the OIDC callback needs a hand-back');
+      const idp = await loadOidcIdp(deps.attributes, event, deps.log);
+      const query = event.rawQueryString ?? '';
+      if (Buffer.byteLength(query) > MAX_CALLBACK_QUERY_BYTES) {
+        throw new OidcStateMismatchError('callback query string over 8 KiB');
+      }
+      const { state, txn } = await consumeTransaction(event, idp, queryParam(event, 'state'));
+      const redirectUri = oidcRedirectUri(deps.publicBaseUrl, idp.id);
+      const callbackUrl = new URL(redirectUri);
+      callbackUrl.search = query;
+      const claims = await deps.client.redeem(idp, {
+        callbackUrl,
+        state,
+        nonce: txn.nonce,
+        codeVerifier: txn.codeVerifier,
+      });
+      const identity = mapOidcIdentity(idp, claims);
+      const subjectRef = hashSubject(`${idp.id}:${identity.subject}`);
+      const result = (await mapperFor(idp)).mapGrants(identity);
+      for (const p of result.problems)
+        deps.log.warn('grant not issued', {
+          ruleId: p.ruleId,
+          roleArn: p.roleArn,
+          reason: p.reason,
+        });
+      if (result.denied || result.grants.length === 0) {
+        throw new NoRoleMatchedError(
+          result.denied
+            ? `denied by ${result.deniedBy.join(', ')}`
+            : `no rule granted subject ${subjectRef}`,
+        );
+      }
+      deps.log.info('oidc sign-in verified', { subjectRef, grants: result.grants.length });
+      // TODO(#4): a transaction with returnTo/client ends at the SPA hand-off (one-time code).
+      const email = identity.claims.email?.length === 1 ? identity.claims.email[0] : undefined;
+      const response = await handback.complete({
+        person: {
+          idp: idp.id,
+          protocol: 'oidc',
+          subjectRef,
+          ...(email ? { displayName: email } : {}),
+        },
+        grants: result.grants,
+        destination: new URL(txn.destination),
+        requestId: event.requestContext.requestId,
+      });
+      response.cookies = [
+        ...(response.cookies ?? []),
+        clearCookie(transactionCookie(idp.id), 'Lax'),
+      ];
+      return response;
+    },
+  };
+};

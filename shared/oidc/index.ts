@@ -1,0 +1,44 @@
+/**
+ * Upstream OIDC: fedgate as the relying party of OpenID providers (openid-client: code flow, PKCE
+ * S256, state, nonce, signed ID tokens with a pinned algorithm), the transactions in the state
+ * table, the IdP profiles (generic, Okta, Entra ID, Google) and the mapping to an Identity.
+ * See README.md in this folder for the validation order and every error code.
+ */
+
+export {
+  type BoundedFetchOptions,
+  createBoundedFetch,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+} from './bounded-fetch.js';
+export { ENTRA_CONSUMER_TENANT, mapOidcIdentity } from './claims.js';
+export {
+  type AuthorizationRequest,
+  type CodeRedemption,
+  createOidcClient,
+  type OidcClient,
+  type OidcClientDeps,
+} from './client.js';
+export {
+  createOidcEndpoints,
+  loadOidcIdp,
+  type OidcEndpointsDeps,
+  oidcRedirectUri,
+} from './endpoints.js';
+export * from './errors.js';
+export {
+  type AwsSecretPort,
+  createSecretResolver,
+  type SecretResolver,
+  type SecretResolverDeps,
+} from './secrets.js';
+export {
+  isWellFormedState,
+  newTransactionSecrets,
+  OIDC_TRANSACTION_TTL_SECONDS,
+  type OidcTransaction,
+  OidcTransactionSchema,
+  transactionCookie,
+  transactionKey,
+} from './transaction.js';
+export { translateOidcError } from './translate.js';

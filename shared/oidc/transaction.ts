@@ -1,0 +1,49 @@
+import { randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client';
+import * as z from 'zod';
+import { STATE_KEY_PREFIXES, type StateKey, stateKey } from '../store/index.js';
+
+/** How long a started sign-in waits for the IdP's answer (SECURITY.md §4: at most 10 minutes). */
+export const OIDC_TRANSACTION_TTL_SECONDS = 600;
+
+/**
+ * The `__Host-` cookie binding a transaction to the browser that started it, per IdP. SameSite=Lax:
+ * the IdP sends the browser back with a cross-site top-level GET, which Lax cookies accompany
+ * (Strict ones would not); cross-site subrequests and POSTs never carry it.
+ */
+export const transactionCookie = (idpId: string): string => `oidc-${idpId}`;
+
+/**
+ * One started OIDC sign-in, single-use in the state table under `TXN#<state>`. `returnTo` and
+ * `client` are reserved for the SPA hand-off (issue #4, second half): absent today, the sign-in
+ * ends at the role picker / console like SAML.
+ */
+export const OidcTransactionSchema = z.object({
+  v: z.literal(1),
+  idp: z.string(),
+  nonce: z.string().min(22),
+  codeVerifier: z.string().min(43).max(128),
+  /** The console destination (allowlisted) when the sign-in ends at the hand-back. */
+  destination: z.string(),
+  /** The SPA's allowlisted return_to (SPA hand-off, not yet built). */
+  returnTo: z.string().optional(),
+  /** The SPA client id (SPA hand-off, not yet built). */
+  client: z.string().optional(),
+  /** Epoch seconds. */
+  created: z.number().int(),
+});
+
+export type OidcTransaction = z.infer<typeof OidcTransactionSchema>;
+
+/** The state table key of a transaction. */
+export const transactionKey = (state: string): StateKey =>
+  stateKey(STATE_KEY_PREFIXES.transaction, state);
+
+/** Fresh random values for one transaction: 256-bit state and nonce, a 43-character verifier. */
+export const newTransactionSecrets = () => ({
+  state: randomState(),
+  nonce: randomNonce(),
+  codeVerifier: randomPKCECodeVerifier(),
+});
+
+/** A state as openid-client makes it (base64url, 43 characters); anything else is not ours. */
+export const isWellFormedState = (state: string): boolean => /^[A-Za-z0-9_-]{43}$/.test(state);
