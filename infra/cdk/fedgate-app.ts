@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { GatewayConfig } from '../../shared/config/index.js';
+import { loadGatewayConfigFile } from '../config-file.js';
+import { DataStack } from './data-stack.js';
+import { REPO_ROOT } from './function-bundling.js';
+import { GatewayStack } from './gateway-stack.js';
+import type { StageConfig } from './stage-config.js';
+import { TargetAccountStack } from './target-account.js';
+
+/** The stacks of one stage. */
+export interface FedgateStacks {
+  data: DataStack;
+  gateway: GatewayStack;
+  targets: TargetAccountStack[];
+}
+
+/**
+ * Loads and validates a stage's gateway config file (relative paths from the repository root).
+ * An invalid file fails here, i.e. at synth, with the path of every problem.
+ * @throws ConfigError naming the file and each bad path (`idps[0].rules[1].grant.roleArn: …`).
+ */
+export const loadStageGatewayConfig = (stage: StageConfig): Promise<GatewayConfig> =>
+  loadGatewayConfigFile(resolve(REPO_ROOT, stage.gatewayConfigFile));
+
+/**
+ * Adds one stage's stacks to an app: `fedgate-<stage>-data` (stateful), `fedgate-<stage>-gateway`
+ * (stateless) and one `fedgate-<stage>-trust-<account>-<region>` per target account; with
+ * `nag` (the default) the cdk-nag AwsSolutions checks run on synth and any unacknowledged
+ * finding fails it.
+ */
+export const addFedgateStage = (
+  app: App,
+  stage: StageConfig,
+  gatewayConfig: GatewayConfig,
+  { nag = true }: { nag?: boolean } = {},
+): FedgateStacks => {
+  const env = { account: stage.account, region: stage.region };
+  const prefix = `fedgate-${stage.name}`;
+  const data = new DataStack(app, `${prefix}-data`, {
+    env,
+    stage,
+    description: `fedgate ${stage.name}: tables and signing keys (stateful)`,
+  });
+  // The active key first: it signs; every key in the list is published (rotation).
+  const signingKeys = [
+    data.activeSigningKey(stage),
+    ...data.signingKeys.filter((k) => k.name !== stage.signingKeys.activeKey),
+  ];
+  const gateway = new GatewayStack(app, `${prefix}-gateway`, {
+    env,
+    stage,
+    gatewayConfig,
+    attributeTable: data.attributeTable,
+    stateTable: data.stateTable,
+    signingKeys,
+    description: `fedgate ${stage.name}: HTTP API, functions, config as code, alarms`,
+  });
+  gateway.addStackDependency(data);
+
+  const targets = stage.targetAccounts.map(
+    (target) =>
+      new TargetAccountStack(app, `${prefix}-trust-${target.account}-${target.region}`, {
+        env: { account: target.account, region: target.region },
+        description: `fedgate ${stage.name}: IAM providers trusting fedgate, example ABAC role`,
+        issuerUrl: `https://${stage.customDomain?.domainName}`,
+        webIdentityAudience: stage.webIdentityAudience,
+        samlProviderName: stage.samlProviderName,
+        exampleRoles: target.exampleRoles,
+        ...(target.samlMetadataFile
+          ? { samlMetadataFile: resolve(REPO_ROOT, target.samlMetadataFile) }
+          : {}),
+      }),
+  );
+
+  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { data, gateway, targets };
+};

@@ -1,0 +1,341 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { GatewayConfig } from '../../shared/config/index.js';
+import { buildEnvironment } from '../../shared/config/schema.js';
+import { FUNCTIONS, ROUTES } from '../routes.js';
+import { ConfigAsCode } from './config-as-code/config-as-code.js';
+import type { SigningKey } from './data-stack.js';
+import {
+  FUNCTION_ARCHITECTURE,
+  FUNCTION_BUNDLING,
+  FUNCTION_RUNTIME,
+  REPO_ROOT,
+} from './function-bundling.js';
+import type { StageConfig } from './stage-config.js';
+
+export interface GatewayStackProps extends StackProps {
+  stage: StageConfig;
+  /** The validated gateway config, applied to the attribute table on deploy. */
+  gatewayConfig: GatewayConfig;
+  attributeTable: dynamodb.ITable;
+  stateTable: dynamodb.ITable;
+  /** The stage's signing keys; the active one first (it signs), all are published. */
+  signingKeys: readonly SigningKey[];
+}
+
+/**
+ * What the functions do on the attribute table (shared/store/attribute-store.ts): Query per IdP,
+ * a filtered Scan for the IdP list, BatchGetItem for account profiles, GetItem for the defaults.
+ */
+export const ATTRIBUTE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+] as const;
+
+/**
+ * What the functions do on the state table (shared/store/state-store.ts): conditional PutItem,
+ * GetItem, DeleteItem. No UpdateItem: nothing updates in place (single-use items are consumed).
+ */
+export const STATE_READ_WRITE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+/** What the KMS signer does (shared/issuer/kms-signing-keys.ts). */
+export const SIGNING_KEY_ACTIONS = ['kms:Sign', 'kms:GetPublicKey'] as const;
+
+/**
+ * Access log line (JSON). No `$context.path` and no query string: `GET /oidc/callback?code=…&state=…`
+ * carries an authorization code, so only the route key (`GET /oidc/callback`) is logged, for every
+ * route alike. No headers, no cookies, no request ids of upstream IdPs.
+ */
+export const ACCESS_LOG_FORMAT = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  routeKey: '$context.routeKey',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  error: '$context.error.message',
+} as const;
+
+/** A CDK construct id from a function file name: `saml-acs` → `SamlAcs`. */
+const pascal = (name: string) =>
+  name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
+
+/**
+ * The stateless half of fedgate: one NodejsFunction per entry of `FUNCTIONS` (infra/routes.ts, so
+ * a new function appears here by being routed), the HTTP API with one route per `ROUTES` entry,
+ * stage and route throttling, JSON access logs, an optional custom domain, config as code, and
+ * alarms on 5xx, function errors and throttles.
+ */
+export class GatewayStack extends Stack {
+  readonly api: apigw.HttpApi;
+  readonly functions: ReadonlyMap<string, NodejsFunction>;
+  /** The URL fedgate publishes and AWS trusts (custom domain, or the API's own endpoint). */
+  readonly publicBaseUrl: string;
+  readonly alarms: readonly cloudwatch.Alarm[];
+  readonly configAsCode: ConfigAsCode;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps) {
+    super(scope, id, props);
+    const { stage } = props;
+    const retention = stage.logRetentionDays as logs.RetentionDays;
+
+    const routeKeys = new Set(ROUTES.map((r) => r.routeKey as string));
+    for (const key of Object.keys(stage.throttle.routes)) {
+      if (!routeKeys.has(key)) throw new Error(`stage ${stage.name}: no route ${key} to throttle`);
+    }
+
+    let domainName: apigw.DomainName | undefined;
+    if (stage.customDomain) {
+      domainName = new apigw.DomainName(this, 'DomainName', {
+        domainName: stage.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(
+          this,
+          'Certificate',
+          stage.customDomain.certificateArn,
+        ),
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+    }
+
+    this.api = new apigw.HttpApi(this, 'Api', {
+      apiName: `fedgate-${stage.name}`,
+      description: `fedgate ${stage.name}: SAML/OIDC federation gateway for AWS`,
+      createDefaultStage: false,
+      // One public URL: with a custom domain the execute-api URL is switched off, so the issuer
+      // AWS trusts and the URLs fedgate builds cannot be reached under a second name.
+      disableExecuteApiEndpoint: domainName !== undefined,
+    });
+    this.publicBaseUrl = stage.customDomain
+      ? `https://${stage.customDomain.domainName}`
+      : this.api.apiEndpoint;
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention });
+    const apiStage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: stage.throttle.default,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FORMAT)),
+      },
+      ...(domainName ? { domainMapping: { domainName } } : {}),
+    });
+    const cfnStage = apiStage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = Object.fromEntries(
+      Object.entries(stage.throttle.routes).map(([key, t]) => [
+        key,
+        // routeSettings is raw CloudFormation (no L2 support): PascalCase keys.
+        { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
+      ]),
+    );
+
+    const environment = buildEnvironment({
+      attributeTableName: props.attributeTable.tableName,
+      stateTableName: props.stateTable.tableName,
+      publicBaseUrl: this.publicBaseUrl,
+      signingKeyRefs: props.signingKeys.map((k) => `kms:${k.key.keyId}`),
+      samlProviderName: stage.samlProviderName,
+    });
+
+    const functions = new Map<string, NodejsFunction>();
+    for (const fn of FUNCTIONS) {
+      const cid = pascal(fn);
+      const logGroup = new logs.LogGroup(this, `${cid}Logs`, { retention });
+      // An own role per function instead of the managed AWSLambdaBasicExecutionRole: it may
+      // write to its own log group only.
+      const role = new iam.Role(this, `${cid}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `fedgate ${stage.name} function ${fn}`,
+      });
+      logGroup.grantWrite(role);
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadAttributeTable',
+          actions: [...ATTRIBUTE_READ_ACTIONS],
+          resources: [props.attributeTable.tableArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadWriteStateTable',
+          actions: [...STATE_READ_WRITE_ACTIONS],
+          resources: [props.stateTable.tableArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'SignWithFedgateKeys',
+          actions: [...SIGNING_KEY_ACTIONS],
+          resources: props.signingKeys.map((k) => k.key.keyArn),
+        }),
+      );
+      const handler = new NodejsFunction(this, cid, {
+        entry: join(REPO_ROOT, 'functions', `${fn}.ts`),
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+        runtime: FUNCTION_RUNTIME,
+        architecture: FUNCTION_ARCHITECTURE,
+        memorySize: 1024,
+        timeout: Duration.seconds(15),
+        role,
+        logGroup,
+        environment,
+        bundling: FUNCTION_BUNDLING,
+        description: `fedgate ${stage.name}: ${fn}`,
+        ...(stage.reservedConcurrency !== undefined
+          ? { reservedConcurrentExecutions: stage.reservedConcurrency }
+          : {}),
+      });
+      functions.set(fn, handler);
+    }
+    this.functions = functions;
+
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of ROUTES) {
+      const handler = functions.get(route.fn);
+      if (!handler) throw new Error(`route ${route.routeKey}: no function ${route.fn}`);
+      let integration = integrations.get(route.fn);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(route.fn)}Integration`, handler);
+        integrations.set(route.fn, integration);
+      }
+      const [method, path] = route.routeKey.split(' ') as [string, string];
+      const httpRoute = new apigw.HttpRoute(this, `Route ${route.routeKey}`, {
+        httpApi: this.api,
+        routeKey: apigw.HttpRouteKey.with(path, method as apigw.HttpMethod),
+        integration,
+      });
+      Validations.of(httpRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'A public federation endpoint: people arrive unauthenticated by design; each route ' +
+          'authenticates the request itself (signed SAML response, OIDC state + PKCE, CSRF token, ' +
+          'PKCE-bound one-time code) or serves public documents (metadata, JWKS).',
+      });
+    }
+
+    this.configAsCode = new ConfigAsCode(this, 'Config', {
+      config: props.gatewayConfig,
+      attributeTable: props.attributeTable,
+      logRetention: retention,
+    });
+
+    this.alarms = this.createAlarms(stage);
+
+    new CfnOutput(this, 'PublicBaseUrl', { value: this.publicBaseUrl });
+    new CfnOutput(this, 'IdpMetadataUrl', { value: `${this.publicBaseUrl}/aws/saml-metadata.xml` });
+    if (domainName) {
+      new CfnOutput(this, 'DomainTarget', {
+        value: domainName.regionalDomainName,
+        description: `CNAME/alias target for ${stage.customDomain?.domainName}`,
+      });
+    }
+
+    for (const handler of functions.values()) {
+      Validations.of(handler).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: 'nodejs22.x is pinned on purpose: the bundles target Node 22 (issue #5).',
+      });
+    }
+    Validations.of(this.configAsCode.handler).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is pinned on purpose: the bundles target Node 22 (issue #5).',
+    });
+  }
+
+  private createAlarms(stage: StageConfig): cloudwatch.Alarm[] {
+    const period = Duration.minutes(5);
+    const alarms: cloudwatch.Alarm[] = [];
+    const add = (id: string, metric: cloudwatch.IMetric, threshold: number, what: string) => {
+      alarms.push(
+        new cloudwatch.Alarm(this, id, {
+          metric,
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `fedgate ${stage.name}: ${what}`,
+        }),
+      );
+    };
+    // 5xx rate over all routes: a failing dependency (503) or a bug (500).
+    add(
+      'Api5xxRate',
+      new cloudwatch.MathExpression({
+        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+        usingMetrics: {
+          errors: this.api.metricServerError({ period, statistic: 'Sum' }),
+          requests: this.api.metricCount({ period, statistic: 'Sum' }),
+        },
+        period,
+        label: 'API 5xx %',
+      }),
+      5,
+      'more than 5 % of requests answered 5xx in 5 minutes',
+    );
+    for (const [fn, handler] of this.functions) {
+      const cid = pascal(fn);
+      add(
+        `${cid}Errors`,
+        handler.metricErrors({ period, statistic: 'Sum' }),
+        5,
+        `${fn} failed (unhandled errors) 5 or more times in 5 minutes`,
+      );
+      add(
+        `${cid}Throttles`,
+        handler.metricThrottles({ period, statistic: 'Sum' }),
+        1,
+        `${fn} was throttled (concurrency limit reached)`,
+      );
+    }
+    add(
+      'ConfigApplyErrors',
+      this.configAsCode.handler.metricErrors({ period, statistic: 'Sum' }),
+      1,
+      'applying the gateway config failed',
+    );
+
+    if (stage.alarmEmail) {
+      const topic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: `fedgate ${stage.name} alarms`,
+        enforceSSL: true,
+      });
+      topic.addSubscription(new subscriptions.EmailSubscription(stage.alarmEmail));
+      for (const alarm of alarms) alarm.addAlarmAction(new cwActions.SnsAction(topic));
+      Validations.of(topic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'Alarm notifications carry alarm names and states only; CloudWatch cannot publish to a ' +
+          'topic encrypted with the AWS-managed SNS key, and a CMK for this adds cost, not secrecy.',
+      });
+    }
+    return alarms;
+  }
+}

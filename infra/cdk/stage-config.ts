@@ -1,0 +1,144 @@
+import * as z from 'zod';
+
+const AccountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
+const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
+const KeyName = z.string().regex(/^[a-z0-9-]{1,32}$/, 'a key name (1-32 of a-z 0-9 -)');
+
+/** Requests per second and burst, as API Gateway takes them. */
+const Throttle = z.strictObject({
+  rateLimit: z.number().int().min(1).max(10_000),
+  burstLimit: z.number().int().min(1).max(5_000),
+});
+
+const HttpsOrigin = z
+  .url({ protocol: /^https$/ })
+  .refine((v) => new URL(v).origin === v, 'an exact origin: https://host[:port], no path');
+
+/**
+ * One deployment of fedgate (one account and region), as typed data. `infra/cdk/app.ts` picks one
+ * of `STAGES` by the `stage` context value; everything below the app takes these values as props.
+ */
+export const StageConfigSchema = z
+  .strictObject({
+    /** Stage name: part of stack names, table names and the KMS key aliases. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/, 'a stage name (a-z 0-9 -, 2-21)'),
+    /** The gateway account and region: explicit, so synth needs no credentials and no lookups. */
+    account: AccountId,
+    region: Region,
+    /**
+     * Custom domain for the public URL (`https://<domainName>`): the URL fedgate publishes and the
+     * issuer IAM trusts. Without it the `execute-api` URL is used and no target-account stacks
+     * can be built (they need the issuer URL as a literal).
+     */
+    customDomain: z
+      .strictObject({
+        domainName: z
+          .string()
+          .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a DNS name'),
+        /** An ACM certificate in the stage's region covering `domainName`. */
+        certificateArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, 'an ACM ARN'),
+      })
+      .optional(),
+    /** The gateway config file (JSON/YAML), relative to the repository root; applied on deploy. */
+    gatewayConfigFile: z.string().min(1),
+    /**
+     * Exact origins of the SPAs that may use the credentials endpoint (issue #4). The API does not
+     * turn on API Gateway CORS (see README: it would override the function's per-client
+     * answers); the list is validated here for the credentials function to take over.
+     */
+    allowedSpaOrigins: z.array(HttpsOrigin).max(20).default([]),
+    /** CloudWatch Logs retention of function and access logs, in days (a CloudWatch value). */
+    logRetentionDays: z
+      .union([
+        z.literal(7),
+        z.literal(14),
+        z.literal(30),
+        z.literal(60),
+        z.literal(90),
+        z.literal(180),
+        z.literal(365),
+        z.literal(400),
+        z.literal(731),
+      ])
+      .default(90),
+    throttle: z
+      .strictObject({
+        /** The stage default for every route. */
+        default: Throttle,
+        /** Tighter limits per route key, e.g. `POST /saml/{idp}/acs`. */
+        routes: z.record(z.string(), Throttle).default({}),
+      })
+      .default({ default: { rateLimit: 50, burstLimit: 100 }, routes: {} }),
+    /** Reserved concurrency per function (omit to share the account's unreserved pool). */
+    reservedConcurrency: z.number().int().min(1).max(1000).optional(),
+    /**
+     * fedgate's KMS signing keys by name, and which one signs. Rotation: add a name (both are
+     * published), then move `activeKey` to it, then remove the old name (README: rotation).
+     */
+    signingKeys: z
+      .strictObject({ keys: z.array(KeyName).min(1).max(2), activeKey: KeyName })
+      .refine((s) => s.keys.includes(s.activeKey), {
+        message: 'activeKey must be one of keys',
+        path: ['activeKey'],
+      })
+      .refine((s) => new Set(s.keys).size === s.keys.length, {
+        message: 'key names must be unique',
+        path: ['keys'],
+      })
+      .default({ keys: ['k1'], activeKey: 'k1' }),
+    /** Name of the IAM SAML provider in every target account (SAML_PROVIDER_NAME). */
+    samlProviderName: z
+      .string()
+      .regex(/^[\w.-]{1,128}$/)
+      .default('fedgate'),
+    /** The client id (audience) of fedgate's web identity tokens, registered on the OIDC provider. */
+    webIdentityAudience: z.string().min(1).max(255).default('sts.amazonaws.com'),
+    /** Where alarm notifications go (an SNS topic is created; subscribe to it). */
+    alarmEmail: z.email().optional(),
+    /**
+     * Accounts that trust fedgate: a target-account stack per entry (the gateway account can be one
+     * of them). `samlMetadataFile` is fedgate's published IdP metadata, saved after the first
+     * deploy (README: registering fedgate); without it only the OIDC provider is created.
+     */
+    targetAccounts: z
+      .array(
+        z.strictObject({
+          account: AccountId,
+          region: Region,
+          samlMetadataFile: z.string().min(1).optional(),
+          /** Create the example ABAC roles (S3 prefix per department). */
+          exampleRoles: z.boolean().default(false),
+        }),
+      )
+      .default([]),
+  })
+  .superRefine((s, ctx) => {
+    if (s.targetAccounts.length > 0 && !s.customDomain) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetAccounts'],
+        message: 'target accounts need customDomain: IAM trusts a literal issuer URL',
+      });
+    }
+    for (const key of Object.keys(s.throttle.routes)) {
+      if (!/^(GET|POST|HEAD) \/\S*$/.test(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['throttle', 'routes', key],
+          message: 'a route key: METHOD /path',
+        });
+      }
+    }
+  });
+
+export type StageConfigInput = z.input<typeof StageConfigSchema>;
+export type StageConfig = z.output<typeof StageConfigSchema>;
+
+/** Validates a stage definition. @throws Error naming every bad field by path. */
+export const parseStageConfig = (input: StageConfigInput): StageConfig => {
+  const result = StageConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new Error(`stage config is invalid:\n${z.prettifyError(result.error)}`);
+};

@@ -1,0 +1,40 @@
+import { parseStageConfig, type StageConfig } from './stage-config.js';
+
+/**
+ * The deployments of fedgate. `npx cdk synth -c stage=<name>` picks one (default `example`).
+ * Add your own next to `example`; keep account and region explicit (no lookups, synth offline).
+ */
+export const STAGES: Readonly<Record<string, StageConfig>> = {
+  example: parseStageConfig({
+    name: 'example',
+    account: '123456789012',
+    region: 'eu-west-1',
+    customDomain: {
+      domainName: 'sso.example.com',
+      certificateArn:
+        'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+    },
+    gatewayConfigFile: 'infra/cdk/example/gateway-config.yaml',
+    allowedSpaOrigins: ['https://app.example.com'],
+    logRetentionDays: 90,
+    throttle: {
+      default: { rateLimit: 50, burstLimit: 100 },
+      routes: {
+        'POST /saml/{idp}/acs': { rateLimit: 20, burstLimit: 40 },
+        'POST /select-role': { rateLimit: 20, burstLimit: 40 },
+      },
+    },
+    reservedConcurrency: 20,
+    signingKeys: { keys: ['k1'], activeKey: 'k1' },
+    alarmEmail: 'ops@example.com',
+    targetAccounts: [
+      {
+        account: '123456789012',
+        region: 'eu-west-1',
+        samlMetadataFile: 'infra/cdk/example/fedgate-idp-metadata.xml',
+        exampleRoles: true,
+      },
+      { account: '210987654321', region: 'eu-west-1', exampleRoles: true },
+    ],
+  }),
+};

@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { Annotations, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+/**
+ * The IAM policy variable of the session tag the example ABAC role keys on: IAM substitutes the
+ * caller's `department` tag (the one fedgate signs into the assertion or token).
+ */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a JS template
+export const DEPARTMENT_TAG_VARIABLE = '${aws:PrincipalTag/department}';
+
+/** The Audience / recipient STS checks for AssumeRoleWithSAML (`SAML:aud` in trust policies). */
+export const AWS_SAML_AUDIENCE = 'https://signin.aws.amazon.com/saml';
+
+export interface FedgateTrustProps {
+  /** fedgate's public issuer URL, e.g. `https://sso.example.com` (no trailing slash). */
+  issuerUrl: string;
+  /** The client id (`aud`) of fedgate's web identity tokens. */
+  webIdentityAudience: string;
+  /** Name of the IAM SAML provider (fedgate's SAML_PROVIDER_NAME). */
+  samlProviderName: string;
+  /**
+   * fedgate's published IdP metadata (`GET /aws/saml-metadata.xml`), saved after the gateway's
+   * first deploy. Without it no SAML provider is created (a warning says so).
+   */
+  samlMetadataXml?: string;
+  /**
+   * Regional sign-in endpoint region when fedgate's SIGNIN_REGION is set: the SAML recipient then
+   * is `https://<region>.signin.aws.amazon.com/saml`, which is what `SAML:aud` sees.
+   */
+  signinRegion?: string;
+}
+
+/**
+ * fedgate registered in one AWS account: the IAM SAML provider (fedgate's IdP metadata) and the
+ * IAM OIDC provider (fedgate's issuer URL and web identity audience). Roles trust them through
+ * {@link FedgateTrust.samlPrincipal} / {@link FedgateTrust.webIdentityPrincipal}, which pin the
+ * audience and allow session tags and source identity.
+ */
+export class FedgateTrust extends Construct {
+  readonly samlProvider: iam.SamlProvider | undefined;
+  readonly oidcProvider: iam.OidcProviderNative;
+  readonly props: FedgateTrustProps;
+
+  constructor(scope: Construct, id: string, props: FedgateTrustProps) {
+    super(scope, id);
+    if (!/^https:\/\/[^/?#]+(\/[^?#]*[^/?#])?$/.test(props.issuerUrl)) {
+      throw new Error(`issuerUrl must be https without a trailing slash, got ${props.issuerUrl}`);
+    }
+    this.props = props;
+    if (props.samlMetadataXml !== undefined) {
+      this.samlProvider = new iam.SamlProvider(this, 'SamlProvider', {
+        name: props.samlProviderName,
+        metadataDocument: iam.SamlMetadataDocument.fromXml(props.samlMetadataXml),
+      });
+    } else {
+      Annotations.of(this).addWarningV2(
+        'fedgate:samlMetadataMissing',
+        "No SAML provider: save fedgate's /aws/saml-metadata.xml and set samlMetadataFile (README).",
+      );
+    }
+    // The native IAM OIDC provider (AWS::IAM::OIDCProvider): no custom-resource Lambda in every
+    // account; IAM obtains the issuer's TLS certificate itself, so no thumbprint is pinned.
+    this.oidcProvider = new iam.OidcProviderNative(this, 'OidcProvider', {
+      url: props.issuerUrl,
+      clientIds: [props.webIdentityAudience],
+    });
+  }
+
+  /** The `<host/path>` prefix IAM uses for this provider's condition keys (`<host>:aud`). */
+  get issuerConditionPrefix(): string {
+    return this.props.issuerUrl.replace(/^https:\/\//, '');
+  }
+}
+
+/**
+ * The trust statements of a role fedgate may hand out: `sts:AssumeRoleWithSAML` (and/or
+ * `sts:AssumeRoleWithWebIdentity`) with the audience condition, plus `sts:TagSession` and
+ * `sts:SetSourceIdentity` (STS refuses session tags / source identity without them).
+ */
+export const fedgateTrustStatements = (trust: FedgateTrust): iam.PolicyStatement[] => {
+  const statements: iam.PolicyStatement[] = [];
+  if (trust.samlProvider) {
+    const audience = trust.props.signinRegion
+      ? `https://${trust.props.signinRegion}.signin.aws.amazon.com/saml`
+      : AWS_SAML_AUDIENCE;
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'FedgateSaml',
+        principals: [new iam.FederatedPrincipal(trust.samlProvider.samlProviderArn)],
+        actions: ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity'],
+        conditions: { StringEquals: { 'SAML:aud': audience } },
+      }),
+    );
+  }
+  statements.push(
+    new iam.PolicyStatement({
+      sid: 'FedgateWebIdentity',
+      principals: [new iam.FederatedPrincipal(trust.oidcProvider.oidcProviderArn)],
+      actions: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
+      conditions: {
+        StringEquals: { [`${trust.issuerConditionPrefix}:aud`]: trust.props.webIdentityAudience },
+      },
+    }),
+  );
+  return statements;
+};
+
+export interface FedgateRoleProps {
+  trust: FedgateTrust;
+  roleName: string;
+  description: string;
+  /** Up to 12 h: fedgate clamps grants to what the role allows. */
+  maxSessionDuration?: Duration;
+}
+
+/**
+ * A role fedgate can hand out: its trust policy is exactly {@link fedgateTrustStatements}
+ * (SAML and web identity, audience-pinned, session tags and source identity allowed).
+ */
+export class FedgateRole extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: FedgateRoleProps) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      description: props.description,
+      // Only a placeholder: the trust policy is replaced below by fedgate's exact statements.
+      assumedBy: new iam.AccountRootPrincipal(),
+      maxSessionDuration: props.maxSessionDuration ?? Duration.hours(8),
+    });
+    // The L2 principals cannot say sts:SetSourceIdentity, so the document is set whole.
+    (this.role.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument = new iam.PolicyDocument({
+      statements: fedgateTrustStatements(props.trust),
+    });
+  }
+}
+
+export interface TargetAccountStackProps
+  extends StackProps,
+    Omit<FedgateTrustProps, 'samlMetadataXml'> {
+  /** Path of fedgate's saved IdP metadata (see {@link FedgateTrustProps.samlMetadataXml}). */
+  samlMetadataFile?: string;
+  /** Create the example ABAC role `fedgate-department-data`. */
+  exampleRoles: boolean;
+}
+
+/**
+ * Registers fedgate in one account (deploy it into every account whose roles fedgate hands out,
+ * the gateway's own included): both IAM providers and, optionally, an example ABAC role whose
+ * permissions follow the session tag `department` (S3 prefix per department).
+ */
+export class TargetAccountStack extends Stack {
+  readonly trust: FedgateTrust;
+  readonly exampleRole: FedgateRole | undefined;
+
+  constructor(scope: Construct, id: string, props: TargetAccountStackProps) {
+    super(scope, id, props);
+    const { samlMetadataFile, exampleRoles, ...trustProps } = props;
+    this.trust = new FedgateTrust(this, 'Fedgate', {
+      ...trustProps,
+      ...(samlMetadataFile ? { samlMetadataXml: readFileSync(samlMetadataFile, 'utf8') } : {}),
+    });
+    if (exampleRoles) {
+      this.exampleRole = new FedgateRole(this, 'DepartmentData', {
+        trust: this.trust,
+        roleName: 'fedgate-department-data',
+        description: 'fedgate example ABAC role: S3 objects under the session tag department',
+      });
+      // ABAC: one role for every department; the session tag decides the prefix.
+      const bucketArn = `arn:${this.partition}:s3:::fedgate-example-data-${this.account}`;
+      this.exampleRole.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ListOwnDepartmentPrefix',
+          actions: ['s3:ListBucket'],
+          resources: [bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${DEPARTMENT_TAG_VARIABLE}/*`] } },
+        }),
+      );
+      this.exampleRole.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadWriteOwnDepartmentPrefix',
+          actions: ['s3:GetObject', 's3:PutObject'],
+          resources: [`${bucketArn}/${DEPARTMENT_TAG_VARIABLE}/*`],
+        }),
+      );
+      Validations.of(this.exampleRole.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::fedgate-example-data-${this.account}/<aws:PrincipalTag/department>/*]`,
+        reason:
+          "ABAC: the wildcard is the objects under the caller's own department prefix, chosen by " +
+          'the session tag fedgate signs; no other prefix matches.',
+      });
+    }
+  }
+}

@@ -1,0 +1,437 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_LOG_FORMAT } from '../../../infra/cdk/gateway-stack.js';
+import { parseStageConfig } from '../../../infra/cdk/stage-config.js';
+import { STAGES } from '../../../infra/cdk/stages.js';
+import { DEPARTMENT_TAG_VARIABLE } from '../../../infra/cdk/target-account.js';
+import { FUNCTIONS, ROUTES } from '../../../infra/routes.js';
+import { DEPLOYED_ENV_NAMES } from '../../../shared/config/schema.js';
+import { ATTRIBUTE_TABLE, STATE_TABLE } from '../../../shared/store/table-schema.js';
+import { synthStage } from './example-app.js';
+
+const stage = STAGES.example!;
+// CloudFormation JSON: the tests walk it by shape.
+// biome-ignore lint/suspicious/noExplicitAny: template properties are untyped JSON
+type Props = Record<string, any>;
+type Resource = {
+  Type: string;
+  Properties: Props;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
+
+let data: Template;
+let gateway: Template;
+let trustWithSaml: Template;
+let trustWithoutSaml: Template;
+let gatewayResources: Record<string, Resource>;
+
+beforeAll(async () => {
+  const app = await synthStage(stage);
+  data = Template.fromStack(app.data);
+  gateway = Template.fromStack(app.gateway);
+  gatewayResources = gateway.toJSON().Resources;
+  trustWithSaml = Template.fromStack(app.targets[0]!);
+  trustWithoutSaml = Template.fromStack(app.targets[1]!);
+});
+
+/** The gateway's resources of one type, by logical id. */
+const ofType = (type: string) =>
+  Object.entries(gatewayResources).filter(([, r]) => r.Type === type);
+
+/** The one Lambda function of a file in functions/ (matched by its description). */
+const functionOf = (fn: string): [string, Resource] => {
+  const found = ofType('AWS::Lambda::Function').filter(
+    ([, r]) => r.Properties.Description === `fedgate ${stage.name}: ${fn}`,
+  );
+  expect(found, fn).toHaveLength(1);
+  return found[0]!;
+};
+
+describe('data stack (stateful)', () => {
+  it('builds the attribute table from table-schema.ts: pk/sk, on-demand, PITR, deletion protection, RETAIN', () => {
+    const tables = data.findResources('AWS::DynamoDB::Table', {
+      Properties: { KeySchema: Match.arrayWith([Match.objectLike({ KeyType: 'RANGE' })]) },
+    });
+    const [attribute] = Object.values(tables) as Resource[];
+    expect(Object.keys(tables)).toHaveLength(1);
+    expect(attribute!.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: ATTRIBUTE_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: ATTRIBUTE_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: ATTRIBUTE_TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: ATTRIBUTE_TABLE.sortKey, AttributeType: 'S' },
+      ],
+      BillingMode: ATTRIBUTE_TABLE.billingMode,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    expect(attribute!.DeletionPolicy).toBe('Retain');
+    expect(attribute!.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('builds the state table from table-schema.ts with TTL on expiresAt', () => {
+    data.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: STATE_TABLE.partitionKey, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: STATE_TABLE.partitionKey, AttributeType: 'S' }],
+      BillingMode: STATE_TABLE.billingMode,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    data.resourceCountIs('AWS::DynamoDB::Table', 2);
+  });
+
+  it('creates one asymmetric RSA_2048 SIGN_VERIFY key per configured name, retained, with an alias', () => {
+    data.resourceCountIs('AWS::KMS::Key', stage.signingKeys.keys.length);
+    const keys = data.findResources('AWS::KMS::Key') as Record<string, Resource>;
+    for (const key of Object.values(keys)) {
+      expect(key.Properties).toMatchObject({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });
+      expect(key.Properties.EnableKeyRotation).not.toBe(true);
+      expect(key.DeletionPolicy).toBe('Retain');
+    }
+    data.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/fedgate/example/k1' });
+  });
+
+  it('is termination protected', async () => {
+    const app = await synthStage(stage, { nag: false });
+    expect(app.data.terminationProtection).toBe(true);
+    expect(app.gateway.terminationProtection).toBe(false);
+  });
+});
+
+describe('gateway stack (stateless)', () => {
+  it('has one arm64 nodejs22.x function per entry of FUNCTIONS', () => {
+    // +1: the config-as-code handler; the Provider framework's own function is the +2.
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(FUNCTIONS.length + 2);
+    for (const fn of FUNCTIONS) {
+      const [, f] = functionOf(fn);
+      expect(f.Properties.Runtime, fn).toBe('nodejs22.x');
+      expect(f.Properties.Architectures, fn).toEqual(['arm64']);
+      expect(f.Properties.Handler, fn).toBe('index.handler');
+      expect(f.Properties.ReservedConcurrentExecutions, fn).toBe(stage.reservedConcurrency);
+    }
+  });
+
+  it('gives every function exactly the environment names of DEPLOYED_ENV_NAMES', () => {
+    for (const fn of FUNCTIONS) {
+      const vars = functionOf(fn)[1].Properties.Environment.Variables;
+      expect(Object.keys(vars).sort(), fn).toEqual([...DEPLOYED_ENV_NAMES].sort());
+      expect(vars.PUBLIC_BASE_URL).toBe('https://sso.example.com');
+      expect(vars.SAML_PROVIDER_NAME).toBe(stage.samlProviderName);
+      expect(vars.SIGNING_KEY_REF).toEqual({
+        'Fn::Join': ['', ['kms:', { 'Fn::ImportValue': expect.stringMatching(/RefSigningKeyk1/) }]],
+      });
+    }
+  });
+
+  it('grants each function exactly: its log group, attribute reads, state read/write, Sign/GetPublicKey on the keys', () => {
+    for (const fn of FUNCTIONS) {
+      const [, f] = functionOf(fn);
+      const roleId = f.Properties.Role['Fn::GetAtt'][0];
+      const logGroupId = f.Properties.LoggingConfig.LogGroup.Ref;
+      const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
+        p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId),
+      );
+      expect(policies, fn).toHaveLength(1);
+      expect(policies[0]![1].Properties.PolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+        },
+        {
+          Sid: 'ReadAttributeTable',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+          Resource: { 'Fn::ImportValue': expect.stringMatching(/AttributeTable\w*Arn/) },
+        },
+        {
+          Sid: 'ReadWriteStateTable',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+          Resource: { 'Fn::ImportValue': expect.stringMatching(/StateTable\w*Arn/) },
+        },
+        {
+          Sid: 'SignWithFedgateKeys',
+          Effect: 'Allow',
+          Action: ['kms:Sign', 'kms:GetPublicKey'],
+          Resource: { 'Fn::ImportValue': expect.stringMatching(/SigningKeyk1\w*Arn/) },
+        },
+      ]);
+      // No managed policies (AWSLambdaBasicExecutionRole would allow every log group).
+      const role = gatewayResources[roleId]!;
+      expect(role.Properties.ManagedPolicyArns, fn).toBeUndefined();
+    }
+  });
+
+  it('keeps logs for the stage retention: each function, the access log', () => {
+    for (const fn of FUNCTIONS) {
+      const logGroupId = functionOf(fn)[1].Properties.LoggingConfig.LogGroup.Ref;
+      expect(gatewayResources[logGroupId]!.Properties.RetentionInDays, fn).toBe(
+        stage.logRetentionDays,
+      );
+    }
+    for (const [id, lg] of ofType('AWS::Logs::LogGroup')) {
+      expect(lg.Properties.RetentionInDays, id).toBe(stage.logRetentionDays);
+    }
+  });
+
+  it('routes every entry of ROUTES to its function, and nothing else', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(
+      ROUTES.map((r) => r.routeKey).sort(),
+    );
+    for (const route of ROUTES) {
+      const [, r] = routes.find(([, x]) => x.Properties.RouteKey === route.routeKey)!;
+      const integrationId = r.Properties.Target['Fn::Join'][1][1].Ref;
+      const integration = gatewayResources[integrationId]!;
+      expect(integration.Properties.IntegrationType).toBe('AWS_PROXY');
+      expect(integration.Properties.PayloadFormatVersion).toBe('2.0');
+      const [fnId] = functionOf(route.fn);
+      expect(integration.Properties.IntegrationUri, route.routeKey).toEqual({
+        'Fn::GetAtt': [fnId, 'Arn'],
+      });
+    }
+  });
+
+  it('throttles the stage by default and the configured routes tighter', () => {
+    gateway.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: stage.throttle.default.rateLimit,
+        ThrottlingBurstLimit: stage.throttle.default.burstLimit,
+      },
+      RouteSettings: {
+        'POST /saml/{idp}/acs': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        'POST /select-role': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      },
+    });
+  });
+
+  it('writes JSON access logs with the route key and never the path or query string', () => {
+    const [[, apiStage]] = ofType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+    const format: string = apiStage.Properties.AccessLogSettings.Format;
+    expect(JSON.parse(format)).toEqual(ACCESS_LOG_FORMAT);
+    expect(format).toContain('$context.routeKey');
+    for (const leaky of ['$context.path', 'querystring', '$context.requestOverride', 'header']) {
+      expect(format.toLowerCase()).not.toContain(leaky.toLowerCase());
+    }
+  });
+
+  it('serves the custom domain with TLS 1.2 and switches the execute-api URL off', () => {
+    gateway.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'sso.example.com',
+      DomainNameConfigurations: [
+        { CertificateArn: stage.customDomain!.certificateArn, SecurityPolicy: 'TLS_1_2' },
+      ],
+    });
+    gateway.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { Stage: '$default' });
+    gateway.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
+  });
+
+  it('alarms on the API 5xx rate, each function errors and throttles, and config-apply errors', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(1 + 2 * FUNCTIONS.length + 1);
+    const descriptions = alarms.map(([, a]) => a.Properties.AlarmDescription as string);
+    expect(descriptions).toContain(
+      'fedgate example: more than 5 % of requests answered 5xx in 5 minutes',
+    );
+    for (const fn of FUNCTIONS) {
+      const [fnId] = functionOf(fn);
+      for (const metric of ['Errors', 'Throttles']) {
+        const hit = alarms.filter(
+          ([, a]) =>
+            a.Properties.MetricName === metric && a.Properties.Dimensions?.[0]?.Value?.Ref === fnId,
+        );
+        expect(hit, `${fn} ${metric}`).toHaveLength(1);
+      }
+    }
+    const rate = alarms.find(([, a]) => a.Properties.Metrics)![1];
+    const metrics = rate.Properties.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string } };
+    }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe(
+      'IF(requests > 0, 100 * errors / requests, 0)',
+    );
+    expect(
+      Object.fromEntries(
+        metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat!.Metric.MetricName]),
+      ),
+    ).toEqual({ errors: '5xx', requests: 'Count' });
+    expect(rate.Properties).toMatchObject({ Threshold: 5, EvaluationPeriods: 1 });
+    // Every alarm notifies the stage's topic, which mails the ops address.
+    for (const [id, a] of alarms) expect(a.Properties.AlarmActions, id).toHaveLength(1);
+    gateway.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: stage.alarmEmail,
+    });
+  });
+
+  it('applies the gateway config with a custom resource allowed Scan + BatchWriteItem on the attribute table only', () => {
+    gateway.hasResourceProperties('Custom::FedgateGatewayConfig', {
+      TableName: { 'Fn::ImportValue': Match.stringLikeRegexp('AttributeTable') },
+      ConfigSha256: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
+    });
+    const handler = ofType('AWS::Lambda::Function').find(([, f]) =>
+      String(f.Properties.Description).startsWith('fedgate config as code'),
+    )!;
+    const roleId = handler[1].Properties.Role['Fn::GetAtt'][0];
+    const [policy] = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId),
+    );
+    const statements = policy![1].Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:Scan', 'dynamodb:BatchWriteItem'],
+      Resource: { 'Fn::ImportValue': expect.stringMatching(/AttributeTable\w*Arn/) },
+    });
+    expect(JSON.stringify(statements)).not.toMatch(/StateTable/);
+    expect(handler[1].Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+    });
+  });
+});
+
+describe('signing key rotation', () => {
+  it('with two keys: the active one signs (first in SIGNING_KEY_REF), both may sign and be read', async () => {
+    const rotating = { ...stage, signingKeys: { keys: ['k1', 'k2'], activeKey: 'k2' } };
+    const app = await synthStage(rotating, { nag: false });
+    Template.fromStack(app.data).resourceCountIs('AWS::KMS::Key', 2);
+    const t = Template.fromStack(app.gateway).toJSON().Resources as Record<string, Resource>;
+    const fns = Object.values(t).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        String(r.Properties.Description).startsWith(`fedgate ${stage.name}: `),
+    );
+    expect(fns).toHaveLength(FUNCTIONS.length);
+    for (const f of fns) {
+      const ref = f.Properties.Environment.Variables.SIGNING_KEY_REF['Fn::Join'][1];
+      expect(ref).toEqual([
+        'kms:',
+        { 'Fn::ImportValue': expect.stringMatching(/RefSigningKeyk2/) },
+        ',kms:',
+        { 'Fn::ImportValue': expect.stringMatching(/RefSigningKeyk1/) },
+      ]);
+    }
+    const sign = Object.values(t)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: { Sid?: string }) => st.Sid === 'SignWithFedgateKeys');
+    expect(sign.length).toBeGreaterThan(0);
+    for (const st of sign) {
+      expect(st.Resource).toEqual([
+        { 'Fn::ImportValue': expect.stringMatching(/SigningKeyk2\w*Arn/) },
+        { 'Fn::ImportValue': expect.stringMatching(/SigningKeyk1\w*Arn/) },
+      ]);
+    }
+  });
+});
+
+describe('stage validation', () => {
+  it('refuses a throttle for a route that does not exist', async () => {
+    const bad = {
+      ...stage,
+      throttle: { ...stage.throttle, routes: { 'GET /nope': stage.throttle.default } },
+    };
+    await expect(synthStage(bad, { nag: false })).rejects.toThrow('no route GET /nope to throttle');
+  });
+
+  it('refuses target accounts without a custom domain (IAM needs a literal issuer URL)', () => {
+    const { customDomain: _, ...rest } = stage;
+    expect(() => parseStageConfig(rest)).toThrow(/targetAccounts/);
+  });
+});
+
+describe('target-account stack', () => {
+  const samlTrust = {
+    Sid: 'FedgateSaml',
+    Effect: 'Allow',
+    Principal: { Federated: { Ref: Match.stringLikeRegexp('SamlProvider') } },
+    Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity'],
+    Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
+  };
+  const webIdentityTrust = {
+    Sid: 'FedgateWebIdentity',
+    Effect: 'Allow',
+    Principal: { Federated: { Ref: Match.stringLikeRegexp('OidcProvider') } },
+    Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
+    Condition: { StringEquals: { 'sso.example.com:aud': 'sts.amazonaws.com' } },
+  };
+
+  it('registers fedgate: the SAML provider from the saved metadata and the OIDC provider for the issuer', () => {
+    trustWithSaml.hasResourceProperties('AWS::IAM::SAMLProvider', {
+      Name: 'fedgate',
+      SamlMetadataDocument: Match.stringLikeRegexp(
+        'entityID="https://sso.example.com/aws/saml-metadata.xml"',
+      ),
+    });
+    trustWithSaml.hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: 'https://sso.example.com',
+      ClientIdList: ['sts.amazonaws.com'],
+    });
+  });
+
+  it('trusts fedgate only: audience-pinned SAML and web identity, session tags and source identity', () => {
+    trustWithSaml.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'fedgate-department-data',
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: Match.exact([samlTrust, webIdentityTrust]),
+      },
+    });
+  });
+
+  it('grants S3 by the department session tag (ABAC), not per department', () => {
+    trustWithSaml.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Sid: 'ListOwnDepartmentPrefix',
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Condition: { StringLike: { 's3:prefix': [`${DEPARTMENT_TAG_VARIABLE}/*`] } },
+            Resource: Match.anyValue(),
+          },
+          {
+            Sid: 'ReadWriteOwnDepartmentPrefix',
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:PutObject'],
+            Resource: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  `:s3:::fedgate-example-data-123456789012/${DEPARTMENT_TAG_VARIABLE}/*`,
+                ],
+              ],
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('without saved metadata has no SAML provider and roles trust web identity only', () => {
+    trustWithoutSaml.resourceCountIs('AWS::IAM::SAMLProvider', 0);
+    trustWithoutSaml.resourceCountIs('AWS::IAM::OIDCProvider', 1);
+    trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: Match.exact([webIdentityTrust]) },
+    });
+    trustWithoutSaml.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Resource: Match.objectLike({
+              'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('210987654321/')])],
+            }),
+          }),
+        ]),
+      },
+    });
+  });
+});
