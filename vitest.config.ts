@@ -10,6 +10,7 @@ export default defineConfig({
       // The runner's functions log JSON lines; tests assert on captured loggers instead.
       // POWERTOOLS_LOG_LEVEL=INFO npm test shows them.
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
     },
     coverage: {
       provider: 'v8',

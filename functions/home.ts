@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../shared/config/index.js';
 import { createHomeEndpoint, createHttpHandler } from '../shared/http/index.js';
-import { logger } from '../shared/log.js';
+import { logger, meter } from '../shared/log.js';
 import {
   createCachedAttributeStore,
   createDynamoAttributeStore,
@@ -20,7 +20,7 @@ const attributes = createCachedAttributeStore(
 
 /** `GET /`: the home page listing the configured IdPs. */
 export const handler = createHttpHandler(
-  { logger, format: 'html' },
+  { logger, meter, format: 'html' },
   createHomeEndpoint({
     listIdps: () => attributes.listIdps(),
     publicBaseUrl: config.publicBaseUrl,

@@ -11,7 +11,7 @@ import {
 } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
-import { logger } from '../shared/log.js';
+import { logger, meter } from '../shared/log.js';
 import { createSamlLoginEndpoints } from '../shared/saml/login-endpoints.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
 
@@ -41,7 +41,7 @@ const sp = createSamlLoginEndpoints({
  * fedgate's OIDC discovery document and JWKS for the IAM OIDC provider.
  */
 export const handler = createHttpHandler(
-  { logger, format: 'json' },
+  { logger, meter, format: 'json' },
   routeBy({
     'GET /saml/{idp}/metadata': (e) => sp.metadata(e),
     'GET /aws/saml-metadata.xml': (e) => published.awsSamlMetadata(e),

@@ -7,7 +7,7 @@ import { parseConsoleDestination } from '../shared/console/index.js';
 import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
-import { logger } from '../shared/log.js';
+import { logger, meter } from '../shared/log.js';
 import {
   createAcsEndpoint,
   createSamlResponseVerifier,
@@ -47,4 +47,6 @@ const acs = createAcsEndpoint({
 });
 
 /** `POST /saml/{idp}/acs`: an upstream IdP's SAML response → AWS console or the role picker. */
-export const handler = createHttpHandler({ logger, format: 'html' }, (event) => acs.acs(event));
+export const handler = createHttpHandler({ logger, meter, format: 'html' }, (event) =>
+  acs.acs(event),
+);

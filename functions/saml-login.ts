@@ -3,7 +3,7 @@ import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
 import { createStores } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
-import { logger } from '../shared/log.js';
+import { logger, meter } from '../shared/log.js';
 import { createSamlLoginEndpoints } from '../shared/saml/login-endpoints.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
 
@@ -21,6 +21,6 @@ const endpoints = createSamlLoginEndpoints({
 });
 
 /** `GET /saml/{idp}/login`: SP-initiated sign-in (an AuthnRequest to the IdP). */
-export const handler = createHttpHandler({ logger, format: 'html' }, (event) =>
+export const handler = createHttpHandler({ logger, meter, format: 'html' }, (event) =>
   endpoints.login(event),
 );

@@ -6,7 +6,7 @@ import { loadConfig } from '../shared/config/index.js';
 import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
-import { logger } from '../shared/log.js';
+import { logger, meter } from '../shared/log.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
 import { STS_CLIENT_DEFAULTS } from '../shared/sts/index.js';
 
@@ -29,6 +29,6 @@ const handback = createAwsHandback({
 });
 
 /** `POST /select-role`: the role picker's choice → AWS console or access keys. */
-export const handler = createHttpHandler({ logger, format: 'html' }, (event) =>
+export const handler = createHttpHandler({ logger, meter, format: 'html' }, (event) =>
   handback.select(event),
 );

@@ -96,6 +96,8 @@ const listen = (server: Server, port: number, host: string) =>
 export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<LocalGateway> => {
   // The SDK's Node 20 deprecation notice is noise here (Lambda runs nodejs22.x).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // EMF metric lines are for CloudWatch; on one machine they would only bury the log lines.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const host = opts.host ?? '127.0.0.1';
   const workDir = resolve(opts.workDir ?? '.local');
   const plugins = opts.plugins ?? [];

@@ -2,7 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { meter as defaultMeter, type Meter } from '../log.js';
 import { type ErrorFormat, errorMiddleware } from './error-middleware.js';
+import { requestOutcome } from './outcome.js';
 import type { HttpResponse } from './responses.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -11,15 +13,17 @@ export type Endpoint = (event: APIGatewayProxyEventV2, context: Context) => Prom
 
 /**
  * The middy chain every fedgate function uses: Lambda context in the logs (keys reset per
- * request), security headers on every response, and the error middleware (last `.use()`: its
- * onError runs first and sets the response the security headers then complete).
+ * request), one outcome line + metrics per request, security headers on every response, and the
+ * error middleware (last `.use()`: its onError runs first and sets the response the security
+ * headers then complete and the outcome then records).
  */
 export const createHttpHandler = (
-  { logger, format }: { logger: Logger; format: ErrorFormat },
+  { logger, meter = defaultMeter, format }: { logger: Logger; meter?: Meter; format: ErrorFormat },
   endpoint: Endpoint,
 ) =>
   middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(requestOutcome({ logger, meter }))
     .use(securityHeaders())
     .use(errorMiddleware({ logger, format }))
     .handler(endpoint);
