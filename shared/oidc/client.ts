@@ -16,7 +16,7 @@ import {
 } from 'openid-client';
 import type { OidcIdpConfig } from '../config/index.js';
 import { createBoundedFetch } from './bounded-fetch.js';
-import { OidcIdTokenInvalidError } from './errors.js';
+import { OidcAudienceInvalidError, OidcIdTokenInvalidError } from './errors.js';
 import type { SecretResolver } from './secrets.js';
 import { translateOidcError } from './translate.js';
 
@@ -212,6 +212,11 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
         throw translateOidcError(err);
       }
       if (!claims) throw new OidcIdTokenInvalidError('the token response carried no ID token');
+      // OIDC Core §3.1.3.7: oauth4webapi checks azp only with several audiences; a present azp
+      // naming another client means the token was issued to someone else.
+      if (claims.azp !== undefined && claims.azp !== idp.oidc.clientId) {
+        throw new OidcAudienceInvalidError('azp is not our client id');
+      }
       return claims;
     },
   };

@@ -111,6 +111,7 @@ export const translateOidcError = (err: unknown): GatewayError => {
   if (has('"issuer" property does not match')) {
     return new OidcUpstreamInvalidError('oidc_discovery_invalid', detail);
   }
+  if (has('"nonce"')) return new OidcNonceInvalidError(detail);
   if (hasCode('OAUTH_JWT_CLAIM_COMPARISON_FAILED')) {
     const claim = claimOf(errors);
     if (claim === 'iss') return new OidcIssuerInvalidError(detail);

@@ -1,0 +1,287 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useDynamoDb } from '../../support/dynamodb.js';
+import { codeOf, cookieOf, createRig, oidcIdp, type Rig } from './rig.js';
+import { type RogueOp, rogueKey, startRogueOp } from './rogue-op.js';
+
+/**
+ * SECURITY.md §4's catalogue against fedgate's relying party, with an OP written as test code
+ * that lies where told. Each case: refused with its code, no role assumed (no STS call).
+ */
+describe('OIDC relying party against a rogue OP', () => {
+  const db = useDynamoDb();
+  let rogue: RogueOp;
+  let rig: Rig;
+  const newRig = (opts: Parameters<typeof createRig>[2] = {}) =>
+    createRig(db, [oidcIdp('rogue', { issuer: rogue.issuer, clientId: 'fedgate' })], opts);
+
+  beforeAll(async () => {
+    rogue = await startRogueOp();
+  });
+  afterAll(() => rogue?.stop());
+  afterEach(() => {
+    rogue.scenario = {};
+    rogue.jwksBody = undefined;
+    rogue.discoveryDelayMs = 0;
+    vi.useRealTimers();
+  });
+
+  /** fedgate login → the rogue's /authorize (which answers at once) → the callback URL. */
+  const authorize = async (r: Rig) => {
+    const login = await r.login('rogue');
+    expect(login.statusCode).toBe(302);
+    const back = await fetch(String(login.headers?.location), { redirect: 'manual' });
+    return { callbackUrl: new URL(String(back.headers.get('location'))), cookies: cookieOf(login) };
+  };
+  const signIn = async (r: Rig) => {
+    const { callbackUrl, cookies } = await authorize(r);
+    return r.callback('rogue', callbackUrl, cookies);
+  };
+  const refused = async (expected: string, r: Rig = rig) => {
+    expect(await codeOf(() => signIn(r))).toBe(expected);
+    expect(r.assumed).toEqual([]);
+  };
+
+  it('accepts the honest token (the baseline every case below changes one thing of)', async () => {
+    rig = newRig();
+    const res = await signIn(rig);
+    expect(res.statusCode).toBe(200); // two grants: the role picker
+    expect(res.body).toContain('dev');
+    expect(res.cookies?.some((c) => c.startsWith('__Host-fedgate-oidc-rogue=;'))).toBe(true);
+  });
+
+  it('sends PKCE S256, state and nonce, and the one redirect URI of this IdP', async () => {
+    rig = newRig();
+    const login = await rig.login('rogue');
+    const url = new URL(String(login.headers?.location));
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(url.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(url.searchParams.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(url.searchParams.get('redirect_uri')).toBe(
+      'https://sso.example.com/oidc/rogue/callback',
+    );
+    expect(login.cookies?.[0]).toMatch(
+      /^__Host-fedgate-oidc-rogue=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
+    );
+  });
+
+  it.each([
+    ['alg none', { sign: 'none' }, 'oidc_algorithm_not_allowed'],
+    [
+      'HS256 keyed with the public key (RS/HS confusion)',
+      { sign: 'hs256-public-key' },
+      'oidc_algorithm_not_allowed',
+    ],
+    ['bad signature', { sign: 'corrupt' }, 'oidc_signature_invalid'],
+    [
+      'wrong iss',
+      { claims: (c: object) => ({ ...c, iss: 'https://evil.example' }) },
+      'oidc_issuer_invalid',
+    ],
+    [
+      'wrong aud',
+      { claims: (c: object) => ({ ...c, aud: 'someone-else' }) },
+      'oidc_audience_invalid',
+    ],
+    [
+      'extra aud without azp',
+      { claims: (c: object) => ({ ...c, aud: ['fedgate', 'other'] }) },
+      'oidc_audience_invalid',
+    ],
+    ['wrong azp', { claims: (c: object) => ({ ...c, azp: 'other' }) }, 'oidc_audience_invalid'],
+    ['missing iat', { claims: ({ iat: _, ...c }: { iat: number }) => c }, 'oidc_id_token_invalid'],
+    ['missing sub', { claims: ({ sub: _, ...c }: { sub: string }) => c }, 'oidc_id_token_invalid'],
+    [
+      'nonce mismatch',
+      { claims: (c: object) => ({ ...c, nonce: 'not-the-nonce' }) },
+      'oidc_nonce_invalid',
+    ],
+    ['no nonce', { claims: ({ nonce: _, ...c }: { nonce: string }) => c }, 'oidc_nonce_invalid'],
+    [
+      'expired',
+      { claims: (c: { iat: number }) => ({ ...c, iat: c.iat - 900, exp: c.iat - 600 }) },
+      'oidc_token_expired',
+    ],
+    [
+      'RFC 9207 iss parameter of another issuer (mix-up)',
+      { issParam: 'https://other-op.example' },
+      'oidc_issuer_invalid',
+    ],
+    ['RFC 9207 iss parameter missing though advertised', { issParam: null }, 'oidc_issuer_invalid'],
+  ] as const)('%s: refused', async (_, scenario, code) => {
+    rig = newRig();
+    rogue.scenario = scenario as never;
+    await refused(code);
+  });
+
+  it('header jwk/jku/x5u/x5c are ignored: an attacker key in the header does not verify', async () => {
+    rig = newRig();
+    const attacker = await rogueKey(rogue.keys[0]?.kid);
+    rogue.scenario = {
+      key: attacker,
+      header: (h) => ({
+        ...h,
+        jwk: attacker.publicJwk,
+        jku: `${rogue.issuer}/evil-jwks`,
+        x5u: `${rogue.issuer}/x`,
+        x5c: ['AAAA'],
+      }),
+    };
+    await refused('oidc_signature_invalid');
+  });
+
+  it('an unknown kid is refused, and the JWKS is not refetched within a minute (rate limit)', async () => {
+    rig = newRig();
+    await signIn(rig); // warms discovery + JWKS
+    const fetches = rogue.jwksFetches;
+    rig.assumed.length = 0;
+    rogue.scenario = { key: await rogueKey('unknown-kid') };
+    await refused('oidc_key_not_found');
+    expect(rogue.jwksFetches).toBe(fetches);
+  });
+
+  it('key rotation: an unknown kid a minute later refetches the JWKS once and verifies', async () => {
+    rig = newRig();
+    await signIn(rig);
+    const fetches = rogue.jwksFetches;
+    const next = await rogueKey('next-key');
+    rogue.keys.unshift(next);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61_000);
+    rig.assumed.length = 0;
+    const res = await signIn(rig);
+    expect(res.statusCode).toBe(200);
+    expect(rogue.jwksFetches).toBe(fetches + 1);
+    rogue.keys.shift();
+  });
+
+  it('two keys and no kid: refused (which key is meant cannot be known)', async () => {
+    rig = newRig();
+    const a = await rogueKey(null);
+    const b = await rogueKey(null);
+    const saved = rogue.keys;
+    rogue.keys = [a, b];
+    rogue.scenario = { key: a };
+    try {
+      await refused('oidc_key_not_found');
+    } finally {
+      rogue.keys = saved;
+    }
+  });
+
+  it('an oversized token response is refused before it is parsed', async () => {
+    rig = newRig({ maxResponseBytes: 64 * 1024 });
+    rogue.scenario = { tokenPadding: 200 * 1024 };
+    await refused('oidc_response_too_large');
+  });
+
+  it('an oversized JWKS is refused', async () => {
+    rig = newRig({ maxResponseBytes: 64 * 1024 });
+    rogue.jwksBody = JSON.stringify({ keys: [], padding: 'x'.repeat(200 * 1024) });
+    await refused('oidc_response_too_large');
+  });
+
+  it('a slow token endpoint is a 503 within the deadline, not a hung function', async () => {
+    rig = newRig({ timeoutMs: 300 });
+    rogue.scenario = { tokenDelayMs: 2000 };
+    const started = Date.now();
+    await refused('temporarily_unavailable');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('a slow discovery endpoint is a 503 at login', async () => {
+    rig = newRig({ timeoutMs: 300 });
+    rogue.discoveryDelayMs = 2000;
+    expect(await codeOf(() => rig.login('rogue'))).toBe('temporarily_unavailable');
+  });
+
+  describe('state and transaction', () => {
+    it('no transaction cookie: refused before the code is redeemed', async () => {
+      rig = newRig();
+      const { callbackUrl } = await authorize(rig);
+      const before = rogue.tokenRequests;
+      expect(await codeOf(() => rig.callback('rogue', callbackUrl, undefined))).toBe(
+        'oidc_state_mismatch',
+      );
+      expect(rogue.tokenRequests).toBe(before);
+    });
+
+    it("another browser's cookie (a foreign transaction): refused", async () => {
+      rig = newRig();
+      const victim = await authorize(rig);
+      const attacker = await authorize(rig);
+      expect(await codeOf(() => rig.callback('rogue', victim.callbackUrl, attacker.cookies))).toBe(
+        'oidc_state_mismatch',
+      );
+      expect(rig.assumed).toEqual([]);
+    });
+
+    it('a replayed callback (state reused): refused, the transaction is single-use', async () => {
+      rig = newRig();
+      const { callbackUrl, cookies } = await authorize(rig);
+      expect((await rig.callback('rogue', callbackUrl, cookies)).statusCode).toBe(200);
+      rig.assumed.length = 0;
+      expect(await codeOf(() => rig.callback('rogue', callbackUrl, cookies))).toBe(
+        'oidc_transaction_invalid',
+      );
+      expect(rig.assumed).toEqual([]);
+    });
+
+    it('a callback without state: refused', async () => {
+      rig = newRig();
+      const { callbackUrl, cookies } = await authorize(rig);
+      callbackUrl.searchParams.delete('state');
+      expect(await codeOf(() => rig.callback('rogue', callbackUrl, cookies))).toBe(
+        'oidc_state_mismatch',
+      );
+    });
+
+    it('code replay: a used code injected into a fresh transaction is refused by the OP (PKCE, single use)', async () => {
+      rig = newRig();
+      const first = await authorize(rig);
+      expect((await rig.callback('rogue', first.callbackUrl, first.cookies)).statusCode).toBe(200);
+      rig.assumed.length = 0;
+      const second = await authorize(rig);
+      const injected = new URL(second.callbackUrl);
+      injected.searchParams.set('code', first.callbackUrl.searchParams.get('code') as string);
+      expect(await codeOf(() => rig.callback('rogue', injected, second.cookies))).toBe(
+        'oidc_token_request_failed',
+      );
+      expect(rig.assumed).toEqual([]);
+    });
+
+    it('an error response from the IdP is refused with a fixed text (its description is not reflected)', async () => {
+      rig = newRig();
+      const { callbackUrl, cookies } = await authorize(rig);
+      const state = callbackUrl.searchParams.get('state') as string;
+      const errorUrl = new URL(callbackUrl.origin + callbackUrl.pathname);
+      errorUrl.search = new URLSearchParams({
+        error: 'access_denied',
+        error_description: '<script>alert(1)</script>',
+        state,
+        iss: rogue.issuer,
+      }).toString();
+      let thrown: { code?: string; description?: string } = {};
+      try {
+        await rig.callback('rogue', errorUrl, cookies);
+      } catch (err) {
+        thrown = err as typeof thrown;
+      }
+      expect(thrown.code).toBe('oidc_authorization_failed');
+      expect(thrown.description).not.toContain('script');
+      expect(rig.assumed).toEqual([]);
+    });
+  });
+
+  it('never logs the code, the state, the tokens or the verifier', async () => {
+    rig = newRig();
+    const { callbackUrl, cookies } = await authorize(rig);
+    await rig.callback('rogue', callbackUrl, cookies);
+    rogue.scenario = { sign: 'corrupt' };
+    await codeOf(() => signIn(rig));
+    const logged = rig.log.text();
+    expect(logged).not.toContain(callbackUrl.searchParams.get('code'));
+    expect(logged).not.toContain(callbackUrl.searchParams.get('state'));
+    expect(logged).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
+  });
+});
