@@ -193,7 +193,7 @@ const saveFile = async (
 ): Promise<SaveResult> => {
   const text = isJsonFile(target.path)
     ? `${JSON.stringify(source.plain(), null, 2)}\n`
-    : source.doc.toString({ lineWidth: 0 });
+    : source.doc.toString({ lineWidth: 0, flowCollectionPadding: false });
   const temp = join(
     dirname(target.path),
     `.${basename(target.path)}.${randomBytes(4).toString('hex')}.tmp`,

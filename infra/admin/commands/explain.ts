@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import type { GatewayConfig, IdpConfig, OidcIdpConfig } from '../../../shared/config/index.js';
+import type { GatewayConfig, IdpConfig } from '../../../shared/config/index.js';
 import {
   type Explanation,
   explain,
   type Grant,
   type Identity,
 } from '../../../shared/mapping/index.js';
+import { mapOidcIdentity } from '../../../shared/oidc/claims.js';
 import { mapSamlIdentity } from '../../../shared/saml/claims.js';
 import { parseIdpMetadata } from '../../../shared/saml/trust.js';
 import { COMMON_OPTIONS, type Command, TARGET_HELP, VAR_HELP } from '../command.js';
@@ -18,7 +19,8 @@ import { TARGET_OPTIONS } from '../target.js';
 export interface ClaimsFile {
   subject?: string;
   issuer?: string;
-  claims: Record<string, string[]>;
+  /** The claims as written: SAML reads them as attributes (strings), OIDC as ID token claims. */
+  raw: Record<string, unknown>;
 }
 
 const toValues = (name: string, value: unknown): string[] => {
@@ -51,9 +53,6 @@ export const parseClaimsFile = (text: string, what: string): ClaimsFile => {
   if (!isObject(doc)) throw new CliFailure('invalid_claims', `${what}: want a JSON/YAML object`);
   const structured = isObject(doc.claims);
   const raw = (structured ? doc.claims : doc) as Record<string, unknown>;
-  const claims = Object.fromEntries(
-    Object.entries(raw).map(([name, value]) => [name, toValues(name, value)]),
-  );
   const text1 = (key: string) => {
     const v = structured ? doc[key] : undefined;
     if (v !== undefined && typeof v !== 'string') {
@@ -64,51 +63,32 @@ export const parseClaimsFile = (text: string, what: string): ClaimsFile => {
   const subject = text1('subject');
   const issuer = text1('issuer');
   return {
-    claims,
+    raw,
     ...(subject !== undefined ? { subject } : {}),
     ...(issuer !== undefined ? { issuer } : {}),
   };
 };
 
 /**
- * The claims of an OIDC IdP as the mapping sees them: each alias the union of the claims it lists
- * (replacing a claim of that name, absent when none was sent), as for SAML; the subject is
- * `subjectClaim` or `sub`.
- */
-const mapOidcIdentity = (idp: OidcIdpConfig, file: ClaimsFile): Identity => {
-  const claims = new Map<string, readonly string[]>(Object.entries(file.claims));
-  for (const [alias, sources] of Object.entries(idp.claimAliases)) {
-    const values = new Set<string>();
-    for (const s of sources) for (const v of file.claims[s] ?? []) values.add(v);
-    if (values.size > 0) claims.set(alias, [...values]);
-    else claims.delete(alias);
-  }
-  const subjectClaim = idp.subjectClaim ?? 'sub';
-  const values = claims.get(subjectClaim) ?? (file.subject !== undefined ? [file.subject] : []);
-  if (values.length !== 1 || values[0] === '') {
-    throw new CliFailure(
-      'subject_invalid',
-      `subject claim ${JSON.stringify(subjectClaim)} has ${values.length} value(s) (want exactly 1, non-empty)`,
-    );
-  }
-  return {
-    idp: idp.id,
-    issuer: file.issuer ?? idp.oidc.issuer,
-    subject: values[0] as string,
-    claims: Object.fromEntries(claims),
-  };
-};
-
-/**
- * The Identity the gateway would build from these claims: for SAML through the gateway's own
- * `mapSamlIdentity` (aliases, subject claim, Entra tenant allowlist and overage), with the
- * file's `subject` as the NameID.
- * @throws the gateway's SAML identity errors (saml_tenant_not_allowed, saml_group_overage,
- * saml_subject_invalid) or CliFailure.
+ * The Identity the gateway would build from these claims, through the gateway's own
+ * `mapSamlIdentity` (the file's `subject` as the NameID) or `mapOidcIdentity` (the claims as ID
+ * token claims): aliases, subject claim, tenant allowlists, overage.
+ * @throws the gateway's identity errors (saml_tenant_not_allowed, oidc_tenant_not_allowed,
+ * saml_group_overage, …) or CliFailure.
  */
 export const buildIdentity = (idp: IdpConfig, file: ClaimsFile): Identity => {
-  if (idp.protocol === 'oidc') return mapOidcIdentity(idp, file);
-  const nameId = file.subject ?? file.claims.nameId?.[0];
+  if (idp.protocol === 'oidc') {
+    // The ID token's claims as they are; `subject` / `issuer` beside `claims` stand for sub / iss.
+    return mapOidcIdentity(idp, {
+      iss: file.issuer ?? idp.oidc.issuer,
+      ...(file.subject !== undefined ? { sub: file.subject } : {}),
+      ...file.raw,
+    });
+  }
+  const attributes = Object.fromEntries(
+    Object.entries(file.raw).map(([name, value]) => [name, toValues(name, value)]),
+  );
+  const nameId = file.subject ?? attributes.nameId?.[0];
   if (nameId === undefined && idp.subjectClaim === undefined) {
     throw new CliFailure(
       'subject_invalid',
@@ -124,7 +104,7 @@ export const buildIdentity = (idp: IdpConfig, file: ClaimsFile): Identity => {
     issuer,
     nameId: nameId ?? '',
     notOnOrAfter: 0,
-    attributes: file.claims,
+    attributes,
   });
 };
 
@@ -180,8 +160,9 @@ export const explainCommand: Command = {
 Runs the gateway's mapping for one IdP on the claims in FILE and shows every rule in evaluation
 order (each condition, whether it holds and why), then the grants that would be minted: role,
 account, session name, source identity, duration, session tags and transitive tag keys.
-SAML claims go through the same claim aliases, subject claim and Entra tenant checks as a real
-sign-in; a refusal there exits 1 with the gateway's error code.
+The claims go through the gateway's own identity mapping (claim aliases, subject claim, Entra
+tenant allowlist and group overage, Google hosted domain), so a refusal there exits 1 with the
+error code the gateway would answer.
 
 The claims file (JSON or YAML):
   { "subject": "<NameID or sub>", "issuer": "<optional>",
