@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { GatewayConfig } from '../../shared/config/index.js';
+import { ConfigError, type GatewayConfig } from '../../shared/config/index.js';
 import { loadGatewayConfigFile } from '../config-file.js';
 import { DataStack } from './data-stack.js';
 import { REPO_ROOT } from './function-bundling.js';
@@ -21,8 +21,15 @@ export interface FedgateStacks {
  * An invalid file fails here, i.e. at synth, with the path of every problem.
  * @throws ConfigError naming the file and each bad path (`idps[0].rules[1].grant.roleArn: …`).
  */
-export const loadStageGatewayConfig = (stage: StageConfig): Promise<GatewayConfig> =>
-  loadGatewayConfigFile(resolve(REPO_ROOT, stage.gatewayConfigFile));
+export const loadStageGatewayConfig = async (stage: StageConfig): Promise<GatewayConfig> => {
+  const path = resolve(REPO_ROOT, stage.gatewayConfigFile);
+  try {
+    return await loadGatewayConfigFile(path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(`the gateway config file ${path} (stage ${stage.name})`, err.issues);
+  }
+};
 
 /**
  * Adds one stage's stacks to an app: `fedgate-<stage>-data` (stateful), `fedgate-<stage>-gateway`

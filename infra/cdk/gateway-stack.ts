@@ -8,7 +8,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -80,6 +80,21 @@ export const ACCESS_LOG_FORMAT = {
   integrationError: '$context.integrationErrorMessage',
   error: '$context.error.message',
 } as const;
+
+/**
+ * Code, runtime and bundling of the function in `functions/<fn>.ts`: the same for every function,
+ * so a test that bundles one for real covers them all.
+ */
+export const functionCodeProps = (fn: string) =>
+  ({
+    entry: join(REPO_ROOT, 'functions', `${fn}.ts`),
+    handler: 'handler',
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    runtime: FUNCTION_RUNTIME,
+    architecture: FUNCTION_ARCHITECTURE,
+    bundling: FUNCTION_BUNDLING,
+  }) satisfies NodejsFunctionProps;
 
 /** A CDK construct id from a function file name: `saml-acs` → `SamlAcs`. */
 const pascal = (name: string) =>
@@ -196,18 +211,12 @@ export class GatewayStack extends Stack {
         }),
       );
       const handler = new NodejsFunction(this, cid, {
-        entry: join(REPO_ROOT, 'functions', `${fn}.ts`),
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-        runtime: FUNCTION_RUNTIME,
-        architecture: FUNCTION_ARCHITECTURE,
+        ...functionCodeProps(fn),
         memorySize: 1024,
         timeout: Duration.seconds(15),
         role,
         logGroup,
         environment,
-        bundling: FUNCTION_BUNDLING,
         description: `fedgate ${stage.name}: ${fn}`,
         ...(stage.reservedConcurrency !== undefined
           ? { reservedConcurrentExecutions: stage.reservedConcurrency }
