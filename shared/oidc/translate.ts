@@ -1,5 +1,13 @@
-import { AuthorizationResponseError, ResponseBodyError } from 'openid-client';
-import { DependencyUnavailableError, GatewayError } from '../http/errors.js';
+import {
+  AuthorizationResponseError,
+  ResponseBodyError,
+  WWWAuthenticateChallengeError,
+} from 'openid-client';
+import {
+  DependencyUnavailableError,
+  GatewayError,
+  GatewayMisconfiguredError,
+} from '../http/errors.js';
 import {
   OidcAlgorithmNotAllowedError,
   OidcAudienceInvalidError,
@@ -57,6 +65,16 @@ export const translateOidcError = (err: unknown): GatewayError => {
     return new OidcAuthorizationError(
       idpError,
       `the IdP answered the authorization request with error ${idpError ?? '(not an RFC 6749 code)'}`,
+    );
+  }
+  // RFC 6749 §5.2 invalid_client (401, often with WWW-Authenticate): fedgate's client id or
+  // secret is wrong at the IdP. Nothing the person can do: an operator must fix clientSecretRef.
+  if (
+    err instanceof WWWAuthenticateChallengeError ||
+    (err instanceof ResponseBodyError && err.error === 'invalid_client')
+  ) {
+    return new GatewayMisconfiguredError(
+      `the IdP refused fedgate's client authentication (invalid_client): check clientId and clientSecretRef`,
     );
   }
   if (err instanceof ResponseBodyError) {

@@ -83,6 +83,17 @@ export const newSigningJwk = async (alg = 'RS256'): Promise<JWK> => {
   return { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg, use: 'sig' };
 };
 
+const readBody = async (req: IncomingMessage): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 4096) break;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+};
+
 const send = (res: ServerResponse, response: ReturnType<typeof page>) => {
   const r = applySecurityHeaders(response);
   res.writeHead(r.statusCode, r.headers);
@@ -196,9 +207,8 @@ ${users.map(
         if (details.uid !== interaction[1]) throw new Error('interaction mismatch');
         if (req.method === 'GET' && !interaction[2]) return send(res, loginPage(details.uid));
         if (req.method === 'POST' && interaction[2]) {
-          const userId = new URLSearchParams((body ?? Buffer.alloc(0)).toString('utf8')).get(
-            'user',
-          );
+          const form = body ?? (await readBody(req));
+          const userId = new URLSearchParams(form.toString('utf8')).get('user');
           const user = users.find((u) => u.id === userId);
           if (!user) {
             return send(

@@ -56,6 +56,15 @@ export const signInAtOp = async (
 ): Promise<{ callback: URL; jar: Jar; authorize: URL }> => {
   const login = await step(jar, loginUrl);
   const authorize = locationOf(login, loginUrl);
+  return { ...(await driveOp(authorize, user, jar)), authorize };
+};
+
+/** From the OP's authorization URL to its redirect back (not followed), signing in as `user`. */
+export const driveOp = async (
+  authorize: URL,
+  user: string,
+  jar: Jar = createJar(),
+): Promise<{ callback: URL; jar: Jar }> => {
   let url = authorize;
   for (let i = 0; i < 8; i++) {
     const res = await step(jar, url);
@@ -72,7 +81,7 @@ export const signInAtOp = async (
       continue;
     }
     const next = locationOf(res, url);
-    if (next.pathname.endsWith('/callback')) return { callback: next, jar, authorize };
+    if (next.pathname.endsWith('/callback')) return { callback: next, jar };
     url = next;
   }
   throw new Error('the OP did not send the browser back');
