@@ -96,10 +96,11 @@ const serveOp = async (path: string, idp: string, users?: readonly DemoOidcUser[
 describe('OIDC relying party against oidc-provider, per IdP profile', () => {
   const db = useDynamoDb();
   const servers: Server[] = [];
-  let generic: { op: DemoOp; issuer: string };
-  let okta: { op: DemoOp; issuer: string };
-  let entra: { op: DemoOp; issuer: string };
-  let google: { op: DemoOp; issuer: string };
+  type Served = { op: DemoOp; issuer: string; server: Server };
+  let generic: Served;
+  let okta: Served;
+  let entra: Served;
+  let google: Served;
   const secretEnv = { env: { OP_SECRET: 'fedgate-secret' } };
   const client = (issuer: string, extra: Record<string, unknown> = {}) => ({
     issuer,
@@ -113,7 +114,7 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
     okta = await serveOp('/oauth2/default', 'okta');
     entra = await serveOp(`/${TENANT}/v2.0`, 'entra', entraUsers);
     google = await serveOp('', 'google', googleUsers);
-    for (const s of [generic, okta, entra, google]) servers.push((s as { server: Server }).server);
+    for (const s of [generic, okta, entra, google]) servers.push(s.server);
   });
   afterAll(async () => {
     for (const s of servers) {
@@ -141,7 +142,7 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
     it('a person in two rules gets the role picker; one in one rule goes to the console', async () => {
       const olivia = await signIn(rig, 'generic', 'olivia');
       expect(olivia.statusCode).toBe(200);
-      expect(olivia.body.match(/data-grant="/g)).toHaveLength(2);
+      expect(String(olivia.body).match(/data-grant="/g)).toHaveLength(2);
       rig.assumed.length = 0;
       const quinn = await signIn(rig, 'generic', 'quinn');
       expect(quinn.statusCode).toBe(302);
@@ -173,9 +174,7 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
       const wrong = createRig(db, [oidcIdp('generic', client(generic.issuer))], {
         env: { OP_SECRET: 'nope' },
       });
-      expect(await codeOf(() => signIn(wrong, 'generic', 'paul'))).toBe(
-        'server_error',
-      );
+      expect(await codeOf(() => signIn(wrong, 'generic', 'paul'))).toBe('server_error');
       expect(wrong.assumed).toEqual([]);
     });
   });
