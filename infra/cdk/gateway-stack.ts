@@ -176,6 +176,7 @@ export class GatewayStack extends Stack {
       publicBaseUrl: this.publicBaseUrl,
       signingKeyRefs: props.signingKeys.map((k) => `kms:${k.key.keyId}`),
       samlProviderName: stage.samlProviderName,
+      webIdentityAudience: stage.webIdentityAudience,
     });
 
     const functions = new Map<string, NodejsFunction>();

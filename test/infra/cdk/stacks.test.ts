@@ -119,6 +119,8 @@ describe('gateway stack (stateless)', () => {
       expect(Object.keys(vars).sort(), fn).toEqual([...DEPLOYED_ENV_NAMES].sort());
       expect(vars.PUBLIC_BASE_URL).toBe('https://sso.example.com');
       expect(vars.SAML_PROVIDER_NAME).toBe(stage.samlProviderName);
+      // The audience the target accounts' OIDC providers list as client id.
+      expect(vars.WEB_IDENTITY_AUDIENCE).toBe(stage.webIdentityAudience);
       expect(vars.SIGNING_KEY_REF).toEqual({
         'Fn::Join': ['', ['kms:', { 'Fn::ImportValue': expect.stringMatching(/RefSigningKeyk1/) }]],
       });
