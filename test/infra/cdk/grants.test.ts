@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ATTRIBUTE_READ_ACTIONS,
+  STATE_READ_WRITE_ACTIONS,
+} from '../../../infra/cdk/gateway-stack.js';
+import { loadConfig } from '../../../shared/config/index.js';
+import { createStores } from '../../../shared/gateway/index.js';
+import { type DynamoPort, STATE_KEY_PREFIXES, stateKey } from '../../../shared/store/index.js';
+
+// The grants are derived from what the code does, not from reading it: the functions' own store
+// composition runs every port method against a recording DynamoDB port, and the IAM actions the
+// stack grants per table must be exactly the operations sent to that table. A new operation in
+// shared/store (say UpdateItem) fails this test until the stack grants it; a grant the code no
+// longer needs fails it too.
+
+type Sent = { action: string; table: string };
+
+const recordingPort = (sent: Sent[]) => ({
+  send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    const action = `dynamodb:${command.constructor.name.replace(/Command$/, '')}`;
+    const tables =
+      typeof command.input.TableName === 'string'
+        ? [command.input.TableName]
+        : Object.keys((command.input.RequestItems as object | undefined) ?? {});
+    for (const table of tables) sent.push({ action, table });
+    // Empty answers: nothing stored. Methods that need an item fail afterwards, which is fine.
+    return { Items: [], Responses: {}, UnprocessedKeys: {}, UnprocessedItems: {} };
+  },
+});
+
+const config = loadConfig({
+  ATTRIBUTE_TABLE_NAME: 'attributes-table',
+  STATE_TABLE_NAME: 'state-table',
+  PUBLIC_BASE_URL: 'https://sso.example.com',
+  AWS_REGION: 'eu-west-1',
+  SIGNING_KEY_REF: 'kms:key-1',
+  CONFIG_CACHE_SECONDS: '0',
+});
+
+const actionsOn = (sent: Sent[], table: string) =>
+  [...new Set(sent.filter((s) => s.table === table).map((s) => s.action))].sort();
+
+describe('least privilege follows the code', () => {
+  it('grants exactly the DynamoDB operations the functions send to each table', async () => {
+    const sent: Sent[] = [];
+    const { attributes, state, replay } = createStores({
+      config,
+      dynamo: recordingPort(sent) as unknown as DynamoPort,
+    });
+    const key = stateKey(STATE_KEY_PREFIXES.ticket, 'abc');
+    const calls: (() => Promise<unknown>)[] = [
+      () => attributes.getIdp('okta'),
+      () => attributes.listIdps(),
+      () => attributes.getAccounts(['111122223333']),
+      () => attributes.getDefaults(),
+      () => state.put(key, { a: 1 }, 4102444800),
+      () => state.get(key),
+      () => state.consume(key),
+      () => state.update(key, { a: 2 }, 4102444800),
+      () => state.delete(key),
+      () => replay.remember('saml', 'id-1', 4102444800),
+    ];
+    for (const call of calls) await call().catch(() => undefined);
+
+    expect(new Set(sent.map((s) => s.table))).toEqual(new Set(['attributes-table', 'state-table']));
+    expect(actionsOn(sent, 'attributes-table')).toEqual([...ATTRIBUTE_READ_ACTIONS].sort());
+    expect(actionsOn(sent, 'state-table')).toEqual([...STATE_READ_WRITE_ACTIONS].sort());
+  });
+});
