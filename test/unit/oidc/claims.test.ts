@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type GatewayConfigInput,
+  type OidcIdpConfig,
+  parseGatewayConfig,
+} from '../../../shared/config/index.js';
+import { ENTRA_CONSUMER_TENANT, mapOidcIdentity } from '../../../shared/oidc/index.js';
+
+const TENANT = '0b1e3c5a-7d2f-4e8a-9c61-5f0a2b4d6e18';
+const OID = '11111111-2222-4333-8444-555555555555';
+
+const idp = (oidc: Record<string, unknown>, extra: Record<string, unknown> = {}): OidcIdpConfig =>
+  parseGatewayConfig({
+    version: 1,
+    idps: [
+      { id: 'x', displayName: 'X', protocol: 'oidc', oidc: { clientId: 'c', ...oidc }, ...extra },
+    ],
+  } as GatewayConfigInput).idps[0] as OidcIdpConfig;
+
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn();
+    return 'none';
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+};
+
+describe('mapOidcIdentity: generic', () => {
+  const generic = idp(
+    { issuer: 'https://op.example' },
+    { claimAliases: { teams: ['groups', 'roles'] } },
+  );
+
+  it('turns claims into string lists, keeps the subject, applies aliases, skips objects', () => {
+    const identity = mapOidcIdentity(generic, {
+      iss: 'https://op.example',
+      sub: 'u1',
+      email: 'a@example.com',
+      email_verified: true,
+      groups: ['g1', 'g2'],
+      roles: ['g2', 'r1'],
+      level: 3,
+      admin: false,
+      address: { street: 'x' },
+      auth_time: 1_700_000_000,
+    });
+    expect(identity).toMatchObject({
+      idp: 'x',
+      issuer: 'https://op.example',
+      subject: 'u1',
+      authTime: 1_700_000_000,
+    });
+    expect(identity.claims).toMatchObject({
+      email: ['a@example.com'],
+      groups: ['g1', 'g2'],
+      teams: ['g1', 'g2', 'r1'],
+      level: ['3'],
+      admin: ['false'],
+    });
+    expect(identity.claims).not.toHaveProperty('address');
+  });
+
+  it('drops an email the IdP says is unverified (rules never match on it)', () => {
+    const identity = mapOidcIdentity(generic, {
+      sub: 'u1',
+      email: 'a@example.com',
+      email_verified: false,
+    });
+    expect(identity.claims).not.toHaveProperty('email');
+  });
+
+  it('an alias with no source claim is absent, not empty', () => {
+    expect(mapOidcIdentity(generic, { sub: 'u1' }).claims).not.toHaveProperty('teams');
+  });
+
+  it.each([
+    ['a control character', { sub: 'u1', name: 'a\u0000b' }],
+    ['a bidi override', { sub: 'u1', groups: ['admins\u202e'] }],
+    ['a 5000-character value', { sub: 'u1', name: 'a'.repeat(5000) }],
+    ['1001 values', { sub: 'u1', groups: Array.from({ length: 1001 }, (_, i) => `g${i}`) }],
+    [
+      '201 claims',
+      Object.fromEntries([['sub', 'u1'], ...Array.from({ length: 201 }, (_, i) => [`c${i}`, 'v'])]),
+    ],
+  ])('refuses %s', (_, claims) => {
+    expect(codeOf(() => mapOidcIdentity(generic, claims))).toBe('oidc_id_token_invalid');
+  });
+
+  it('subjectClaim picks the subject; missing or multi-valued is refused', () => {
+    const byId = idp({ issuer: 'https://op.example' }, { subjectClaim: 'uid' });
+    expect(mapOidcIdentity(byId, { sub: 'pairwise', uid: 'u-1' }).subject).toBe('u-1');
+    expect(codeOf(() => mapOidcIdentity(byId, { sub: 'pairwise' }))).toBe('oidc_subject_invalid');
+    expect(codeOf(() => mapOidcIdentity(byId, { sub: 'p', uid: ['a', 'b'] }))).toBe(
+      'oidc_subject_invalid',
+    );
+    expect(codeOf(() => mapOidcIdentity(generic, { email: 'x' }))).toBe('oidc_subject_invalid');
+  });
+});
+
+describe('mapOidcIdentity: entra', () => {
+  const issuer = `https://login.microsoftonline.com/${TENANT}/v2.0`;
+  const token = (over: Record<string, unknown> = {}) => ({
+    iss: issuer,
+    sub: 'pairwise',
+    tid: TENANT,
+    oid: OID,
+    ...over,
+  });
+
+  it('keys the subject on tid/oid (sub is pairwise per app)', () => {
+    const entra = idp({ issuer, profile: 'entra', allowedTenants: [TENANT.toUpperCase()] });
+    expect(mapOidcIdentity(entra, token()).subject).toBe(`${TENANT}/${OID}`);
+  });
+
+  it('without allowedTenants, only the tenant of the configured issuer is allowed', () => {
+    const entra = idp({ issuer, profile: 'entra' });
+    expect(mapOidcIdentity(entra, token()).subject).toBe(`${TENANT}/${OID}`);
+    const multi = idp({
+      issuer: 'https://login.microsoftonline.com/organizations/v2.0',
+      profile: 'entra',
+    });
+    expect(codeOf(() => mapOidcIdentity(multi, token()))).toBe('oidc_tenant_not_allowed');
+  });
+
+  it('the consumer tenant is refused unless listed; listed, it passes', () => {
+    const consumerIss = `https://login.microsoftonline.com/${ENTRA_CONSUMER_TENANT}/v2.0`;
+    const consumer = token({ tid: ENTRA_CONSUMER_TENANT, iss: consumerIss });
+    const work = idp({
+      issuer: 'https://login.microsoftonline.com/common/v2.0',
+      profile: 'entra',
+      allowedTenants: [TENANT],
+    });
+    expect(codeOf(() => mapOidcIdentity(work, consumer))).toBe('oidc_tenant_not_allowed');
+    const both = idp({
+      issuer: 'https://login.microsoftonline.com/common/v2.0',
+      profile: 'entra',
+      allowedTenants: [TENANT, ENTRA_CONSUMER_TENANT],
+    });
+    expect(mapOidcIdentity(both, consumer).subject).toBe(`${ENTRA_CONSUMER_TENANT}/${OID}`);
+    const fromIssuer = idp({ issuer: consumerIss, profile: 'entra' });
+    expect(codeOf(() => mapOidcIdentity(fromIssuer, consumer))).toBe('oidc_tenant_not_allowed');
+  });
+
+  it.each([
+    ['no tid', { tid: undefined }, 'oidc_tenant_not_allowed'],
+    ['a foreign tid', { tid: '7f3e2d1c-0b9a-4876-9543-210fedcba987' }, 'oidc_tenant_not_allowed'],
+    [
+      'an iss naming another tenant',
+      { iss: 'https://login.microsoftonline.com/7f3e2d1c-0b9a-4876-9543-210fedcba987/v2.0' },
+      'oidc_tenant_not_allowed',
+    ],
+    [
+      'group overage (_claim_names.groups)',
+      { _claim_names: { groups: 'src1' } },
+      'oidc_group_overage',
+    ],
+    ['group overage (hasgroups)', { hasgroups: true }, 'oidc_group_overage'],
+    ['no oid', { oid: undefined }, 'oidc_subject_invalid'],
+  ])('refuses %s', (_, over, code) => {
+    const entra = idp({ issuer, profile: 'entra', allowedTenants: [TENANT] });
+    expect(codeOf(() => mapOidcIdentity(entra, token(over)))).toBe(code);
+  });
+});
+
+describe('mapOidcIdentity: google', () => {
+  const base = { iss: 'https://accounts.google.com', sub: '1234' };
+
+  it('hd must be allowed when allowedHostedDomains is set', () => {
+    const google = idp({
+      issuer: 'https://accounts.google.com',
+      profile: 'google',
+      allowedHostedDomains: ['Example.com'],
+    });
+    expect(mapOidcIdentity(google, { ...base, hd: 'example.com' }).subject).toBe('1234');
+    expect(codeOf(() => mapOidcIdentity(google, base))).toBe('oidc_hosted_domain_not_allowed');
+    expect(codeOf(() => mapOidcIdentity(google, { ...base, hd: 'other.com' }))).toBe(
+      'oidc_hosted_domain_not_allowed',
+    );
+  });
+
+  it('keeps the email only when email_verified is true', () => {
+    const google = idp({ issuer: 'https://accounts.google.com', profile: 'google' });
+    expect(
+      mapOidcIdentity(google, { ...base, email: 'a@x.com', email_verified: true }).claims.email,
+    ).toEqual(['a@x.com']);
+    expect(mapOidcIdentity(google, { ...base, email: 'a@x.com' }).claims).not.toHaveProperty(
+      'email',
+    );
+  });
+});
