@@ -1,0 +1,87 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defaultPlugins } from '../../infra/local/default-plugins.js';
+import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
+import { launchChromium } from '../support/browser.js';
+
+/**
+ * The OIDC sign-in a newcomer tries first, in a real browser against the local runner: home page
+ * → the demo OpenID provider (oidc-provider) → fedgate's callback → role picker → the console
+ * stand-in, with the web identity token verified by the STS stand-in along the way.
+ */
+describe('OIDC sign-in in Chromium', () => {
+  let gateway: LocalGateway;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    [gateway, browser] = await Promise.all([
+      startLocalGateway({
+        port: 0,
+        configPath: 'infra/local/demo-config.yaml',
+        plugins: defaultPlugins(),
+      }),
+      launchChromium(),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+  });
+  beforeEach(async () => {
+    await context?.close();
+    context = await browser.newContext();
+    page = await context.newPage();
+  });
+
+  const startAtHome = async (person: string) => {
+    await page.goto(new URL('/', gateway.url).href);
+    await page.locator('li[data-idp="demo-oidc"]').getByRole('link', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Demo OpenID Provider');
+    await page.getByRole('button', { name: `Sign in as ${person}` }).click();
+  };
+
+  it('home → demo OP → role picker → Console as Administrator → the console stand-in', async () => {
+    await startAtHome('Olivia');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Choose a role');
+    await page.screenshot({ path: '.local/e2e-oidc-role-picker.png', fullPage: true });
+    await page.getByRole('button', { name: 'Console as Administrator in production' }).click();
+    await page.waitForURL(/\/_local\/federation\?Action=login/);
+    const body = await page.locator('body').textContent();
+    expect(body).toContain('AWS console (local stand-in)');
+    expect(body).toContain('fedgate-demo-admin');
+    expect(body).toContain('222222222222');
+    expect(body).toContain('olivia@example.com');
+    expect(body).toContain('Engineering');
+    // The transaction cookie is gone once the callback used it.
+    const cookies = await context.cookies();
+    expect(cookies.some((c) => c.name === '__Host-fedgate-oidc-demo-oidc')).toBe(false);
+  });
+
+  it('one grant goes straight to the console', async () => {
+    await startAtHome('Paul');
+    await page.waitForURL(/\/_local\/federation\?Action=login/);
+    expect(await page.locator('body').textContent()).toContain('fedgate-demo-developer');
+  });
+
+  it('no grant: a refusal page with its code, no credentials', async () => {
+    await startAtHome('Quinn');
+    await expect.poll(() => page.locator('code').first().textContent()).toBe('no_role_matched');
+    expect(page.url()).toContain('/oidc/demo-oidc/callback');
+    expect(await page.content()).not.toContain('ASIALOCAL');
+  });
+
+  it('the callback replayed in the same browser is refused (single-use transaction)', async () => {
+    const callbacks: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/oidc/demo-oidc/callback')) callbacks.push(r.url());
+    });
+    await startAtHome('Paul');
+    await page.waitForURL(/\/_local\/federation\?Action=login/);
+    expect(callbacks).toHaveLength(1);
+    const replay = await page.goto(callbacks[0] as string);
+    expect(replay?.status()).toBe(400);
+    expect(await page.locator('code').first().textContent()).toBe('oidc_state_mismatch');
+  });
+});
