@@ -46,14 +46,13 @@ Example:
     const path = ctx.resolvePath(file);
     let config: GatewayConfig | undefined;
     let issues: { path: string; message: string }[];
-    let headline = `${file} is invalid:`;
+    const headline = `${file} is invalid:`;
     try {
       config = await loadGatewayConfigFile(path, ctx.vars);
       issues = checkSamlTrust(config);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       issues = [...err.issues];
-      headline = err.message.split('\n')[0] ?? headline;
     }
     if (config === undefined || issues.length > 0) {
       const text = await readFile(path, 'utf8').catch(() => '');
