@@ -4,6 +4,7 @@
  * default of `npm run invoke`). SAML responses in them are signed by this machine's demo IdP keys
  * and expire within minutes: regenerate, then invoke, e.g.
  *   npm run events && npm run invoke -- saml-acs events/saml-acs.okta-idp-initiated.json
+ * Arguments keep only the events whose names start with one of them: `npm run events -- oidc-`.
  */
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -108,6 +109,20 @@ const events: Record<string, Promise<unknown>> = {
     '/aws/saml-metadata.xml',
     {},
   ),
+  'oidc-login.demo': capture(
+    'GET /oidc/{idp}/login',
+    '/oidc/demo-oidc/login?return_to=https%3A%2F%2Fconsole.aws.amazon.com%2Fs3%2F',
+    {},
+    { idp: 'demo-oidc' },
+  ),
+  // A callback with a live transaction cannot be replayed from a file (the code is single-use
+  // and the transaction cookie is per browser): this one shows the refusal without the cookie.
+  'oidc-callback.without-transaction': capture(
+    'GET /oidc/{idp}/callback',
+    `/oidc/demo-oidc/callback?code=recorded-code&state=${'s'.repeat(43)}&iss=${encodeURIComponent(`${EVENTS_BASE_URL}/_local/oidc`)}`,
+    {},
+    { idp: 'demo-oidc' },
+  ),
   'published.sp-metadata': capture(
     'GET /saml/{idp}/metadata',
     '/saml/demo-okta/metadata',
@@ -115,7 +130,9 @@ const events: Record<string, Promise<unknown>> = {
     { idp: 'demo-okta' },
   ),
 };
+const only = process.argv.slice(2);
 for (const [name, event] of Object.entries(events)) {
+  if (only.length > 0 && !only.some((prefix) => name.startsWith(prefix))) continue;
   const e = (await event) as {
     requestContext: { requestId: string; time: string; timeEpoch: number };
   };

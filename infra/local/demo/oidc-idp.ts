@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { LocalContext, LocalPlugin } from '../plugin.js';
 import { createDemoOp, type DemoOp } from './oidc-op.js';
 
@@ -13,16 +16,26 @@ export const DEMO_OIDC_SECRET_ENV = 'FEDGATE_DEMO_OIDC_CLIENT_SECRET';
 /**
  * The demo OpenID provider as a runner plugin: oidc-provider in process at `/_local/oidc`, with
  * fedgate registered as a confidential client whose one redirect URI is
- * `<base>/oidc/demo-oidc/callback`. The client secret is generated per start and handed to the
- * functions through the environment variable the demo config references (never in the config).
+ * `<base>/oidc/demo-oidc/callback`. The client secret is generated once into
+ * `.local/demo/oidc-client-secret` (so several runners sharing one public URL agree on it) and
+ * handed to the functions through the environment variable the demo config references (never in
+ * the config).
  */
 export const demoOidcIdp = (): LocalPlugin => {
   let op: DemoOp | undefined;
-  const secret = crypto.randomUUID();
+  let secret = '';
   return {
     name: 'demo OpenID provider',
     prefix: `${DEMO_OIDC_PATH}/`,
     async prepare(ctx: LocalContext) {
+      const dir = join(ctx.workDir, 'demo');
+      const file = join(dir, 'oidc-client-secret');
+      secret = (await readFile(file, 'utf8').catch(() => '')).trim();
+      if (!secret) {
+        secret = randomBytes(24).toString('base64url');
+        await mkdir(dir, { recursive: true });
+        await writeFile(file, `${secret}\n`, { mode: 0o600 });
+      }
       op = await createDemoOp({
         issuer: `${ctx.baseUrl.origin}${DEMO_OIDC_PATH}`,
         clients: [
