@@ -188,8 +188,14 @@ const planOidc = async (
     );
   }
   for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri']) {
-    if (typeof discovery[field] !== 'string') {
+    const value = discovery[field];
+    if (typeof value !== 'string') {
       throw new CliFailure('invalid_discovery', `the discovery document has no ${field}`);
+    }
+    try {
+      parseFetchUrl(value, field);
+    } catch {
+      throw new CliFailure('invalid_discovery', `${field} must be an https URL`);
     }
   }
   const notes: string[] = [];
@@ -221,9 +227,6 @@ const planOidc = async (
         : /\.okta(preview)?\.com$/.test(host)
           ? 'okta'
           : 'generic');
-  if (!['okta', 'entra', 'google', 'generic'].includes(profile)) {
-    throw new UsageError('--profile: one of okta, entra, google, generic', ctx.command);
-  }
   const secretRef = ctx.values['client-secret-ref'] as string | undefined;
   const settings: Record<string, unknown> = {
     issuer: issuerText,
@@ -327,8 +330,17 @@ Examples:
     if ((metadata === undefined) === (issuer === undefined)) {
       throw new UsageError('give exactly one of --metadata and --oidc-issuer', ctx.command);
     }
-    if (metadata !== undefined && ctx.values['client-id'] !== undefined) {
-      throw new UsageError('--client-id goes with --oidc-issuer', ctx.command);
+    for (const oidcOnly of ['client-id', 'client-secret-ref', 'profile']) {
+      if (metadata !== undefined && ctx.values[oidcOnly] !== undefined) {
+        throw new UsageError(`--${oidcOnly} goes with --oidc-issuer`, ctx.command);
+      }
+    }
+    const profile = ctx.values.profile;
+    if (
+      profile !== undefined &&
+      !['okta', 'entra', 'google', 'generic'].includes(profile as string)
+    ) {
+      throw new UsageError('--profile: one of okta, entra, google, generic', ctx.command);
     }
     if (!/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/.test(id)) {
       throw new UsageError(
@@ -364,8 +376,6 @@ Examples:
       const path = ['idps', index, plan.protocol];
       const old = (existing[plan.protocol] ?? {}) as Record<string, unknown>;
       for (const key of ['metadataXml', 'metadataFile']) source.doc.deleteIn([...path, key]);
-      if (plan.protocol === 'oidc' && !('clientSecretRef' in plan.settings))
-        source.doc.deleteIn([...path, 'clientSecretRef']);
       for (const [key, value] of Object.entries(plan.settings)) {
         if (key === 'allowedTenants' && old.allowedTenants !== undefined) continue;
         source.doc.setIn([...path, key], source.doc.createNode(value));

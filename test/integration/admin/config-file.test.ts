@@ -123,6 +123,24 @@ describe('usage errors exit 2', () => {
     ],
     [['validate', 'a.yaml', '--var', 'lower=1'], '--var: want NAME=VALUE'],
     [
+      ['import-idp', '--id', 'x', '--metadata', 'm.xml', '--profile', 'okta', '--config', 'x.yaml'],
+      '--profile goes with --oidc-issuer',
+    ],
+    [
+      [
+        'import-idp',
+        '--id',
+        'x',
+        '--oidc-issuer',
+        'https://x',
+        '--profile',
+        'bogus',
+        '--config',
+        'x.yaml',
+      ],
+      '--profile: one of okta, entra, google, generic',
+    ],
+    [
       ['rules', 'add', '--idp', 'x', '--config', 'x.yaml'],
       'exactly one of --rule JSON and --file FILE',
     ],
@@ -618,6 +636,9 @@ describe('import-idp into a config file', () => {
       docs['/plain/.well-known/openid-configuration'] = discovery(`${o}/plain`, {
         code_challenge_methods_supported: ['plain'],
       });
+      docs['/httpjwks/.well-known/openid-configuration'] = discovery(`${o}/httpjwks`, {
+        jwks_uri: 'http://idp.example/jwks',
+      });
       docs['/es/.well-known/openid-configuration'] = discovery(`${o}/es`, {
         id_token_signing_alg_values_supported: ['ES256'],
       });
@@ -677,9 +698,46 @@ describe('import-idp into a config file', () => {
       );
     });
 
+    it('updates the client id with --update, keeping the secret reference and the rules', async () => {
+      await cli(
+        'rules',
+        'add',
+        '--idp',
+        'corp',
+        '--config',
+        'oidc.yaml',
+        '--rule',
+        JSON.stringify(OKTA_RULE),
+      );
+      const run = await cli(
+        'import-idp',
+        '--id',
+        'corp',
+        '--oidc-issuer',
+        `${server.origin}/good`,
+        '--client-id',
+        'fedgate-2',
+        '--update',
+        '--config',
+        'oidc.yaml',
+        '--json',
+      );
+      expect(run.code).toBe(0);
+      expect(run.json()).toMatchObject({ action: 'updated' });
+      const corp = parseYaml(await read('oidc.yaml')).idps[1];
+      expect(corp.oidc).toEqual({
+        issuer: `${server.origin}/good`,
+        clientId: 'fedgate-2',
+        profile: 'generic',
+        clientSecretRef: 'ssm:/fedgate/corp',
+      });
+      expect(corp.rules.map((r: { id: string }) => r.id)).toEqual(['admins']);
+    });
+
     it.each([
       ['/liar', 'issuer_mismatch'],
       ['/plain', 'invalid_discovery'],
+      ['/httpjwks', 'invalid_discovery'],
       ['/absent', 'fetch_failed'],
     ])('refuses %s (%s)', async (path, code) => {
       const run = await cli(
