@@ -3,6 +3,7 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, type GatewayConfig } from '../../shared/config/index.js';
 import { loadGatewayConfigFile } from '../config-file.js';
+import { rolesFromConfig } from './config-roles.js';
 import { DataStack } from './data-stack.js';
 import { REPO_ROOT } from './function-bundling.js';
 import { GatewayStack } from './gateway-stack.js';
@@ -66,6 +67,7 @@ export const addFedgateStage = (
   });
   gateway.addStackDependency(data);
 
+  const configRoles = rolesFromConfig(gatewayConfig);
   const targets = stage.targetAccounts.map(
     (target) =>
       new TargetAccountStack(app, `${prefix}-trust-${target.account}-${target.region}`, {
@@ -75,6 +77,9 @@ export const addFedgateStage = (
         webIdentityAudience: stage.webIdentityAudience,
         samlProviderName: stage.samlProviderName,
         exampleRoles: target.exampleRoles,
+        configRoles: target.rolesFromConfig
+          ? configRoles.filter((r) => r.account === target.account)
+          : [],
         ...(target.samlMetadataFile
           ? { samlMetadataFile: resolve(REPO_ROOT, target.samlMetadataFile) }
           : {}),

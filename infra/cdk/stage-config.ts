@@ -110,6 +110,12 @@ export const StageConfigSchema = z
           samlMetadataFile: z.string().min(1).optional(),
           /** Create the example ABAC roles (S3 prefix per department). */
           exampleRoles: z.boolean().default(false),
+          /**
+           * Create every role the gateway config grants in this account, with fedgate's trust
+           * policy and a MaxSessionDuration covering its grants (no permissions: attach them
+           * where the workload is defined). Off when the roles are managed elsewhere.
+           */
+          rolesFromConfig: z.boolean().default(false),
         }),
       )
       .default([]),

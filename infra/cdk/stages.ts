@@ -34,7 +34,7 @@ export const STAGES: Readonly<Record<string, StageConfig>> = {
         samlMetadataFile: 'infra/cdk/example/fedgate-idp-metadata.xml',
         exampleRoles: true,
       },
-      { account: '210987654321', region: 'eu-west-1', exampleRoles: true },
+      { account: '210987654321', region: 'eu-west-1', exampleRoles: true, rolesFromConfig: true },
     ],
   }),
 };

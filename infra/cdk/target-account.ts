@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Annotations, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { ConfigRole } from './config-roles.js';
 
 /**
  * The IAM policy variable of the session tag the example ABAC role keys on: IAM substitutes the
@@ -110,6 +111,8 @@ export const fedgateTrustStatements = (trust: FedgateTrust): iam.PolicyStatement
 export interface FedgateRoleProps {
   trust: FedgateTrust;
   roleName: string;
+  /** IAM path (default `/`). */
+  path?: string;
   description: string;
   /** Up to 12 h: fedgate clamps grants to what the role allows. */
   maxSessionDuration?: Duration;
@@ -126,6 +129,7 @@ export class FedgateRole extends Construct {
     super(scope, id);
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
+      path: props.path ?? '/',
       description: props.description,
       // Only a placeholder: the trust policy is replaced below by fedgate's exact statements.
       assumedBy: new iam.AccountRootPrincipal(),
@@ -145,7 +149,16 @@ export interface TargetAccountStackProps
   samlMetadataFile?: string;
   /** Create the example ABAC role `fedgate-department-data`. */
   exampleRoles: boolean;
+  /**
+   * Roles the gateway config grants in this account ({@link rolesFromConfig}): each gets fedgate's
+   * trust policy and a MaxSessionDuration covering its grants, and no permissions (attach them
+   * where the workload is defined). The example role, when granted, takes its duration from here.
+   */
+  configRoles?: readonly ConfigRole[];
 }
+
+/** Name of the example ABAC role. */
+export const EXAMPLE_ROLE_NAME = 'fedgate-department-data';
 
 /**
  * Registers fedgate in one account (deploy it into every account whose roles fedgate hands out,
@@ -158,16 +171,32 @@ export class TargetAccountStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TargetAccountStackProps) {
     super(scope, id, props);
-    const { samlMetadataFile, exampleRoles, ...trustProps } = props;
+    const { samlMetadataFile, exampleRoles, configRoles = [], ...trustProps } = props;
     this.trust = new FedgateTrust(this, 'Fedgate', {
       ...trustProps,
       ...(samlMetadataFile ? { samlMetadataXml: readFileSync(samlMetadataFile, 'utf8') } : {}),
     });
+    const isExample = (r: ConfigRole) =>
+      exampleRoles && r.path === '/' && r.name === EXAMPLE_ROLE_NAME;
+    for (const role of configRoles) {
+      if (isExample(role)) continue;
+      new FedgateRole(this, `ConfigRole-${role.path}${role.name}`, {
+        trust: this.trust,
+        roleName: role.name,
+        path: role.path,
+        maxSessionDuration: Duration.seconds(role.maxSessionSeconds),
+        description: `fedgate: granted by ${role.grantedBy.join(', ')}`.slice(0, 1000),
+      });
+    }
     if (exampleRoles) {
+      const fromConfig = configRoles.find(isExample);
       this.exampleRole = new FedgateRole(this, 'DepartmentData', {
         trust: this.trust,
-        roleName: 'fedgate-department-data',
+        roleName: EXAMPLE_ROLE_NAME,
         description: 'fedgate example ABAC role: S3 objects under the session tag department',
+        ...(fromConfig
+          ? { maxSessionDuration: Duration.seconds(fromConfig.maxSessionSeconds) }
+          : {}),
       });
       // ABAC: one role for every department; the session tag decides the prefix.
       const bucketArn = `arn:${this.partition}:s3:::fedgate-example-data-${this.account}`;

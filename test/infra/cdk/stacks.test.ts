@@ -418,6 +418,24 @@ describe('target-account stack', () => {
     });
   });
 
+  it('creates the roles the gateway config grants in the account, with a duration covering them', () => {
+    // rolesFromConfig is on for 210987654321: the config grants fedgate/readonly (8 h) and the
+    // example role (1 h) there; the account without it gets only the example role.
+    trustWithoutSaml.resourceCountIs('AWS::IAM::Role', 2);
+    trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'readonly',
+      Path: '/fedgate/',
+      MaxSessionDuration: 28800,
+      Description: 'fedgate: granted by okta/workloads-readonly',
+      AssumeRolePolicyDocument: { Statement: Match.exact([webIdentityTrust]) },
+    });
+    trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'fedgate-department-data',
+      MaxSessionDuration: 3600,
+    });
+    trustWithSaml.resourceCountIs('AWS::IAM::Role', 1);
+  });
+
   it('without saved metadata has no SAML provider and roles trust web identity only', () => {
     trustWithoutSaml.resourceCountIs('AWS::IAM::SAMLProvider', 0);
     trustWithoutSaml.resourceCountIs('AWS::IAM::OIDCProvider', 1);
