@@ -126,7 +126,7 @@ export const translateOidcError = (err: unknown): GatewayError => {
     return new OidcIssuerInvalidError(`RFC 9207 iss parameter: ${detail}`);
   }
   if (has('"state" response parameter')) return new OidcStateMismatchError(detail);
-  if (has('"issuer" property does not match')) {
+  if (has('"issuer" property does not match') || has('metadata issuer does not match')) {
     return new OidcUpstreamInvalidError('oidc_discovery_invalid', detail);
   }
   if (has('"nonce"')) return new OidcNonceInvalidError(detail);

@@ -22,6 +22,7 @@ describe('OIDC relying party against a rogue OP', () => {
     rogue.scenario = {};
     rogue.jwksBody = undefined;
     rogue.discoveryDelayMs = 0;
+    rogue.discoveryIssuer = undefined;
     vi.useRealTimers();
   });
 
@@ -187,6 +188,12 @@ describe('OIDC relying party against a rogue OP', () => {
     const started = Date.now();
     await refused('temporarily_unavailable');
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('a discovery document for another issuer is refused at login (oidcc discovery issuer mismatch)', async () => {
+    rig = newRig();
+    rogue.discoveryIssuer = 'https://accounts.google.com';
+    expect(await codeOf(() => rig.login('rogue'))).toBe('oidc_discovery_invalid');
   });
 
   it('a slow discovery endpoint is a 503 at login', async () => {

@@ -61,6 +61,8 @@ export const startRogueOp = async () => {
     jwksBody: undefined as string | undefined,
     jwksFetches: 0,
     discoveryDelayMs: 0,
+    /** The `issuer` its discovery document claims (default: its own URL). */
+    discoveryIssuer: undefined as string | undefined,
     scenario: {} as Scenario,
     codes: new Map<string, { challenge: string; nonce: string; clientId: string; used: boolean }>(),
     tokenRequests: 0,
@@ -115,7 +117,7 @@ export const startRogueOp = async () => {
       if (url.pathname === '/.well-known/openid-configuration') {
         await new Promise((r) => setTimeout(r, rogue.discoveryDelayMs));
         return json(200, {
-          issuer,
+          issuer: rogue.discoveryIssuer ?? issuer,
           authorization_endpoint: `${issuer}/authorize`,
           token_endpoint: `${issuer}/token`,
           jwks_uri: `${issuer}/jwks`,
