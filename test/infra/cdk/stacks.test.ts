@@ -342,6 +342,39 @@ describe('stage validation', () => {
     await expect(synthStage(bad, { nag: false })).rejects.toThrow('no route GET /nope to throttle');
   });
 
+  it('without a custom domain serves and publishes the execute-api URL', async () => {
+    const { customDomain: _, ...rest } = stage;
+    const plain = parseStageConfig({ ...rest, name: 'plain', targetAccounts: [] });
+    const app = await synthStage(plain, { nag: false });
+    expect(app.targets).toEqual([]);
+    const t = Template.fromStack(app.gateway);
+    t.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    t.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });
+    const fns = t.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('^fedgate plain: ') },
+    }) as Record<string, Resource>;
+    expect(Object.keys(fns)).toHaveLength(FUNCTIONS.length);
+    for (const f of Object.values(fns)) {
+      expect(f.Properties.Environment.Variables.PUBLIC_BASE_URL).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^Api/), 'ApiEndpoint'],
+      });
+    }
+  });
+
+  it('names each bad stage field by its path', () => {
+    expect(() =>
+      parseStageConfig({
+        ...stage,
+        account: '12345',
+        logRetentionDays: 42 as 30,
+        signingKeys: { keys: ['k1'], activeKey: 'k2' },
+        allowedSpaOrigins: ['https://app.example.com/path'],
+      }),
+    ).toThrow(
+      /at account[\s\S]*at logRetentionDays[\s\S]*at allowedSpaOrigins\[0\][\s\S]*at signingKeys\.activeKey/,
+    );
+  });
+
   it('refuses target accounts without a custom domain (IAM needs a literal issuer URL)', () => {
     const { customDomain: _, ...rest } = stage;
     expect(() => parseStageConfig(rest)).toThrow(/targetAccounts/);
