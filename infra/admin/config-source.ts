@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import {
+  BatchGetItemCommand,
+  GetItemCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { Document, parseDocument } from 'yaml';
 import { ConfigError, type GatewayConfig, parseGatewayConfig } from '../../shared/config/index.js';
 import {
@@ -12,6 +18,7 @@ import {
   type AttributeItemDiff,
   applyConfig,
   createDynamoAttributeStore,
+  type DynamoPort,
   describeKey,
   diffItems,
   toItems,
@@ -24,17 +31,41 @@ import type { FileTarget, TableTarget, Target } from './target.js';
 export type ConfigVars = Readonly<Record<string, string>>;
 
 /**
+ * A client whose reads are all strongly consistent. The attribute store reads eventually
+ * consistently (right for a sign-in), but an edit reads the whole config, changes it and writes
+ * it back through applyConfig, which deletes what the desired config lacks: a stale read just
+ * after another edit would silently delete that edit's items.
+ */
+export const withConsistentReads = (client: DynamoPort): DynamoPort => ({
+  send: ((command: unknown, ...rest: unknown[]) => {
+    if (
+      command instanceof QueryCommand ||
+      command instanceof ScanCommand ||
+      command instanceof GetItemCommand
+    ) {
+      command.input.ConsistentRead = true;
+    } else if (command instanceof BatchGetItemCommand) {
+      for (const table of Object.values(command.input.RequestItems ?? {})) {
+        table.ConsistentRead = true;
+      }
+    }
+    return (client.send as (...args: unknown[]) => unknown)(command, ...rest);
+  }) as DynamoPort['send'],
+});
+
+/**
  * The whole gateway config held in a table, as a plain document (not yet validated as a whole):
  * every IdP (settings and rules), the account profiles and the defaults, each item re-validated by
  * the attribute store on the way out. An empty table gives a document with no IdPs.
  * @throws server_error / temporarily_unavailable (GatewayError) from the store.
  */
 export const readTableDocument = async (target: TableTarget): Promise<Record<string, unknown>> => {
-  const store = createDynamoAttributeStore({ client: target.client, tableName: target.tableName });
+  const client = withConsistentReads(target.client);
+  const store = createDynamoAttributeStore({ client, tableName: target.tableName });
   const summaries = await store.listIdps();
   const idps = [];
   for (const { id } of summaries) idps.push(await store.getIdp(id));
-  const accountItems = await scanAll(target.client, {
+  const accountItems = await scanAll(client, {
     TableName: target.tableName,
     ConsistentRead: true,
     FilterExpression: 'begins_with(pk, :account)',

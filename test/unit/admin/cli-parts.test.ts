@@ -1,7 +1,15 @@
+import {
+  BatchGetItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { parseVars } from '../../../infra/admin/command.js';
 import { buildIdentity, parseClaimsFile } from '../../../infra/admin/commands/explain.js';
 import { formatRule } from '../../../infra/admin/commands/rules.js';
+import { withConsistentReads } from '../../../infra/admin/config-source.js';
 import { describeSave } from '../../../infra/admin/edits.js';
 import { CliFailure, UsageError } from '../../../infra/admin/errors.js';
 import { fetchText, MAX_DOCUMENT_BYTES, parseFetchUrl } from '../../../infra/admin/fetch-text.js';
@@ -187,5 +195,34 @@ describe('output helpers', () => {
       'dry run: table t: would put 1, would delete 1\n  put    IDP#a/CONFIG (idp)\n  delete ACCOUNT#1/PROFILE',
     );
     expect(describeSave({ kind: 'file', path: '/x.yaml', written: true })).toBe('wrote /x.yaml');
+  });
+});
+
+describe('withConsistentReads', () => {
+  it('makes every read strongly consistent and passes the command on', async () => {
+    const sent: unknown[] = [];
+    const port = withConsistentReads({
+      send: (async (command: unknown) => {
+        sent.push(command);
+        return { ok: true };
+      }) as never,
+    });
+    const commands = [
+      new QueryCommand({ TableName: 't' }),
+      new ScanCommand({ TableName: 't' }),
+      new GetItemCommand({ TableName: 't', Key: {} }),
+      new BatchGetItemCommand({ RequestItems: { t: { Keys: [] }, u: { Keys: [] } } }),
+      new PutItemCommand({ TableName: 't', Item: {} }),
+    ];
+    for (const c of commands) expect(await port.send(c as never)).toEqual({ ok: true });
+    expect(sent).toEqual(commands);
+    expect(
+      commands.slice(0, 3).map((c) => (c.input as { ConsistentRead?: boolean }).ConsistentRead),
+    ).toEqual([true, true, true]);
+    expect(Object.values((commands[3] as BatchGetItemCommand).input.RequestItems ?? {})).toEqual([
+      { Keys: [], ConsistentRead: true },
+      { Keys: [], ConsistentRead: true },
+    ]);
+    expect(commands[4]?.input).not.toHaveProperty('ConsistentRead');
   });
 });
