@@ -115,6 +115,18 @@ describe('OIDC relying party against a rogue OP', () => {
     await refused(code);
   });
 
+  it('maxAuthAgeSeconds: max_age is sent, and an older auth_time is refused', async () => {
+    rig = createRig(db, [
+      oidcIdp('rogue', { issuer: rogue.issuer, clientId: 'fedgate', maxAuthAgeSeconds: 60 }),
+    ]);
+    const login = await rig.login('rogue');
+    expect(new URL(String(login.headers?.location)).searchParams.get('max_age')).toBe('60');
+    rogue.scenario = { claims: (c) => ({ ...c, auth_time: Math.floor(Date.now() / 1000) - 3600 }) };
+    await refused('oidc_auth_too_old');
+    rogue.scenario = { claims: (c) => ({ ...c, auth_time: Math.floor(Date.now() / 1000) - 5 }) };
+    expect((await signIn(rig)).statusCode).toBe(200);
+  });
+
   it('header jwk/jku/x5u/x5c are ignored: an attacker key in the header does not verify', async () => {
     rig = newRig();
     const attacker = await rogueKey(rogue.keys[0]?.kid);
