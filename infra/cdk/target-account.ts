@@ -36,8 +36,8 @@ export interface FedgateTrustProps {
 /**
  * fedgate registered in one AWS account: the IAM SAML provider (fedgate's IdP metadata) and the
  * IAM OIDC provider (fedgate's issuer URL and web identity audience). Roles trust them through
- * {@link FedgateTrust.samlPrincipal} / {@link FedgateTrust.webIdentityPrincipal}, which pin the
- * audience and allow session tags and source identity.
+ * {@link fedgateTrustStatements} (or {@link FedgateRole}), which pin the audience and allow
+ * session tags and source identity.
  */
 export class FedgateTrust extends Construct {
   readonly samlProvider: iam.SamlProvider | undefined;
