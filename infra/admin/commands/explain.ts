@@ -53,15 +53,15 @@ export const parseClaimsFile = (text: string, what: string): ClaimsFile => {
   if (!isObject(doc)) throw new CliFailure('invalid_claims', `${what}: want a JSON/YAML object`);
   const structured = isObject(doc.claims);
   const raw = (structured ? doc.claims : doc) as Record<string, unknown>;
-  const text1 = (key: string) => {
+  const stringField = (key: string) => {
     const v = structured ? doc[key] : undefined;
     if (v !== undefined && typeof v !== 'string') {
       throw new CliFailure('invalid_claims', `${what}: ${key} must be a string`);
     }
     return v as string | undefined;
   };
-  const subject = text1('subject');
-  const issuer = text1('issuer');
+  const subject = stringField('subject');
+  const issuer = stringField('issuer');
   return {
     raw,
     ...(subject !== undefined ? { subject } : {}),
