@@ -5,7 +5,7 @@
  * match (by an independent reading of the README's condition semantics); a deny always wins.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Condition, type Rule, RuleSchema } from '../../../shared/config/index.js';
 import {
   checkSessionValues,
@@ -24,6 +24,9 @@ import {
   hostileString,
 } from './arbitraries.js';
 import { fcOptions } from './outcome.js';
+
+// Thousands of runs per property: seconds on an idle machine, more on a loaded shared one.
+vi.setConfig({ testTimeout: 60_000 });
 
 const defaults = { sessionDurationSeconds: 3600, sessionName: '{subject}' };
 const accounts = [{ id: '111122223333', alias: 'prod' }];

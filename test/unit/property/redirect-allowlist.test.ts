@@ -6,7 +6,7 @@
  * allowlisted AWS console hosts, and what is kept is exactly what a browser would parse.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseGatewayConfig } from '../../../shared/config/index.js';
 import {
   AWS_CONSOLE_HOSTS,
@@ -20,6 +20,9 @@ import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
 import { fcOptions } from './outcome.js';
+
+// Thousands of runs per property: seconds on an idle machine, more on a loaded shared one.
+vi.setConfig({ testTimeout: 60_000 });
 
 const isConsoleHost = (hostname: string, hosts: readonly string[] = AWS_CONSOLE_HOSTS) =>
   hosts.some((h) => hostname === h || hostname.endsWith(`.${h}`));

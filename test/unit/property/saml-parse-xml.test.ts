@@ -5,7 +5,7 @@
  * comment inserted anywhere into a valid signed response is always refused.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   buildUpstreamResponse,
   signUpstreamResponse,
@@ -22,6 +22,9 @@ import { createTestKeyPair } from '../../support/saml/keys.js';
 import { IDP_ENTITY_ID, SAML_SP } from '../../support/saml/make-saml-fixtures.js';
 import { parseXml } from '../../support/saml/xml-edit.js';
 import { fcOptions, outcomeOf, refusedWith } from './outcome.js';
+
+// Thousands of runs per property: seconds on an idle machine, more on a loaded shared one.
+vi.setConfig({ testTimeout: 60_000 });
 
 const PARSE_CODES = ['saml_malformed', 'saml_forbidden_construct'] as const;
 const NOW = 1_795_338_000; // 2026-11-22T09:00:00Z

@@ -6,7 +6,7 @@
  * cannot encode unambiguously, and whatever it emits passes AWS's rules.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SessionTagSpec } from '../../../shared/config/index.js';
 import {
   checkDuration,
@@ -24,6 +24,9 @@ import {
 import { compileSessionTags } from '../../../shared/mapping/session-tags.js';
 import { claimValue, hostileString } from './arbitraries.js';
 import { fcOptions } from './outcome.js';
+
+// Thousands of runs per property: seconds on an idle machine, more on a loaded shared one.
+vi.setConfig({ testTimeout: 60_000 });
 
 // AWS's rules as documented (IAM API reference, "Tagging AWS STS sessions"), written with the `u`
 // flag: quantifiers count code points. fedgate counts UTF-16 code units (`.length`), which is
