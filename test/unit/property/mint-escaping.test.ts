@@ -10,9 +10,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { RuleSchema } from '../../../shared/config/index.js';
 import { GatewayError } from '../../../shared/http/errors.js';
 import {
+  AWS_SOURCE_IDENTITY_CLAIM,
+  AWS_TAGS_CLAIM,
   type AwsSamlGrant,
   createAwsSamlMinter,
   createLocalSigningKeys,
+  createWebIdentityMinter,
   type SigningKeys,
 } from '../../../shared/issuer/index.js';
 import { createMapper, type Identity } from '../../../shared/mapping/index.js';
@@ -190,5 +193,37 @@ describe('minting grants issued for hostile claims', () => {
       }),
       fcOptions(1500),
     );
+  });
+
+  it('web identity tokens for the same grants carry exactly the grant in their claims', async () => {
+    const jwt = createWebIdentityMinter({
+      signingKeys: keys,
+      issuer: 'https://sso.example.com',
+      audience: 'fedgate-aws',
+    });
+    let minted = 0;
+    await fc.assert(
+      fc.asyncProperty(identity, fc.stringMatching(/^[\x21-\x7e]{1,40}$/), async (who, sub) => {
+        for (const grant of mapper.mapGrants(who).grants) {
+          const { token } = await jwt.mint({ grant, subject: sub, now: NOW });
+          minted++;
+          const [, payload] = token.split('.');
+          const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString('utf8'));
+          expect(claims.sub).toBe(sub);
+          expect(claims[AWS_SOURCE_IDENTITY_CLAIM]).toBe(grant.sourceIdentity);
+          const tags = claims[AWS_TAGS_CLAIM];
+          if (grant.tags.length === 0) {
+            expect(tags?.principal_tags ?? {}).toEqual({});
+          } else {
+            expect(tags.principal_tags).toEqual(
+              Object.fromEntries(grant.tags.map((t) => [t.key, [t.value]])),
+            );
+            expect(tags.transitive_tag_keys ?? []).toEqual(grant.transitiveTagKeys);
+          }
+        }
+      }),
+      fcOptions(300),
+    );
+    expect(minted).toBeGreaterThan(30);
   });
 });
