@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
   DeleteItemCommand,
@@ -48,6 +49,14 @@ const decode = (key: StateKey, item: Record<string, AttributeValue>): unknown =>
   }
 };
 
+// Each put carries a random writer token. The SDK retries a put whose answer was lost (a 500 or a
+// timeout after DynamoDB applied it); the retry then fails its own condition. DynamoDB returns the
+// item that made it fail (ReturnValuesOnConditionCheckFailure), and when that item carries this
+// put's token, the put had succeeded: it is not a conflict (nor, for the replay cache, a replay).
+const WRITER = 'writer';
+const writtenBy = (err: unknown, writer: string): boolean =>
+  (err as { Item?: Record<string, AttributeValue> }).Item?.[WRITER]?.S === writer;
+
 const expiryOf = (item: Record<string, AttributeValue>): number =>
   Number(item[STATE_TABLE.timeToLiveAttribute]?.N ?? Number.NaN);
 
@@ -83,18 +92,22 @@ export const createDynamoStateStore = ({
   return {
     async put(key, data, expiresAt) {
       requireFuture(expiresAt);
+      const writer = randomBytes(16).toString('base64url');
       try {
         await client.send(
           new PutItemCommand({
             TableName: tableName,
-            Item: encode(key, data, expiresAt),
+            Item: { ...encode(key, data, expiresAt), [WRITER]: { S: writer } },
             ConditionExpression: ABSENT_OR_EXPIRED,
             ExpressionAttributeNames: NAMES,
             ExpressionAttributeValues: nowValue(),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
       } catch (err) {
         if (isConditionalCheckFailed(err)) {
+          // Our own earlier attempt, applied although its answer was lost: the put succeeded.
+          if (writtenBy(err, writer)) return;
           throw new StateItemExistsError(`a live ${stateKeyKind(key)} item exists`, { cause: err });
         }
         throw translateDynamoError(err, 'PutItem');

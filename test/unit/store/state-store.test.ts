@@ -36,11 +36,36 @@ describe('createDynamoStateStore', () => {
         pk: { S: 'TXN#txn-1' },
         expiresAt: { N: String(NOW + 600) },
         data: { S: '{"nonce":"n"}' },
+        writer: { S: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) },
       },
       ConditionExpression: 'attribute_not_exists(pk) OR #exp <= :now',
       ExpressionAttributeNames: { '#exp': 'expiresAt' },
       ExpressionAttributeValues: { ':now': { N: String(NOW) } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+  });
+
+  it('a retried put that meets its own earlier write (answer lost) succeeds; another writer conflicts', async () => {
+    // What the SDK's retry meets when the first attempt was applied but its answer lost: the
+    // condition fails on the item that attempt wrote, returned with the failure.
+    dynamo.on(PutItemCommand).callsFake((input: { Item: Record<string, unknown> }) => {
+      throw new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: input.Item as never,
+      });
+    });
+    await expect(createStore().put(key, {}, NOW + 60)).resolves.toBeUndefined();
+
+    dynamo.reset();
+    dynamo.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: { pk: { S: key }, writer: { S: 'someone-else' } },
+      }),
+    );
+    await expect(createStore().put(key, {}, NOW + 60)).rejects.toBeInstanceOf(StateItemExistsError);
   });
 
   it('turns a failed put condition into StateItemExistsError without the id in the detail', async () => {
