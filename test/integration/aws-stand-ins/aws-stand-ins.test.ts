@@ -403,7 +403,8 @@ describe('STS stand-in: AssumeRoleWithSAML through the real STSClient', () => {
     });
   });
 
-  it('says AssumeRoleWithWebIdentity is not implemented yet, in STS error format', async () => {
+  // AssumeRoleWithWebIdentity itself is tested in test/integration/oidc/sts-web-identity.test.ts.
+  it('answers AssumeRoleWithWebIdentity in STS error format (a malformed token)', async () => {
     const failure = await stsFailure(
       sts.send(
         new AssumeRoleWithWebIdentityCommand({
@@ -414,8 +415,8 @@ describe('STS stand-in: AssumeRoleWithSAML through the real STSClient', () => {
       ),
     );
     expect(failure).toMatchObject({
-      name: 'InvalidAction',
-      message: expect.stringContaining('#4'),
+      name: 'InvalidIdentityTokenException',
+      message: 'The ID Token provided is not a valid JWT.',
     });
   });
 });
