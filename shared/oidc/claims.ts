@@ -76,7 +76,7 @@ const checkEntra = (idp: OidcIdpConfig, claims: JsonClaims): string => {
     throw new OidcTenantNotAllowedError('the consumer tenant is not listed explicitly');
   }
   const iss = single(claims, 'iss') ?? '';
-  if (!new URL(iss).pathname.toLowerCase().split('/').includes(tid)) {
+  if (!URL.canParse(iss) || !new URL(iss).pathname.toLowerCase().split('/').includes(tid)) {
     throw new OidcTenantNotAllowedError(`iss does not name tenant ${tid}`);
   }
   const claimNames = claims._claim_names;

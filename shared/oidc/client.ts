@@ -15,6 +15,7 @@ import {
   None,
 } from 'openid-client';
 import type { OidcIdpConfig } from '../config/index.js';
+import { GatewayMisconfiguredError } from '../http/errors.js';
 import { createBoundedFetch } from './bounded-fetch.js';
 import { OidcAudienceInvalidError, OidcIdTokenInvalidError } from './errors.js';
 import type { SecretResolver } from './secrets.js';
@@ -145,9 +146,9 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
     }
   };
 
-  const configurationFor = (idp: OidcIdpConfig): Promise<Configuration> => {
+  const cacheKey = (idp: OidcIdpConfig): string => {
     const { oidc } = idp;
-    const key = JSON.stringify([
+    return JSON.stringify([
       idp.id,
       oidc.issuer,
       oidc.clientId,
@@ -155,6 +156,10 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
       oidc.idTokenSignedResponseAlg,
       oidc.maxAuthAgeSeconds ?? 0,
     ]);
+  };
+
+  const configurationFor = (idp: OidcIdpConfig): Promise<Configuration> => {
+    const key = cacheKey(idp);
     const hit = cache.get(key);
     if (hit && hit.until > now()) return hit.config;
     cache.delete(key);
@@ -209,7 +214,10 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
         });
         claims = tokens.claims();
       } catch (err) {
-        throw translateOidcError(err);
+        const translated = translateOidcError(err);
+        // invalid_client: the secret may have been rotated; the next sign-in resolves it again.
+        if (translated instanceof GatewayMisconfiguredError) cache.delete(cacheKey(idp));
+        throw translated;
       }
       if (!claims) throw new OidcIdTokenInvalidError('the token response carried no ID token');
       // OIDC Core §3.1.3.7: oauth4webapi checks azp only with several audiences; a present azp

@@ -170,12 +170,14 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
       expect((await signIn(rig, 'generic', 'paul')).statusCode).toBe(200);
     });
 
-    it('a wrong client secret: the OP refuses client authentication, an operator error (500)', async () => {
-      const wrong = createRig(db, [oidcIdp('generic', client(generic.issuer))], {
-        env: { OP_SECRET: 'nope' },
-      });
+    it('a wrong client secret: an operator error (500); once fixed, the next sign-in works', async () => {
+      const env = { OP_SECRET: 'nope' };
+      const wrong = createRig(db, [oidcIdp('generic', client(generic.issuer))], { env });
       expect(await codeOf(() => signIn(wrong, 'generic', 'paul'))).toBe('server_error');
       expect(wrong.assumed).toEqual([]);
+      // A rotated secret: the cached configuration was dropped, the secret is resolved again.
+      env.OP_SECRET = 'fedgate-secret';
+      expect((await signIn(wrong, 'generic', 'paul')).statusCode).toBe(200);
     });
   });
 

@@ -111,7 +111,8 @@ export const createRig = (
     state,
     client: createOidcClient({
       fetch,
-      resolveSecret: createSecretResolver({ readEnv: (n) => opts.env?.[n] }),
+      // No secret cache: tests change the secret between sign-ins.
+      resolveSecret: createSecretResolver({ readEnv: (n) => opts.env?.[n], cacheSeconds: 0 }),
       clockSkewSeconds: 0,
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.maxResponseBytes !== undefined ? { maxResponseBytes: opts.maxResponseBytes } : {}),
