@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -96,6 +97,20 @@ export const functionCodeProps = (fn: string) =>
     bundling: FUNCTION_BUNDLING,
   }) satisfies NodejsFunctionProps;
 
+/**
+ * Which AWS clients `functions/<fn>.ts` builds. The function file is the composition root (STYLE:
+ * SDK clients are built there, once per container, and passed down), so a function that builds no
+ * KMS client gets no KMS grant. Fails closed: a client built elsewhere would get AccessDenied, never
+ * a wider grant.
+ */
+export const sdkClientsOf = (fn: string): { dynamodb: boolean; kms: boolean } => {
+  const source = readFileSync(join(REPO_ROOT, 'functions', `${fn}.ts`), 'utf8');
+  return {
+    dynamodb: /\bnew DynamoDBClient\(/.test(source),
+    kms: /\bnew KMSClient\(/.test(source),
+  };
+};
+
 /** A CDK construct id from a function file name: `saml-acs` → `SamlAcs`. */
 const pascal = (name: string) =>
   name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
@@ -190,27 +205,32 @@ export class GatewayStack extends Stack {
         description: `fedgate ${stage.name} function ${fn}`,
       });
       logGroup.grantWrite(role);
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReadAttributeTable',
-          actions: [...ATTRIBUTE_READ_ACTIONS],
-          resources: [props.attributeTable.tableArn],
-        }),
-      );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReadWriteStateTable',
-          actions: [...STATE_READ_WRITE_ACTIONS],
-          resources: [props.stateTable.tableArn],
-        }),
-      );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'SignWithFedgateKeys',
-          actions: [...SIGNING_KEY_ACTIONS],
-          resources: props.signingKeys.map((k) => k.key.keyArn),
-        }),
-      );
+      const clients = sdkClientsOf(fn);
+      if (clients.dynamodb) {
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'ReadAttributeTable',
+            actions: [...ATTRIBUTE_READ_ACTIONS],
+            resources: [props.attributeTable.tableArn],
+          }),
+        );
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'ReadWriteStateTable',
+            actions: [...STATE_READ_WRITE_ACTIONS],
+            resources: [props.stateTable.tableArn],
+          }),
+        );
+      }
+      if (clients.kms) {
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'SignWithFedgateKeys',
+            actions: [...SIGNING_KEY_ACTIONS],
+            resources: props.signingKeys.map((k) => k.key.keyArn),
+          }),
+        );
+      }
       const handler = new NodejsFunction(this, cid, {
         ...functionCodeProps(fn),
         memorySize: 1024,

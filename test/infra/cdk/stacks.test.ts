@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_LOG_FORMAT } from '../../../infra/cdk/gateway-stack.js';
+import { ACCESS_LOG_FORMAT, sdkClientsOf } from '../../../infra/cdk/gateway-stack.js';
 import { parseStageConfig } from '../../../infra/cdk/stage-config.js';
 import { STAGES } from '../../../infra/cdk/stages.js';
 import { DEPARTMENT_TAG_VARIABLE } from '../../../infra/cdk/target-account.js';
@@ -127,43 +127,63 @@ describe('gateway stack (stateless)', () => {
     }
   });
 
-  it('grants each function exactly: its log group, attribute reads, state read/write, Sign/GetPublicKey on the keys', () => {
+  const statementsOf = (fn: string) => {
+    const [, f] = functionOf(fn);
+    const roleId = f.Properties.Role['Fn::GetAtt'][0];
+    const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId),
+    );
+    expect(policies, fn).toHaveLength(1);
+    // No managed policies (AWSLambdaBasicExecutionRole would allow every log group).
+    expect(gatewayResources[roleId]!.Properties.ManagedPolicyArns, fn).toBeUndefined();
+    return policies[0]![1].Properties.PolicyDocument.Statement as unknown[];
+  };
+  const logsOf = (fn: string) => ({
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: { 'Fn::GetAtt': [functionOf(fn)[1].Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
+  });
+  const tableStatements = [
+    {
+      Sid: 'ReadAttributeTable',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+      Resource: { 'Fn::ImportValue': expect.stringMatching(/AttributeTable\w*Arn/) },
+    },
+    {
+      Sid: 'ReadWriteStateTable',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      Resource: { 'Fn::ImportValue': expect.stringMatching(/StateTable\w*Arn/) },
+    },
+  ];
+  const signStatement = {
+    Sid: 'SignWithFedgateKeys',
+    Effect: 'Allow',
+    Action: ['kms:Sign', 'kms:GetPublicKey'],
+    Resource: { 'Fn::ImportValue': expect.stringMatching(/SigningKeyk1\w*Arn/) },
+  };
+
+  it('grants a signing function exactly: its log group, attribute reads, state read/write, Sign/GetPublicKey on the keys', () => {
+    for (const fn of ['saml-acs', 'select-role', 'published']) {
+      expect(statementsOf(fn), fn).toEqual([logsOf(fn), ...tableStatements, signStatement]);
+    }
+  });
+
+  it('gives a function that builds no KMS client no KMS grant (home, saml-login)', () => {
+    for (const fn of ['home', 'saml-login']) {
+      expect(statementsOf(fn), fn).toEqual([logsOf(fn), ...tableStatements]);
+    }
+  });
+
+  it('grants every function per the clients its file builds, and nothing else', () => {
     for (const fn of FUNCTIONS) {
-      const [, f] = functionOf(fn);
-      const roleId = f.Properties.Role['Fn::GetAtt'][0];
-      const logGroupId = f.Properties.LoggingConfig.LogGroup.Ref;
-      const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
-        p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId),
-      );
-      expect(policies, fn).toHaveLength(1);
-      expect(policies[0]![1].Properties.PolicyDocument.Statement).toEqual([
-        {
-          Effect: 'Allow',
-          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
-        },
-        {
-          Sid: 'ReadAttributeTable',
-          Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-          Resource: { 'Fn::ImportValue': expect.stringMatching(/AttributeTable\w*Arn/) },
-        },
-        {
-          Sid: 'ReadWriteStateTable',
-          Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-          Resource: { 'Fn::ImportValue': expect.stringMatching(/StateTable\w*Arn/) },
-        },
-        {
-          Sid: 'SignWithFedgateKeys',
-          Effect: 'Allow',
-          Action: ['kms:Sign', 'kms:GetPublicKey'],
-          Resource: { 'Fn::ImportValue': expect.stringMatching(/SigningKeyk1\w*Arn/) },
-        },
+      const clients = sdkClientsOf(fn);
+      expect(statementsOf(fn), fn).toEqual([
+        logsOf(fn),
+        ...(clients.dynamodb ? tableStatements : []),
+        ...(clients.kms ? [signStatement] : []),
       ]);
-      // No managed policies (AWSLambdaBasicExecutionRole would allow every log group).
-      const role = gatewayResources[roleId]!;
-      expect(role.Properties.ManagedPolicyArns, fn).toBeUndefined();
     }
   });
 
