@@ -365,7 +365,6 @@ describe('forbidden constructs inserted into a valid signed response', () => {
     fc.assert(
       fc.property(fc.nat({ max: validXml.length }), forbidden, (at, construct) => {
         const xml = validXml.slice(0, at) + construct + validXml.slice(at);
-        expect(() => parseStrictXml(xml, RESPONSE_LIMITS)).toThrow(GatewayError);
         const err = refusedWith(PARSE_CODES, () => parseStrictXml(xml, RESPONSE_LIMITS));
         expect(err).toBeDefined();
       }),
