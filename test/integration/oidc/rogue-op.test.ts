@@ -208,6 +208,22 @@ describe('OIDC relying party against a rogue OP', () => {
     expect(await codeOf(() => rig.login('rogue'))).toBe('oidc_discovery_invalid');
   });
 
+  it.each([500, 502, 503])(
+    'a token endpoint failing with %i (HTML body) is a 503',
+    async (status) => {
+      rig = newRig();
+      rogue.scenario = { tokenFailure: status };
+      await refused('temporarily_unavailable');
+    },
+  );
+
+  it('an IdP that refuses connections is a 503 at login', async () => {
+    const down = createRig(db, [
+      oidcIdp('rogue', { issuer: 'http://127.0.0.1:9', clientId: 'fedgate' }),
+    ]);
+    expect(await codeOf(() => down.login('rogue'))).toBe('temporarily_unavailable');
+  });
+
   it('a slow discovery endpoint is a 503 at login', async () => {
     rig = newRig({ timeoutMs: 300 });
     rogue.discoveryDelayMs = 2000;

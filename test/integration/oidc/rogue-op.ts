@@ -41,6 +41,8 @@ export interface Scenario {
   tokenDelayMs?: number;
   /** Extra bytes in the token response body. */
   tokenPadding?: number;
+  /** The token endpoint fails with this status and an HTML body (after checking the code). */
+  tokenFailure?: number;
 }
 
 const b64u = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -166,6 +168,10 @@ export const startRogueOp = async () => {
           return json(400, { error: 'invalid_grant' });
         }
         entry.used = true;
+        if (rogue.scenario.tokenFailure) {
+          res.writeHead(rogue.scenario.tokenFailure, { 'content-type': 'text/html' });
+          return res.end('<html>upstream trouble</html>');
+        }
         await new Promise((r) => setTimeout(r, rogue.scenario.tokenDelayMs ?? 0));
         const body = {
           access_token: randomBytes(16).toString('hex'),
