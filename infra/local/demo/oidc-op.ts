@@ -180,6 +180,8 @@ export const createDemoOp = async (opts: DemoOpOptions): Promise<DemoOp> => {
     return provider;
   };
   let provider = build();
+  // Koa composes its middleware in callback(): once per provider, not per request.
+  let serve = provider.callback();
 
   const loginPage = (uid: string) =>
     page(200, {
@@ -241,7 +243,7 @@ ${users.map(
     r.originalUrl = req.url ?? '/';
     r.url = `${rest || '/'}${url.search}`;
     if (body) r.body = body;
-    provider.callback()(req, res);
+    serve(req, res);
     await new Promise<void>((done) => res.once('close', () => done()));
   };
 
@@ -252,6 +254,7 @@ ${users.map(
       const key = next ?? (await newSigningJwk());
       keys = [key, ...keys];
       provider = build();
+      serve = provider.callback();
       return key;
     },
     keys: () => keys,
