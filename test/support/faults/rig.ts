@@ -1,5 +1,9 @@
 import { expect } from 'vitest';
-import { type AwsStandIns, awsStandIns } from '../../../infra/local/aws/index.js';
+import {
+  type AwsStandIns,
+  type AwsStandInsOptions,
+  awsStandIns,
+} from '../../../infra/local/aws/index.js';
 import { demoOidcIdp } from '../../../infra/local/demo/oidc-idp.js';
 import { demoSamlIdps } from '../../../infra/local/demo/saml-idps.js';
 import { startEmbeddedDynamoDb } from '../../../infra/local/embedded-dynamodb.js';
@@ -21,10 +25,12 @@ export interface FaultRig {
   stop(): Promise<void>;
 }
 
-export const startFaultRig = async (): Promise<FaultRig> => {
+export const startFaultRig = async (
+  opts: { standIns?: AwsStandInsOptions } = {},
+): Promise<FaultRig> => {
   const db = await startEmbeddedDynamoDb({});
   const proxy = await startDynamoFaultProxy(db.endpoint);
-  const standIns = awsStandIns();
+  const standIns = awsStandIns(opts.standIns);
   let gateway: LocalGateway;
   try {
     gateway = await startLocalGateway({
@@ -71,7 +77,19 @@ export const readPicker = async (res: Response) => {
     .map((c) => /^([^=;]*ticket=[^;]+)/.exec(c)?.[1])
     .find(Boolean);
   if (!csrf || !cookie || grants.length < 2) throw new Error('no role picker in the answer');
-  return { csrf, grant: grants[0] as string, cookie };
+  // Each choice names its role: `<li data-grant="ID">…<span class="muted">fedgate-demo-admin · …`.
+  const roles = new Map(
+    [...html.matchAll(/data-grant="([^"]+)">[\s\S]*?class="muted">([^ <]+)/g)].map(
+      (m) => [m[2] as string, m[1] as string] as const,
+    ),
+  );
+  /** The choice for a role name (the first choice when absent). */
+  const forRole = (roleName: string) => {
+    const grant = roles.get(roleName);
+    if (!grant) throw new Error(`no choice for ${roleName} in the picker`);
+    return { csrf, grant, cookie };
+  };
+  return { csrf, grant: grants[0] as string, cookie, forRole };
 };
 
 /** Posts a role choice to `/select-role` (console target), without following the redirect. */
