@@ -191,6 +191,16 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
       expect((await signIn(rig, 'okta', 'paul')).statusCode).toBe(200);
     });
 
+    it('signs in through an org authorization server (the issuer is the origin)', async () => {
+      const rig = createRig(
+        db,
+        [oidcIdp('okta', client(generic.issuer, { profile: 'okta' }))],
+        secretEnv,
+      );
+      const login = await rig.login('okta');
+      expect(new URL(String(login.headers?.location)).pathname).toBe('/auth');
+    });
+
     it('an Okta issuer that is neither an org nor a custom authorization server is a configuration error', async () => {
       const rig = createRig(
         db,
