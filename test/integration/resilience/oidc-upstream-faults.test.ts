@@ -1,0 +1,147 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGatewayConfig } from '../../../shared/config/index.js';
+import { createHandback, type RoleAssumption } from '../../../shared/handback/index.js';
+import {
+  createOidcClient,
+  createOidcEndpoints,
+  createSecretResolver,
+} from '../../../shared/oidc/index.js';
+import { createDynamoStateStore } from '../../../shared/store/index.js';
+import { useDynamoDb } from '../../support/dynamodb.js';
+import { apiEvent, captureLogger } from '../../support/events.js';
+import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
+import { codeOf, cookieOf, oidcIdp } from '../oidc/rig.js';
+import { type RogueOp, startRogueOp } from '../oidc/rogue-op.js';
+
+/**
+ * The upstream IdP's JWKS endpoint failing at the callback (the one upstream fault the rogue OP
+ * of test/integration/oidc has no switch for): the relying party as the functions wire it, with
+ * the state table on DynamoDB Local, whose fetch sends the JWKS request to a faulty server when
+ * told (a real HTTP 503, a real refused connection, a real server that never answers).
+ */
+describe('upstream OIDC IdP: JWKS endpoint faults at the callback', () => {
+  const db = useDynamoDb();
+  let rogue: RogueOp;
+  let faulty: Server;
+  let faultyBase: string;
+  let jwksFault: 'down' | 'unreachable' | 'hang' | undefined;
+
+  beforeAll(async () => {
+    rogue = await startRogueOp();
+    faulty = createServer((req, res) => {
+      if (req.url === '/down') {
+        res.writeHead(503, { 'content-type': 'text/html' });
+        res.end('<html><body>Service Unavailable</body></html>');
+      }
+      // '/hang': accepted, never answered (closed when the client gives up).
+    });
+    await new Promise<void>((done) => faulty.listen(0, '127.0.0.1', done));
+    faultyBase = `http://127.0.0.1:${(faulty.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await rogue?.stop();
+    faulty?.closeAllConnections();
+    await new Promise((done) => faulty?.close(done));
+  });
+
+  /** Sends the JWKS request elsewhere while a fault is set; everything else goes to the OP. */
+  const faultyFetch: typeof fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (jwksFault && url.pathname === '/jwks') {
+      const target =
+        jwksFault === 'unreachable' ? 'http://127.0.0.1:9/jwks' : `${faultyBase}/${jwksFault}`;
+      return fetch(input instanceof Request ? new Request(target, input) : target, init);
+    }
+    return fetch(input, init);
+  };
+
+  /** A fresh container: no JWKS cached yet. */
+  const newRelyingParty = () => {
+    const config = parseGatewayConfig({
+      version: 1,
+      idps: [oidcIdp('rogue', { issuer: rogue.issuer, clientId: 'fedgate' })],
+    } as Parameters<typeof parseGatewayConfig>[0]);
+    const state = createDynamoStateStore({
+      client: db.createClient(),
+      tableName: db.names.stateTableName,
+    });
+    const assumed: string[] = [];
+    const assume: RoleAssumption = async (grant) => {
+      assumed.push(grant.roleArn);
+      return {
+        accessKeyId: 'ASIATESTTESTTESTTEST',
+        secretAccessKey: 'secret',
+        sessionToken: 'token',
+        expiration: new Date(Date.now() + 3_600_000),
+      };
+    };
+    const publicBaseUrl = new URL('https://sso.example.com');
+    const log = captureLogger();
+    const endpoints = createOidcEndpoints({
+      attributes: createMemoryAttributeStore(config),
+      state,
+      client: createOidcClient({
+        fetch: faultyFetch,
+        resolveSecret: createSecretResolver({ readEnv: () => undefined, cacheSeconds: 0 }),
+        clockSkewSeconds: 0,
+        timeoutMs: 1000,
+      }),
+      parseDestination: () => new URL('https://console.aws.amazon.com/'),
+      handback: createHandback({
+        state,
+        assume: { saml: assume, oidc: assume },
+        consoleUrl: async () => new URL('https://signin.aws.amazon.com/federation?Action=login'),
+        publicBaseUrl,
+        region: 'eu-west-1',
+        log,
+      }),
+      publicBaseUrl,
+      log,
+    });
+    const event = (kind: 'login' | 'callback', query = '', cookies?: string[]) =>
+      apiEvent({
+        path: `/oidc/rogue/${kind}`,
+        routeKey: `GET /oidc/{idp}/${kind}`,
+        rawQueryString: query,
+        pathParameters: { idp: 'rogue' },
+        ...(cookies ? { cookies } : {}),
+      } as Partial<APIGatewayProxyEventV2> & { path: string });
+    /** fedgate login → the OP's /authorize → the callback to send. */
+    const authorize = async () => {
+      const login = await endpoints.login(event('login'));
+      const back = await fetch(String(login.headers?.location), { redirect: 'manual' });
+      const callbackUrl = new URL(String(back.headers.get('location')));
+      return { query: callbackUrl.search.slice(1), cookies: cookieOf(login) };
+    };
+    const callback = (c: { query: string; cookies: string[] }) =>
+      endpoints.callback(event('callback', c.query, c.cookies));
+    return { authorize, callback, assumed };
+  };
+
+  it.each(['down', 'unreachable', 'hang'] as const)(
+    'JWKS %s: 503, nothing assumed; the transaction is spent, and the next sign-in fetches the JWKS again and works',
+    async (fault) => {
+      const rp = newRelyingParty();
+      const attempt = await rp.authorize();
+      const fetches = rogue.jwksFetches;
+      jwksFault = fault;
+      try {
+        expect(await codeOf(() => rp.callback(attempt))).toBe('temporarily_unavailable');
+      } finally {
+        jwksFault = undefined;
+      }
+      expect(rp.assumed).toEqual([]);
+      expect(rogue.jwksFetches).toBe(fetches);
+      // Consumed before the code was redeemed: the same callback is not accepted again.
+      expect(await codeOf(() => rp.callback(attempt))).toBe('oidc_transaction_invalid');
+      // A failed fetch is not remembered as "no keys": the next person gets in.
+      const res = await rp.callback(await rp.authorize());
+      expect(res.statusCode).toBe(200); // two grants: the role picker
+      expect(rogue.jwksFetches).toBe(fetches + 1);
+    },
+    30_000,
+  );
+});
