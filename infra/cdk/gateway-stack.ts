@@ -17,6 +17,11 @@ import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../../shared/config/index.js';
 import { buildEnvironment } from '../../shared/config/schema.js';
 import { FUNCTIONS, ROUTES } from '../routes.js';
+import {
+  FUNCTION_MEMORY_MB,
+  NODE_WRAPPER_ENVIRONMENT,
+  NODE_WRAPPER_FILE,
+} from '../runtime/index.js';
 import { ConfigAsCode } from './config-as-code/config-as-code.js';
 import type { SigningKey } from './data-stack.js';
 import {
@@ -84,7 +89,9 @@ export const ACCESS_LOG_FORMAT = {
 
 /**
  * Code, runtime and bundling of the function in `functions/<fn>.ts`: the same for every function,
- * so a test that bundles one for real covers them all.
+ * so a test that bundles one for real covers them all. Each bundle also carries fedgate's Lambda
+ * exec wrapper (infra/runtime/fedgate-node: V8's young generation capped at 4 MB semi-spaces,
+ * see the file), which `AWS_LAMBDA_EXEC_WRAPPER` in the function's environment switches on.
  */
 export const functionCodeProps = (fn: string) =>
   ({
@@ -94,7 +101,18 @@ export const functionCodeProps = (fn: string) =>
     depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
     runtime: FUNCTION_RUNTIME,
     architecture: FUNCTION_ARCHITECTURE,
-    bundling: FUNCTION_BUNDLING,
+    memorySize: FUNCTION_MEMORY_MB,
+    bundling: {
+      ...FUNCTION_BUNDLING,
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (_inputDir: string, outputDir: string) => [
+          `cp '${NODE_WRAPPER_FILE}' '${outputDir}/fedgate-node'`,
+          `chmod 755 '${outputDir}/fedgate-node'`,
+        ],
+      },
+    },
   }) satisfies NodejsFunctionProps;
 
 /**
@@ -110,6 +128,19 @@ export const sdkClientsOf = (fn: string): { dynamodb: boolean; kms: boolean } =>
     kms: /\bnew KMSClient\(/.test(source),
   };
 };
+
+/** The codes of STS refusals (shared/sts/errors.ts): each means an IAM setting needs fixing. */
+const STS_REFUSAL_CODES = [
+  'sts_assume_role_failed',
+  'sts_idp_rejected_claim',
+  'sts_invalid_identity_token',
+  'sts_expired_token',
+  'sts_malformed_policy',
+  'sts_packed_policy_too_large',
+  'sts_region_disabled',
+  'sts_access_denied',
+  'sts_validation_error',
+] as const;
 
 /** A CDK construct id from a function file name: `saml-acs` → `SamlAcs`. */
 const pascal = (name: string) =>
@@ -233,11 +264,10 @@ export class GatewayStack extends Stack {
       }
       const handler = new NodejsFunction(this, cid, {
         ...functionCodeProps(fn),
-        memorySize: 1024,
         timeout: Duration.seconds(15),
         role,
         logGroup,
-        environment,
+        environment: { ...environment, ...NODE_WRAPPER_ENVIRONMENT },
         description: `fedgate ${stage.name}: ${fn}`,
         ...(stage.reservedConcurrency !== undefined
           ? { reservedConcurrentExecutions: stage.reservedConcurrency }
@@ -345,6 +375,39 @@ export class GatewayStack extends Stack {
         `${fn} was throttled (concurrency limit reached)`,
       );
     }
+    // fedgate's own metrics (EMF, shared/http/outcome.ts). Its error middleware answers every
+    // failure, so Lambda's Errors metric stays at 0 for bugs: these count what the client saw.
+    const failures = (code: string) =>
+      new cloudwatch.Metric({
+        namespace: 'fedgate',
+        metricName: 'Failures',
+        dimensionsMap: { service: 'fedgate', code },
+        period,
+        statistic: 'Sum',
+      });
+    add(
+      'UnexpectedErrors',
+      failures('server_error'),
+      1,
+      'a request failed with an unexpected error (server_error): look for "request failed" in the logs',
+    );
+    add(
+      'DependencyUnavailable',
+      failures('temporarily_unavailable'),
+      5,
+      'DynamoDB, KMS, STS, the federation endpoint or an upstream IdP failed 5 or more requests in 5 minutes (503)',
+    );
+    add(
+      'StsRefusals',
+      new cloudwatch.MathExpression({
+        expression: STS_REFUSAL_CODES.map((_c, i) => `m${i}`).join(' + '),
+        usingMetrics: Object.fromEntries(STS_REFUSAL_CODES.map((c, i) => [`m${i}`, failures(c)])),
+        period,
+        label: 'STS refusals',
+      }),
+      1,
+      'STS refused a role assumption (a trust policy, provider or role setting needs fixing: the log line names the sts_* code)',
+    );
     add(
       'ConfigApplyErrors',
       this.configAsCode.handler.metricErrors({ period, statistic: 'Sum' }),

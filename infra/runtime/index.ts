@@ -4,8 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 
-/** Memory size of every fedgate function (MB). CPU share scales with it: RSA verify wants ≥ 512. */
-export const FUNCTION_MEMORY_MB = 512;
+/** Memory size of every fedgate function (MB): Lambda gives CPU in proportion (~0.6 vCPU at 1024), and signing/verifying is CPU-bound. */
+export const FUNCTION_MEMORY_MB = 1024;
 
 /** The exec wrapper script (see the comment in the file), shipped next to each bundle. */
 export const NODE_WRAPPER_FILE = fileURLToPath(new URL('./fedgate-node', import.meta.url));

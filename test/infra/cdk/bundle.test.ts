@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../infra/cdk/config-as-code/apply-config-event.js';
 import { ConfigAsCode } from '../../../infra/cdk/config-as-code/config-as-code.js';
 import { functionCodeProps } from '../../../infra/cdk/gateway-stack.js';
+import { FUNCTION_MEMORY_MB, lambdaBootstrapNodeArgs } from '../../../infra/runtime/index.js';
 import { sampleConfig } from '../../fixtures/gateway-config.sample.js';
 import { cdkJsonContext } from './example-app.js';
 
@@ -94,6 +95,41 @@ describe('bundling for real', () => {
     const run = importHandler(join(dir, 'index.mjs'));
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('function');
+  });
+
+  it('ships the exec wrapper, executable, next to the handler; through it the bundle starts with 4 MB semi-spaces', () => {
+    const dir = assetDirOf((p) => p.Description === 'published');
+    const wrapper = join(dir, 'fedgate-node');
+    expect(statSync(wrapper).mode & 0o755).toBe(0o755);
+    // As Lambda starts it: the interpreter and the bootstrap's arguments, handed to the wrapper.
+    const run = spawnSync(
+      wrapper,
+      [
+        process.execPath,
+        ...lambdaBootstrapNodeArgs(FUNCTION_MEMORY_MB),
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); console.log(typeof m.handler, process.execArgv.filter((a) => a.startsWith('--max-semi')).join());`,
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'eu-west-1',
+          ATTRIBUTE_TABLE_NAME: 'fedgate-attributes',
+          STATE_TABLE_NAME: 'fedgate-state',
+          PUBLIC_BASE_URL: 'https://sso.example.com',
+          SIGNING_KEY_REF: 'kms:1234abcd-12ab-34cd-56ef-1234567890ab',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('function --max-semi-space-size=4');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'published',
+      MemorySize: FUNCTION_MEMORY_MB,
+    });
   });
 
   it('ships the validated config next to the config-as-code handler, matching the resource hash', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FORMAT, sdkClientsOf } from '../../../infra/cdk/gateway-stack.js';
@@ -5,6 +6,7 @@ import { parseStageConfig } from '../../../infra/cdk/stage-config.js';
 import { STAGES } from '../../../infra/cdk/stages.js';
 import { DEPARTMENT_TAG_VARIABLE } from '../../../infra/cdk/target-account.js';
 import { FUNCTIONS, ROUTES } from '../../../infra/routes.js';
+import { FUNCTION_MEMORY_MB } from '../../../infra/runtime/index.js';
 import { DEPLOYED_ENV_NAMES } from '../../../shared/config/schema.js';
 import { ATTRIBUTE_TABLE, STATE_TABLE } from '../../../shared/store/table-schema.js';
 import { synthStage } from './example-app.js';
@@ -113,10 +115,14 @@ describe('gateway stack (stateless)', () => {
     }
   });
 
-  it('gives every function exactly the environment names of DEPLOYED_ENV_NAMES', () => {
+  it('gives every function exactly the environment names of DEPLOYED_ENV_NAMES, plus the exec wrapper', () => {
     for (const fn of FUNCTIONS) {
       const vars = functionOf(fn)[1].Properties.Environment.Variables;
-      expect(Object.keys(vars).sort(), fn).toEqual([...DEPLOYED_ENV_NAMES].sort());
+      expect(Object.keys(vars).sort(), fn).toEqual(
+        [...DEPLOYED_ENV_NAMES, 'AWS_LAMBDA_EXEC_WRAPPER'].sort(),
+      );
+      expect(vars.AWS_LAMBDA_EXEC_WRAPPER).toBe('/var/task/fedgate-node');
+      expect(functionOf(fn)[1].Properties.MemorySize, fn).toBe(FUNCTION_MEMORY_MB);
       expect(vars.PUBLIC_BASE_URL).toBe('https://sso.example.com');
       expect(vars.SAML_PROVIDER_NAME).toBe(stage.samlProviderName);
       // The audience the target accounts' OIDC providers list as client id.
@@ -252,9 +258,41 @@ describe('gateway stack (stateless)', () => {
     gateway.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
   });
 
+  it('alarms on fedgate’s own failure metrics: unexpected errors, dependencies down, STS refusals by every sts_* code', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    const byDescription = (part: string) =>
+      alarms.filter(([, a]) => String(a.Properties.AlarmDescription).includes(part));
+    const [unexpected] = byDescription('unexpected error');
+    expect(unexpected?.[1].Properties).toMatchObject({
+      Namespace: 'fedgate',
+      MetricName: 'Failures',
+      Dimensions: expect.arrayContaining([{ Name: 'code', Value: 'server_error' }]),
+      Threshold: 1,
+    });
+    const [down] = byDescription('(503)');
+    expect(down?.[1].Properties).toMatchObject({
+      MetricName: 'Failures',
+      Dimensions: expect.arrayContaining([{ Name: 'code', Value: 'temporarily_unavailable' }]),
+    });
+    const [sts] = byDescription('STS refused');
+    const codes = (
+      sts![1].Properties.Metrics as {
+        MetricStat?: { Metric: { Dimensions: { Name: string; Value: string }[] } };
+      }[]
+    )
+      .filter((m) => m.MetricStat)
+      .map((m) => m.MetricStat!.Metric.Dimensions.find((d) => d.Name === 'code')!.Value)
+      .sort();
+    // Every STS refusal code the gateway can answer with (shared/sts/errors.ts), none missed.
+    const declared = [
+      ...readFileSync('shared/sts/errors.ts', 'utf8').matchAll(/'(sts_[a-z_]+)'/g),
+    ].map((m) => m[1]);
+    expect(codes).toEqual([...new Set(declared)].sort());
+  });
+
   it('alarms on the API 5xx rate, each function errors and throttles, and config-apply errors', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(1 + 2 * FUNCTIONS.length + 1);
+    expect(alarms).toHaveLength(1 + 2 * FUNCTIONS.length + 3 + 1);
     const descriptions = alarms.map(([, a]) => a.Properties.AlarmDescription as string);
     expect(descriptions).toContain(
       'fedgate example: more than 5 % of requests answered 5xx in 5 minutes',
