@@ -10,6 +10,7 @@ import {
   startFaultRig,
 } from '../../support/faults/rig.js';
 import { demoSamlResponse } from '../../support/local-runner.js';
+import { createJar, driveOp, signInAtOp, step } from '../oidc/browserless.js';
 
 /**
  * DynamoDB failing under the ACS and the role picker, through a proxy that answers as DynamoDB
@@ -149,6 +150,41 @@ describe('DynamoDB faults', () => {
       rig.proxy.setFault(undefined);
       await expectRefused(await selectRole(rig, picker), 403, 'ticket_invalid');
       expectSignedIn(await selectRole(rig, await readPicker(await signIn(rig, 'alice'))));
+    });
+  });
+
+  describe('OIDC transaction', () => {
+    const loginUrl = () => new URL('/oidc/demo-oidc/login', rig.gateway.url);
+
+    it('the transaction write fails at login: 503, no redirect to the IdP, no transaction cookie', async () => {
+      rig.proxy.setFault({ kind: 'internal', operations: ['PutItem'] });
+      const jar = createJar();
+      await expectUnavailable(await step(jar, loginUrl()));
+      expect(jar.cookies.size).toBe(0);
+      rig.proxy.setFault(undefined);
+      const { callback, jar: ok } = await signInAtOp(loginUrl(), 'paul');
+      expectSignedIn(await step(ok, callback));
+    });
+
+    it('consuming the transaction fails at the callback: 503, the code is not redeemed, and the same callback then works once', async () => {
+      const jar = createJar();
+      const login = await step(jar, loginUrl());
+      const { callback } = await driveOp(
+        new URL(String(login.headers.get('location'))),
+        'paul',
+        jar,
+      );
+      rig.proxy.setFault({ kind: 'internal', operations: ['DeleteItem'] });
+      const before = sessions();
+      await expectUnavailable(await step(jar, callback));
+      expect(sessions()).toBe(before);
+      rig.proxy.setFault(undefined);
+      const cookie = jar.header();
+      expectSignedIn(await step(jar, callback));
+      expect(sessions()).toBe(before + 1);
+      // Replayed with the transaction cookie the browser had (the success cleared it).
+      const replay = await fetch(callback, { redirect: 'manual', headers: { cookie } });
+      await expectRefused(replay, 400, 'oidc_transaction_invalid');
     });
   });
 });
