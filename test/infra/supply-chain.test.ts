@@ -411,7 +411,7 @@ describe('the CI script', () => {
     expect(stdout).toMatch(/supply-chain: runtime licences \(\d+ packages\):/);
     expect(stdout).toMatch(/ {2}MIT \(\d+\): .*@xmldom\/xmldom@0\.8\.15/);
     expect(stdout).toMatch(/supply-chain: licences: all within MIT/);
-  });
+  }, 120_000);
 
   it('fails (exit 1) on a bad lock file and a blocking audit report, naming the problem', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fedgate-supply-chain-'));
@@ -433,9 +433,11 @@ describe('the CI script', () => {
       );
       await writeFile(join(dir, 'audit.json'), report(high, { high: 2 }));
       const cli = (...args: string[]) =>
-        exec('npx', ['tsx', join(ROOT, '.ci/supply-chain.ts'), '--root', dir, ...args], {
-          cwd: ROOT,
-        });
+        exec(
+          process.execPath,
+          ['--import', 'tsx', join(ROOT, '.ci/supply-chain.ts'), '--root', dir, ...args],
+          { cwd: ROOT },
+        );
       await expect(cli('lockfile')).rejects.toMatchObject({
         code: 1,
         stderr: expect.stringContaining('node_modules/evil: resolved from https://evil.example/'),
@@ -450,7 +452,7 @@ describe('the CI script', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
 
 const unreachableReport = JSON.stringify({
