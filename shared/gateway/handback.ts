@@ -2,7 +2,7 @@ import type { RuntimeConfig } from '../config/index.js';
 import { createConsoleSignin } from '../console/index.js';
 import { createHandback, type RoleAssumption } from '../handback/index.js';
 import { createAwsSamlMinter, createWebIdentityMinter, type SigningKeys } from '../issuer/index.js';
-import type { Log } from '../log.js';
+import { meter as defaultMeter, type Log, type Meter } from '../log.js';
 import type { StateStore } from '../store/index.js';
 import { createRoleAssumer, type StsPort } from '../sts/index.js';
 import { awsIssuerEntityId, webIdentityIssuer } from './signing.js';
@@ -23,6 +23,8 @@ export const createAwsHandback = (deps: {
   fetch: typeof fetch;
   signingKeys: SigningKeys;
   log: Log;
+  /** Where completed sign-ins are counted (default: fedgate's EMF metrics). */
+  meter?: Meter;
 }) => {
   const { config } = deps;
   const minter = createAwsSamlMinter({
@@ -86,5 +88,6 @@ export const createAwsHandback = (deps: {
     publicBaseUrl: config.publicBaseUrl,
     region: config.region,
     log: deps.log,
+    meter: deps.meter ?? defaultMeter,
   });
 };

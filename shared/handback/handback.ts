@@ -6,7 +6,7 @@ import { InvalidRequestError } from '../http/errors.js';
 import { parseForm, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
-import type { Log } from '../log.js';
+import type { Log, Meter } from '../log.js';
 import type { Grant } from '../mapping/index.js';
 import { STATE_KEY_PREFIXES, type StateStore, stateKey } from '../store/index.js';
 import { NoRoleMatchedError, TicketInvalidError } from './errors.js';
@@ -43,6 +43,8 @@ export interface HandbackDeps {
   publicBaseUrl: URL;
   region: string;
   log: Log;
+  /** Counts completed sign-ins (`SignIns` by protocol and target); none when absent. */
+  meter?: Meter;
   /** Epoch seconds. */
   now?: () => number;
   ticketTtlSeconds?: number;
@@ -96,6 +98,7 @@ export const createHandback = (deps: HandbackDeps) => {
       durationSeconds: grant.durationSeconds,
       target,
     });
+    deps.meter?.count('SignIns', { protocol: person.protocol, target });
     return response;
   };
 

@@ -90,6 +90,45 @@ describe('hand-back', () => {
       expect(log.text()).not.toContain(secret);
   });
 
+  it('counts a completed sign-in once, by protocol and target, and nothing when STS fails', async () => {
+    const counted: unknown[] = [];
+    const meter = {
+      count: (name: string, dimensions: Record<string, string>) =>
+        counted.push({ name, dimensions }),
+      milliseconds: () => undefined,
+    };
+    const deps = {
+      state,
+      consoleUrl,
+      publicBaseUrl: new URL('https://sso.example.com'),
+      region: 'eu-west-1',
+      log: log as never,
+      meter,
+    };
+    const one = [grant('g1', '111111111111', 'Dev')];
+    await createHandback({ ...deps, assume: { saml: assume, oidc: assume } }).complete({
+      person,
+      grants: one,
+      destination,
+      requestId: 'r1',
+    });
+    expect(counted).toEqual([
+      { name: 'SignIns', dimensions: { protocol: person.protocol, target: 'console' } },
+    ]);
+    const failing = vi.fn(async () => {
+      throw new Error('sts down');
+    });
+    await expect(
+      createHandback({ ...deps, assume: { saml: failing, oidc: failing } }).complete({
+        person,
+        grants: one,
+        destination,
+        requestId: 'r2',
+      }),
+    ).rejects.toThrow('sts down');
+    expect(counted).toHaveLength(1);
+  });
+
   it('refuses when nothing was granted', async () => {
     await expect(
       make().complete({ person, grants: [], destination, requestId: 'r1' }),
