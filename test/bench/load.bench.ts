@@ -14,8 +14,9 @@
  *   AssumeRoleWithWebIdentity at the STS stand-in, console sign-in.
  *
  * Printed: requests/s, p50/p99 latency, errors (must be 0; each one is printed), and the runner
- * process's RSS before, after the first round and after the second. Stops by itself.
- * Environment: LOAD_REQUESTS (default 300), LOAD_CONCURRENCY (8), LOAD_MAX_SECONDS (120).
+ * process's RSS before and after each round (the trend). Stops by itself.
+ * Environment: LOAD_REQUESTS (default 300 ACS posts per round), LOAD_OIDC_REQUESTS (150: the OP's
+ * codes live 60 s), LOAD_CONCURRENCY (8), LOAD_MAX_SECONDS (120 per flow and round), LOAD_ROUNDS (3).
  */
 import { readFile } from 'node:fs/promises';
 import { fetchDemoSamlResponse } from '../../infra/local/demo/saml-idps.js';
@@ -28,6 +29,8 @@ const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 8);
 const MAX_SECONDS = Number(process.env.LOAD_MAX_SECONDS ?? 120);
 // oidc-provider's authorization codes live 60 s: fewer OIDC sign-ins are prepared per round.
 const OIDC_REQUESTS = Math.min(REQUESTS, Number(process.env.LOAD_OIDC_REQUESTS ?? 150));
+/** Rounds of both flows (the RSS trend needs at least 2). */
+const ROUNDS = Math.max(2, Number(process.env.LOAD_ROUNDS ?? 3));
 
 /** Runs `fn` over `items` with `n` workers until done or the deadline passes. */
 const pool = async <T>(
@@ -175,7 +178,7 @@ export const suite: BenchSuite = {
       await samlRoundWarmUp(base);
       const rss: Figure[] = [{ name: 'runner RSS before', value: await rssMiB(pid), unit: 'MiB' }];
       const rounds: RoundResult[] = [];
-      for (const label of ['round 1', 'round 2']) {
+      for (const label of Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`)) {
         rounds.push(await samlRound(label));
         rounds.push(await oidcRound(label));
         rss.push({ name: `runner RSS after ${label}`, value: await rssMiB(pid), unit: 'MiB' });
@@ -184,11 +187,16 @@ export const suite: BenchSuite = {
         `load · ${REQUESTS} ACS posts and ${OIDC_REQUESTS} OIDC callbacks per round · pid ${pid}`,
         rounds.flatMap(figuresOf),
       );
-      const growth = (rss[2]?.value ?? 0) - (rss[1]?.value ?? 0);
-      printFigures('runner memory (RSS of the runner process; DynamoDB Local is its own process)', [
-        ...rss,
-        { name: 'growth from round 1 to round 2', value: growth, unit: 'MiB', note: 'trend' },
-      ]);
+      const growth: Figure[] = rss.slice(2).map((after, i) => ({
+        name: `growth in round ${i + 2}`,
+        value: after.value - (rss[i + 1]?.value ?? 0),
+        unit: 'MiB',
+        note: `round 1: ${((rss[1]?.value ?? 0) - (rss[0]?.value ?? 0)).toFixed(1)} MiB`,
+      }));
+      printFigures(
+        'runner memory (RSS of the runner process: functions, demo IdPs and OP, STS and federation stand-ins; DynamoDB Local is its own process)',
+        [...rss, ...growth],
+      );
       const errors = rounds.flatMap((r) => r.errors.map((e) => `${r.name}: ${e}`));
       if (errors.length > 0) {
         console.log(`\nERRORS (${errors.length}; must be 0):`);
