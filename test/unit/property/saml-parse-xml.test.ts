@@ -317,7 +317,7 @@ describe('parseStrictXml', () => {
           if (!outcome.ok) expect(outcome.error.code).toBe('saml_malformed');
         },
       ),
-      fcOptions(200),
+      fcOptions(120),
     );
   });
 });
@@ -368,7 +368,7 @@ describe('forbidden constructs inserted into a valid signed response', () => {
         const err = refusedWith(PARSE_CODES, () => parseStrictXml(xml, RESPONSE_LIMITS));
         expect(err).toBeDefined();
       }),
-      fcOptions(3000),
+      fcOptions(2000),
     );
   });
 
