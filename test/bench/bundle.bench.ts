@@ -58,6 +58,8 @@ export const suite: BenchSuite = {
         format: 'esm',
         platform: 'node',
         target: 'node22',
+        // The ESM builds of the SDK (its `module` entries) tree-shake; its CommonJS ones do not.
+        mainFields: ['module', 'main'],
         outfile,
         logLevel: 'silent',
         // CommonJS dependencies (samlify, some SDK parts) need require in an ESM bundle.
