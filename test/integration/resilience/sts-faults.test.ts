@@ -11,6 +11,7 @@ import {
   startFaultRig,
 } from '../../support/faults/rig.js';
 import { demoSamlResponse } from '../../support/local-runner.js';
+import { signInAtOp, step } from '../oidc/browserless.js';
 
 const ROLE = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 
@@ -81,6 +82,26 @@ describe('STS and federation faults', () => {
     expectSignedIn(await selectRole(rig, again.forRole('fedgate-demo-developer')));
     expect(sessions()).toBe(before + 1);
   });
+
+  it.each<StsFaultMode>(['throttle', 'down', 'reset'])(
+    'STS %s at the OIDC callback (AssumeRoleWithWebIdentity): 503, nothing issued; the transaction is spent, a fresh sign-in works',
+    async (mode) => {
+      const loginUrl = new URL('/oidc/demo-oidc/login', rig.gateway.url);
+      const { callback, jar } = await signInAtOp(loginUrl, 'paul');
+      const cookie = jar.header();
+      rig.standIns.setFaults({ sts: mode });
+      const before = sessions();
+      await expectUnavailable(await step(jar, callback));
+      expect(sessions()).toBe(before);
+      rig.standIns.setFaults({});
+      const again = await fetch(callback, { redirect: 'manual', headers: { cookie } });
+      await expectRefused(again, 400, 'oidc_transaction_invalid');
+      const fresh = await signInAtOp(loginUrl, 'paul');
+      expectSignedIn(await step(fresh.jar, fresh.callback));
+      expect(sessions()).toBe(before + 1);
+    },
+    60_000,
+  );
 
   it.each([
     ['fedgate-demo-admin', 'a trust policy without sts:TagSession (AccessDenied)'],
