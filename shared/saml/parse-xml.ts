@@ -39,6 +39,13 @@ const FORBIDDEN_RAW_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009
 // An ampersand that does not start a character or entity reference: not well-formed, but xmldom
 // reads it as text.
 const BARE_AMPERSAND = /&(?![A-Za-z_][A-Za-z0-9._-]*;|#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};)/;
+// A character reference: it must name a character the raw text could carry (an XML `Char` not
+// in FORBIDDEN_RAW_CHARS). xmldom decodes `&#0;`, `&#xFFFE;` or `&#x110000;` without complaint.
+const CHAR_REFERENCE = /&#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}));/g;
+const isAllowedReference = (cp: number) =>
+  cp <= 0x10ffff &&
+  !(cp >= 0xd800 && cp <= 0xdfff) &&
+  !FORBIDDEN_RAW_CHARS.test(String.fromCodePoint(cp));
 const BASE64_CHARS = /^[A-Za-z0-9+/=\r\n]+$/;
 const BASE64_SHAPE = /^[A-Za-z0-9+/]*={0,2}$/;
 const XML_DECLARATION =
@@ -112,6 +119,14 @@ export const scanRawXml = (xml: string, limits: XmlLimits): void => {
   }
   const amp = BARE_AMPERSAND.exec(xml);
   if (amp) throw new SamlMalformedError(`bare "&" at offset ${amp.index}`);
+  for (const ref of xml.matchAll(CHAR_REFERENCE)) {
+    const cp = ref[1] !== undefined ? Number.parseInt(ref[1], 16) : Number(ref[2]);
+    if (!isAllowedReference(cp)) {
+      throw new SamlMalformedError(
+        `character reference to forbidden U+${cp.toString(16).padStart(4, '0')} at offset ${ref.index}`,
+      );
+    }
+  }
   let i = 0;
   if (xml.startsWith('<?xml') && /[ \t\r\n]/.test(xml.charAt(5))) {
     const decl = XML_DECLARATION.exec(xml);

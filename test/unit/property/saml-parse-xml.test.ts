@@ -475,14 +475,11 @@ const signedWithReference = (field: (typeof FIELDS)[number], ref: string): strin
 };
 
 describe('character references to characters XML forbids', () => {
-  // KNOWN GAP (reported to the lead, not fixed here: shared/ is not this task's to change).
-  // parseStrictXml accepts `&#0;`, `&#xD800;`, `&#xFFFE;`, `&#x110000;`… although XML 1.0's
-  // Legal Character WFC makes such a document not well-formed and the raw scan refuses the same
-  // characters written out. Counterexample (seed 20261202, shrunk): `[1114112, false, false]`, i.e.
-  // `<p:a xmlns:p="…">&#1114112;</p:a>` parses (to two lone surrogates).
-  // `it.fails` passes while the gap exists and fails once parse-xml.ts refuses them: then turn it
-  // into a plain `it`.
-  it.fails('are refused by the parse step (known gap: accepted today)', () => {
+  // Found by this property (seed 20261202, shrunk to `[1114112, false, false]`): parseStrictXml
+  // accepted `&#0;`, `&#xD800;`, `&#xFFFE;`, `&#x110000;`… (xmldom decodes them; XML 1.0's Legal
+  // Character WFC makes them not well-formed) while the raw scan refused the same characters
+  // written out. Fixed in scanRawXml, which now decodes every character reference.
+  it('are refused by the parse step', () => {
     fc.assert(
       fc.property(illegalCodePoint, fc.boolean(), fc.boolean(), (cp, hex, inAttribute) => {
         const ref = charRef(cp, hex);
@@ -513,11 +510,11 @@ describe('character references to characters XML forbids', () => {
     );
   });
 
-  // KNOWN GAP, same cause: U+FFFE/U+FFFF are noncharacters (Cn), which values.ts does not refuse,
-  // so through a reference they reach the verified NameID, attribute values, SessionIndex and
-  // AuthnContextClassRef. Counterexample (seed 20261202): `[65534, false, "NameID"]`, i.e. the
-  // IdP-signed NameID `jane&#65534;.doe@corp.example` is accepted. No AWS value is affected (session names are sanitised, tag values refuse Cn).
-  it.fails('U+FFFE and U+FFFF references are refused (known gap: accepted today)', () => {
+  // Same cause: U+FFFE/U+FFFF are noncharacters (Cn), which values.ts does not refuse, so through
+  // a reference they reached the verified NameID, attribute values, SessionIndex and
+  // AuthnContextClassRef (seed 20261202: `[65534, false, "NameID"]`, an IdP-signed NameID
+  // `jane&#65534;.doe@corp.example` was accepted; no AWS value was affected).
+  it('U+FFFE and U+FFFF references are refused', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(0xfffe, 0xffff),
