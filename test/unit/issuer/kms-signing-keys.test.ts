@@ -96,7 +96,8 @@ describe('createKmsSigningKeys: keys and kids', () => {
     expect(verify('sha256', data, createPublicKey(big.publicKeyPem), await signer.sign(data))).toBe(
       true,
     );
-  });
+    // Generating an RSA-3072 key takes seconds on a busy 2-core machine.
+  }, 30_000);
 });
 
 describe('createKmsSigningKeys: signing', () => {
