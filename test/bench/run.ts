@@ -12,6 +12,7 @@ for (const path of [
   './mapping.bench.js',
   './issuer.bench.js',
   './saml.bench.js',
+  './oidc.bench.js',
   './load.bench.js',
 ])
   await load(path);

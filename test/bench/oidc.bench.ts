@@ -1,0 +1,178 @@
+/**
+ * What the OIDC side costs, next to the node:crypto floor measured in the same run:
+ * - validating the IdP's answer at the callback: fedgate's `redeem` (openid-client: the token
+ *   response, then the ID token's RS256 signature, iss/aud/azp/exp/iat/nonce), against an IdP
+ *   answered from memory, so no network is timed; beside it jose's `jwtVerify` of the same token
+ *   and the floor (one RSA-2048 verify of the signing input plus a JSON parse of the claims);
+ * - minting fedgate's web identity token (claims, checks, RS256 through the async Signer port,
+ *   self-verification) against the floor of one RSA-2048 sign of a same-sized signing input.
+ * Issue #4's target: each within 2× of its floor.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { importJWK, jwtVerify, SignJWT } from 'jose';
+import { IdpConfigSchema } from '../../shared/config/index.js';
+import { createLocalSigningKeys, createWebIdentityMinter } from '../../shared/issuer/index.js';
+import { createOidcClient } from '../../shared/oidc/index.js';
+import { sampleGrant, testKeyMaterials } from '../support/issuer/fixtures.js';
+import { type BenchSuite, printFigures, printResults, runCase } from './harness.js';
+
+const ISSUER = 'http://127.0.0.1:1/bench-op';
+const CLIENT_ID = 'fedgate-bench';
+const KID = 'bench-key-1';
+const NONCE = 'n-0S6_WzA2Mj';
+const STATE = 'af0ifjsldkj-bench-state';
+
+/** An OpenID provider answered from memory: discovery, JWKS and a token endpoint. */
+const memoryOp = (jwk: Record<string, unknown>, idToken: string): typeof fetch => {
+  const json = (body: unknown) =>
+    new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  const discovery = {
+    issuer: ISSUER,
+    authorization_endpoint: `${ISSUER}/auth`,
+    token_endpoint: `${ISSUER}/token`,
+    jwks_uri: `${ISSUER}/jwks`,
+    response_types_supported: ['code'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic'],
+  };
+  return (async (input: RequestInfo | URL) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.endsWith('/.well-known/openid-configuration')) return json(discovery);
+    if (url.endsWith('/jwks')) return json({ keys: [jwk] });
+    if (url.endsWith('/token'))
+      return json({ access_token: 'at', token_type: 'Bearer', expires_in: 300, id_token: idToken });
+    return new Response('not found', { status: 404 });
+  }) as typeof fetch;
+};
+
+export const suite: BenchSuite = {
+  title: 'oidc',
+  run: async () => {
+    // The upstream IdP's key and one ID token with Okta-like claims (groups, email, name).
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = { ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' };
+    const now = Math.floor(Date.now() / 1000);
+    const idToken = await new SignJWT({
+      nonce: NONCE,
+      email: 'jane.doe@example.com',
+      name: 'Jane Doe',
+      groups: Array.from({ length: 20 }, (_, i) => `aws-team-${i}`),
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: KID, typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(CLIENT_ID)
+      .setSubject('00u1abcdEFGH2ijkLMN3')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(privateKey);
+
+    const parsed = IdpConfigSchema.parse({
+      id: 'bench',
+      displayName: 'Bench OP',
+      protocol: 'oidc',
+      oidc: { issuer: ISSUER, clientId: CLIENT_ID, clientSecretRef: 'env:BENCH_SECRET' },
+    });
+    if (parsed.protocol !== 'oidc') throw new Error('unreachable');
+    const idp = parsed;
+    const client = createOidcClient({
+      fetch: memoryOp(jwk, idToken),
+      resolveSecret: async () => 'bench-secret',
+      clockSkewSeconds: 60,
+    });
+    const redemption = () => ({
+      callbackUrl: new URL(`https://sso.example.com/oidc/bench/callback?code=c0de&state=${STATE}`),
+      state: STATE,
+      nonce: NONCE,
+      codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+    });
+    const claims = await client.redeem(idp, redemption());
+    if (claims.sub !== '00u1abcdEFGH2ijkLMN3') throw new Error('bench token not accepted');
+
+    const [signingInput = '', signature = ''] = [
+      idToken.slice(0, idToken.lastIndexOf('.')),
+      idToken.slice(idToken.lastIndexOf('.') + 1),
+    ];
+    const signatureBytes = Buffer.from(signature, 'base64url');
+    const payloadPart = signingInput.slice(signingInput.indexOf('.') + 1);
+    const verifyKey = createPublicKey({ key: jwk as never, format: 'jwk' });
+    const joseKey = await importJWK(jwk, 'RS256');
+
+    // fedgate's minter, through the local Signer, and the sign floor of a same-sized input.
+    const [active, next] = await testKeyMaterials();
+    const minter = createWebIdentityMinter({
+      signingKeys: createLocalSigningKeys({ keys: [active, next] }),
+      issuer: 'https://sso.example.com',
+      audience: 'sts.amazonaws.com',
+    });
+    const mintInput = { grant: sampleGrant(), subject: 'c2f1d3a4b5e6f708', now: Date.now() };
+    const minted = await minter.mint(mintInput);
+    const mintedInput = Buffer.from(minted.token.slice(0, minted.token.lastIndexOf('.')));
+    const fedgateKey = createPrivateKey(active.privateKeyPem);
+
+    const tokenNote = `${idToken.length} chars, RS256, 20 groups`;
+    const results = [
+      await runCase({
+        name: 'floor: RSA-2048 verify + JSON.parse (node:crypto)',
+        iterations: 100,
+        fn: () => {
+          if (!verify('sha256', Buffer.from(signingInput), verifyKey, signatureBytes))
+            throw new Error('bad signature');
+          return JSON.parse(Buffer.from(payloadPart, 'base64url').toString());
+        },
+        note: tokenNote,
+      }),
+      await runCase({
+        name: 'jose jwtVerify (cached key)',
+        iterations: 100,
+        fn: () => jwtVerify(idToken, joseKey, { issuer: ISSUER, audience: CLIENT_ID }),
+        note: tokenNote,
+      }),
+      await runCase({
+        name: 'fedgate redeem: token response + ID token checks',
+        iterations: 50,
+        fn: () => client.redeem(idp, redemption()),
+        note: 'openid-client; IdP answered from memory',
+      }),
+      await runCase({
+        name: 'floor: RSA-2048 sign (node:crypto)',
+        iterations: 50,
+        fn: () => sign('sha256', mintedInput, fedgateKey),
+        note: `${mintedInput.length} bytes of signing input`,
+      }),
+      await runCase({
+        name: 'fedgate mint web identity token',
+        iterations: 50,
+        fn: () => minter.mint({ ...mintInput, now: Date.now() }),
+        note: `${minted.token.length} chars, 3 tags, source identity`,
+      }),
+    ];
+    printResults('oidc: ID token validation and web identity minting', results);
+    const [verifyFloor, jose, redeem, signFloor, mint] = results.map((r) => r.median) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    printFigures('oidc: derived', [
+      { name: 'jose jwtVerify / verify floor', value: jose / verifyFloor, unit: '×' },
+      {
+        name: 'fedgate redeem / verify floor',
+        value: redeem / verifyFloor,
+        unit: '×',
+        note: 'target ≤ 2 (for the ID token validation)',
+      },
+      {
+        name: 'fedgate mint / sign floor',
+        value: mint / signFloor,
+        unit: '×',
+        note: 'target ≤ 2; includes a self-verification',
+      },
+    ]);
+  },
+};
