@@ -13,15 +13,14 @@ import {
   createOidcEndpoints,
   createSecretResolver,
 } from '../shared/oidc/index.js';
+import { createDynamoSpaClients } from '../shared/spa/index.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
 import { STS_CLIENT_DEFAULTS } from '../shared/sts/index.js';
 
 // Cold start: config, clients, keys and the per-container discovery/JWKS cache.
 const config = loadConfig(process.env);
-const { attributes, state } = createStores({
-  config,
-  dynamo: new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS }),
-});
+const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
+const { attributes, state } = createStores({ config, dynamo });
 const handback = createAwsHandback({
   config,
   state,
@@ -46,6 +45,11 @@ const endpoints = createOidcEndpoints({
     clockSkewSeconds: config.clockSkewSeconds,
   }),
   parseDestination: (raw) => parseConsoleDestination(raw),
+  spaClients: createDynamoSpaClients({
+    client: dynamo,
+    tableName: config.attributeTableName,
+    ttlSeconds: config.configCacheSeconds,
+  }),
   handback,
   publicBaseUrl: config.publicBaseUrl,
   log: logger,

@@ -10,14 +10,13 @@ import {
   createOidcEndpoints,
   createSecretResolver,
 } from '../shared/oidc/index.js';
+import { createDynamoSpaClients } from '../shared/spa/index.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
 
 // Cold start: config, clients, the per-container discovery/JWKS cache.
 const config = loadConfig(process.env);
-const { attributes, state } = createStores({
-  config,
-  dynamo: new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS }),
-});
+const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
+const { attributes, state } = createStores({ config, dynamo });
 const endpoints = createOidcEndpoints({
   attributes,
   state,
@@ -30,6 +29,11 @@ const endpoints = createOidcEndpoints({
     clockSkewSeconds: config.clockSkewSeconds,
   }),
   parseDestination: (raw) => parseConsoleDestination(raw),
+  spaClients: createDynamoSpaClients({
+    client: dynamo,
+    tableName: config.attributeTableName,
+    ttlSeconds: config.configCacheSeconds,
+  }),
   publicBaseUrl: config.publicBaseUrl,
   log: logger,
 });

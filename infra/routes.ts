@@ -5,7 +5,7 @@
  */
 export interface RouteDef {
   /** API Gateway route key: `METHOD /path/{param}`. */
-  routeKey: `${'GET' | 'POST' | 'HEAD'} /${string}`;
+  routeKey: `${'GET' | 'POST' | 'HEAD' | 'OPTIONS'} /${string}`;
   /** File name in functions/ without extension. */
   fn: string;
 }
@@ -22,6 +22,14 @@ export const ROUTES: readonly RouteDef[] = [
   { routeKey: 'GET /aws/saml-metadata.xml', fn: 'published' },
   { routeKey: 'GET /.well-known/openid-configuration', fn: 'published' },
   { routeKey: 'GET /.well-known/jwks.json', fn: 'published' },
+  // The SPA hand-off: the only routes with CORS (exactly each SPA client's origin), and their
+  // explicit preflights (the HTTP API itself has no CORS configuration).
+  { routeKey: 'POST /credentials', fn: 'credentials' },
+  { routeKey: 'OPTIONS /credentials', fn: 'credentials' },
+  { routeKey: 'POST /grants', fn: 'credentials' },
+  { routeKey: 'OPTIONS /grants', fn: 'credentials' },
+  { routeKey: 'POST /logout', fn: 'credentials' },
+  { routeKey: 'OPTIONS /logout', fn: 'credentials' },
 ];
 
 /** Function names, each once. */

@@ -323,6 +323,38 @@ export const AccountProfileSchema = z.strictObject({
   description: z.string().max(256).optional(),
 });
 
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * A single-page app that may sign people in through fedgate and redeem AWS credentials in the
+ * browser (shared/spa). `return_to` must be exactly `origin` + one of `returnPaths` (no query, no
+ * fragment); `POST /credentials` answers CORS for exactly `origin`.
+ */
+export const SpaClientSchema = z.strictObject({
+  /** Sent by the SPA as `client_id`. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+  displayName: z.string().min(1).max(128).optional(),
+  /** The SPA's origin, exactly (scheme, host, port): https, or http on loopback only. */
+  origin: z
+    .url({ protocol: /^https?$/ })
+    .refine((v) => {
+      const u = new URL(v);
+      return u.origin === v.replace(/\/$/, '') && u.pathname === '/' && !u.search && !u.hash;
+    }, 'an origin only: scheme://host[:port], no path, query or fragment')
+    .refine((v) => {
+      const u = new URL(v);
+      return u.protocol === 'https:' || LOOPBACK_HOSTS.includes(u.hostname);
+    }, 'must be https (plain http only on 127.0.0.1/localhost)')
+    .transform((v) => new URL(v).origin),
+  /** Paths under `origin` the browser may be sent back to, compared exactly. */
+  returnPaths: z
+    .array(z.string().regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]{0,255}$/, 'an absolute path'))
+    .min(1)
+    .max(20),
+  /** Upper bound of a fedgate session of this SPA (refresh without a new login until then). */
+  sessionMaxSeconds: z.number().int().min(300).max(DURATION_MAX_SECONDS).default(28_800),
+});
+
 export const GatewayConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -341,6 +373,7 @@ export const GatewayConfigSchema = z
       .prefault({}),
     accounts: z.array(AccountProfileSchema).default([]),
     idps: z.array(IdpConfigSchema).min(1),
+    spaClients: z.array(SpaClientSchema).max(100).default([]),
   })
   .superRefine((cfg, ctx) => {
     const idps = new Set<string>();
@@ -363,6 +396,16 @@ export const GatewayConfigSchema = z
         });
       accounts.add(a.id);
     });
+    const spas = new Set<string>();
+    cfg.spaClients.forEach((c, i) => {
+      if (spas.has(c.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spaClients', i, 'id'],
+          message: `duplicate SPA client "${c.id}"`,
+        });
+      spas.add(c.id);
+    });
   });
 
 export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
@@ -378,3 +421,4 @@ export type GrantTemplate = z.output<typeof GrantSchema>;
 export type SessionTagSpec = z.output<typeof SessionTagSchema>;
 export type AccountProfile = z.output<typeof AccountProfileSchema>;
 export type GatewayDefaults = GatewayConfig['defaults'];
+export type SpaClient = z.output<typeof SpaClientSchema>;

@@ -2,3 +2,4 @@ export * from './handback.js';
 export * from './published.js';
 export * from './signing.js';
 export * from './stores.js';
+export * from './web-identity.js';

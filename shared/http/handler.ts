@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { meter as defaultMeter, type Meter } from '../log.js';
 import { type ErrorFormat, errorMiddleware } from './error-middleware.js';
@@ -18,12 +18,24 @@ export type Endpoint = (event: APIGatewayProxyEventV2, context: Context) => Prom
  * headers then complete and the outcome then records).
  */
 export const createHttpHandler = (
-  { logger, meter = defaultMeter, format }: { logger: Logger; meter?: Meter; format: ErrorFormat },
+  {
+    logger,
+    meter = defaultMeter,
+    format,
+    middlewares = [],
+  }: {
+    logger: Logger;
+    meter?: Meter;
+    format: ErrorFormat;
+    /** Route-specific middlewares (e.g. the SPA routes' CORS); their onError sees the error response. */
+    middlewares?: readonly MiddlewareObj[];
+  },
   endpoint: Endpoint,
 ) =>
   middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestOutcome({ logger, meter }))
     .use(securityHeaders())
+    .use([...middlewares] as MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context>[])
     .use(errorMiddleware({ logger, format }))
     .handler(endpoint);

@@ -4,12 +4,19 @@ import type { IdpConfig, OidcIdpConfig } from '../config/index.js';
 import { NoRoleMatchedError } from '../handback/errors.js';
 import type { Handback } from '../handback/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
-import { GatewayMisconfiguredError, NotFoundError } from '../http/errors.js';
+import { GatewayMisconfiguredError, InvalidRequestError, NotFoundError } from '../http/errors.js';
 import { queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
 import { hashSubject, type Log } from '../log.js';
 import { createMapper, type Mapper, parseRoleArn } from '../mapping/index.js';
+import {
+  isS256Challenge,
+  issueSpaCode,
+  parseSpaReturnTo,
+  requireSpaClient,
+  type SpaClientRegistry,
+} from '../spa/index.js';
 import type { AttributeStore, StateStore } from '../store/index.js';
 import { mapOidcIdentity } from './claims.js';
 import type { OidcClient } from './client.js';
@@ -32,6 +39,8 @@ export interface OidcEndpointsDeps {
   parseDestination: (raw: string | undefined) => URL;
   /** Needed by `callback` only (the login function builds no STS or KMS client). */
   handback?: Handback;
+  /** The SPA clients (`client_id` + `return_to` at login); without it SPA logins are refused. */
+  spaClients?: SpaClientRegistry;
   publicBaseUrl: URL;
   log: Log;
   /** Epoch seconds. */
@@ -136,15 +145,37 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
     return { state, txn: parsed.data };
   };
 
+  /**
+   * An SPA's login: `client_id` names a registered SPA client, `return_to` must be exactly one of
+   * its URLs, and `code_challenge` (S256 only) is the SPA's own PKCE challenge for redeeming the
+   * one-time code. Without `client_id` it is a console sign-in (`undefined`).
+   * @throws spa_client_unknown, spa_return_to_invalid, invalid_request.
+   */
+  const parseSpaLogin = async (event: APIGatewayProxyEventV2) => {
+    const clientId = queryParam(event, 'client_id');
+    if (clientId === undefined) return undefined;
+    if (!deps.spaClients) throw new GatewayMisconfiguredError('SPA login without an SPA registry');
+    const client = await requireSpaClient(deps.spaClients, clientId);
+    const returnTo = parseSpaReturnTo(client, queryParam(event, 'return_to'));
+    const codeChallenge = queryParam(event, 'code_challenge');
+    const method = queryParam(event, 'code_challenge_method');
+    if (!codeChallenge || !isS256Challenge(codeChallenge) || method !== 'S256') {
+      throw new InvalidRequestError('an SPA login needs code_challenge with S256');
+    }
+    return { client: client.id, returnTo: returnTo.href, codeChallenge };
+  };
+
   return {
     /**
-     * `GET /oidc/{idp}/login?return_to=…`: start a sign-in at the IdP.
+     * `GET /oidc/{idp}/login?return_to=…`: start a sign-in at the IdP. An SPA adds `client_id`
+     * and `code_challenge` (+ `code_challenge_method=S256`).
      * @throws not_found, invalid_request, temporarily_unavailable (discovery, DynamoDB).
      */
     async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       requireMethod(event, 'GET');
       const idp = await loadOidcIdp(deps.attributes, event, deps.log);
-      const destination = deps.parseDestination(queryParam(event, 'return_to'));
+      const spa = await parseSpaLogin(event);
+      const destination = deps.parseDestination(spa ? undefined : queryParam(event, 'return_to'));
       const { state, nonce, codeVerifier } = newTransactionSecrets();
       const url = await deps.client.authorizationUrl(idp, {
         redirectUri: oidcRedirectUri(deps.publicBaseUrl, idp.id),
@@ -158,6 +189,9 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
         nonce,
         codeVerifier,
         destination: destination.href,
+        ...(spa
+          ? { client: spa.client, returnTo: spa.returnTo, spaCodeChallenge: spa.codeChallenge }
+          : {}),
         created: now(),
       };
       await deps.state.put(transactionKey(state), txn, now() + OIDC_TRANSACTION_TTL_SECONDS);
@@ -214,15 +248,34 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
         );
       }
       deps.log.info('oidc sign-in verified', { subjectRef, grants: result.grants.length });
-      // TODO(#4): a transaction with returnTo/client ends at the SPA hand-off (one-time code).
       const email = identity.claims.email?.length === 1 ? identity.claims.email[0] : undefined;
+      const person = {
+        idp: idp.id,
+        protocol: 'oidc' as const,
+        subjectRef,
+        ...(email ? { displayName: email } : {}),
+      };
+      if (txn.returnTo && txn.client && txn.spaCodeChallenge) {
+        // The SPA hand-off: the grants wait under a one-time code; only the code is in the URL.
+        const code = await issueSpaCode(
+          deps.state,
+          {
+            client: txn.client,
+            person,
+            grants: [...result.grants],
+            codeChallenge: txn.spaCodeChallenge,
+            // The upstream login lasts as long as its ID token (SECURITY: a session never
+            // outlives what the IdP vouched for).
+            upstreamExpiresAt: claims.exp,
+          },
+          now(),
+        );
+        const back = new URL(txn.returnTo);
+        back.searchParams.set('code', code);
+        return redirect(back, { cookies: [clearCookie(transactionCookie(idp.id), 'Lax')] });
+      }
       const response = await handback.complete({
-        person: {
-          idp: idp.id,
-          protocol: 'oidc',
-          subjectRef,
-          ...(email ? { displayName: email } : {}),
-        },
+        person,
         grants: result.grants,
         destination: new URL(txn.destination),
         requestId: event.requestContext.requestId,

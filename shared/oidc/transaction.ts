@@ -14,8 +14,8 @@ export const transactionCookie = (idpId: string): string => `oidc-${idpId}`;
 
 /**
  * One started OIDC sign-in, single-use in the state table under `TXN#<state>`. `returnTo` and
- * `client` are reserved for the SPA hand-off (issue #4, second half): absent today, the sign-in
- * ends at the role picker / console like SAML.
+ * `client` (with `spaCodeChallenge`) mark a sign-in an SPA started: it ends at a one-time code for
+ * the SPA (shared/spa); without them it ends at the role picker / console like SAML.
  */
 export const OidcTransactionSchema = z.object({
   v: z.literal(1),
@@ -24,10 +24,12 @@ export const OidcTransactionSchema = z.object({
   codeVerifier: z.string().min(43).max(128),
   /** The console destination (allowlisted) when the sign-in ends at the hand-back. */
   destination: z.string(),
-  /** The SPA's allowlisted return_to (SPA hand-off, not yet built). */
+  /** The SPA's allowlisted return_to: the sign-in ends at a one-time code for it (shared/spa). */
   returnTo: z.string().optional(),
-  /** The SPA client id (SPA hand-off, not yet built). */
+  /** The SPA client id. */
   client: z.string().optional(),
+  /** The SPA's own S256 PKCE challenge, checked when it redeems the one-time code. */
+  spaCodeChallenge: z.string().optional(),
   /** Epoch seconds. */
   created: z.number().int(),
 });

@@ -19,6 +19,7 @@ import {
   idpConfigKey,
   isManagedAttributeKey,
   ruleKey,
+  spaClientKey,
 } from './table-schema.js';
 
 /** What it takes to bring the attribute table to a config: items to write and keys to delete. */
@@ -66,6 +67,9 @@ export const toItems = (
   });
   config.accounts.forEach((account, i) => {
     add(`accounts[${i}]`, accountKey(account.id), 'account', account);
+  });
+  config.spaClients.forEach((spa, i) => {
+    add(`spaClients[${i}]`, spaClientKey(spa.id), 'spa-client', spa);
   });
   if (issues.length > 0) throw new ConfigError('the gateway config', issues);
   return items;

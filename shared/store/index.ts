@@ -43,6 +43,7 @@ export {
   STATE_TABLE,
   type StateKey,
   type StateKeyPrefix,
+  spaClientKey,
   stateKey,
   stateKeyKind,
   type TableNames,

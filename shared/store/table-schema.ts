@@ -116,6 +116,12 @@ export const gatewayDefaultsKey = (): AttributeItemKey => ({
   sk: GATEWAY_DEFAULTS_SK,
 });
 
+/** The key of an SPA client item (the config's `spaClients`): `GATEWAY` / `SPA#<id>`. */
+export const spaClientKey = (clientId: string): AttributeItemKey => ({
+  pk: ATTRIBUTE_KEY_PREFIXES.gateway,
+  sk: `SPA#${clientId}`,
+});
+
 /**
  * Whether config-as-code owns an attribute item, i.e. may overwrite or delete it: `IDP#…`,
  * `ACCOUNT#…` and `GATEWAY` exactly. Anything else (`GATEWAYS`, `META#…`) belongs to someone else.

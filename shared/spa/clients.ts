@@ -1,0 +1,129 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type SpaClient, SpaClientSchema } from '../config/index.js';
+import { GatewayMisconfiguredError } from '../http/errors.js';
+import { type DynamoPort, spaClientKey, translateDynamoError } from '../store/index.js';
+import { SpaClientUnknownError, SpaReturnToInvalidError } from './errors.js';
+
+/** Where SPA clients are looked up by `client_id`. */
+export interface SpaClientRegistry {
+  /**
+   * The client, or `undefined` for an unknown id.
+   * @throws server_error for a stored client that fails validation; temporarily_unavailable.
+   */
+  get(clientId: string): Promise<SpaClient | undefined>;
+}
+
+const CLIENT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * The SPA clients of the attribute table (`GATEWAY` / `SPA#<id>`, written from the config's
+ * `spaClients`), cached per container like the IdPs (`ttlSeconds`, misses included).
+ */
+export const createDynamoSpaClients = ({
+  client,
+  tableName,
+  ttlSeconds,
+  now = () => Date.now(),
+}: {
+  client: DynamoPort;
+  tableName: string;
+  ttlSeconds: number;
+  /** Milliseconds. */
+  now?: () => number;
+}): SpaClientRegistry => {
+  const cache = new Map<string, { at: number; value: SpaClient | undefined }>();
+  return {
+    async get(clientId) {
+      if (!CLIENT_ID.test(clientId)) return undefined;
+      const hit = cache.get(clientId);
+      if (hit && now() - hit.at < ttlSeconds * 1000) return hit.value;
+      const key = spaClientKey(clientId);
+      let doc: string | undefined;
+      try {
+        const out = await client.send(
+          new GetItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+            ProjectionExpression: 'doc',
+          }),
+        );
+        doc = out.Item?.doc?.S;
+      } catch (err) {
+        throw translateDynamoError(err, 'GetItem');
+      }
+      let value: SpaClient | undefined;
+      if (doc !== undefined) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(doc);
+        } catch {
+          parsed = undefined;
+        }
+        const result = SpaClientSchema.safeParse(parsed);
+        if (!result.success || result.data.id !== clientId) {
+          throw new GatewayMisconfiguredError(`${key.pk}/${key.sk} fails validation`);
+        }
+        value = result.data;
+      }
+      if (cache.size > 256) cache.clear();
+      cache.set(clientId, { at: now(), value });
+      return value;
+    },
+  };
+};
+
+/** A registry over a fixed list (tests, and anything that holds the parsed config). */
+export const createStaticSpaClients = (clients: readonly SpaClient[]): SpaClientRegistry => ({
+  get: async (id) => clients.find((c) => c.id === id),
+});
+
+/**
+ * The SPA client named by `client_id`.
+ * @throws spa_client_unknown (400).
+ */
+export const requireSpaClient = async (
+  registry: SpaClientRegistry,
+  clientId: string | undefined,
+): Promise<SpaClient> => {
+  const client = clientId ? await registry.get(clientId) : undefined;
+  if (!client) throw new SpaClientUnknownError(`no SPA client "${(clientId ?? '').slice(0, 64)}"`);
+  return client;
+};
+
+/**
+ * `return_to` → the client's allowlisted URL, compared exactly (SECURITY.md §6): parsed with the
+ * WHATWG URL parser, then the origin must equal the client's origin and the path one of its
+ * `returnPaths`, with no query, fragment or credentials. `//evil`, `/\evil`, `user@host`,
+ * `javascript:`, CR/LF, look-alike hosts, other ports and paths all fail.
+ * @throws spa_return_to_invalid (400).
+ */
+export const parseSpaReturnTo = (client: SpaClient, raw: string | undefined): URL => {
+  if (!raw || raw.length > 2048) throw new SpaReturnToInvalidError('return_to missing or long');
+  // The parser drops tabs and newlines, trims spaces and reads "\\" as "/"; an exact URL holds
+  // only visible ASCII and no backslash.
+  if (/[^\x21-\x7e]|\\/.test(raw)) {
+    throw new SpaReturnToInvalidError('return_to holds whitespace, control characters or "\\"');
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SpaReturnToInvalidError('return_to is not an absolute URL');
+  }
+  if (
+    url.origin !== client.origin ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    raw.includes('#') ||
+    raw.includes('?') ||
+    !client.returnPaths.includes(url.pathname) ||
+    // Exactly as registered: no normalisation (`..`, case, default port) is accepted either.
+    raw !== url.href ||
+    url.href !== `${client.origin}${url.pathname}`
+  ) {
+    throw new SpaReturnToInvalidError(`return_to is not one of client ${client.id}'s URLs`);
+  }
+  return url;
+};

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { GatewayConfigSchema, SpaClientSchema } from '../../../shared/config/index.js';
+import {
+  createDynamoSpaClients,
+  parseSpaReturnTo,
+  verifierMatches,
+} from '../../../shared/spa/index.js';
+import { toItems } from '../../../shared/store/index.js';
+
+const client = SpaClientSchema.parse({
+  id: 'app',
+  origin: 'https://app.example.com',
+  returnPaths: ['/', '/auth/callback'],
+});
+
+describe('parseSpaReturnTo', () => {
+  it.each(['https://app.example.com/', 'https://app.example.com/auth/callback'])(
+    'accepts %s exactly',
+    (raw) => {
+      expect(parseSpaReturnTo(client, raw).href).toBe(raw);
+    },
+  );
+
+  it.each([
+    undefined,
+    '',
+    '//evil.example/',
+    '/\\evil.example/',
+    '/auth/callback',
+    'https://app.example.com@evil.example/',
+    'https://user@app.example.com/',
+    'https://app.example.com.evil.example/',
+    'https://app.example.com:8443/',
+    'http://app.example.com/',
+    'javascript:alert(1)',
+    'https://app.example.com/auth/callback?x=1',
+    'https://app.example.com/auth/callback#x',
+    'https://app.example.com/auth/callback/',
+    'https://app.example.com/auth/../auth/callback',
+    'https://app.example.com/auth/callback\r\nSet-Cookie: x=1',
+    'https://app.example.com\\@evil.example/',
+    'https://APP.example.com/',
+    'https://аpp.example.com/',
+    `https://app.example.com/${'a'.repeat(2100)}`,
+  ])('refuses %j', (raw) => {
+    expect(() => parseSpaReturnTo(client, raw)).toThrow(
+      expect.objectContaining({ code: 'spa_return_to_invalid' }),
+    );
+  });
+});
+
+describe('the spaClients config section', () => {
+  const base = {
+    version: 1,
+    idps: [
+      {
+        id: 'corp',
+        displayName: 'Corp',
+        protocol: 'oidc',
+        oidc: { issuer: 'https://idp.example.com', clientId: 'x' },
+      },
+    ],
+  };
+
+  it.each([
+    ['a path in the origin', 'https://app.example.com/x'],
+    ['plain http off loopback', 'http://app.example.com'],
+    ['a query', 'https://app.example.com?x'],
+  ])('refuses %s', (_, origin) => {
+    expect(SpaClientSchema.safeParse({ id: 'a', origin, returnPaths: ['/'] }).success).toBe(false);
+  });
+
+  it('accepts http on loopback; duplicate ids are refused', () => {
+    const spa = { id: 'a', origin: 'http://127.0.0.1:8787', returnPaths: ['/'] };
+    expect(GatewayConfigSchema.parse({ ...base, spaClients: [spa] }).spaClients[0]).toMatchObject({
+      origin: 'http://127.0.0.1:8787',
+      sessionMaxSeconds: 28_800,
+    });
+    expect(GatewayConfigSchema.safeParse({ ...base, spaClients: [spa, spa] }).success).toBe(false);
+  });
+
+  it('becomes GATEWAY / SPA#<id> items', () => {
+    const config = GatewayConfigSchema.parse({
+      ...base,
+      spaClients: [{ id: 'a', origin: 'https://a.example.com', returnPaths: ['/'] }],
+    });
+    const item = toItems(config).find((i) => i.sk === 'SPA#a');
+    expect(item).toMatchObject({ pk: 'GATEWAY', kind: 'spa-client' });
+    expect(JSON.parse(String(item?.doc))).toMatchObject({ origin: 'https://a.example.com' });
+  });
+});
+
+describe('createDynamoSpaClients', () => {
+  const ddb = mockClient(DynamoDBClient);
+  beforeEach(() => ddb.reset());
+  const registry = (now = () => 0) =>
+    createDynamoSpaClients({
+      client: new DynamoDBClient({}),
+      tableName: 'attrs',
+      ttlSeconds: 60,
+      now,
+    });
+
+  it('reads GATEWAY / SPA#<id> once per ttl, misses included', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: { doc: { S: JSON.stringify(client) } } });
+    let t = 0;
+    const spa = registry(() => t);
+    expect(await spa.get('app')).toMatchObject({ origin: 'https://app.example.com' });
+    expect(await spa.get('app')).toBeDefined();
+    expect(ddb).toHaveReceivedCommandTimes(GetItemCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, {
+      Key: { pk: { S: 'GATEWAY' }, sk: { S: 'SPA#app' } },
+    });
+    t = 60_000;
+    await spa.get('app');
+    expect(ddb).toHaveReceivedCommandTimes(GetItemCommand, 2);
+  });
+
+  it('an id outside the grammar is unknown without a read', async () => {
+    expect(await registry().get('../x')).toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(GetItemCommand, 0);
+  });
+
+  it('an invalid stored item is server_error; a DynamoDB failure is temporarily_unavailable', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: { doc: { S: '{"id":"app"}' } } });
+    await expect(registry().get('app')).rejects.toMatchObject({ code: 'server_error' });
+    ddb
+      .on(GetItemCommand)
+      .rejects(Object.assign(new Error('x'), { name: 'ThrottlingException', $metadata: {} }));
+    await expect(registry().get('app')).rejects.toMatchObject({ status: 503 });
+  });
+});
+
+describe('verifierMatches', () => {
+  it('is BASE64URL(SHA256(verifier)) (RFC 7636 §4.2)', () => {
+    expect(
+      verifierMatches(
+        'dBjftJeZ4CVP-mJ92K9yjvMEt2jjE0Q2sYhsLmP2sUE',
+        createHash('sha256')
+          .update('dBjftJeZ4CVP-mJ92K9yjvMEt2jjE0Q2sYhsLmP2sUE')
+          .digest('base64url'),
+      ),
+    ).toBe(true);
+    expect(
+      verifierMatches(
+        'dBjftJeZ4CVP-mJ92K9yjvMEt2jjE0Q2sYhsLmP2sUF',
+        createHash('sha256')
+          .update('dBjftJeZ4CVP-mJ92K9yjvMEt2jjE0Q2sYhsLmP2sUE')
+          .digest('base64url'),
+      ),
+    ).toBe(false);
+  });
+});
