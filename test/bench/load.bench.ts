@@ -16,7 +16,8 @@
  * Printed: requests/s, p50/p99 latency, errors (must be 0; each one is printed), and the runner
  * process's RSS before and after each round (the trend). Stops by itself.
  * Environment: LOAD_REQUESTS (default 300 ACS posts per round), LOAD_OIDC_REQUESTS (150: the OP's
- * codes live 60 s), LOAD_CONCURRENCY (8), LOAD_MAX_SECONDS (120 per flow and round), LOAD_ROUNDS (3).
+ * codes live 60 s), LOAD_CONCURRENCY (8), LOAD_MAX_SECONDS (120 per flow and round), LOAD_ROUNDS (3), LOAD_HEAP_MIB
+ * (unset: cap the runner's old space to tell a leak from heap sizing).
  */
 import { readFile } from 'node:fs/promises';
 import { fetchDemoSamlResponse } from '../../infra/local/demo/saml-idps.js';
@@ -31,6 +32,11 @@ const MAX_SECONDS = Number(process.env.LOAD_MAX_SECONDS ?? 120);
 const OIDC_REQUESTS = Math.min(REQUESTS, Number(process.env.LOAD_OIDC_REQUESTS ?? 150));
 /** Rounds of both flows (the RSS trend needs at least 2). */
 const ROUNDS = Math.max(2, Number(process.env.LOAD_ROUNDS ?? 3));
+/**
+ * Caps the runner's V8 old space (MiB): RSS alone cannot tell a leak from V8 growing its heap to
+ * the load; under a cap a leak ends in errors or an out-of-memory exit, printed as errors.
+ */
+const HEAP_MIB = process.env.LOAD_HEAP_MIB ? Number(process.env.LOAD_HEAP_MIB) : undefined;
 
 /** Runs `fn` over `items` with `n` workers until done or the deadline passes. */
 const pool = async <T>(
@@ -110,7 +116,10 @@ const figuresOf = (r: RoundResult): Figure[] => [
 export const suite: BenchSuite = {
   title: 'load: SAML ACS and OIDC callback on the local runner (loopback, STS stand-in)',
   async run() {
-    const runner = await spawnCapturedRunner([], { POWERTOOLS_LOG_LEVEL: 'INFO' });
+    const runner = await spawnCapturedRunner([], {
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...(HEAP_MIB ? { NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` } : {}),
+    });
     const pid = runner.child.pid as number;
     const base = runner.url;
     const acs = new URL('/saml/demo-okta/acs', base);
@@ -184,7 +193,7 @@ export const suite: BenchSuite = {
         rss.push({ name: `runner RSS after ${label}`, value: await rssMiB(pid), unit: 'MiB' });
       }
       printFigures(
-        `load · ${REQUESTS} ACS posts and ${OIDC_REQUESTS} OIDC callbacks per round · pid ${pid}`,
+        `load · ${REQUESTS} ACS posts and ${OIDC_REQUESTS} OIDC callbacks per round · pid ${pid}${HEAP_MIB ? ` · old space capped at ${HEAP_MIB} MiB` : ''}`,
         rounds.flatMap(figuresOf),
       );
       const growth: Figure[] = rss.slice(2).map((after, i) => ({
