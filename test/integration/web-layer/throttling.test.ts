@@ -63,7 +63,7 @@ describe('throttling configured in the stack', () => {
       );
   });
 
-  it('the HTTP API has no CORS configuration (the SPA credential endpoint does not exist yet)', () => {
+  it("the HTTP API has no CORS configuration: CORS is the SPA routes' own, per registered origin", () => {
     const [api] = ofType('AWS::ApiGatewayV2::Api');
     expect(api?.Properties.CorsConfiguration).toBeUndefined();
   });

@@ -49,6 +49,17 @@ const requestsFor = (routeKey: string): { label: string; path: string; init?: Re
   const good = path.replace('{idp}', idp);
   const unknown = path.replace('{idp}', 'no-such-idp');
   const post = (body: Record<string, string>) => form(body);
+  if (method === 'OPTIONS')
+    return [
+      {
+        label: `${routeKey} (preflight from a foreign origin)`,
+        path: `${good}?client_id=demo-spa`,
+        init: {
+          method: 'OPTIONS',
+          headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+        },
+      },
+    ];
   if (method === 'GET') {
     const out = [{ label: `${routeKey} (served)`, path: good }];
     if (path.includes('{idp}'))
@@ -99,7 +110,7 @@ describe('security headers on every route, errors included', () => {
     // Only the published documents (public keys and metadata, never credentials) may be cached.
     const published = /metadata|well-known/.test(r.path) && res.status === 200;
     expect(h['cache-control']).toBe(published ? 'public, max-age=300' : 'no-store');
-    // CORS: no route answers a cross-origin read (the SPA credential endpoint does not exist yet).
+    // CORS: without a registered Origin no route grants a cross-origin read.
     expect(h['access-control-allow-origin']).toBeUndefined();
     expect(h['access-control-allow-credentials']).toBeUndefined();
   });
@@ -111,7 +122,10 @@ describe('security headers on every route, errors included', () => {
   });
 });
 
-describe('CORS: no Access-Control-Allow-Origin anywhere', () => {
+/** The SPA routes (shared/spa): the only ones with a CORS grant, to a registered origin. */
+const SPA_ROUTES = ROUTES.filter((r) => r.fn === 'credentials');
+
+describe('CORS only where designed', () => {
   it.each(ALL_REQUESTS.map((r) => [r.label, r] as const))(
     '%s with a foreign Origin',
     async (_, r) => {
@@ -126,9 +140,13 @@ describe('CORS: no Access-Control-Allow-Origin anywhere', () => {
     },
   );
 
-  it('a preflight (OPTIONS) reaches no function and allows nothing', async () => {
+  it('a preflight (OPTIONS) on a non-SPA route reaches no function and allows nothing', async () => {
+    const withPreflight = new Set(
+      ROUTES.filter((r) => r.routeKey.startsWith('OPTIONS ')).map((r) => r.routeKey.slice(8)),
+    );
     for (const r of ROUTES) {
       const path = r.routeKey.split(' ')[1]?.replace('{idp}', 'demo-okta') as string;
+      if (withPreflight.has(path)) continue;
       const res = await fetch(url(path), {
         method: 'OPTIONS',
         headers: {
@@ -138,6 +156,50 @@ describe('CORS: no Access-Control-Allow-Origin anywhere', () => {
       });
       expect([res.status, await res.text()]).toEqual([404, '{"message":"Not Found"}']);
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    }
+  });
+
+  it('the SPA routes grant exactly the registered origin, with Vary: Origin, never to others', async () => {
+    expect(SPA_ROUTES.length).toBeGreaterThan(0);
+    const registered = gateway.url.origin; // demo-spa's origin in the demo config
+    for (const r of SPA_ROUTES) {
+      const [method, path] = r.routeKey.split(' ') as [string, string];
+      const send = (origin: string | undefined, clientId = 'demo-spa') =>
+        fetch(url(`${path}?client_id=${clientId}`), {
+          method,
+          redirect: 'manual',
+          headers: {
+            ...(origin ? { origin } : {}),
+            ...(method === 'OPTIONS'
+              ? { 'access-control-request-method': 'POST' }
+              : { 'content-type': 'application/json' }),
+          },
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        });
+      const own = await send(registered);
+      await own.arrayBuffer();
+      expect([r.routeKey, own.headers.get('access-control-allow-origin')]).toEqual([
+        r.routeKey,
+        registered,
+      ]);
+      expect(own.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(own.headers.get('vary')).toMatch(/origin/i);
+      for (const [label, origin, clientId] of [
+        ['foreign origin', 'https://evil.example', 'demo-spa'],
+        ['null origin', 'null', 'demo-spa'],
+        ['look-alike origin', `${registered}.evil.example`, 'demo-spa'],
+        ['no origin', undefined, 'demo-spa'],
+        ['unknown client', registered, 'no-such-client'],
+      ] as const) {
+        const res = await send(origin, clientId);
+        await res.arrayBuffer();
+        expect([r.routeKey, label, res.headers.get('access-control-allow-origin')]).toEqual([
+          r.routeKey,
+          label,
+          null,
+        ]);
+        expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+      }
     }
   });
 });
