@@ -10,6 +10,7 @@ import {
   spawnCapturedRunner,
 } from '../../support/log-capture.js';
 import { createJar, step } from '../oidc/browserless.js';
+import { newPkce, spaPost, spaSignIn } from '../spa/flow.js';
 import {
   choose,
   form,
@@ -167,6 +168,36 @@ describe('secrets never logged', () => {
     expect(replay.status).toBeGreaterThanOrEqual(400);
   });
 
+  it('SPA hand-off: one-time code, SPA PKCE verifier, credentials JSON, SPA session; replay refused', async () => {
+    const { code, verifier, jar } = await spaSignIn(runner.url, 'paul');
+    keep('SPA one-time code', code);
+    keep('SPA PKCE verifier', verifier);
+    const wrong = await spaPost(jar, runner.url, '/credentials', {
+      code,
+      code_verifier: newPkce().verifier,
+    });
+    expect(wrong.status).toBeGreaterThanOrEqual(400);
+    const second = await spaSignIn(runner.url, 'paul');
+    keep('SPA one-time code', second.code);
+    keep('SPA PKCE verifier', second.verifier);
+    const res = await spaPost(second.jar, runner.url, '/credentials', {
+      code: second.code,
+      code_verifier: second.verifier,
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { SecretAccessKey: string; SessionToken: string };
+    keep('AWS secret access key', body.SecretAccessKey);
+    keep('AWS session token', body.SessionToken);
+    keep('SPA session id', second.jar.cookies.get('__Host-fedgate-spa-demo-spa'));
+    const replay = await spaPost(second.jar, runner.url, '/credentials', {
+      code: second.code,
+      code_verifier: second.verifier,
+    });
+    expect(replay.status).toBeGreaterThanOrEqual(400);
+    const logout = await spaPost(second.jar, runner.url, '/logout', {});
+    expect(logout.status).toBe(204);
+  });
+
   it('refusals and faults: replay, tampering, forged CSRF, STS throttled', async () => {
     const carol = await samlIdpInitiated(runner.url, 'demo-okta', 'carol');
     keep('SAMLResponse', carol.samlResponse);
@@ -261,6 +292,9 @@ describe('secrets never logged', () => {
       'PKCE verifier',
       'private key fedgate-signing.key.pem',
       'OIDC client secret',
+      'SPA one-time code',
+      'SPA PKCE verifier',
+      'SPA session id',
     ])
       expect(labels, label).toContain(label);
     // the runner did log these flows (a capture that saw nothing would pass vacuously)
