@@ -1,15 +1,17 @@
 import { awsStandIns } from './aws/index.js';
 import { demoOidcIdp } from './demo/oidc-idp.js';
 import { demoSamlIdps } from './demo/saml-idps.js';
+import { demoSpa } from './demo/spa.js';
 import type { LocalPlugin } from './plugin.js';
 
 /**
  * What `npm start` runs beside the gateway: the demo SAML IdPs, the demo OpenID provider and the
- * local stand-ins for STS and the console federation endpoint (with the fault switch at
- * /_local/faults).
+ * demo SPA (/_local/spa/), and the local stand-ins for STS and the console federation endpoint
+ * (with the fault switch at /_local/faults).
  */
 export const defaultPlugins = (): LocalPlugin[] => [
   demoSamlIdps(),
   demoOidcIdp(),
+  demoSpa(),
   ...awsStandIns().plugins,
 ];

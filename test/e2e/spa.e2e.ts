@@ -1,0 +1,145 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defaultPlugins } from '../../infra/local/default-plugins.js';
+import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
+import { launchChromium } from '../support/browser.js';
+
+/**
+ * The SPA hand-off in a real browser against the local runner: the demo SPA (the browser client
+ * bundled with esbuild) → fedgate's login with the SPA's S256 challenge → the demo OpenID provider
+ * → fedgate's callback → back to the SPA with a one-time code → POST /credentials (the STS stand-in
+ * verifies fedgate's web identity token) → credentials shown → refresh without a login → logout,
+ * after which nothing refreshes.
+ */
+describe('the demo SPA in Chromium', () => {
+  let gateway: LocalGateway;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const spaUrl = () => new URL('/_local/spa/', gateway.url).href;
+
+  beforeAll(async () => {
+    [gateway, browser] = await Promise.all([
+      startLocalGateway({
+        port: 0,
+        configPath: 'infra/local/demo-config.yaml',
+        plugins: defaultPlugins(),
+      }),
+      launchChromium(),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+  });
+  beforeEach(async () => {
+    await context?.close();
+    context = await browser.newContext();
+    page = await context.newPage();
+  });
+
+  const signIn = async (person: string) => {
+    await page.goto(spaUrl());
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
+    await page.getByRole('button', { name: 'Sign in with fedgate' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Demo OpenID Provider');
+    await page.getByRole('button', { name: `Sign in as ${person}` }).click();
+    await page.waitForURL((u) => u.pathname === '/_local/spa/');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Signed in.');
+  };
+
+  it('sign in → credentials shown → refresh without a login → logout ends refresh', async () => {
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await signIn('Paul');
+    // The code is gone from the address bar, and no URL ever carried credentials.
+    expect(page.url()).toBe(spaUrl());
+    expect(urls.some((u) => /ASIA|SessionToken|AccessKeyId/i.test(u))).toBe(false);
+    await expect.poll(() => page.locator('#access-key').textContent()).toMatch(/^ASIALOCAL/);
+    expect(await page.locator('#who').textContent()).toBe('paul@example.com');
+    expect(await page.locator('#role').textContent()).toContain(
+      'arn:aws:iam::111111111111:role/fedgate-demo-developer',
+    );
+    expect(await page.locator('#tags').textContent()).toContain('department = Data');
+    const expiry = Date.parse(String(await page.locator('#expiry').textContent()));
+    expect(expiry).toBeGreaterThan(Date.now() + 10 * 60_000);
+    const cookie = (await context.cookies()).find((c) => c.name === '__Host-fedgate-spa-demo-spa');
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'None', path: '/' });
+    await page.screenshot({ path: '.local/e2e-spa-signed-in.png', fullPage: true });
+
+    const first = await page.locator('#access-key').textContent();
+    const logins = urls.filter((u) => u.includes('/oidc/demo-oidc/login')).length;
+    await page.getByRole('button', { name: 'Refresh credentials' }).click();
+    await expect.poll(() => page.locator('#access-key').textContent()).not.toBe(first);
+    expect(await page.locator('#access-key').textContent()).toMatch(/^ASIALOCAL/);
+    expect(urls.filter((u) => u.includes('/oidc/demo-oidc/login')).length).toBe(logins);
+
+    // A reload keeps the session (the cookie), with no new login either.
+    await page.reload();
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Signed in.');
+    expect(urls.filter((u) => u.includes('/oidc/demo-oidc/login')).length).toBe(logins);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Signed out.');
+    expect((await context.cookies()).some((c) => c.name === '__Host-fedgate-spa-demo-spa')).toBe(
+      false,
+    );
+    // Refresh after logout: fedgate refuses, in the page's own fetch.
+    const after = await page.evaluate(async () => {
+      const res = await fetch('/credentials?client_id=demo-spa', {
+        method: 'POST',
+        credentials: 'include',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return { status: res.status, body: await res.text() };
+    });
+    expect(after.status).toBe(401);
+    expect(after.body).toContain('spa_session_invalid');
+    await page.reload();
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
+  });
+
+  it('several grants: the SPA switches role by opaque id', async () => {
+    await signIn('Olivia');
+    await expect.poll(() => page.locator('#access-key').textContent()).toMatch(/^ASIALOCAL/);
+    const options = await page.locator('#grants option').allTextContents();
+    expect(options).toHaveLength(2);
+    const before = String(await page.locator('#role').textContent());
+    const other = await page
+      .locator('#grants option')
+      .nth(
+        (await page.locator('#grants').inputValue()) ===
+          (await page.locator('#grants option').nth(0).getAttribute('value'))
+          ? 1
+          : 0,
+      )
+      .getAttribute('value');
+    await page.locator('#grants').selectOption(String(other));
+    await expect.poll(() => page.locator('#role').textContent()).not.toBe(before);
+    expect(String(await page.locator('#role').textContent())).toMatch(
+      /fedgate-demo-(admin|developer)/,
+    );
+  });
+
+  it('a page of another origin gets no CORS grant: its fetch with credentials fails', async () => {
+    await signIn('Paul');
+    // about:blank → a data: page has an opaque origin ("null"), i.e. not the SPA's.
+    const other = await context.newPage();
+    await other.goto('data:text/html,<p>elsewhere</p>');
+    const outcome = await other.evaluate(async (url) => {
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+        return `read ${res.status}`;
+      } catch (err) {
+        return (err as Error).name;
+      }
+    }, new URL('/credentials?client_id=demo-spa', gateway.url).href);
+    expect(outcome).toBe('TypeError');
+  });
+});
