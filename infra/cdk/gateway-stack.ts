@@ -264,7 +264,11 @@ export class GatewayStack extends Stack {
       }
       const handler = new NodejsFunction(this, cid, {
         ...functionCodeProps(fn),
-        timeout: Duration.seconds(15),
+        // API Gateway HTTP APIs wait 30 s at most. Each dependency is bounded (~9 s worst case
+        // for DynamoDB, STS or KMS with the SDK's retries, 5 s for the federation endpoint), but
+        // two degraded at once could pass 15 s and end in API Gateway's bare 500 instead of
+        // fedgate's 503 page (test/integration/resilience/README.md: the open time budget).
+        timeout: Duration.seconds(29),
         role,
         logGroup,
         environment: { ...environment, ...NODE_WRAPPER_ENVIRONMENT },

@@ -123,6 +123,8 @@ describe('gateway stack (stateless)', () => {
       );
       expect(vars.AWS_LAMBDA_EXEC_WRAPPER).toBe('/var/task/fedgate-node');
       expect(functionOf(fn)[1].Properties.MemorySize, fn).toBe(FUNCTION_MEMORY_MB);
+      // Under API Gateway's 30 s, so a slow dependency still ends in fedgate's own 503.
+      expect(functionOf(fn)[1].Properties.Timeout, fn).toBe(29);
       expect(vars.PUBLIC_BASE_URL).toBe('https://sso.example.com');
       expect(vars.SAML_PROVIDER_NAME).toBe(stage.samlProviderName);
       // The audience the target accounts' OIDC providers list as client id.
