@@ -123,6 +123,60 @@ const events: Record<string, Promise<unknown>> = {
     {},
     { idp: 'demo-oidc' },
   ),
+  // The SPA hand-off (shared/spa). An SPA login carries the SPA's own S256 challenge (here RFC 7636
+  // appendix B's); a real redemption needs a fresh code, so the credentials events show the
+  // preflight and the refusals a recorded request can still produce.
+  'oidc-login.spa': capture(
+    'GET /oidc/{idp}/login',
+    `/oidc/demo-oidc/login?${new URLSearchParams({
+      client_id: 'demo-spa',
+      return_to: `${EVENTS_BASE_URL}/_local/spa/`,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    })}`,
+    {},
+    { idp: 'demo-oidc' },
+  ),
+  'credentials.preflight': capture('OPTIONS /credentials', '/credentials?client_id=demo-spa', {
+    method: 'OPTIONS',
+    headers: {
+      origin: EVENTS_BASE_URL,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type',
+    },
+  }),
+  'credentials.redeem-used-code': capture('POST /credentials', '/credentials?client_id=demo-spa', {
+    method: 'POST',
+    headers: { origin: EVENTS_BASE_URL, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      code: 'c'.repeat(43),
+      code_verifier: 'dBjftJeZ4CVP-mJ92K9yjvMEt2jjE0Q2mLBQtrVX8ck',
+    }),
+  }),
+  'credentials.foreign-origin': capture('POST /credentials', '/credentials?client_id=demo-spa', {
+    method: 'POST',
+    headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+    body: '{}',
+  }),
+  'credentials.refresh-without-session': capture(
+    'POST /credentials',
+    '/credentials?client_id=demo-spa',
+    {
+      method: 'POST',
+      headers: { origin: EVENTS_BASE_URL, 'content-type': 'application/json' },
+      body: '{}',
+    },
+  ),
+  'credentials.grants-without-session': capture('POST /grants', '/grants?client_id=demo-spa', {
+    method: 'POST',
+    headers: { origin: EVENTS_BASE_URL, 'content-type': 'application/json' },
+    body: '{}',
+  }),
+  'credentials.logout': capture('POST /logout', '/logout?client_id=demo-spa', {
+    method: 'POST',
+    headers: { origin: EVENTS_BASE_URL, 'content-type': 'application/json' },
+    body: '{}',
+  }),
   'published.sp-metadata': capture(
     'GET /saml/{idp}/metadata',
     '/saml/demo-okta/metadata',
