@@ -20,8 +20,13 @@ export const STAGES: Readonly<Record<string, StageConfig>> = {
     throttle: {
       default: { rateLimit: 50, burstLimit: 100 },
       routes: {
+        // Every route that issues credentials or a console link gets a tighter limit than the
+        // stage default.
         'POST /saml/{idp}/acs': { rateLimit: 20, burstLimit: 40 },
         'POST /select-role': { rateLimit: 20, burstLimit: 40 },
+        'GET /oidc/{idp}/callback': { rateLimit: 20, burstLimit: 40 },
+        'POST /credentials': { rateLimit: 20, burstLimit: 40 },
+        'POST /grants': { rateLimit: 20, burstLimit: 40 },
       },
     },
     reservedConcurrency: 20,

@@ -235,6 +235,9 @@ describe('gateway stack (stateless)', () => {
       RouteSettings: {
         'POST /saml/{idp}/acs': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
         'POST /select-role': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        'GET /oidc/{idp}/callback': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        'POST /credentials': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        'POST /grants': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
       },
     });
   });

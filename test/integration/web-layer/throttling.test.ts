@@ -30,14 +30,20 @@ describe('throttling configured in the stack', () => {
     expect(d.ThrottlingBurstLimit).toBeGreaterThan(0);
   });
 
-  it('the routes that take a signed response or issue credentials from a POST are throttled tighter', () => {
+  it('every route that takes a signed response or issues credentials is throttled tighter', () => {
     const [apiStage] = ofType('AWS::ApiGatewayV2::Stage');
     const d = apiStage?.Properties.DefaultRouteSettings;
     const routes = apiStage?.Properties.RouteSettings as Record<
       string,
       { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
     >;
-    for (const key of ['POST /saml/{idp}/acs', 'POST /select-role']) {
+    for (const key of [
+      'POST /saml/{idp}/acs',
+      'POST /select-role',
+      'GET /oidc/{idp}/callback',
+      'POST /credentials',
+      'POST /grants',
+    ]) {
       expect(routes[key], key).toBeDefined();
       expect(routes[key]?.ThrottlingRateLimit, key).toBeLessThan(d.ThrottlingRateLimit);
       expect(routes[key]?.ThrottlingBurstLimit, key).toBeLessThan(d.ThrottlingBurstLimit);
