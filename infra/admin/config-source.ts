@@ -75,11 +75,32 @@ export const readTableDocument = async (target: TableTarget): Promise<Record<str
   const accountIds = accountItems
     .map((item) => item.pk?.S?.slice(ATTRIBUTE_KEY_PREFIXES.account.length) ?? '')
     .sort();
+  // The SPA clients (GATEWAY / SPA#<id>), validated with the whole document by the caller.
+  const spaItems = await scanAll(client, {
+    TableName: target.tableName,
+    ConsistentRead: true,
+    FilterExpression: 'pk = :gateway AND begins_with(sk, :spa)',
+    ExpressionAttributeValues: {
+      ':gateway': { S: ATTRIBUTE_KEY_PREFIXES.gateway },
+      ':spa': { S: 'SPA#' },
+    },
+    ProjectionExpression: 'sk, doc',
+  });
+  const spaClients = spaItems
+    .sort((a, b) => ((a.sk?.S ?? '') < (b.sk?.S ?? '') ? -1 : 1))
+    .map((item) => {
+      try {
+        return JSON.parse(item.doc?.S ?? 'null') as unknown;
+      } catch {
+        return null;
+      }
+    });
   return {
     version: 1,
     defaults: await store.getDefaults(),
     accounts: await store.getAccounts(accountIds),
     idps: idps.filter((idp) => idp !== undefined),
+    ...(spaClients.length > 0 ? { spaClients } : {}),
   };
 };
 

@@ -336,15 +336,20 @@ export const SpaClientSchema = z.strictObject({
   displayName: z.string().min(1).max(128).optional(),
   /** The SPA's origin, exactly (scheme, host, port): https, or http on loopback only. */
   origin: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => {
-      const u = new URL(v);
-      return u.origin === v.replace(/\/$/, '') && u.pathname === '/' && !u.search && !u.hash;
-    }, 'an origin only: scheme://host[:port], no path, query or fragment')
-    .refine((v) => {
-      const u = new URL(v);
-      return u.protocol === 'https:' || LOOPBACK_HOSTS.includes(u.hostname);
-    }, 'must be https (plain http only on 127.0.0.1/localhost)')
+    .string()
+    .superRefine((v, ctx) => {
+      // One issue per field: the first thing wrong with it.
+      const u = URL.canParse(v) ? new URL(v) : undefined;
+      const why = !u
+        ? 'Invalid URL'
+        : u.origin !== v.replace(/\/$/, '') || u.pathname !== '/' || u.search || u.hash
+          ? 'an origin only: scheme://host[:port], no path, query or fragment'
+          : u.protocol !== 'https:' &&
+              !(u.protocol === 'http:' && LOOPBACK_HOSTS.includes(u.hostname))
+            ? 'must be https (plain http only on 127.0.0.1/localhost)'
+            : undefined;
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    })
     .transform((v) => new URL(v).origin),
   /** Paths under `origin` the browser may be sent back to, compared exactly. */
   returnPaths: z

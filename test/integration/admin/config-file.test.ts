@@ -221,7 +221,7 @@ describe('validate', () => {
     const run = await cli('validate', demoConfig, '--json');
     expect(run.code).toBe(1);
     const json = run.json<{ issues: { path: string }[]; hints: string[] }>();
-    expect(json.issues.map((i) => i.path)).toEqual(['idps[2].oidc.issuer']);
+    expect(json.issues.map((i) => i.path)).toEqual(['idps[2].oidc.issuer', 'spaClients[0].origin']);
     expect(json.hints).toEqual([`the file uses \${LOCAL_BASE_URL}: pass --var LOCAL_BASE_URL=…`]);
   });
 

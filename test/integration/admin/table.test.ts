@@ -70,7 +70,10 @@ describe('import and export against DynamoDB Local', () => {
       LOCAL_BASE_URL: 'http://127.0.0.1:8787',
     });
     const items =
-      1 + expected.accounts.length + expected.idps.reduce((n, i) => n + 1 + i.rules.length, 0);
+      1 +
+      expected.accounts.length +
+      expected.spaClients.length +
+      expected.idps.reduce((n, i) => n + 1 + i.rules.length, 0);
     const saved = first.json<Saved>();
     expect(saved.applied).toBe(true);
     expect(saved.deletes).toEqual([]);
