@@ -1,11 +1,12 @@
 import type { RuntimeConfig } from '../config/index.js';
 import { createConsoleSignin } from '../console/index.js';
 import { createHandback, type RoleAssumption } from '../handback/index.js';
-import { createAwsSamlMinter, createWebIdentityMinter, type SigningKeys } from '../issuer/index.js';
+import { createAwsSamlMinter, type SigningKeys } from '../issuer/index.js';
 import { meter as defaultMeter, type Log, type Meter } from '../log.js';
 import type { StateStore } from '../store/index.js';
 import { createRoleAssumer, type StsPort } from '../sts/index.js';
-import { awsIssuerEntityId, webIdentityIssuer } from './signing.js';
+import { awsIssuerEntityId } from './signing.js';
+import { createWebIdentityAssumption } from './web-identity.js';
 
 /** How long fedgate waits for the federation endpoint (getSigninToken). */
 const FEDERATION_TIMEOUT_MS = 5000;
@@ -32,16 +33,6 @@ export const createAwsHandback = (deps: {
     issuerEntityId: awsIssuerEntityId(config),
     samlProviderName: config.samlProviderName,
   });
-  // Built on first use: a bad issuer/audience fails the OIDC hand-back, not every SAML sign-in.
-  let webIdentityMinter: ReturnType<typeof createWebIdentityMinter> | undefined;
-  const webIdentity = () => {
-    webIdentityMinter ??= createWebIdentityMinter({
-      signingKeys: deps.signingKeys,
-      issuer: webIdentityIssuer(config),
-      audience: config.webIdentityAudience,
-    });
-    return webIdentityMinter;
-  };
   const assumer = createRoleAssumer({ sts: deps.sts, log: deps.log });
   const consoleSignin = createConsoleSignin({
     fetch: deps.fetch,
@@ -65,20 +56,12 @@ export const createAwsHandback = (deps: {
       durationSeconds: grant.durationSeconds,
     });
   };
-  const oidc: RoleAssumption = async (grant, person) => {
-    const minted = await webIdentity().mint({
-      grant,
-      // Opaque and stable: trust policies see it as `<provider>:sub`, CloudTrail logs it.
-      subject: person.subjectRef,
-      now: Date.now(),
-    });
-    return assumer.assumeRoleWithWebIdentity({
-      roleArn: grant.roleArn,
-      roleSessionName: grant.sessionName,
-      webIdentityToken: minted.token,
-      durationSeconds: grant.durationSeconds,
-    });
-  };
+  const oidc = createWebIdentityAssumption({
+    config,
+    sts: deps.sts,
+    signingKeys: deps.signingKeys,
+    log: deps.log,
+  });
 
   return createHandback({
     state: deps.state,

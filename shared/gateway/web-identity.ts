@@ -6,9 +6,9 @@ import { createRoleAssumer, type StsPort } from '../sts/index.js';
 import { webIdentityIssuer } from './signing.js';
 
 /**
- * The `oidc` RoleAssumption on its own, for functions that need credentials but no console or
- * picker (the SPA's `POST /credentials`): fedgate's web identity token (same minter, same
- * SigningKeys, same issuer and audience as the hand-back's) → AssumeRoleWithWebIdentity.
+ * The `oidc` RoleAssumption: fedgate's web identity token (through the same SigningKeys as SAML,
+ * `iss` = the published issuer, `aud` = WEB_IDENTITY_AUDIENCE) → AssumeRoleWithWebIdentity. The
+ * hand-back uses it for OIDC sign-ins; the SPA's `POST /credentials` uses it alone.
  */
 export const createWebIdentityAssumption = (deps: {
   config: RuntimeConfig;
@@ -16,14 +16,21 @@ export const createWebIdentityAssumption = (deps: {
   signingKeys: SigningKeys;
   log: Log;
 }): RoleAssumption => {
-  const minter = createWebIdentityMinter({
-    signingKeys: deps.signingKeys,
-    issuer: webIdentityIssuer(deps.config),
-    audience: deps.config.webIdentityAudience,
-  });
+  // Built on first use: a bad issuer/audience fails the OIDC hand-back, not every SAML sign-in.
+  let minter: ReturnType<typeof createWebIdentityMinter> | undefined;
   const assumer = createRoleAssumer({ sts: deps.sts, log: deps.log });
   return async (grant, person) => {
-    const minted = await minter.mint({ grant, subject: person.subjectRef, now: Date.now() });
+    minter ??= createWebIdentityMinter({
+      signingKeys: deps.signingKeys,
+      issuer: webIdentityIssuer(deps.config),
+      audience: deps.config.webIdentityAudience,
+    });
+    const minted = await minter.mint({
+      grant,
+      // Opaque and stable: trust policies see it as `<provider>:sub`, CloudTrail logs it.
+      subject: person.subjectRef,
+      now: Date.now(),
+    });
     return assumer.assumeRoleWithWebIdentity({
       roleArn: grant.roleArn,
       roleSessionName: grant.sessionName,
