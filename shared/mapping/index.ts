@@ -15,5 +15,6 @@ export {
   type RuleExplanation,
 } from './explain.js';
 export { buildGrantId } from './grant.js';
+export * from './mapper-cache.js';
 export * from './session-name.js';
 export * from './types.js';

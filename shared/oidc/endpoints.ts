@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { IdpConfig, OidcIdpConfig } from '../config/index.js';
+import type { OidcIdpConfig } from '../config/index.js';
 import { NoRoleMatchedError } from '../handback/errors.js';
 import type { Handback } from '../handback/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
@@ -9,7 +9,7 @@ import { queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
 import { hashSubject, type Log } from '../log.js';
-import { createMapper, type Mapper, parseRoleArn } from '../mapping/index.js';
+import { createMapperCache } from '../mapping/index.js';
 import {
   isS256Challenge,
   issueSpaCode,
@@ -98,27 +98,7 @@ export const loadOidcIdp = async (
  */
 export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  const mappers = new WeakMap<IdpConfig, Mapper>();
-
-  const mapperFor = async (idp: OidcIdpConfig): Promise<Mapper> => {
-    let mapper = mappers.get(idp);
-    if (!mapper) {
-      const accountIds = [
-        ...new Set(
-          idp.rules.flatMap((r) =>
-            r.effect === 'allow' ? [parseRoleArn(r.grant.roleArn)?.accountId ?? ''] : [],
-          ),
-        ),
-      ].filter(Boolean);
-      const [defaults, accounts] = await Promise.all([
-        deps.attributes.getDefaults(),
-        deps.attributes.getAccounts(accountIds),
-      ]);
-      mapper = createMapper({ rules: idp.rules, defaults, accounts });
-      mappers.set(idp, mapper);
-    }
-    return mapper;
-  };
+  const mapperFor = createMapperCache(deps.attributes);
 
   /** The callback's state must equal this browser's cookie; then the transaction is consumed once. */
   const consumeTransaction = async (

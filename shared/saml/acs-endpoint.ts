@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { IdpConfig, SamlIdpConfig } from '../config/index.js';
+import type { SamlIdpConfig } from '../config/index.js';
 import { NoRoleMatchedError } from '../handback/errors.js';
 import type { Handback } from '../handback/index.js';
 import { clearCookie, readCookie } from '../http/cookies.js';
@@ -7,7 +7,7 @@ import { GatewayError, InvalidRequestError } from '../http/errors.js';
 import { parseForm, requireMethod } from '../http/request.js';
 import type { HttpResponse } from '../http/responses.js';
 import { hashSubject, type Log } from '../log.js';
-import { createMapper, type Identity, type Mapper, parseRoleArn } from '../mapping/index.js';
+import { createMapperCache, type Identity } from '../mapping/index.js';
 import {
   type AttributeStore,
   type ReplayCache,
@@ -80,29 +80,7 @@ const PendingRequestSchema = (v: unknown): { idp: string; destination: string } 
  */
 export const createAcsEndpoint = (deps: AcsDeps) => {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  // One compiled mapper per loaded IdP config (the cached attribute store hands back the same
-  // frozen object until it reloads): compiling 1,000 rules costs ~10 ms, evaluating ~0.6 ms.
-  const mappers = new WeakMap<IdpConfig, Mapper>();
-
-  const mapperFor = async (idp: SamlIdpConfig): Promise<Mapper> => {
-    let mapper = mappers.get(idp);
-    if (!mapper) {
-      const accountIds = [
-        ...new Set(
-          idp.rules.flatMap((r) =>
-            r.effect === 'allow' ? [parseRoleArn(r.grant.roleArn)?.accountId ?? ''] : [],
-          ),
-        ),
-      ].filter(Boolean);
-      const [defaults, accounts] = await Promise.all([
-        deps.attributes.getDefaults(),
-        deps.attributes.getAccounts(accountIds),
-      ]);
-      mapper = createMapper({ rules: idp.rules, defaults, accounts });
-      mappers.set(idp, mapper);
-    }
-    return mapper;
-  };
+  const mapperFor = createMapperCache(deps.attributes);
 
   return {
     /**
