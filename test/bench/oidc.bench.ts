@@ -7,6 +7,9 @@
  * - minting fedgate's web identity token (claims, checks, RS256 through the async Signer port,
  *   self-verification) against the floor of one RSA-2048 sign of a same-sized signing input.
  * Issue #4's target: each within 2× of its floor.
+ * Then a full local SPA sign-in on the runner (DynamoDB Local, the demo OP, the STS stand-in), as
+ * the SPA's fetch makes it: login → OP → callback → `POST /credentials`, with the median of the
+ * part fedgate serves after the IdP (callback → credentials).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { importJWK, jwtVerify, SignJWT } from 'jose';
@@ -14,7 +17,13 @@ import { IdpConfigSchema } from '../../shared/config/index.js';
 import { createLocalSigningKeys, createWebIdentityMinter } from '../../shared/issuer/index.js';
 import { createOidcClient } from '../../shared/oidc/index.js';
 import { sampleGrant, testKeyMaterials } from '../support/issuer/fixtures.js';
-import { type BenchSuite, printFigures, printResults, runCase } from './harness.js';
+import {
+  type BenchResult,
+  type BenchSuite,
+  printFigures,
+  printResults,
+  runCase,
+} from './harness.js';
 
 const ISSUER = 'http://127.0.0.1:1/bench-op';
 const CLIENT_ID = 'fedgate-bench';
@@ -48,6 +57,72 @@ const memoryOp = (jwk: Record<string, unknown>, idToken: string): typeof fetch =
       return json({ access_token: 'at', token_type: 'Bearer', expires_in: 300, id_token: idToken });
     return new Response('not found', { status: 404 });
   }) as typeof fetch;
+};
+
+const ROUND_TRIPS = 30;
+
+/** `rounds` SPA sign-ins as Paul (one grant), each timed whole and from the callback on. */
+const spaRoundTrips = async (rounds: number) => {
+  const { startLocalGateway } = await import('../../infra/local/gateway.js');
+  const { defaultPlugins } = await import('../../infra/local/default-plugins.js');
+  const { signInAtOp, step } = await import('../integration/oidc/browserless.js');
+  const { newPkce, spaLoginUrl, spaPost } = await import('../integration/spa/flow.js');
+  const gateway = await startLocalGateway({
+    port: 0,
+    configPath: 'infra/local/demo-config.yaml',
+    plugins: defaultPlugins(),
+  });
+  const whole: number[] = [];
+  const fromCallback: number[] = [];
+  try {
+    for (let i = 0; i < rounds + 3; i++) {
+      const t0 = performance.now();
+      const pkce = newPkce();
+      const { callback, jar } = await signInAtOp(spaLoginUrl(gateway.url, pkce), 'paul');
+      const t1 = performance.now();
+      const back = await step(jar, callback);
+      const code = new URL(back.headers.get('location') ?? '', gateway.url).searchParams.get(
+        'code',
+      );
+      const res = await spaPost(jar, gateway.url, '/credentials', {
+        code,
+        code_verifier: pkce.verifier,
+      });
+      const body = (await res.json()) as { AccessKeyId?: string };
+      const t2 = performance.now();
+      if (res.status !== 200 || !body.AccessKeyId)
+        throw new Error(`round trip failed: ${res.status}`);
+      if (i < 3) continue; // warm-up: first discovery, JWKS, key loads
+      whole.push(t2 - t0);
+      fromCallback.push(t2 - t1);
+    }
+  } finally {
+    await gateway.stop();
+  }
+  const stats = (name: string, xs: number[], note: string): BenchResult => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return {
+      name,
+      median:
+        sorted.length % 2
+          ? (sorted[mid] as number)
+          : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2,
+      min: sorted[0] as number,
+      max: sorted.at(-1) as number,
+      runs: sorted.length,
+      unit: 'ms',
+      note,
+    };
+  };
+  return {
+    callbackToCredentials: stats(
+      'callback → credentials',
+      fromCallback,
+      'RP checks, mapping, code, redeem, mint, STS stand-in',
+    ),
+    whole: stats('login → OP → callback → credentials', whole, 'as the SPA does it, loopback'),
+  };
 };
 
 export const suite: BenchSuite = {
@@ -159,6 +234,11 @@ export const suite: BenchSuite = {
       number,
       number,
     ];
+    const roundTrip = await spaRoundTrips(ROUND_TRIPS);
+    printResults('oidc: local SPA sign-in on the runner (loopback, demo OP, STS stand-in)', [
+      roundTrip.callbackToCredentials,
+      roundTrip.whole,
+    ]);
     printFigures('oidc: derived', [
       { name: 'jose jwtVerify / verify floor', value: jose / verifyFloor, unit: '×' },
       {

@@ -5,6 +5,10 @@
  */
 import type { BenchSuite } from './harness.js';
 
+// The suites that run the local gateway in-process would print its log lines between the tables.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
 const suites: BenchSuite[] = [];
 const load = async (path: string) =>
   suites.push(((await import(path)) as { suite: BenchSuite }).suite);
