@@ -3,7 +3,14 @@ import { deflateRawSync } from 'node:zlib';
 import { SAML } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
 import type { SamlProviderMetadata } from './saml-provider.js';
-import { faults, type StsFault } from './sts-wire.js';
+import {
+  faults,
+  ROLE_ARN,
+  SESSION_NAME,
+  type StsFault,
+  TAG_CHARS,
+  validationError,
+} from './sts-wire.js';
 
 /**
  * What STS checks in AssumeRoleWithSAML, re-implemented for the local stand-in **independently of
@@ -35,13 +42,9 @@ const PARTITION_OF_SIGNIN_HOST: Record<string, string> = {
   'amazonaws.cn': 'aws-cn',
 };
 
-// IAM's own patterns (IAM API reference), written out here rather than shared with fedgate.
-const ROLE_ARN =
-  /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
+// IAM's SAML provider ARN pattern (the shared ones are in sts-wire.ts).
 const SAML_PROVIDER_ARN =
   /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):saml-provider\/([\w.-]{1,128})$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MAX_TAGS = 50;
 /** AWS does not publish the packed limit; this approximation (deflated bytes) is the stand-in's. */
 export const PACKED_TAGS_LIMIT_BYTES = 4096;
@@ -96,11 +99,6 @@ export interface VerifiedSamlSession {
   sessionDurationAttribute?: number;
   packedPolicySize?: number;
 }
-
-const validationError = (field: string, constraint: string) =>
-  faults.validation(
-    `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
 
 /** Checks the request parameters the way STS's input validation does (before any SAML work). */
 export const parseAssumeRoleWithSamlParams = (

@@ -46,6 +46,19 @@ export const faults = {
   invalidAction: (message: string) => new StsFault('InvalidAction', message),
 };
 
+/** STS's input-validation message for one parameter, as the real service words it. */
+export const validationError = (field: string, constraint: string) =>
+  faults.validation(
+    `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
+  );
+
+// IAM's and STS's own patterns (IAM API reference), for both AssumeRoleWith* checks; written out
+// here rather than shared with fedgate: the stand-ins are independent checkers.
+export const ROLE_ARN =
+  /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
+export const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+export const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
 const XML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',

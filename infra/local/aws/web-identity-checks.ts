@@ -8,13 +8,15 @@ import {
 } from 'jose';
 import type { LocalRole } from './saml-checks.js';
 import { PACKED_TAGS_LIMIT_BYTES } from './saml-checks.js';
-import { faults, StsFault } from './sts-wire.js';
+import {
+  faults,
+  ROLE_ARN,
+  SESSION_NAME,
+  StsFault,
+  TAG_CHARS,
+  validationError,
+} from './sts-wire.js';
 
-// Written out here rather than shared with fedgate: the stand-in is an independent checker.
-const ROLE_ARN =
-  /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MAX_TAGS = 50;
 const TAGS_CLAIM = 'https://aws.amazon.com/tags';
 const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
@@ -61,11 +63,6 @@ export interface VerifiedWebIdentitySession {
   durationSeconds: number;
   packedPolicySize?: number;
 }
-
-const validationError = (field: string, constraint: string) =>
-  faults.validation(
-    `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
 
 /** Checks the request parameters the way STS's input validation does (before the token). */
 export const parseAssumeRoleWithWebIdentityParams = (
