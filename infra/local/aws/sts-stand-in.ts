@@ -16,6 +16,7 @@ import {
   sendStsError,
   sendStsResult,
   stsTimestamp,
+  type XmlNode,
 } from './sts-wire.js';
 import {
   checkWebIdentityForAssumeRole,
@@ -55,6 +56,31 @@ const mintCredentials = () => ({
 /** `AROA` + 17 characters, stable per role, like IAM's role ids. */
 const roleIdOf = (roleArn: string): string =>
   `AROA${base32(createHash('sha256').update(roleArn).digest(), 17)}`;
+
+/** The AssumedRoleUser and Credentials elements both AssumeRoleWith* answers carry. */
+const sessionResult = (
+  checked: { roleArn: string; sessionName: string },
+  assumedRoleArn: string,
+  credentials: ReturnType<typeof mintCredentials>,
+  expiration: Date,
+): [string, XmlNode][] => [
+  [
+    'AssumedRoleUser',
+    [
+      ['AssumedRoleId', `${roleIdOf(checked.roleArn)}:${checked.sessionName}`],
+      ['Arn', assumedRoleArn],
+    ],
+  ],
+  [
+    'Credentials',
+    [
+      ['AccessKeyId', credentials.accessKeyId],
+      ['SecretAccessKey', credentials.secretAccessKey],
+      ['SessionToken', credentials.sessionToken],
+      ['Expiration', stsTimestamp(expiration)],
+    ],
+  ],
+];
 
 /**
  * The STS stand-in's request handler: AssumeRoleWithSAML (./saml-checks.ts) and
@@ -102,22 +128,7 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
     });
     sendStsResult(res, 'AssumeRoleWithSAML', [
       ['Audience', checked.audience],
-      [
-        'AssumedRoleUser',
-        [
-          ['AssumedRoleId', `${roleIdOf(checked.roleArn)}:${checked.sessionName}`],
-          ['Arn', assumedRoleArn],
-        ],
-      ],
-      [
-        'Credentials',
-        [
-          ['AccessKeyId', credentials.accessKeyId],
-          ['SecretAccessKey', credentials.secretAccessKey],
-          ['SessionToken', credentials.sessionToken],
-          ['Expiration', stsTimestamp(expiration)],
-        ],
-      ],
+      ...sessionResult(checked, assumedRoleArn, credentials, expiration),
       ['Issuer', checked.issuer],
       ['NameQualifier', checked.nameQualifier],
       ['PackedPolicySize', checked.packedPolicySize],
@@ -166,22 +177,7 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
     sendStsResult(res, 'AssumeRoleWithWebIdentity', [
       ['SubjectFromWebIdentityToken', checked.subject],
       ['Audience', checked.audience],
-      [
-        'AssumedRoleUser',
-        [
-          ['AssumedRoleId', `${roleIdOf(checked.roleArn)}:${checked.sessionName}`],
-          ['Arn', assumedRoleArn],
-        ],
-      ],
-      [
-        'Credentials',
-        [
-          ['AccessKeyId', credentials.accessKeyId],
-          ['SecretAccessKey', credentials.secretAccessKey],
-          ['SessionToken', credentials.sessionToken],
-          ['Expiration', stsTimestamp(expiration)],
-        ],
-      ],
+      ...sessionResult(checked, assumedRoleArn, credentials, expiration),
       ['Provider', checked.provider],
       ['PackedPolicySize', checked.packedPolicySize],
       ['SourceIdentity', checked.sourceIdentity],
