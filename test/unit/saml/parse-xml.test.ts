@@ -70,6 +70,25 @@ describe('scanRawXml', () => {
     expect(() => scan(xml)).toThrow(code(expected));
   });
 
+  it.each([
+    ['a quote left open to the end', '<a x="1>', /unterminated start tag at offset 0/],
+    ['a single quote left open to the end', "<r><a x='1>", /unterminated start tag at offset 3/],
+    ['no ">" after the attributes', '<r><a x="1" y=\'2\'', /unterminated start tag at offset 3/],
+    [
+      '"<" before the closing quote',
+      '<r><a x="a<b"/></r>',
+      /"<" in an attribute value at offset 10/,
+    ],
+    ['"<" in a quote never closed', "<a x='ab<c>", /"<" in an attribute value at offset 8/],
+  ])('pins the start tag scan: %s', (_, xml, message) => {
+    expect(() => scan(xml)).toThrow(message);
+  });
+
+  it('reads ">" and "/" inside quotes as text, in either quote style', () => {
+    expect(() => scan(`<a x='>"/>' y=">'/"><b z=""/></a>`)).not.toThrow();
+    expect(() => scan('<a x=">"><b/></a>')).not.toThrow();
+  });
+
   it('counts depth and elements', () => {
     const deep = (n: number) => `${'<a>'.repeat(n)}${'</a>'.repeat(n)}`;
     expect(() => scan(deep(32))).not.toThrow();
