@@ -10,7 +10,6 @@ import {
   clockTolerance,
   customFetch,
   discovery,
-  enableNonRepudiationChecks,
   type IDToken,
   None,
 } from 'openid-client';
@@ -18,6 +17,10 @@ import type { OidcIdpConfig } from '../config/index.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
 import { createBoundedFetch } from './bounded-fetch.js';
 import { OidcAudienceInvalidError, OidcIdTokenInvalidError } from './errors.js';
+import {
+  createIdTokenSignatureVerifier,
+  type IdTokenSignatureVerifier,
+} from './id-token-signature.js';
 import type { SecretResolver } from './secrets.js';
 import { translateOidcError } from './translate.js';
 
@@ -31,7 +34,10 @@ export interface OidcClientDeps {
   maxResponseBytes?: number;
   /** Allowed skew on ID token times, seconds. */
   clockSkewSeconds: number;
-  /** How long a discovered configuration (and its JWKS cache) is kept per container (default 3600 s). */
+  /**
+   * How long a discovered configuration (and the JWKS cache beside it) is kept per container
+   * (default 3600 s).
+   */
   discoveryCacheSeconds?: number;
   /** At most this many IdP configurations per container (default 32; oldest dropped first). */
   maxCachedIdps?: number;
@@ -91,18 +97,29 @@ const secretAuth = (secret: string): ClientAuth => {
 };
 
 /**
+ * What is kept per IdP and container: the discovered configuration, and the ID token signature
+ * check with its JWKS cache.
+ */
+interface IdpEntry {
+  configuration: Configuration;
+  idTokenSignature: IdTokenSignatureVerifier;
+}
+
+/**
  * Creates the OIDC client: one openid-client `Configuration` per IdP, discovered on first use and
- * kept per container (bounded, expiring), so its JWKS cache survives between requests. Every
- * configuration gets the bounded fetch, a timeout in seconds, `enableNonRepudiationChecks` (the ID
- * token signature is verified, not only trusted from TLS) and `id_token_signed_response_alg`
- * pinned to the IdP's `idTokenSignedResponseAlg`. Plain `http:` issuers are allowed for loopback
- * hosts only (the local runner and tests).
+ * kept per container (bounded, expiring) beside fedgate's ID token signature check for that IdP,
+ * so its JWKS cache survives between requests. Every configuration gets the bounded fetch, a
+ * timeout in seconds and `id_token_signed_response_alg` pinned to the IdP's
+ * `idTokenSignedResponseAlg`; the signature itself is verified by id-token-signature.ts (not only
+ * trusted from TLS) with the JWKS fetched through the same bounded fetch. Plain `http:` issuers
+ * are allowed for loopback hosts only (the local runner and tests).
  * @example
  * const client = createOidcClient({ fetch, resolveSecret, clockSkewSeconds: 60 });
  * const url = await client.authorizationUrl(idp, { redirectUri, state, nonce, codeVerifier });
  */
 export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
-  const now = deps.now ?? Date.now;
+  // Read at each call (not Date.now captured once), so fake clocks in tests reach the caches.
+  const now = deps.now ?? (() => Date.now());
   const ttlMs = (deps.discoveryCacheSeconds ?? 3600) * 1000;
   const maxIdps = deps.maxCachedIdps ?? 32;
   const timeoutMs = deps.timeoutMs ?? 4000;
@@ -111,20 +128,19 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
     timeoutMs,
     ...(deps.maxResponseBytes !== undefined ? { maxResponseBytes: deps.maxResponseBytes } : {}),
   });
-  const cache = new Map<string, { config: Promise<Configuration>; until: number }>();
+  const cache = new Map<string, { entry: Promise<IdpEntry>; until: number }>();
 
-  const discover = async (idp: OidcIdpConfig): Promise<Configuration> => {
+  const discover = async (idp: OidcIdpConfig): Promise<IdpEntry> => {
     const { oidc } = idp;
     const issuer = new URL(oidc.issuer);
     const secret = oidc.clientSecretRef
       ? await deps.resolveSecret(oidc.clientSecretRef)
       : undefined;
-    const execute: ((c: Configuration) => void)[] = [enableNonRepudiationChecks];
-    if (issuer.protocol === 'http:' && LOOPBACK_HOSTS.has(issuer.hostname)) {
-      execute.push(allowInsecureRequests);
-    }
+    const insecure = issuer.protocol === 'http:' && LOOPBACK_HOSTS.has(issuer.hostname);
+    const execute: ((c: Configuration) => void)[] = insecure ? [allowInsecureRequests] : [];
+    let configuration: Configuration;
     try {
-      return await discovery(
+      configuration = await discovery(
         issuer,
         oidc.clientId,
         {
@@ -144,6 +160,16 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
     } catch (err) {
       throw translateOidcError(err);
     }
+    return {
+      configuration,
+      idTokenSignature: createIdTokenSignatureVerifier({
+        jwksUri: configuration.serverMetadata().jwks_uri,
+        alg: oidc.idTokenSignedResponseAlg,
+        fetch: boundedFetch,
+        allowInsecureRequests: insecure,
+        now,
+      }),
+    };
   };
 
   const cacheKey = (idp: OidcIdpConfig): string => {
@@ -158,28 +184,28 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
     ]);
   };
 
-  const configurationFor = (idp: OidcIdpConfig): Promise<Configuration> => {
+  const entryFor = (idp: OidcIdpConfig): Promise<IdpEntry> => {
     const key = cacheKey(idp);
     const hit = cache.get(key);
-    if (hit && hit.until > now()) return hit.config;
+    if (hit && hit.until > now()) return hit.entry;
     cache.delete(key);
-    const config = discover(idp);
-    cache.set(key, { config, until: now() + ttlMs });
+    const entry = discover(idp);
+    cache.set(key, { entry, until: now() + ttlMs });
     // A failed discovery is not cached: the next request tries again.
-    config.catch(() => {
-      if (cache.get(key)?.config === config) cache.delete(key);
+    entry.catch(() => {
+      if (cache.get(key)?.entry === entry) cache.delete(key);
     });
     while (cache.size > maxIdps) {
       const oldest = cache.keys().next().value;
       if (oldest === undefined) break;
       cache.delete(oldest);
     }
-    return config;
+    return entry;
   };
 
   return {
     async authorizationUrl(idp, request) {
-      const config = await configurationFor(idp);
+      const { configuration } = await entryFor(idp);
       const parameters: Record<string, string> = {
         redirect_uri: request.redirectUri,
         response_type: 'code',
@@ -193,17 +219,19 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
         parameters.max_age = String(idp.oidc.maxAuthAgeSeconds);
       }
       try {
-        return buildAuthorizationUrl(config, parameters);
+        return buildAuthorizationUrl(configuration, parameters);
       } catch (err) {
         throw translateOidcError(err);
       }
     },
 
     async redeem(idp, redemption) {
-      const config = await configurationFor(idp);
-      let claims: IDToken | undefined;
+      const { configuration, idTokenSignature } = await entryFor(idp);
+      let tokens: Awaited<ReturnType<typeof authorizationCodeGrant>>;
       try {
-        const tokens = await authorizationCodeGrant(config, redemption.callbackUrl, {
+        // openid-client checks the token response and the ID token's claims (alg pinned, iss,
+        // aud, azp with several audiences, exp/iat/nbf, nonce, auth_time); not its signature.
+        tokens = await authorizationCodeGrant(configuration, redemption.callbackUrl, {
           pkceCodeVerifier: redemption.codeVerifier,
           expectedState: redemption.state,
           expectedNonce: redemption.nonce,
@@ -212,14 +240,19 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
             ? { maxAge: idp.oidc.maxAuthAgeSeconds }
             : {}),
         });
-        claims = tokens.claims();
       } catch (err) {
         const translated = translateOidcError(err);
         // invalid_client: the secret may have been rotated; the next sign-in resolves it again.
         if (translated instanceof GatewayMisconfiguredError) cache.delete(cacheKey(idp));
         throw translated;
       }
-      if (!claims) throw new OidcIdTokenInvalidError('the token response carried no ID token');
+      if (!tokens.id_token) {
+        throw new OidcIdTokenInvalidError('the token response carried no ID token');
+      }
+      // Then its signature, with the IdP's key (nothing of the token is used before both pass).
+      await idTokenSignature.verify(tokens.id_token);
+      const claims: IDToken | undefined = tokens.claims();
+      if (!claims) throw new OidcIdTokenInvalidError('the ID token has no validated claims');
       // OIDC Core §3.1.3.7: oauth4webapi checks azp only with several audiences; a present azp
       // naming another client means the token was issued to someone else.
       if (claims.azp !== undefined && claims.azp !== idp.oidc.clientId) {
