@@ -167,7 +167,7 @@ const kidName = (kid: string | undefined): string =>
 
 const isObject = (v: unknown): v is Jwk => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The header of a compact JWS, split strictly: 3 non-empty base64url parts, size capped. */
+/** The header of a compact JWS, split strictly: 3 base64url parts (only the signature may be empty), size capped. */
 const parseCompact = (
   jws: unknown,
   maxChars: number,
@@ -183,9 +183,14 @@ const parseCompact = (
     throw new OidcIdTokenInvalidError('the ID token is not a compact JWS of 3 parts');
   }
   const parts = [jws.slice(0, first), jws.slice(first + 1, second), jws.slice(second + 1)];
-  // Length 1 mod 4 encodes no whole byte: not base64url, whatever Buffer would make of it.
-  if (parts.some((p) => !BASE64URL.test(p) || p.length % 4 === 1)) {
-    throw new OidcIdTokenInvalidError('an ID token part is empty or not base64url');
+  // Length 1 mod 4 encodes no whole byte: not base64url, whatever Buffer would make of it. An
+  // empty signature is well-formed (`alg: none`): the alg check refuses it with its own code.
+  const malformed = (p: string) => !BASE64URL.test(p) || p.length % 4 === 1;
+  if (malformed(parts[0] as string) || malformed(parts[1] as string)) {
+    throw new OidcIdTokenInvalidError('the ID token header or payload is empty or not base64url');
+  }
+  if (parts[2] !== '' && malformed(parts[2] as string)) {
+    throw new OidcIdTokenInvalidError('the ID token signature is not base64url');
   }
   let header: unknown;
   try {
