@@ -2,8 +2,9 @@ import { GatewayMisconfiguredError } from '../http/errors.js';
 
 /**
  * Resolves a secret reference to the secret. `arn:aws:secretsmanager:…` and `ssm:/…` go through
- * this port; no Secrets Manager or SSM client is bundled today (see README.md), so without one
- * those references are refused with a clear misconfiguration error.
+ * this port: in Lambda `createExtensionSecretPort` (aws-secrets.ts, the AWS Parameters and
+ * Secrets Lambda Extension over HTTP, no SDK client bundled); without one those references are
+ * refused with a clear misconfiguration error.
  */
 export type AwsSecretPort = (ref: string) => Promise<string>;
 
@@ -59,7 +60,7 @@ export const createSecretResolver = (deps: SecretResolverDeps): SecretResolver =
     if (ref.startsWith('arn:aws') || ref.startsWith('ssm:')) {
       if (!deps.aws) {
         throw new GatewayMisconfiguredError(
-          `client secret: ${ref.startsWith('ssm:') ? 'ssm:' : 'Secrets Manager'} references need a secret port, and this deployment has none (use env: or file:, see shared/oidc/README.md)`,
+          `client secret: ${ref.startsWith('ssm:') ? 'ssm:' : 'Secrets Manager'} references need a secret port (the AWS Parameters and Secrets Lambda Extension in Lambda), and none was given here (use env: or file:, see shared/oidc/README.md)`,
         );
       }
       return deps.aws(ref);
