@@ -1,6 +1,7 @@
 import { createHash, type KeyObject, randomBytes, verify, X509Certificate } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
-import { ExclusiveCanonicalization } from 'xml-crypto';
+// The canonicalizer alone: the package index also loads SignedXml and its XPath engine.
+import { ExclusiveCanonicalization } from 'xml-crypto/lib/exclusive-canonicalization.js';
 import { checkRoleArn, checkSessionValues, type Grant, parseRoleArn } from '../mapping/index.js';
 import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
 import type { Signer, SigningKeys } from './signing-keys.js';

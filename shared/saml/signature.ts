@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual, verify } from 'node:crypto';
-import { ExclusiveCanonicalization, type NamespacePrefix } from 'xml-crypto';
+// The canonicalizer alone: the package index also loads SignedXml and its XPath engine.
+import { ExclusiveCanonicalization } from 'xml-crypto/lib/exclusive-canonicalization.js';
+import type { NamespacePrefix } from 'xml-crypto/lib/types.js';
 import { attrOf, childNamed, childrenNamed, textOf } from './dom.js';
 import { SamlSignatureInvalidError, SamlStructureInvalidError } from './errors.js';
 import type { TrustedCertificate } from './trust.js';
