@@ -270,22 +270,68 @@ export const SecretRefSchema = z
     'a secret reference: arn:aws:secretsmanager:…, ssm:/param, env:NAME or file:path',
   );
 
-export const OidcIdpSettingsSchema = z.strictObject({
-  issuer: z.url({ protocol: /^https?$/ }),
-  clientId: z.string().min(1).max(512),
-  clientSecretRef: SecretRefSchema.optional(),
-  /** Which quirks apply: Entra tenants and overage, Okta authorization servers, Google's hd. */
-  profile: z.enum(['generic', 'okta', 'entra', 'google']).default('generic'),
-  scopes: z
-    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
-    .default(['openid', 'email', 'profile']),
-  idTokenSignedResponseAlg: z
-    .enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'])
-    .default('RS256'),
-  allowedTenants: z.array(z.string().min(1)).optional(),
-  allowedHostedDomains: z.array(z.string().min(1)).optional(),
-  maxAuthAgeSeconds: z.number().int().positive().max(86_400).optional(),
+/**
+ * Where a private key fedgate signs with lives (as `SIGNING_KEY_REF`): a KMS asymmetric RSA key
+ * (`kms:alias/…`, `kms:arn:aws:kms:…:key/…` or `:alias/…`, `kms:<key id>`) or a PEM bundle
+ * holding a PKCS#8 private key and its certificate (`file:path`, local runner and tests).
+ */
+export const KeyRefSchema = z
+  .string()
+  .regex(
+    /^(kms:(alias\/[A-Za-z0-9/_-]{1,250}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]{1,250}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|file:.+)$/,
+    'a key reference: kms:alias/<name>, kms:<key or alias ARN>, kms:<key id> or file:path',
+  );
+
+/**
+ * How fedgate authenticates at the IdP's token endpoint instead of a client secret:
+ * `private_key_jwt` (RFC 7523 §2.2, OIDC Core §9), a short-lived JWT signed through fedgate's
+ * Signer port (shared/oidc/client-auth.ts). RS256 only: the Signer port signs RSASSA-PKCS1-v1_5
+ * with SHA-256, the one algorithm every IdP accepts for client assertions.
+ */
+export const OidcClientAuthSchema = z.strictObject({
+  method: z.literal('private_key_jwt'),
+  /** The key that signs the client assertions: its own key, not necessarily fedgate's AWS key. */
+  keyRef: KeyRefSchema,
+  alg: z.literal('RS256').default('RS256'),
+  /**
+   * The `kid` header (default: the key's own id, as `/oidc/{idp}/jwks.json` publishes it). Set it
+   * when the IdP assigned another id to the uploaded key.
+   */
+  kid: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/)
+    .optional(),
 });
+
+export const OidcIdpSettingsSchema = z
+  .strictObject({
+    issuer: z.url({ protocol: /^https?$/ }),
+    clientId: z.string().min(1).max(512),
+    /** client_secret_basic (or _post when that is all the IdP lists). Exclusive with `clientAuth`. */
+    clientSecretRef: SecretRefSchema.optional(),
+    /** private_key_jwt. Exclusive with `clientSecretRef`; neither: a public client (`none`). */
+    clientAuth: OidcClientAuthSchema.optional(),
+    /** Which quirks apply: Entra tenants and overage, Okta authorization servers, Google's hd. */
+    profile: z.enum(['generic', 'okta', 'entra', 'google']).default('generic'),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
+      .default(['openid', 'email', 'profile']),
+    idTokenSignedResponseAlg: z
+      .enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'])
+      .default('RS256'),
+    allowedTenants: z.array(z.string().min(1)).optional(),
+    allowedHostedDomains: z.array(z.string().min(1)).optional(),
+    maxAuthAgeSeconds: z.number().int().positive().max(86_400).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.clientSecretRef !== undefined && s.clientAuth !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientAuth'],
+        message: 'give clientSecretRef or clientAuth (private_key_jwt), not both',
+      });
+    }
+  });
 
 const IdpBase = {
   id: IdpIdSchema,

@@ -6,6 +6,15 @@
  */
 
 export {
+  type AwsSecretRef,
+  createExtensionSecretPort,
+  type ExtensionSecretPortOptions,
+  extensionSecretPortFromEnv,
+  parseAwsSecretRef,
+  SECRETS_EXTENSION_DEFAULT_PORT,
+  SECRETS_EXTENSION_TOKEN_HEADER,
+} from './aws-secrets.js';
+export {
   type BoundedFetchOptions,
   createBoundedFetch,
   DEFAULT_FETCH_TIMEOUT_MS,
@@ -19,6 +28,20 @@ export {
   type OidcClient,
   type OidcClientDeps,
 } from './client.js';
+export {
+  CLIENT_ASSERTION_TYPE,
+  type ClientAssertionInput,
+  type ClientAuthDeps,
+  type ClientAuthenticator,
+  type ClientJwksEndpointDeps,
+  ClientKeyNotConfiguredError,
+  createClientAuthenticator,
+  createClientJwksEndpoint,
+  DEFAULT_ASSERTION_LIFETIME_SECONDS,
+  MAX_ASSERTION_LIFETIME_SECONDS,
+  secretClientAuth,
+  signClientAssertion,
+} from './client-auth.js';
 export {
   createOidcEndpoints,
   loadOidcIdp,
