@@ -1,21 +1,38 @@
 /**
- * What the OIDC side costs, next to the node:crypto floor measured in the same run:
- * - validating the IdP's answer at the callback: fedgate's `redeem` (openid-client: the token
- *   response, then the ID token's RS256 signature, iss/aud/azp/exp/iat/nonce), against an IdP
- *   answered from memory, so no network is timed; beside it jose's `jwtVerify` of the same token
- *   and the floor (one RSA-2048 verify of the signing input plus a JSON parse of the claims);
+ * What the OIDC side costs, next to the floors measured in the same run:
+ * - validating the IdP's ID token at the callback. Two floors for one RS256 token: node:crypto's
+ *   synchronous RSA-2048 verify with a cached KeyObject plus a JSON parse of the claims, and the
+ *   same through WebCrypto (`subtle.verify`, a promise on the libuv threadpool). Against them:
+ *   jose's `jwtVerify`; fedgate's ID token signature check alone (shared/oidc/id-token-signature:
+ *   strict split, header parse, alg pin, key lookup in the cached JWKS, sync verify; the claims
+ *   are parsed and checked by openid-client, not here); and fedgate's `redeem` whole (openid-client
+ *   builds the token request and reads the token response, checks iss/aud/exp/iat/nonce, then
+ *   fedgate's signature check and azp), against an IdP answered from memory, so no network is
+ *   timed;
  * - minting fedgate's web identity token (claims, checks, RS256 through the async Signer port,
  *   self-verification) against the floor of one RSA-2048 sign of a same-sized signing input.
- * Issue #4's target: each within 2× of its floor.
+ * Issue #4's target: ID token validation and minting each within 2× of the node:crypto floor. The
+ * target line is on fedgate's signature check, the part of ID token validation fedgate owns and
+ * the one that cost 0.2–0.4 ms through openid-client's `enableNonRepudiationChecks`; the claims
+ * checks happen inside openid-client's token-response processing and are timed only within
+ * `redeem` whole, which also pays for the token exchange (no target is claimed for it).
  * Then a full local SPA sign-in on the runner (DynamoDB Local, the demo OP, the STS stand-in), as
  * the SPA's fetch makes it: login → OP → callback → `POST /credentials`, with the median of the
  * part fedgate serves after the IdP (callback → credentials).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  webcrypto,
+} from 'node:crypto';
 import { importJWK, jwtVerify, SignJWT } from 'jose';
 import { IdpConfigSchema } from '../../shared/config/index.js';
 import { createLocalSigningKeys, createWebIdentityMinter } from '../../shared/issuer/index.js';
-import { createOidcClient } from '../../shared/oidc/index.js';
+import { createIdTokenSignatureVerifier } from '../../shared/oidc/id-token-signature.js';
+import { createBoundedFetch, createOidcClient } from '../../shared/oidc/index.js';
 import { sampleGrant, testKeyMaterials } from '../support/issuer/fixtures.js';
 import {
   type BenchResult,
@@ -60,6 +77,12 @@ const memoryOp = (jwk: Record<string, unknown>, idToken: string): typeof fetch =
 };
 
 const ROUND_TRIPS = 30;
+
+/**
+ * Calls before sampling, the same for every ID token case: `redeem` runs far more code than a
+ * verify, and with the harness default (one sample's worth) its first samples still time the JIT.
+ */
+const WARMUP = 500;
 
 /** `rounds` SPA sign-ins as Paul (one grant), each timed whole and from the callback on. */
 const spaRoundTrips = async (rounds: number) => {
@@ -174,8 +197,24 @@ export const suite: BenchSuite = {
     ];
     const signatureBytes = Buffer.from(signature, 'base64url');
     const payloadPart = signingInput.slice(signingInput.indexOf('.') + 1);
+    const signingInputBytes = Buffer.from(signingInput);
     const verifyKey = createPublicKey({ key: jwk as never, format: 'jwk' });
+    const subtleKey = await webcrypto.subtle.importKey(
+      'jwk',
+      jwk,
+      { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    );
     const joseKey = await importJWK(jwk, 'RS256');
+    // fedgate's check as redeem uses it: its own JWKS cache, filled through the bounded fetch.
+    const idTokenSignature = createIdTokenSignatureVerifier({
+      jwksUri: `${ISSUER}/jwks`,
+      alg: 'RS256',
+      fetch: createBoundedFetch({ fetch: memoryOp(jwk, idToken) }),
+      allowInsecureRequests: true,
+    });
+    await idTokenSignature.verify(idToken);
 
     // fedgate's minter, through the local Signer, and the sign floor of a same-sized input.
     const [active, next] = await testKeyMaterials();
@@ -190,29 +229,61 @@ export const suite: BenchSuite = {
     const fedgateKey = createPrivateKey(active.privateKeyPem);
 
     const tokenNote = `${idToken.length} chars, RS256, 20 groups`;
-    const results = [
+    const floors = [
       await runCase({
-        name: 'floor: RSA-2048 verify + JSON.parse (node:crypto)',
+        name: 'floor: RSA-2048 verify + JSON.parse (node:crypto, sync)',
         iterations: 100,
+        warmup: WARMUP,
         fn: () => {
-          if (!verify('sha256', Buffer.from(signingInput), verifyKey, signatureBytes))
+          if (!verify('sha256', signingInputBytes, verifyKey, signatureBytes))
             throw new Error('bad signature');
           return JSON.parse(Buffer.from(payloadPart, 'base64url').toString());
         },
         note: tokenNote,
       }),
       await runCase({
+        name: 'floor: subtle.verify + JSON.parse (WebCrypto)',
+        iterations: 100,
+        warmup: WARMUP,
+        fn: async () => {
+          if (
+            !(await webcrypto.subtle.verify(
+              'RSASSA-PKCS1-v1_5',
+              subtleKey,
+              signatureBytes,
+              signingInputBytes,
+            ))
+          )
+            throw new Error('bad signature');
+          return JSON.parse(Buffer.from(payloadPart, 'base64url').toString());
+        },
+        note: 'cached CryptoKey; a threadpool round trip per call',
+      }),
+    ];
+    const validation = [
+      await runCase({
         name: 'jose jwtVerify (cached key)',
         iterations: 100,
+        warmup: WARMUP,
         fn: () => jwtVerify(idToken, joseKey, { issuer: ISSUER, audience: CLIENT_ID }),
-        note: tokenNote,
+        note: 'signature + iss/aud/exp',
       }),
       await runCase({
-        name: 'fedgate redeem: token response + ID token checks',
-        iterations: 50,
-        fn: () => client.redeem(idp, redemption()),
-        note: 'openid-client; IdP answered from memory',
+        name: 'fedgate ID token signature check',
+        iterations: 100,
+        warmup: WARMUP,
+        fn: () => idTokenSignature.verify(idToken),
+        note: 'split, header, alg pin, cached JWKS/KeyObject, sync verify; no claims parse',
       }),
+      await runCase({
+        name: 'fedgate redeem whole',
+        iterations: 50,
+        warmup: WARMUP,
+        fn: () => client.redeem(idp, redemption()),
+        note: 'token request + response (openid-client: claims checks) + signature check + azp',
+      }),
+    ];
+    const minting = [
       await runCase({
         name: 'floor: RSA-2048 sign (node:crypto)',
         iterations: 50,
@@ -226,27 +297,36 @@ export const suite: BenchSuite = {
         note: `${minted.token.length} chars, 3 tags, source identity`,
       }),
     ];
-    printResults('oidc: ID token validation and web identity minting', results);
-    const [verifyFloor, jose, redeem, signFloor, mint] = results.map((r) => r.median) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    printResults('oidc: ID token validation and web identity minting', [
+      ...floors,
+      ...validation,
+      ...minting,
+    ]);
+    const [syncFloor, subtleFloor] = floors.map((r) => r.median) as [number, number];
+    const [signFloor, mint] = minting.map((r) => r.median) as [number, number];
+    const ratios = validation.flatMap((r) => [
+      {
+        name: `${r.name} / sync floor`,
+        value: r.median / syncFloor,
+        unit: '×',
+        ...(r.name === 'fedgate ID token signature check'
+          ? {
+              note: "issue #4's target ≤ 2 (ID token validation: the signature check fedgate owns)",
+            }
+          : r.name === 'fedgate redeem whole'
+            ? { note: 'no target: includes building and reading the token exchange' }
+            : {}),
+      },
+      { name: `${r.name} / WebCrypto floor`, value: r.median / subtleFloor, unit: '×' },
+    ]);
     const roundTrip = await spaRoundTrips(ROUND_TRIPS);
     printResults('oidc: local SPA sign-in on the runner (loopback, demo OP, STS stand-in)', [
       roundTrip.callbackToCredentials,
       roundTrip.whole,
     ]);
     printFigures('oidc: derived', [
-      { name: 'jose jwtVerify / verify floor', value: jose / verifyFloor, unit: '×' },
-      {
-        name: 'fedgate redeem / verify floor',
-        value: redeem / verifyFloor,
-        unit: '×',
-        note: 'target ≤ 2 (for the ID token validation)',
-      },
+      { name: 'WebCrypto floor / sync floor', value: subtleFloor / syncFloor, unit: '×' },
+      ...ratios,
       {
         name: 'fedgate mint / sign floor',
         value: mint / signFloor,
