@@ -4,14 +4,22 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
-import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
+import {
+  createAwsHandback,
+  createLazySigningKeys,
+  createStores,
+  routeBy,
+} from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
-import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
+import { KMS_CLIENT_DEFAULTS, loadSigningKeys } from '../shared/issuer/index.js';
 import { logger } from '../shared/log.js';
 import {
+  createClientAuthenticator,
+  createClientJwksEndpoint,
   createOidcClient,
   createOidcEndpoints,
   createSecretResolver,
+  extensionSecretPortFromEnv,
 } from '../shared/oidc/index.js';
 import { createDynamoSpaClients } from '../shared/spa/index.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
@@ -21,27 +29,34 @@ import { STS_CLIENT_DEFAULTS } from '../shared/sts/index.js';
 const config = loadConfig(process.env);
 const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
 const { attributes, state } = createStores({ config, dynamo });
+const kms = new KMSClient({ ...KMS_CLIENT_DEFAULTS });
+const readText = (p: string) => readFile(p, 'utf8');
 const handback = createAwsHandback({
   config,
   state,
   sts: new STSClient({ ...STS_CLIENT_DEFAULTS }),
   fetch,
-  signingKeys: createLazySigningKeys({
-    config,
-    readFile: (p) => readFile(p, 'utf8'),
-    kms: new KMSClient({ ...KMS_CLIENT_DEFAULTS }),
-  }),
+  signingKeys: createLazySigningKeys({ config, readFile: readText, kms }),
   log: logger,
+});
+// Client secrets: env:/file:, and arn:aws:secretsmanager:/ssm: through the AWS Parameters and
+// Secrets Lambda Extension (a layer; no SDK client bundled).
+const resolveSecret = createSecretResolver({
+  readEnv: (name) => process.env[name],
+  readFile: readText,
+  aws: extensionSecretPortFromEnv(process.env),
+});
+// private_key_jwt keys: the same loader and Signer port as fedgate's AWS-facing keys.
+const authenticator = createClientAuthenticator({
+  resolveSecret,
+  loadKeys: (ref) => loadSigningKeys({ refs: [ref], readFile: readText, kms }),
 });
 const endpoints = createOidcEndpoints({
   attributes,
   state,
   client: createOidcClient({
     fetch,
-    resolveSecret: createSecretResolver({
-      readEnv: (name) => process.env[name],
-      readFile: (p) => readFile(p, 'utf8'),
-    }),
+    resolveSecret,
     clockSkewSeconds: config.clockSkewSeconds,
   }),
   parseDestination: (raw) => parseConsoleDestination(raw),
@@ -55,7 +70,17 @@ const endpoints = createOidcEndpoints({
   log: logger,
 });
 
-/** `GET /oidc/{idp}/callback`: the IdP's authorization response → ID token → AWS console or picker. */
-export const handler = createHttpHandler({ logger, format: 'html' }, (event) =>
-  endpoints.callback(event),
+const clientJwks = createClientJwksEndpoint({ attributes, authenticator });
+
+/**
+ * `GET /oidc/{idp}/callback`: the IdP's authorization response → ID token → AWS console or picker.
+ * `GET /oidc/{idp}/jwks.json`: the public key of the IdP's private_key_jwt client key (served by
+ * the function that signs with it, which alone holds the key grant).
+ */
+export const handler = createHttpHandler(
+  { logger, format: 'html' },
+  routeBy({
+    'GET /oidc/{idp}/callback': (event) => endpoints.callback(event),
+    'GET /oidc/{idp}/jwks.json': clientJwks,
+  }),
 );

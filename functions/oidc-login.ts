@@ -9,6 +9,7 @@ import {
   createOidcClient,
   createOidcEndpoints,
   createSecretResolver,
+  extensionSecretPortFromEnv,
 } from '../shared/oidc/index.js';
 import { createDynamoSpaClients } from '../shared/spa/index.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
@@ -22,9 +23,11 @@ const endpoints = createOidcEndpoints({
   state,
   client: createOidcClient({
     fetch,
+    // arn:aws:secretsmanager:/ssm: through the AWS Parameters and Secrets Lambda Extension.
     resolveSecret: createSecretResolver({
       readEnv: (name) => process.env[name],
       readFile: (p) => readFile(p, 'utf8'),
+      aws: extensionSecretPortFromEnv(process.env),
     }),
     clockSkewSeconds: config.clockSkewSeconds,
   }),

@@ -17,6 +17,9 @@ export const ROUTES: readonly RouteDef[] = [
   { routeKey: 'GET /oidc/{idp}/login', fn: 'oidc-login' },
   // One redirect URI per IdP: a response can only ever be redeemed at the IdP it came from.
   { routeKey: 'GET /oidc/{idp}/callback', fn: 'oidc-callback' },
+  // The private_key_jwt client key's public half, to register at the IdP: served by the function
+  // that signs client assertions (it alone holds that key's grant).
+  { routeKey: 'GET /oidc/{idp}/jwks.json', fn: 'oidc-callback' },
   { routeKey: 'POST /select-role', fn: 'select-role' },
   { routeKey: 'GET /saml/{idp}/metadata', fn: 'published' },
   { routeKey: 'GET /aws/saml-metadata.xml', fn: 'published' },
