@@ -50,6 +50,14 @@ export {
 } from './endpoints.js';
 export * from './errors.js';
 export {
+  createIdTokenSignatureVerifier,
+  type IdTokenSignatureVerifier,
+  type IdTokenSignatureVerifierOptions,
+  type IdTokenSigningAlg,
+  JWKS_MAX_AGE_MS,
+  JWKS_REFETCH_AFTER_MS,
+} from './id-token-signature.js';
+export {
   type AwsSecretPort,
   createSecretResolver,
   type SecretResolver,

@@ -31,8 +31,11 @@ import {
 import { importJWK, jwtVerify, SignJWT } from 'jose';
 import { IdpConfigSchema } from '../../shared/config/index.js';
 import { createLocalSigningKeys, createWebIdentityMinter } from '../../shared/issuer/index.js';
-import { createIdTokenSignatureVerifier } from '../../shared/oidc/id-token-signature.js';
-import { createBoundedFetch, createOidcClient } from '../../shared/oidc/index.js';
+import {
+  createBoundedFetch,
+  createIdTokenSignatureVerifier,
+  createOidcClient,
+} from '../../shared/oidc/index.js';
 import { sampleGrant, testKeyMaterials } from '../support/issuer/fixtures.js';
 import {
   type BenchResult,

@@ -8,12 +8,12 @@ import {
 } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBoundedFetch } from '../../../shared/oidc/bounded-fetch.js';
 import {
+  createBoundedFetch,
   createIdTokenSignatureVerifier,
   type IdTokenSignatureVerifierOptions,
   type IdTokenSigningAlg,
-} from '../../../shared/oidc/id-token-signature.js';
+} from '../../../shared/oidc/index.js';
 
 const JWKS_URI = 'https://op.example/jwks';
 const CLAIMS = { iss: 'https://op.example', sub: 'user-1', aud: 'fedgate', nonce: 'n-1' };
