@@ -56,6 +56,8 @@ export interface SecretsExtensionStandIn {
   readonly requests: { path: string; tokenOk: boolean }[];
   /** Replace a secret's value (a rotation). */
   putSecret(arn: string, secret: StandInSecret): void;
+  /** Replace a parameter's value. */
+  putParameter(name: string, parameter: StandInParameter): void;
   setFailing(failing: boolean): void;
   close(): Promise<void>;
 }
@@ -186,6 +188,9 @@ export const startSecretsExtensionStandIn = async (
     requests,
     putSecret: (arn, secret) => {
       secrets.set(arn, secret);
+    },
+    putParameter: (name, parameter) => {
+      parameters.set(name, parameter);
     },
     setFailing: (value) => {
       failing = value;
