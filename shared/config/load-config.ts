@@ -1,4 +1,4 @@
-import type { ZodType, z } from 'zod';
+import type { z } from '../zod.js';
 import { type GatewayConfig, GatewayConfigSchema } from './gateway-config.js';
 import { EnvSchema, type RuntimeConfig } from './schema.js';
 
@@ -29,7 +29,11 @@ export const formatPath = (path: readonly PropertyKey[]): string =>
       : `${out}[${JSON.stringify(key)}]`;
   }, '');
 
-const parseWith = <S extends ZodType>(schema: S, what: string, input: unknown): z.output<S> => {
+const parseWith = <S extends z.ZodMiniType>(
+  schema: S,
+  what: string,
+  input: unknown,
+): z.output<S> => {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ConfigError(

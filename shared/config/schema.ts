@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../zod.js';
 
 /**
  * The runtime environment of every fedgate function. The variable names exist only here: the CDK
@@ -35,60 +35,71 @@ const isLoopback = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(ur
 
 const TableName = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+  .check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'));
 
-export const EnvSchema = z
-  .object({
+const HTTPS_URL_MESSAGE = 'must be https (plain http only on 127.0.0.1/localhost)';
+const isHttpsOrLoopback = (v: string) => {
+  const u = new URL(v);
+  return u.protocol === 'https:' || isLoopback(u);
+};
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+export const EnvSchema = z.pipe(
+  z.object({
     [ENV.attributeTableName]: TableName,
     [ENV.stateTableName]: TableName,
-    [ENV.publicBaseUrl]: z
-      .url({ protocol: /^https?$/ })
-      .refine((v) => {
-        const u = new URL(v);
-        return u.protocol === 'https:' || isLoopback(u);
-      }, 'must be https (plain http only on 127.0.0.1/localhost)')
-      .refine((v) => !new URL(v).search && !new URL(v).hash, 'must not carry a query or fragment'),
-    [ENV.region]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
-    [ENV.configCacheSeconds]: z.coerce.number().int().min(0).max(3600).default(60),
-    [ENV.clockSkewSeconds]: z.coerce.number().int().min(0).max(300).default(60),
+    [ENV.publicBaseUrl]: z.url({ protocol: /^https?$/ }).check(
+      z.refine(isHttpsOrLoopback, HTTPS_URL_MESSAGE),
+      z.refine((v) => !new URL(v).search && !new URL(v).hash, 'must not carry a query or fragment'),
+    ),
+    [ENV.region]: z.string().check(z.regex(REGION, 'an AWS region such as eu-west-1')),
+    [ENV.configCacheSeconds]: z._default(
+      z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3600)),
+      60,
+    ),
+    [ENV.clockSkewSeconds]: z._default(
+      z.coerce.number().check(z.int(), z.minimum(0), z.maximum(300)),
+      60,
+    ),
     /**
      * fedgate's signing key(s), a reference: `kms:<key id or ARN>` (issue #5) or `file:<pem path>`
      * (local runner). Comma-separated for rotation: the first signs, all are published.
      */
     [ENV.signingKeyRef]: z
       .string()
-      .regex(
-        /^(kms:[A-Za-z0-9:/_-]+|file:[^,]+)(,(kms:[A-Za-z0-9:/_-]+|file:[^,]+))*$/,
-        'kms:<key id> or file:<path>, comma-separated',
+      .check(
+        z.regex(
+          /^(kms:[A-Za-z0-9:/_-]+|file:[^,]+)(,(kms:[A-Za-z0-9:/_-]+|file:[^,]+))*$/,
+          'kms:<key id> or file:<path>, comma-separated',
+        ),
       ),
     /** Name of fedgate's IAM SAML provider in every target account (the Role attribute's second ARN). */
-    [ENV.samlProviderName]: z
-      .string()
-      .regex(/^[\w.-]{1,128}$/, 'an IAM SAML provider name')
-      .default('fedgate'),
+    [ENV.samlProviderName]: z._default(
+      z.string().check(z.regex(/^[\w.-]{1,128}$/, 'an IAM SAML provider name')),
+      'fedgate',
+    ),
     /** Use the regional AWS sign-in endpoints of this region (SAML recipient and federation). */
-    [ENV.signinRegion]: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
-      .optional(),
+    [ENV.signinRegion]: z.optional(
+      z.string().check(z.regex(REGION, 'an AWS region such as eu-west-1')),
+    ),
     /**
      * The `aud` of fedgate's web identity tokens: a client id in the IAM OIDC provider's
      * ClientIDList (AssumeRoleWithWebIdentity). `sts.amazonaws.com` is what AWS suggests.
      */
-    [ENV.webIdentityAudience]: z
-      .string()
-      .regex(/^[\x21-\x7e]{1,255}$/, 'an IAM OIDC client id (1-255 visible ASCII characters)')
-      .default('sts.amazonaws.com'),
+    [ENV.webIdentityAudience]: z._default(
+      z
+        .string()
+        .check(
+          z.regex(/^[\x21-\x7e]{1,255}$/, 'an IAM OIDC client id (1-255 visible ASCII characters)'),
+        ),
+      'sts.amazonaws.com',
+    ),
     /** Only for the local runner's stand-in: where getSigninToken/login are served. */
-    [ENV.federationEndpoint]: z
-      .url({ protocol: /^https?$/ })
-      .refine((v) => {
-        const u = new URL(v);
-        return u.protocol === 'https:' || isLoopback(u);
-      }, 'must be https (plain http only on 127.0.0.1/localhost)')
-      .optional(),
-  })
-  .transform((e) => ({
+    [ENV.federationEndpoint]: z.optional(
+      z.url({ protocol: /^https?$/ }).check(z.refine(isHttpsOrLoopback, HTTPS_URL_MESSAGE)),
+    ),
+  }),
+  z.transform((e) => ({
     attributeTableName: e[ENV.attributeTableName],
     stateTableName: e[ENV.stateTableName],
     /** Origin + path prefix every URL fedgate publishes is built from (never from Host headers). */
@@ -111,7 +122,8 @@ export const EnvSchema = z
           ? `https://${e[ENV.signinRegion]}.signin.aws.amazon.com/federation`
           : 'https://signin.aws.amazon.com/federation'),
     ),
-  }));
+  })),
+);
 
 export type RuntimeConfig = z.output<typeof EnvSchema>;
 export type RuntimeConfigInput = z.input<typeof EnvSchema>;

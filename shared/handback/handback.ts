@@ -1,6 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { InvalidRequestError } from '../http/errors.js';
 import { parseForm, requireMethod } from '../http/request.js';
@@ -9,6 +8,7 @@ import { publicUrl } from '../http/urls.js';
 import type { Log, Meter } from '../log.js';
 import type { Grant } from '../mapping/index.js';
 import { STATE_KEY_PREFIXES, type StateStore, stateKey } from '../store/index.js';
+import { z } from '../zod.js';
 import { NoRoleMatchedError, TicketInvalidError } from './errors.js';
 import { accessKeysPage, rolePickerPage } from './pages.js';
 import type { AwsSession, HandbackTarget, RoleAssumption, SignedInPerson } from './types.js';
@@ -23,7 +23,7 @@ const TicketSchema = z.object({
     idp: z.string(),
     protocol: z.enum(['saml', 'oidc']),
     subjectRef: z.string(),
-    displayName: z.string().optional(),
+    displayName: z.optional(z.string()),
   }),
   grants: z.array(
     z.custom<Grant>(

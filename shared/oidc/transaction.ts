@@ -1,6 +1,6 @@
 import { randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client';
-import * as z from 'zod';
 import { STATE_KEY_PREFIXES, type StateKey, stateKey } from '../store/index.js';
+import { z } from '../zod.js';
 
 /** How long a started sign-in waits for the IdP's answer (SECURITY.md §4: at most 10 minutes). */
 export const OIDC_TRANSACTION_TTL_SECONDS = 600;
@@ -20,18 +20,18 @@ export const transactionCookie = (idpId: string): string => `oidc-${idpId}`;
 export const OidcTransactionSchema = z.object({
   v: z.literal(1),
   idp: z.string(),
-  nonce: z.string().min(22),
-  codeVerifier: z.string().min(43).max(128),
+  nonce: z.string().check(z.minLength(22)),
+  codeVerifier: z.string().check(z.minLength(43), z.maxLength(128)),
   /** The console destination (allowlisted) when the sign-in ends at the hand-back. */
   destination: z.string(),
   /** The SPA's allowlisted return_to: the sign-in ends at a one-time code for it (shared/spa). */
-  returnTo: z.string().optional(),
+  returnTo: z.optional(z.string()),
   /** The SPA client id. */
-  client: z.string().optional(),
+  client: z.optional(z.string()),
   /** The SPA's own S256 PKCE challenge, checked when it redeems the one-time code. */
-  spaCodeChallenge: z.string().optional(),
+  spaCodeChallenge: z.optional(z.string()),
   /** Epoch seconds. */
-  created: z.number().int(),
+  created: z.int(),
 });
 
 export type OidcTransaction = z.infer<typeof OidcTransactionSchema>;

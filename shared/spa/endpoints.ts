@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import type { SpaClient } from '../config/index.js';
 import type { AwsSession, RoleAssumption } from '../handback/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
@@ -11,6 +10,7 @@ import { type HttpResponse, json } from '../http/responses.js';
 import type { Log } from '../log.js';
 import type { Grant } from '../mapping/index.js';
 import type { StateStore } from '../store/index.js';
+import { z } from '../zod.js';
 import { requireSpaClient, type SpaClientRegistry } from './clients.js';
 import {
   SpaCodeInvalidError,
@@ -41,14 +41,14 @@ export const spaSessionCookie = (clientId: string): string => `spa-${clientId}`;
 /** The least STS accepts (`DurationSeconds` ≥ 900). */
 const MIN_CREDENTIAL_SECONDS = 900;
 const BODY_MAX_BYTES = 2048;
-const GRANT_ID = z.string().min(1).max(128);
+const GRANT_ID = z.string().check(z.minLength(1), z.maxLength(128));
 
 const RedeemSchema = z.strictObject({
-  code: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  code_verifier: z.string().refine(isPkceVerifier),
-  grant: GRANT_ID.optional(),
+  code: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/)),
+  code_verifier: z.string().check(z.refine(isPkceVerifier)),
+  grant: z.optional(GRANT_ID),
 });
-const RefreshSchema = z.strictObject({ grant: GRANT_ID.optional() });
+const RefreshSchema = z.strictObject({ grant: z.optional(GRANT_ID) });
 const EmptySchema = z.strictObject({});
 
 export interface SpaEndpointsDeps {
@@ -102,7 +102,7 @@ const readJson = (event: APIGatewayProxyEventV2): unknown => {
   }
 };
 
-const parseFields = <T>(raw: unknown, schema: z.ZodType<T>): T => {
+const parseFields = <T>(raw: unknown, schema: z.ZodMiniType<T>): T => {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new InvalidRequestError('body fields invalid');
   return parsed.data;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
 import type { Grant } from '../mapping/index.js';
 import { STATE_KEY_PREFIXES, type StateKey, type StateStore, stateKey } from '../store/index.js';
+import { z } from '../zod.js';
 
 /** How long the browser has to bring the one-time code back to `POST /credentials`. */
 export const SPA_CODE_TTL_SECONDS = 60;
@@ -35,7 +35,7 @@ const PersonSchema = z.object({
   idp: z.string(),
   protocol: z.enum(['saml', 'oidc']),
   subjectRef: z.string(),
-  displayName: z.string().optional(),
+  displayName: z.optional(z.string()),
 });
 const GrantsSchema = z
   .array(
@@ -43,7 +43,7 @@ const GrantsSchema = z
       (g) => typeof g === 'object' && g !== null && typeof (g as Grant).id === 'string',
     ),
   )
-  .min(1);
+  .check(z.minLength(1));
 
 /** What a one-time code stands for, single-use under `CODE#<sha256(code)>` for 60 s. */
 export const SpaCodeSchema = z.object({
@@ -54,7 +54,7 @@ export const SpaCodeSchema = z.object({
   /** The SPA's own S256 challenge from the login request. */
   codeChallenge: z.string(),
   /** Epoch seconds: when the upstream login ends (the ID token's `exp`). */
-  upstreamExpiresAt: z.number().int(),
+  upstreamExpiresAt: z.int(),
 });
 export type SpaCode = z.infer<typeof SpaCodeSchema>;
 
@@ -65,9 +65,9 @@ export const SpaSessionSchema = z.object({
   person: PersonSchema,
   grants: GrantsSchema,
   /** Epoch seconds. */
-  created: z.number().int(),
+  created: z.int(),
   /** Epoch seconds: min(upstream login end, created + the client's sessionMaxSeconds). */
-  endsAt: z.number().int(),
+  endsAt: z.int(),
 });
 export type SpaSession = z.infer<typeof SpaSessionSchema>;
 
