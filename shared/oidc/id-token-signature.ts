@@ -120,12 +120,13 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 type Jwk = Record<string, unknown>;
 
-/** A JWK and the node:crypto verify input built from it (once per JWK and alg). */
+/** A JWK's node:crypto verify input, built once per JWK (one verifier checks one alg). */
 interface VerificationKey {
   kid: string | undefined;
   input: VerifyKeyObjectInput | VerifyPublicKeyInput;
 }
 
+/** One fetched JWKS: its keys, when it was fetched, and the KeyObjects built from it so far. */
 interface JwksSnapshot {
   keys: readonly Jwk[];
   /** Epoch milliseconds of the fetch. */
@@ -133,6 +134,7 @@ interface JwksSnapshot {
   imported: Map<Jwk, VerificationKey>;
 }
 
+/** What {@link createIdTokenSignatureVerifier} needs to know of one IdP. */
 export interface IdTokenSignatureVerifierOptions {
   /** The discovered `jwks_uri` (validated at first use: absent or not https is refused). */
   jwksUri: unknown;
@@ -167,7 +169,10 @@ const kidName = (kid: string | undefined): string =>
 
 const isObject = (v: unknown): v is Jwk => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The header of a compact JWS, split strictly: 3 base64url parts (only the signature may be empty), size capped. */
+/**
+ * The header of a compact JWS, split strictly: 3 base64url parts (only the signature may be
+ * empty), size capped.
+ */
 const parseCompact = (
   jws: unknown,
   maxChars: number,
