@@ -9,9 +9,11 @@
  * import). Style: `z.string().check(z.minLength(1))`, `z.optional(s)`, `z._default(s, v)`,
  * `z.pipe(s, z.transform(f))`.
  */
-import * as z from 'zod/mini';
+import { config } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
-z.config(en());
+config(en());
 
-export { z };
+// Re-exported name by name (`import * as z from '../zod.js'`), so esbuild keeps only what is
+// used: exporting zod's namespace object itself would drag in every locale (~400 KiB).
+export * from 'zod/mini';

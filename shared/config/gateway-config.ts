@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   checkRoleArn,
   checkSessionName,
@@ -9,6 +8,7 @@ import {
   DURATION_MIN_SECONDS,
   MAX_SESSION_TAGS,
 } from '../mapping/aws-rules.js';
+import * as z from '../zod.js';
 
 /**
  * The gateway config file (JSON or YAML): upstream IdPs, their mapping rules and account aliases.
@@ -18,7 +18,8 @@ import {
  */
 
 const violation =
-  (check: (v: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+  (check: (v: string) => string | undefined) =>
+  (value: string, ctx: z.core.$RefinementCtx<string>) => {
     const why = check(value);
     if (why) ctx.addIssue({ code: 'custom', message: why });
   };
@@ -26,29 +27,35 @@ const violation =
 /** IdP ids appear in URLs (`/saml/{idp}/acs`) and table keys: lowercase, digits, dashes. */
 export const IdpIdSchema = z
   .string()
-  .regex(
-    /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/,
-    'lowercase letters, digits and inner dashes, 1-40 characters',
+  .check(
+    z.regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/,
+      'lowercase letters, digits and inner dashes, 1-40 characters',
+    ),
   );
 
 /** Rule ids appear in table sort keys and logs. */
 export const RuleIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", "." and "-", 1-64 characters');
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+      'letters, digits, "_", "." and "-", 1-64 characters',
+    ),
+  );
 
 /** Claim names: short aliases (`groups`) or full URIs (Entra's claim URIs). */
-export const ClaimNameSchema = z.string().min(1).max(256);
+export const ClaimNameSchema = z.string().check(z.minLength(1), z.maxLength(256));
 
 /**
  * A template: literal text with `{claims.<name>}`, `{subject}`, `{idp}` or `{issuer}` placeholders.
  * `{{` and `}}` stand for literal braces.
  */
 export const TEMPLATE_PLACEHOLDER = /\{(claims\.[^{}]{1,256}|subject|idp|issuer)\}/g;
-export const TemplateSchema = z
-  .string()
-  .min(1)
-  .max(1024)
-  .superRefine((value, ctx) => {
+export const TemplateSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(1024),
+  z.superRefine((value, ctx) => {
     const rest = value.replaceAll('{{', '').replaceAll('}}', '').replace(TEMPLATE_PLACEHOLDER, '');
     if (/[{}]/.test(rest)) {
       ctx.addIssue({
@@ -57,7 +64,8 @@ export const TemplateSchema = z
           'unknown placeholder: use {claims.<name>}, {subject}, {idp} or {issuer} ({{ and }} for literal braces)',
       });
     }
-  });
+  }),
+);
 
 const isTemplated = (value: string) =>
   /\{(claims\.|subject\}|idp\}|issuer\})/.test(value.replaceAll('{{', ''));
@@ -79,38 +87,40 @@ export const ConditionSchema = z
   .strictObject({
     claim: ClaimNameSchema,
     op: ConditionOperatorSchema,
-    value: z.string().max(1024),
-    ignoreCase: z.boolean().default(false),
+    value: z.string().check(z.maxLength(1024)),
+    ignoreCase: z._default(z.boolean(), false),
   })
-  .superRefine((c, ctx) => {
-    if (c.op !== 'matches') return;
-    if (c.value.length > MAX_PATTERN_LENGTH) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['value'],
-        message: `pattern longer than ${MAX_PATTERN_LENGTH} characters`,
-      });
-      return;
-    }
-    if (UNSAFE_PATTERN.test(c.value)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['value'],
-        message:
-          'pattern uses backreferences, lookaround or nested quantifiers (not allowed: bounded regex)',
-      });
-      return;
-    }
-    try {
-      new RegExp(c.value, 'u');
-    } catch (err) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['value'],
-        message: `invalid regular expression: ${(err as Error).message}`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((c, ctx) => {
+      if (c.op !== 'matches') return;
+      if (c.value.length > MAX_PATTERN_LENGTH) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: `pattern longer than ${MAX_PATTERN_LENGTH} characters`,
+        });
+        return;
+      }
+      if (UNSAFE_PATTERN.test(c.value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message:
+            'pattern uses backreferences, lookaround or nested quantifiers (not allowed: bounded regex)',
+        });
+        return;
+      }
+      try {
+        new RegExp(c.value, 'u');
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: `invalid regular expression: ${(err as Error).message}`,
+        });
+      }
+    }),
+  );
 
 /** How a multi-valued claim becomes one tag value (session tags are single-valued). */
 export const MultiValueSchema = z.enum(['join', 'first', 'reject']);
@@ -120,87 +130,86 @@ export const SessionTagSchema = z.union([
   z.strictObject({
     value: TemplateSchema,
     /** `join` (default): dedupe, sort, join with `separator`; `first`: first value sorted; `reject`: deny. */
-    multiValue: MultiValueSchema.default('join'),
-    separator: z.enum([':', '/', '+', '=', '.', '_', '-', '@', ' ']).default(':'),
+    multiValue: z._default(MultiValueSchema, 'join'),
+    separator: z._default(z.enum([':', '/', '+', '=', '.', '_', '-', '@', ' ']), ':'),
     /** When a claim in the template is missing: omit this tag (true) or refuse the grant (false). */
-    optional: z.boolean().default(false),
+    optional: z._default(z.boolean(), false),
   }),
 ]);
 
 export const GrantSchema = z
   .strictObject({
-    roleArn: z.string().superRefine(violation(checkRoleArn)),
-    label: z.string().min(1).max(128).optional(),
-    sessionDurationSeconds: z
-      .number()
-      .int()
-      .min(DURATION_MIN_SECONDS)
-      .max(DURATION_MAX_SECONDS)
-      .optional(),
-    sessionName: TemplateSchema.optional(),
-    sourceIdentity: TemplateSchema.optional(),
-    sessionTags: z.record(z.string(), SessionTagSchema).default({}),
-    transitiveTagKeys: z.array(z.string()).default([]),
+    roleArn: z.string().check(z.superRefine(violation(checkRoleArn))),
+    label: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    sessionDurationSeconds: z.optional(
+      z.int().check(z.minimum(DURATION_MIN_SECONDS), z.maximum(DURATION_MAX_SECONDS)),
+    ),
+    sessionName: z.optional(TemplateSchema),
+    sourceIdentity: z.optional(TemplateSchema),
+    sessionTags: z._default(z.record(z.string(), SessionTagSchema), {}),
+    transitiveTagKeys: z._default(z.array(z.string()), []),
   })
-  .superRefine((g, ctx) => {
-    const keys = Object.keys(g.sessionTags);
-    if (keys.length > MAX_SESSION_TAGS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['sessionTags'],
-        message: `at most ${MAX_SESSION_TAGS} session tags`,
+  .check(
+    z.superRefine((g, ctx) => {
+      const keys = Object.keys(g.sessionTags);
+      if (keys.length > MAX_SESSION_TAGS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sessionTags'],
+          message: `at most ${MAX_SESSION_TAGS} session tags`,
+        });
+      }
+      const seen = new Map<string, string>();
+      for (const key of keys) {
+        const why = checkTagKey(key);
+        if (why) ctx.addIssue({ code: 'custom', path: ['sessionTags', key], message: why });
+        const folded = key.toLowerCase();
+        const other = seen.get(folded);
+        if (other !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sessionTags', key],
+            message: `tag keys are case-insensitive in AWS: "${key}" duplicates "${other}"`,
+          });
+        }
+        seen.set(folded, key);
+        const tag = g.sessionTags[key];
+        const literal = typeof tag === 'string' ? tag : tag?.value;
+        if (literal !== undefined && !isTemplated(literal)) {
+          const whyValue = checkTagValue(literal.replaceAll('{{', '{').replaceAll('}}', '}'));
+          if (whyValue)
+            ctx.addIssue({ code: 'custom', path: ['sessionTags', key], message: whyValue });
+        }
+      }
+      g.transitiveTagKeys.forEach((key, i) => {
+        if (!keys.some((k) => k.toLowerCase() === key.toLowerCase())) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['transitiveTagKeys', i],
+            message: `"${key}" is not one of this grant's session tags`,
+          });
+        }
       });
-    }
-    const seen = new Map<string, string>();
-    for (const key of keys) {
-      const why = checkTagKey(key);
-      if (why) ctx.addIssue({ code: 'custom', path: ['sessionTags', key], message: why });
-      const folded = key.toLowerCase();
-      const other = seen.get(folded);
-      if (other !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['sessionTags', key],
-          message: `tag keys are case-insensitive in AWS: "${key}" duplicates "${other}"`,
-        });
+      for (const [field, check] of [
+        ['sessionName', checkSessionName],
+        ['sourceIdentity', checkSourceIdentity],
+      ] as const) {
+        const value = g[field];
+        if (value !== undefined && !isTemplated(value)) {
+          const why = check(value);
+          if (why) ctx.addIssue({ code: 'custom', path: [field], message: why });
+        }
       }
-      seen.set(folded, key);
-      const tag = g.sessionTags[key];
-      const literal = typeof tag === 'string' ? tag : tag?.value;
-      if (literal !== undefined && !isTemplated(literal)) {
-        const whyValue = checkTagValue(literal.replaceAll('{{', '{').replaceAll('}}', '}'));
-        if (whyValue)
-          ctx.addIssue({ code: 'custom', path: ['sessionTags', key], message: whyValue });
-      }
-    }
-    g.transitiveTagKeys.forEach((key, i) => {
-      if (!keys.some((k) => k.toLowerCase() === key.toLowerCase())) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['transitiveTagKeys', i],
-          message: `"${key}" is not one of this grant's session tags`,
-        });
-      }
-    });
-    for (const [field, check] of [
-      ['sessionName', checkSessionName],
-      ['sourceIdentity', checkSourceIdentity],
-    ] as const) {
-      const value = g[field];
-      if (value !== undefined && !isTemplated(value)) {
-        const why = check(value);
-        if (why) ctx.addIssue({ code: 'custom', path: [field], message: why });
-      }
-    }
-  });
+    }),
+  );
 
 const RuleBase = {
   id: RuleIdSchema,
   /** Lower runs first. Two allow rules granting the same role: the lower priority's grant wins. */
-  priority: z.number().int().min(0).max(999_999),
-  description: z.string().max(512).optional(),
+  priority: z.int().check(z.minimum(0), z.maximum(999_999)),
+  description: z.optional(z.string().check(z.maxLength(512))),
   /** All must hold. An empty list always holds (use with care: everyone from this IdP). */
-  when: z.array(ConditionSchema).max(32),
+  when: z.array(ConditionSchema).check(z.maxLength(32)),
 };
 
 export const AllowRuleSchema = z.strictObject({
@@ -212,62 +221,65 @@ export const DenyRuleSchema = z.strictObject({
   ...RuleBase,
   effect: z.literal('deny'),
   /** Roles this deny applies to; absent: every role (the person gets nothing from this IdP). */
-  roleArns: z
-    .array(z.string().superRefine(violation(checkRoleArn)))
-    .min(1)
-    .optional(),
+  roleArns: z.optional(
+    z.array(z.string().check(z.superRefine(violation(checkRoleArn)))).check(z.minLength(1)),
+  ),
 });
 export const RuleSchema = z.discriminatedUnion('effect', [AllowRuleSchema, DenyRuleSchema]);
 
 /** A PEM certificate body or PEM block; whitespace is ignored. */
-const CertificateSchema = z
-  .string()
-  .transform((s) => s.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''))
-  .pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'a base64 (PEM) X.509 certificate')
-      .min(64),
-  );
+const CertificateSchema = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((s) => s.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '')),
+  ),
+  z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9+/]+={0,2}$/, 'a base64 (PEM) X.509 certificate'), z.minLength(64)),
+);
 
 export const SamlIdpSettingsSchema = z
   .strictObject({
     /** The IdP's metadata XML. */
-    metadataXml: z.string().min(1).max(1_000_000).optional(),
+    metadataXml: z.optional(z.string().check(z.minLength(1), z.maxLength(1_000_000))),
     /** In a config file only: a path (relative to the file) that the file loaders read into `metadataXml`. */
-    metadataFile: z.string().min(1).optional(),
+    metadataFile: z.optional(z.string().check(z.minLength(1))),
     /** Or the fields themselves: these win over what the metadata says. */
-    entityId: z.string().min(1).max(1024).optional(),
-    ssoUrl: z.url({ protocol: /^https?$/ }).optional(),
-    signingCertificates: z.array(CertificateSchema).min(1).max(4).optional(),
+    entityId: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+    ssoUrl: z.optional(z.url({ protocol: /^https?$/ })),
+    signingCertificates: z.optional(
+      z.array(CertificateSchema).check(z.minLength(1), z.maxLength(4)),
+    ),
     /** Accept a response whose Response is signed but whose Assertion is not. Off: both Okta and Entra sign the assertion. */
-    allowUnsignedAssertion: z.boolean().default(false),
+    allowUnsignedAssertion: z._default(z.boolean(), false),
     /**
      * IdP-initiated sign-in (an Okta tile, Entra "My Apps"): `allow` (default), or `deny` to accept
      * only responses to fedgate's own AuthnRequests, which closes login CSRF with unsolicited
      * responses at the cost of the tile.
      */
-    idpInitiated: z.enum(['allow', 'deny']).default('allow'),
+    idpInitiated: z._default(z.enum(['allow', 'deny']), 'allow'),
     /** Entra ID: tenant ids allowed in the tenantid claim / issuer. */
-    allowedTenants: z.array(z.string().min(1)).optional(),
+    allowedTenants: z.optional(z.array(z.string().check(z.minLength(1)))),
     /** Longest accepted age of AuthnInstant. */
-    maxAuthnAgeSeconds: z.number().int().positive().max(86_400).optional(),
+    maxAuthnAgeSeconds: z.optional(z.int().check(z.positive(), z.maximum(86_400))),
   })
-  .refine(
-    (s) =>
-      s.metadataXml !== undefined ||
-      (s.entityId !== undefined && s.signingCertificates !== undefined),
-    {
-      message: 'give metadataXml, or entityId and signingCertificates',
-    },
+  .check(
+    z.refine(
+      (s) =>
+        s.metadataXml !== undefined ||
+        (s.entityId !== undefined && s.signingCertificates !== undefined),
+      { message: 'give metadataXml, or entityId and signingCertificates' },
+    ),
   );
 
 /** Where a secret lives: a reference, never the secret itself. */
 export const SecretRefSchema = z
   .string()
-  .regex(
-    /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:\/.+|env:[A-Z_][A-Z0-9_]*|file:.+)$/,
-    'a secret reference: arn:aws:secretsmanager:…, ssm:/param, env:NAME or file:path',
+  .check(
+    z.regex(
+      /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:\/.+|env:[A-Z_][A-Z0-9_]*|file:.+)$/,
+      'a secret reference: arn:aws:secretsmanager:…, ssm:/param, env:NAME or file:path',
+    ),
   );
 
 /**
@@ -277,9 +289,11 @@ export const SecretRefSchema = z
  */
 export const KeyRefSchema = z
   .string()
-  .regex(
-    /^(kms:(alias\/[A-Za-z0-9/_-]{1,250}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]{1,250}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|file:.+)$/,
-    'a key reference: kms:alias/<name>, kms:<key or alias ARN>, kms:<key id> or file:path',
+  .check(
+    z.regex(
+      /^(kms:(alias\/[A-Za-z0-9/_-]{1,250}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]{1,250}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|file:.+)$/,
+      'a key reference: kms:alias/<name>, kms:<key or alias ARN>, kms:<key id> or file:path',
+    ),
   );
 
 /**
@@ -292,57 +306,62 @@ export const OidcClientAuthSchema = z.strictObject({
   method: z.literal('private_key_jwt'),
   /** The key that signs the client assertions: its own key, not necessarily fedgate's AWS key. */
   keyRef: KeyRefSchema,
-  alg: z.literal('RS256').default('RS256'),
+  alg: z._default(z.literal('RS256'), 'RS256'),
   /**
    * The `kid` header (default: the key's own id, as `/oidc/{idp}/jwks.json` publishes it). Set it
    * when the IdP assigned another id to the uploaded key.
    */
-  kid: z
-    .string()
-    .regex(/^[\x21-\x7e]{1,255}$/)
-    .optional(),
+  kid: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{1,255}$/))),
 });
 
 export const OidcIdpSettingsSchema = z
   .strictObject({
     issuer: z.url({ protocol: /^https?$/ }),
-    clientId: z.string().min(1).max(512),
+    clientId: z.string().check(z.minLength(1), z.maxLength(512)),
     /** client_secret_basic (or _post when that is all the IdP lists). Exclusive with `clientAuth`. */
-    clientSecretRef: SecretRefSchema.optional(),
+    clientSecretRef: z.optional(SecretRefSchema),
     /** private_key_jwt. Exclusive with `clientSecretRef`; neither: a public client (`none`). */
-    clientAuth: OidcClientAuthSchema.optional(),
+    clientAuth: z.optional(OidcClientAuthSchema),
     /** Which quirks apply: Entra tenants and overage, Okta authorization servers, Google's hd. */
-    profile: z.enum(['generic', 'okta', 'entra', 'google']).default('generic'),
-    scopes: z
-      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
-      .default(['openid', 'email', 'profile']),
-    idTokenSignedResponseAlg: z
-      .enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'])
-      .default('RS256'),
-    allowedTenants: z.array(z.string().min(1)).optional(),
-    allowedHostedDomains: z.array(z.string().min(1)).optional(),
-    maxAuthAgeSeconds: z.number().int().positive().max(86_400).optional(),
+    profile: z._default(z.enum(['generic', 'okta', 'entra', 'google']), 'generic'),
+    scopes: z._default(z.array(z.string().check(z.regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))), [
+      'openid',
+      'email',
+      'profile',
+    ]),
+    idTokenSignedResponseAlg: z._default(
+      z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA']),
+      'RS256',
+    ),
+    allowedTenants: z.optional(z.array(z.string().check(z.minLength(1)))),
+    allowedHostedDomains: z.optional(z.array(z.string().check(z.minLength(1)))),
+    maxAuthAgeSeconds: z.optional(z.int().check(z.positive(), z.maximum(86_400))),
   })
-  .superRefine((s, ctx) => {
-    if (s.clientSecretRef !== undefined && s.clientAuth !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['clientAuth'],
-        message: 'give clientSecretRef or clientAuth (private_key_jwt), not both',
-      });
-    }
-  });
+  .check(
+    z.superRefine((s, ctx) => {
+      if (s.clientSecretRef !== undefined && s.clientAuth !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clientAuth'],
+          message: 'give clientSecretRef or clientAuth (private_key_jwt), not both',
+        });
+      }
+    }),
+  );
 
 const IdpBase = {
   id: IdpIdSchema,
-  displayName: z.string().min(1).max(128),
+  displayName: z.string().check(z.minLength(1), z.maxLength(128)),
   /** Claim used as the immutable subject (default: the protocol's subject, i.e. NameID or `sub`). */
-  subjectClaim: ClaimNameSchema.optional(),
+  subjectClaim: z.optional(ClaimNameSchema),
   /** Short name → the IdP's claim names, e.g. `groups: [http://schemas.microsoft.com/ws/2008/06/identity/claims/groups]`. */
-  claimAliases: z.record(ClaimNameSchema, z.array(ClaimNameSchema).min(1)).default({}),
+  claimAliases: z._default(
+    z.record(ClaimNameSchema, z.array(ClaimNameSchema).check(z.minLength(1))),
+    {},
+  ),
   /** Show on the home page. */
-  listed: z.boolean().default(true),
-  rules: z.array(RuleSchema).max(10_000).default([]),
+  listed: z._default(z.boolean(), true),
+  rules: z._default(z.array(RuleSchema).check(z.maxLength(10_000)), []),
 };
 
 export const IdpConfigSchema = z
@@ -350,23 +369,25 @@ export const IdpConfigSchema = z
     z.strictObject({ ...IdpBase, protocol: z.literal('saml'), saml: SamlIdpSettingsSchema }),
     z.strictObject({ ...IdpBase, protocol: z.literal('oidc'), oidc: OidcIdpSettingsSchema }),
   ])
-  .superRefine((idp, ctx) => {
-    const ids = new Set<string>();
-    idp.rules.forEach((rule, i) => {
-      if (ids.has(rule.id))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', i, 'id'],
-          message: `duplicate rule id "${rule.id}"`,
-        });
-      ids.add(rule.id);
-    });
-  });
+  .check(
+    z.superRefine((idp, ctx) => {
+      const ids = new Set<string>();
+      idp.rules.forEach((rule, i) => {
+        if (ids.has(rule.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, 'id'],
+            message: `duplicate rule id "${rule.id}"`,
+          });
+        ids.add(rule.id);
+      });
+    }),
+  );
 
 export const AccountProfileSchema = z.strictObject({
-  id: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
-  alias: z.string().min(1).max(64),
-  description: z.string().max(256).optional(),
+  id: z.string().check(z.regex(/^\d{12}$/, 'a 12-digit AWS account id')),
+  alias: z.string().check(z.minLength(1), z.maxLength(64)),
+  description: z.optional(z.string().check(z.maxLength(256))),
 });
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
@@ -378,86 +399,95 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
  */
 export const SpaClientSchema = z.strictObject({
   /** Sent by the SPA as `client_id`. */
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
-  displayName: z.string().min(1).max(128).optional(),
-  /** The SPA's origin, exactly (scheme, host, port): https, or http on loopback only. */
-  origin: z
+  id: z
     .string()
-    .superRefine((v, ctx) => {
-      // One issue per field: the first thing wrong with it.
-      const u = URL.canParse(v) ? new URL(v) : undefined;
-      const why = !u
-        ? 'Invalid URL'
-        : u.origin !== v.replace(/\/$/, '') || u.pathname !== '/' || u.search || u.hash
-          ? 'an origin only: scheme://host[:port], no path, query or fragment'
-          : u.protocol !== 'https:' &&
-              !(u.protocol === 'http:' && LOOPBACK_HOSTS.includes(u.hostname))
-            ? 'must be https (plain http only on 127.0.0.1/localhost)'
-            : undefined;
-      if (why) ctx.addIssue({ code: 'custom', message: why });
-    })
-    .transform((v) => new URL(v).origin),
+    .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes')),
+  displayName: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  /** The SPA's origin, exactly (scheme, host, port): https, or http on loopback only. */
+  origin: z.pipe(
+    z.string().check(
+      z.superRefine((v, ctx) => {
+        // One issue per field: the first thing wrong with it.
+        const u = URL.canParse(v) ? new URL(v) : undefined;
+        const why = !u
+          ? 'Invalid URL'
+          : u.origin !== v.replace(/\/$/, '') || u.pathname !== '/' || u.search || u.hash
+            ? 'an origin only: scheme://host[:port], no path, query or fragment'
+            : u.protocol !== 'https:' &&
+                !(u.protocol === 'http:' && LOOPBACK_HOSTS.includes(u.hostname))
+              ? 'must be https (plain http only on 127.0.0.1/localhost)'
+              : undefined;
+        if (why) ctx.addIssue({ code: 'custom', message: why });
+      }),
+    ),
+    z.transform((v) => new URL(v).origin),
+  ),
   /** Paths under `origin` the browser may be sent back to, compared exactly. */
   returnPaths: z
-    .array(z.string().regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]{0,255}$/, 'an absolute path'))
-    .min(1)
-    .max(20),
+    .array(
+      z.string().check(z.regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]{0,255}$/, 'an absolute path')),
+    )
+    .check(z.minLength(1), z.maxLength(20)),
   /** Upper bound of a fedgate session of this SPA (refresh without a new login until then). */
-  sessionMaxSeconds: z.number().int().min(300).max(DURATION_MAX_SECONDS).default(28_800),
+  sessionMaxSeconds: z._default(
+    z.int().check(z.minimum(300), z.maximum(DURATION_MAX_SECONDS)),
+    28_800,
+  ),
 });
 
 export const GatewayConfigSchema = z
   .strictObject({
-    $schema: z.string().optional(),
+    $schema: z.optional(z.string()),
     version: z.literal(1),
-    defaults: z
-      .strictObject({
-        sessionDurationSeconds: z
-          .number()
-          .int()
-          .min(DURATION_MIN_SECONDS)
-          .max(DURATION_MAX_SECONDS)
-          .default(3600),
+    defaults: z.prefault(
+      z.strictObject({
+        sessionDurationSeconds: z._default(
+          z.int().check(z.minimum(DURATION_MIN_SECONDS), z.maximum(DURATION_MAX_SECONDS)),
+          3600,
+        ),
         /** Template for RoleSessionName when a grant has none. */
-        sessionName: TemplateSchema.default('{subject}'),
-      })
-      .prefault({}),
-    accounts: z.array(AccountProfileSchema).default([]),
-    idps: z.array(IdpConfigSchema).min(1),
-    spaClients: z.array(SpaClientSchema).max(100).default([]),
+        sessionName: z._default(TemplateSchema, '{subject}'),
+      }),
+      {},
+    ),
+    accounts: z._default(z.array(AccountProfileSchema), []),
+    idps: z.array(IdpConfigSchema).check(z.minLength(1)),
+    spaClients: z._default(z.array(SpaClientSchema).check(z.maxLength(100)), []),
   })
-  .superRefine((cfg, ctx) => {
-    const idps = new Set<string>();
-    cfg.idps.forEach((idp, i) => {
-      if (idps.has(idp.id))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['idps', i, 'id'],
-          message: `duplicate IdP id "${idp.id}"`,
-        });
-      idps.add(idp.id);
-    });
-    const accounts = new Set<string>();
-    cfg.accounts.forEach((a, i) => {
-      if (accounts.has(a.id))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['accounts', i, 'id'],
-          message: `duplicate account "${a.id}"`,
-        });
-      accounts.add(a.id);
-    });
-    const spas = new Set<string>();
-    cfg.spaClients.forEach((c, i) => {
-      if (spas.has(c.id))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['spaClients', i, 'id'],
-          message: `duplicate SPA client "${c.id}"`,
-        });
-      spas.add(c.id);
-    });
-  });
+  .check(
+    z.superRefine((cfg, ctx) => {
+      const idps = new Set<string>();
+      cfg.idps.forEach((idp, i) => {
+        if (idps.has(idp.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['idps', i, 'id'],
+            message: `duplicate IdP id "${idp.id}"`,
+          });
+        idps.add(idp.id);
+      });
+      const accounts = new Set<string>();
+      cfg.accounts.forEach((a, i) => {
+        if (accounts.has(a.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['accounts', i, 'id'],
+            message: `duplicate account "${a.id}"`,
+          });
+        accounts.add(a.id);
+      });
+      const spas = new Set<string>();
+      cfg.spaClients.forEach((c, i) => {
+        if (spas.has(c.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['spaClients', i, 'id'],
+            message: `duplicate SPA client "${c.id}"`,
+          });
+        spas.add(c.id);
+      });
+    }),
+  );
 
 export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;

@@ -1,4 +1,4 @@
-import type { z } from '../zod.js';
+import type * as z from '../zod.js';
 import { type GatewayConfig, GatewayConfigSchema } from './gateway-config.js';
 import { EnvSchema, type RuntimeConfig } from './schema.js';
 

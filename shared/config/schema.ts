@@ -1,4 +1,4 @@
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 
 /**
  * The runtime environment of every fedgate function. The variable names exist only here: the CDK

@@ -8,7 +8,7 @@ import { publicUrl } from '../http/urls.js';
 import type { Log, Meter } from '../log.js';
 import type { Grant } from '../mapping/index.js';
 import { STATE_KEY_PREFIXES, type StateStore, stateKey } from '../store/index.js';
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { NoRoleMatchedError, TicketInvalidError } from './errors.js';
 import { accessKeysPage, rolePickerPage } from './pages.js';
 import type { AwsSession, HandbackTarget, RoleAssumption, SignedInPerson } from './types.js';

@@ -10,7 +10,7 @@ import { type HttpResponse, json } from '../http/responses.js';
 import type { Log } from '../log.js';
 import type { Grant } from '../mapping/index.js';
 import type { StateStore } from '../store/index.js';
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { requireSpaClient, type SpaClientRegistry } from './clients.js';
 import {
   SpaCodeInvalidError,

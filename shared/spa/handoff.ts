@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Grant } from '../mapping/index.js';
 import { STATE_KEY_PREFIXES, type StateKey, type StateStore, stateKey } from '../store/index.js';
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 
 /** How long the browser has to bring the one-time code back to `POST /credentials`. */
 export const SPA_CODE_TTL_SECONDS = 60;
