@@ -30,6 +30,13 @@ import {
   FUNCTION_RUNTIME,
   REPO_ROOT,
 } from './function-bundling.js';
+import {
+  acknowledgeOidcSecretWildcards,
+  oidcSecretStatements,
+  paramsAndSecretsLayer,
+  resolvesAwsSecrets,
+  signsClientAssertions,
+} from './oidc-secrets.js';
 import type { StageConfig } from './stage-config.js';
 
 export interface GatewayStackProps extends StackProps {
@@ -262,6 +269,15 @@ export class GatewayStack extends Stack {
           }),
         );
       }
+      // OIDC client secrets (Secrets Manager / SSM through the extension layer) and
+      // private_key_jwt keys: only for the functions whose file resolves or signs with them.
+      const secrets = resolvesAwsSecrets(fn);
+      const secretStatements = oidcSecretStatements(props.gatewayConfig, stage, {
+        secrets,
+        signs: signsClientAssertions(fn),
+      });
+      for (const statement of secretStatements) role.addToPolicy(statement);
+      acknowledgeOidcSecretWildcards(role, secretStatements);
       const handler = new NodejsFunction(this, cid, {
         ...functionCodeProps(fn),
         // API Gateway HTTP APIs wait 30 s at most. Each dependency is bounded (~9 s worst case
@@ -272,6 +288,7 @@ export class GatewayStack extends Stack {
         role,
         logGroup,
         environment: { ...environment, ...NODE_WRAPPER_ENVIRONMENT },
+        ...(secrets ? { paramsAndSecrets: paramsAndSecretsLayer() } : {}),
         description: `fedgate ${stage.name}: ${fn}`,
         ...(stage.reservedConcurrency !== undefined
           ? { reservedConcurrentExecutions: stage.reservedConcurrency }

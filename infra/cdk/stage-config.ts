@@ -95,6 +95,39 @@ export const StageConfigSchema = z
       .default('fedgate'),
     /** The client id (audience) of fedgate's web identity tokens, registered on the OIDC provider. */
     webIdentityAudience: z.string().min(1).max(255).default('sts.amazonaws.com'),
+    /**
+     * What the OIDC functions may read through the AWS Parameters and Secrets Lambda Extension,
+     * beyond the references the gateway config names at synth time (an IdP imported later with
+     * the admin CLI must keep to these): secrets whose names start with a prefix, parameters under
+     * a path, and the customer managed KMS keys encrypting them (kms:Decrypt only through Secrets
+     * Manager or SSM; none needed for the AWS managed keys).
+     */
+    oidcSecrets: z
+      .strictObject({
+        secretNamePrefixes: z
+          .array(z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/, 'a secret name prefix'))
+          .max(10)
+          .default(['fedgate/']),
+        parameterPathPrefixes: z
+          .array(
+            z.string().regex(/^\/[A-Za-z0-9/_.-]{0,200}\/$/, 'a parameter path like /fedgate/'),
+          )
+          .max(10)
+          .default(['/fedgate/']),
+        kmsKeyArns: z
+          .array(
+            z
+              .string()
+              .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a KMS key ARN'),
+          )
+          .max(10)
+          .default([]),
+      })
+      .default({
+        secretNamePrefixes: ['fedgate/'],
+        parameterPathPrefixes: ['/fedgate/'],
+        kmsKeyArns: [],
+      }),
     /** Where alarm notifications go (an SNS topic is created; subscribe to it). */
     alarmEmail: z.email().optional(),
     /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FORMAT, sdkClientsOf } from '../../../infra/cdk/gateway-stack.js';
+import { resolvesAwsSecrets, signsClientAssertions } from '../../../infra/cdk/oidc-secrets.js';
 import { parseStageConfig } from '../../../infra/cdk/stage-config.js';
 import { STAGES } from '../../../infra/cdk/stages.js';
 import { DEPARTMENT_TAG_VARIABLE } from '../../../infra/cdk/target-account.js';
@@ -12,6 +13,18 @@ import { ATTRIBUTE_TABLE, STATE_TABLE } from '../../../shared/store/table-schema
 import { synthStage } from './example-app.js';
 
 const stage = STAGES.example!;
+/** What aws-cdk-lib's paramsAndSecrets adds to a function's environment. */
+const SECRETS_EXTENSION_ENV_NAMES = [
+  'PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED',
+  'PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE',
+  'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT',
+  'PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL',
+  'PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS',
+  'SECRETS_MANAGER_TIMEOUT_MILLIS',
+  'SECRETS_MANAGER_TTL',
+  'SSM_PARAMETER_STORE_TIMEOUT_MILLIS',
+  'SSM_PARAMETER_STORE_TTL',
+];
 // CloudFormation JSON: the tests walk it by shape.
 // biome-ignore lint/suspicious/noExplicitAny: template properties are untyped JSON
 type Props = Record<string, any>;
@@ -119,7 +132,12 @@ describe('gateway stack (stateless)', () => {
     for (const fn of FUNCTIONS) {
       const vars = functionOf(fn)[1].Properties.Environment.Variables;
       expect(Object.keys(vars).sort(), fn).toEqual(
-        [...DEPLOYED_ENV_NAMES, 'AWS_LAMBDA_EXEC_WRAPPER'].sort(),
+        [
+          ...DEPLOYED_ENV_NAMES,
+          'AWS_LAMBDA_EXEC_WRAPPER',
+          // The Parameters and Secrets extension's own settings, where its layer is attached.
+          ...(resolvesAwsSecrets(fn) ? SECRETS_EXTENSION_ENV_NAMES : []),
+        ].sort(),
       );
       expect(vars.AWS_LAMBDA_EXEC_WRAPPER).toBe('/var/task/fedgate-node');
       expect(functionOf(fn)[1].Properties.MemorySize, fn).toBe(FUNCTION_MEMORY_MB);
@@ -191,8 +209,182 @@ describe('gateway stack (stateless)', () => {
         logsOf(fn),
         ...(clients.dynamodb ? tableStatements : []),
         ...(clients.kms ? [signStatement] : []),
+        ...(resolvesAwsSecrets(fn) ? secretStatements : []),
       ]);
     }
+  });
+
+  // The example config references arn:…:secret:fedgate/google-client; the stage keeps the default
+  // oidcSecrets prefixes (secrets fedgate/*, parameters /fedgate/*) and no customer managed key.
+  const secretStatements = [
+    {
+      Sid: 'ReadOidcClientSecrets',
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: [
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fedgate/*',
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fedgate/google-client',
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fedgate/google-client-??????',
+      ],
+    },
+    {
+      Sid: 'ReadOidcClientParameters',
+      Effect: 'Allow',
+      Action: 'ssm:GetParameter',
+      Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/fedgate/*',
+    },
+  ];
+
+  it('attaches the Parameters and Secrets extension (arm64, pinned) to exactly the OIDC functions, with short timeouts', () => {
+    expect(FUNCTIONS.filter(resolvesAwsSecrets).sort()).toEqual(['oidc-callback', 'oidc-login']);
+    expect(FUNCTIONS.filter(signsClientAssertions)).toEqual(['oidc-callback']);
+    for (const fn of FUNCTIONS) {
+      const props = functionOf(fn)[1].Properties;
+      if (!resolvesAwsSecrets(fn)) {
+        expect(props.Layers, fn).toBeUndefined();
+        continue;
+      }
+      expect(props.Layers, fn).toEqual([
+        expect.stringMatching(
+          /^arn:aws:lambda:eu-west-1:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/,
+        ),
+      ]);
+      expect(props.Environment.Variables, fn).toMatchObject({
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773',
+        PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'true',
+        // Under the function's own 3 s deadline: the extension answers 5xx first.
+        SECRETS_MANAGER_TIMEOUT_MILLIS: '2000',
+        SSM_PARAMETER_STORE_TIMEOUT_MILLIS: '2000',
+        SECRETS_MANAGER_TTL: '300',
+        SSM_PARAMETER_STORE_TTL: '300',
+      });
+    }
+  });
+
+  it('scopes the secret grants: a stage prefix, the config’s references, kms:Decrypt only via the services, client keys by ARN or alias', async () => {
+    const { GatewayStack } = await import('../../../infra/cdk/gateway-stack.js');
+    const { App, Stack } = await import('aws-cdk-lib');
+    const dynamodb = await import('aws-cdk-lib/aws-dynamodb');
+    const kms = await import('aws-cdk-lib/aws-kms');
+    const { parseGatewayConfig } = await import('../../../shared/config/index.js');
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const env = { account: '123456789012', region: 'eu-west-1' };
+    const tables = new Stack(app, 'tables', { env });
+    const table = (id: string) =>
+      new dynamodb.Table(tables, id, {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      });
+    const keyed = parseStageConfig({
+      ...stage,
+      name: 'keyed',
+      oidcSecrets: {
+        secretNamePrefixes: ['sso/'],
+        parameterPathPrefixes: ['/sso/oidc/'],
+        kmsKeyArns: ['arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-2222-3333-4444-555566667777'],
+      },
+    });
+    const oidc = (id: string, settings: Record<string, unknown>) => ({
+      id,
+      displayName: id,
+      protocol: 'oidc',
+      oidc: { issuer: `https://${id}.example.com`, clientId: 'fedgate', ...settings },
+    });
+    const gatewayConfig = parseGatewayConfig({
+      version: 1,
+      idps: [
+        oidc('okta', {
+          clientSecretRef:
+            'arn:aws:secretsmanager:eu-west-1:123456789012:secret:okta/app-AbCdEf#client_secret',
+        }),
+        oidc('ssm', { clientSecretRef: 'ssm:/other/okta-secret' }),
+        oidc('entra', {
+          profile: 'entra',
+          clientAuth: { method: 'private_key_jwt', keyRef: 'kms:alias/fedgate/entra-client' },
+        }),
+        oidc('keyed', {
+          clientAuth: {
+            method: 'private_key_jwt',
+            keyRef:
+              'kms:arn:aws:kms:eu-west-1:123456789012:key/9999aaaa-2222-3333-4444-555566667777',
+          },
+        }),
+      ],
+    } as never);
+    const stack = new GatewayStack(app, 'keyed-gateway', {
+      env,
+      stage: keyed,
+      gatewayConfig,
+      attributeTable: table('a'),
+      stateTable: table('s'),
+      signingKeys: [
+        {
+          name: 'k1',
+          key: kms.Key.fromKeyArn(
+            tables,
+            'k1',
+            'arn:aws:kms:eu-west-1:123456789012:key/0000aaaa-2222-3333-4444-555566667777',
+          ),
+        },
+      ],
+    });
+    const t = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+    const statementsFor = (fn: string) => {
+      const [, f] = Object.entries(t).find(
+        ([, r]) =>
+          r.Type === 'AWS::Lambda::Function' && r.Properties.Description === `fedgate keyed: ${fn}`,
+      )!;
+      const roleId = f.Properties.Role['Fn::GetAtt'][0];
+      const policy = Object.values(t).find(
+        (r) =>
+          r.Type === 'AWS::IAM::Policy' &&
+          r.Properties.Roles.some((x: { Ref: string }) => x.Ref === roleId),
+      )!;
+      return policy.Properties.PolicyDocument.Statement as Props[];
+    };
+    const bySid = (fn: string) =>
+      Object.fromEntries(statementsFor(fn).flatMap((s) => (s.Sid ? [[s.Sid, s]] : [])));
+    const callback = bySid('oidc-callback');
+    expect(callback.ReadOidcClientSecrets.Resource).toEqual([
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:okta/app-AbCdEf',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:okta/app-AbCdEf-??????',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sso/*',
+    ]);
+    expect(callback.ReadOidcClientParameters.Resource).toEqual([
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/other/okta-secret',
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/sso/oidc/*',
+    ]);
+    expect(callback.DecryptOidcClientSecrets).toEqual({
+      Sid: 'DecryptOidcClientSecrets',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: 'arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-2222-3333-4444-555566667777',
+      Condition: {
+        'ForAnyValue:StringEquals': {
+          'kms:ViaService': [
+            'secretsmanager.eu-west-1.amazonaws.com',
+            'ssm.eu-west-1.amazonaws.com',
+          ],
+        },
+      },
+    });
+    expect(callback.SignOidcClientAssertions).toMatchObject({
+      Action: ['kms:Sign', 'kms:GetPublicKey'],
+      Resource: 'arn:aws:kms:eu-west-1:123456789012:key/9999aaaa-2222-3333-4444-555566667777',
+    });
+    expect(callback.SignOidcClientAssertionsByAlias).toMatchObject({
+      Action: ['kms:Sign', 'kms:GetPublicKey'],
+      Resource: 'arn:aws:kms:eu-west-1:123456789012:key/*',
+      Condition: { StringEquals: { 'kms:RequestAlias': ['alias/fedgate/entra-client'] } },
+    });
+    // The login reads secrets but never signs client assertions.
+    const login = bySid('oidc-login');
+    expect(Object.keys(login)).toEqual(
+      expect.arrayContaining(['ReadOidcClientSecrets', 'ReadOidcClientParameters']),
+    );
+    expect(login.SignOidcClientAssertions).toBeUndefined();
+    expect(login.SignOidcClientAssertionsByAlias).toBeUndefined();
+    // Nothing else reads secrets.
+    expect(bySid('published').ReadOidcClientSecrets).toBeUndefined();
   });
 
   it('keeps logs for the stage retention: each function, the access log', () => {
