@@ -4,12 +4,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
-import {
-  createAwsHandback,
-  createLazySigningKeys,
-  createStores,
-  routeBy,
-} from '../shared/gateway/index.js';
+import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS, loadSigningKeys } from '../shared/issuer/index.js';
 import { logger } from '../shared/log.js';
@@ -71,16 +66,14 @@ const endpoints = createOidcEndpoints({
 });
 
 const clientJwks = createClientJwksEndpoint({ attributes, authenticator });
+const CLIENT_JWKS_ROUTE = 'GET /oidc/{idp}/jwks.json';
 
 /**
  * `GET /oidc/{idp}/callback`: the IdP's authorization response → ID token → AWS console or picker.
  * `GET /oidc/{idp}/jwks.json`: the public key of the IdP's private_key_jwt client key (served by
- * the function that signs with it, which alone holds the key grant).
+ * the function that signs with it, which alone holds the key's grant). Every other route key
+ * (`$default` from `npm run invoke`, a recorded event) is the callback, as before.
  */
-export const handler = createHttpHandler(
-  { logger, format: 'html' },
-  routeBy({
-    'GET /oidc/{idp}/callback': (event) => endpoints.callback(event),
-    'GET /oidc/{idp}/jwks.json': clientJwks,
-  }),
+export const handler = createHttpHandler({ logger, format: 'html' }, (event) =>
+  event.routeKey === CLIENT_JWKS_ROUTE ? clientJwks(event) : endpoints.callback(event),
 );
