@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LocalPlugin } from '../plugin.js';
 
 /**
  * A local stand-in for the AWS Parameters and Secrets Lambda Extension (the layer that serves
@@ -200,5 +202,50 @@ export const startSecretsExtensionStandIn = async (
         server.closeAllConnections();
         server.close((err) => (err ? fail(err) : done()));
       }),
+  };
+};
+
+/**
+ * The stand-in as a local runner plugin: it starts with the runner and gives the functions what a
+ * Lambda function with the extension layer has, `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` and
+ * `AWS_SESSION_TOKEN` (a random token here), so `arn:aws:secretsmanager:` and `ssm:` client
+ * secret references in the gateway config resolve locally as in AWS. `standIn()` gives the running
+ * stand-in (to put secrets) once the runner has started.
+ * @example
+ * const secrets = secretsExtensionStandIn({ secrets: { [arn]: { value: 's3cret' } } });
+ * await startLocalGateway({ configPath, plugins: [...defaultPlugins(), secrets.plugin] });
+ */
+export const secretsExtensionStandIn = (
+  opts: Omit<SecretsExtensionStandInOptions, 'sessionToken'> = {},
+): { plugin: LocalPlugin; standIn(): SecretsExtensionStandIn } => {
+  const sessionToken = randomBytes(24).toString('base64url');
+  let running: SecretsExtensionStandIn | undefined;
+  const plugin: LocalPlugin = {
+    name: 'AWS Parameters and Secrets extension stand-in',
+    prepare: async () => {
+      running ??= await startSecretsExtensionStandIn({ ...opts, sessionToken });
+      return undefined;
+    },
+    env: () => {
+      if (!running) throw new Error('the secrets extension stand-in did not start');
+      return {
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(running.port),
+        AWS_SESSION_TOKEN: sessionToken,
+      };
+    },
+    describe: () => [
+      `secrets extension    ${running?.endpoint.href ?? '(not started)'} (Secrets Manager / SSM references)`,
+    ],
+    stop: async () => {
+      await running?.close();
+      running = undefined;
+    },
+  };
+  return {
+    plugin,
+    standIn: () => {
+      if (!running) throw new Error('the secrets extension stand-in has not started yet');
+      return running;
+    },
   };
 };
