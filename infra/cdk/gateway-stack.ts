@@ -26,8 +26,8 @@ import { ConfigAsCode } from './config-as-code/config-as-code.js';
 import type { SigningKey } from './data-stack.js';
 import {
   FUNCTION_ARCHITECTURE,
-  FUNCTION_BUNDLING,
   FUNCTION_RUNTIME,
+  functionBundling,
   REPO_ROOT,
 } from './function-bundling.js';
 import {
@@ -110,7 +110,7 @@ export const functionCodeProps = (fn: string) =>
     architecture: FUNCTION_ARCHITECTURE,
     memorySize: FUNCTION_MEMORY_MB,
     bundling: {
-      ...FUNCTION_BUNDLING,
+      ...functionBundling(fn),
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],

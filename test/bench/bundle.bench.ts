@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { functionEsbuildOptions } from '../../infra/cdk/function-bundling.js';
 import { FUNCTIONS } from '../../infra/routes.js';
 import { type BenchSuite, type Figure, printFigures } from './harness.js';
 
@@ -84,24 +85,20 @@ export const suite: BenchSuite = {
     const figures: Figure[] = [
       { name: 'node -e 0', value: baseline, unit: 'ms', note: `median of ${RUNS}` },
     ];
-    const bundleAndTime = async (name: string, entry: string, external: string[] = []) => {
+    const bundleAndTime = async (
+      name: string,
+      entry: string,
+      { fn, external = [] }: { fn?: string; external?: string[] } = {},
+    ) => {
       const outfile = join(dir, `${name.replace(/[^a-z0-9-]+/gi, '_')}.mjs`);
       await build({
+        // Exactly what the CDK app bundles (infra/cdk/function-bundling.ts): a function's own
+        // Lambda-only aliases; the references get the same options without them.
+        ...functionEsbuildOptions(fn ?? ''),
+        ...(fn === undefined ? { alias: {} } : {}),
         entryPoints: [entry],
         external,
-        bundle: true,
-        minify: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node22',
-        // The ESM builds of the SDK (its `module` entries) tree-shake; its CommonJS ones do not.
-        mainFields: ['module', 'main'],
         outfile,
-        logLevel: 'silent',
-        // CommonJS dependencies (samlify, some SDK parts) need require in an ESM bundle.
-        banner: {
-          js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-        },
       });
       const loader = join(dir, `load-${name.replace(/[^a-z0-9-]+/gi, '_')}.mjs`);
       writeFileSync(loader, `await import(${JSON.stringify(outfile)});`);
@@ -116,7 +113,10 @@ export const suite: BenchSuite = {
       writeFileSync(entry, ref.source);
       try {
         // The xmllint wasm's loader names `ws` on a path Node never takes.
-        references.push({ ...ref, ...(await bundleAndTime(ref.name, entry, ['ws'])) });
+        references.push({
+          ...ref,
+          ...(await bundleAndTime(ref.name, entry, { external: ['ws'] })),
+        });
       } finally {
         rmSync(entry, { force: true });
       }
@@ -140,7 +140,7 @@ export const suite: BenchSuite = {
     }
     const targetRatio = IMPORT_TARGET_MS / CALIBRATION.issueMs;
     for (const fn of FUNCTIONS) {
-      const { kib, importMs } = await bundleAndTime(fn, `functions/${fn}.ts`);
+      const { kib, importMs } = await bundleAndTime(fn, `functions/${fn}.ts`, { fn });
       const ratio = importMs / calibration.importMs;
       figures.push(
         { name: `${fn}: bundle`, value: kib, unit: 'KiB' },

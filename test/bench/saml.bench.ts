@@ -269,19 +269,12 @@ const coldAsDeployed = async (f: Fixture) => {
     import('../../infra/cdk/function-bundling.js'),
     import('../../infra/runtime/index.js'),
   ]);
-  const { FUNCTION_BUNDLING: o } = bundling;
   const outfile = join(mkdtempSync(join(tmpdir(), 'fedgate-saml-cold-')), 'child.mjs');
+  // Bundled exactly as the saml-acs function is (its aliases included).
   await build({
+    ...bundling.functionEsbuildOptions('saml-acs'),
     entryPoints: [fileURLToPath(new URL('./saml-cold-child.ts', import.meta.url))],
-    bundle: true,
-    minify: o.minify ?? false,
-    format: 'esm',
-    platform: 'node',
-    target: o.target ?? 'node22',
-    mainFields: o.mainFields ?? ['module', 'main'],
-    banner: { js: o.banner ?? '' },
     outfile,
-    logLevel: 'silent',
   });
   const input = JSON.stringify({
     samlResponseB64: f.samlResponseB64,

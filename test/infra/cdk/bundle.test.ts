@@ -1,17 +1,25 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../infra/cdk/config-as-code/apply-config-event.js';
 import { ConfigAsCode } from '../../../infra/cdk/config-as-code/config-as-code.js';
+import { functionEsbuildOptions, SAMLIFY_FUNCTIONS } from '../../../infra/cdk/function-bundling.js';
 import { functionCodeProps } from '../../../infra/cdk/gateway-stack.js';
+import {
+  buildUpstreamResponse,
+  signUpstreamResponse,
+} from '../../../infra/local/demo/upstream-saml.js';
+import { FUNCTIONS } from '../../../infra/routes.js';
 import { FUNCTION_MEMORY_MB, lambdaBootstrapNodeArgs } from '../../../infra/runtime/index.js';
 import { sampleConfig } from '../../fixtures/gateway-config.sample.js';
+import { createTestKeyPair } from '../../support/saml/keys.js';
 import { cdkJsonContext } from './example-app.js';
 
 // Bundles for real (local esbuild, no Docker): one gateway function, with exactly the code
@@ -63,6 +71,10 @@ describe('bundling for real', () => {
     new NodejsFunction(stack, 'Published', {
       ...functionCodeProps('published'),
       description: 'published',
+    });
+    new NodejsFunction(stack, 'SamlAcs', {
+      ...functionCodeProps('saml-acs'),
+      description: 'saml-acs',
     });
     const table = new dynamodb.Table(stack, 'Attributes', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -129,6 +141,145 @@ describe('bundling for real', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'published',
       MemorySize: FUNCTION_MEMORY_MB,
+    });
+  });
+
+  it('leaves what Lambda never runs out of a bundle: the credential chain past the environment, and XPath without samlify', () => {
+    const acs = readFileSync(
+      join(
+        assetDirOf((p) => p.Description === 'saml-acs'),
+        'index.mjs',
+      ),
+      'utf8',
+    );
+    const published = readFileSync(
+      join(
+        assetDirOf((p) => p.Description === 'published'),
+        'index.mjs',
+      ),
+      'utf8',
+    );
+    // The SDK's default chain (its SSO step, the nested SSO-OIDC client) is not in either.
+    for (const code of [acs, published]) {
+      expect(code).not.toContain('defaultProvider::fromSSO');
+      expect(code).not.toContain('SSOOIDC');
+    }
+    // xml-crypto's XPath engine: stubbed in saml-acs, real where samlify needs it.
+    expect(acs).not.toContain('XPathParser');
+    expect(acs).toContain('xpath is not bundled');
+    expect(published).toContain('XPathParser');
+    const run = importHandler(
+      join(
+        assetDirOf((p) => p.Description === 'saml-acs'),
+        'index.mjs',
+      ),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('function');
+  });
+
+  it('verifies a signed SAML response in a bundle built as saml-acs is (XPath stubbed)', async () => {
+    const key = await createTestKeyPair('bundle check IdP');
+    const now = Math.floor(Date.now() / 1000);
+    const sp = {
+      entityId: 'https://sso.example.com/saml/okta/metadata',
+      acsUrl: 'https://sso.example.com/saml/okta/acs',
+    };
+    const xml = signUpstreamResponse(
+      buildUpstreamResponse({
+        issuer: 'http://www.okta.com/exkbundle',
+        audience: sp.entityId,
+        acsUrl: sp.acsUrl,
+        nameId: 'jane.doe@example.com',
+        attributes: { groups: ['aws-admins'] },
+        now,
+        lifetimeSeconds: 300,
+      }),
+      { ...key, signAssertion: true, signResponse: false },
+    );
+    const outfile = join(outdir, 'saml-cold-child.mjs');
+    await build({
+      ...functionEsbuildOptions('saml-acs'),
+      entryPoints: ['test/bench/saml-cold-child.ts'],
+      outfile,
+    });
+    const run = spawnSync(process.execPath, [outfile], {
+      encoding: 'utf8',
+      input: JSON.stringify({
+        samlResponseB64: Buffer.from(xml).toString('base64'),
+        certificateB64: key.certificateB64,
+        idpEntityId: 'http://www.okta.com/exkbundle',
+        spEntityId: sp.entityId,
+        acsUrl: sp.acsUrl,
+      }),
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ firstMs: expect.any(Number) });
+  });
+
+  it('stubs XPath only in functions that do not bundle samlify', async () => {
+    for (const fn of FUNCTIONS) {
+      const { metafile } = await build({
+        ...functionEsbuildOptions(fn),
+        alias: {},
+        entryPoints: [`functions/${fn}.ts`],
+        write: false,
+        metafile: true,
+      });
+      const inputs = Object.keys(metafile.inputs);
+      expect(
+        inputs.some((f) => f.startsWith('node_modules/samlify/')),
+        `${fn} bundles samlify: list it in SAMLIFY_FUNCTIONS (infra/cdk/function-bundling.ts)`,
+      ).toBe(SAMLIFY_FUNCTIONS.has(fn));
+    }
+  });
+
+  it("a bundled SDK client takes the execution role's credentials from the environment, and says so when they are absent", async () => {
+    const entry = join(outdir, 'credentials-entry.ts');
+    writeFileSync(
+      entry,
+      [
+        "import { STSClient } from '@aws-sdk/client-sts';",
+        "const client = new STSClient({ region: 'eu-west-1' });",
+        'try {',
+        '  const c = await client.config.credentials();',
+        '  console.log(JSON.stringify({ id: c.accessKeyId, token: c.sessionToken }));',
+        '} catch (err) {',
+        '  console.log(JSON.stringify({ error: err.name, message: err.message }));',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const outfile = join(outdir, 'credentials-entry.mjs');
+    await build({
+      ...functionEsbuildOptions('saml-acs'),
+      entryPoints: [entry],
+      outfile,
+      absWorkingDir: process.cwd(),
+      nodePaths: [join(process.cwd(), 'node_modules')],
+    });
+    expect(readFileSync(outfile, 'utf8')).not.toContain('defaultProvider::fromSSO');
+    const env = {
+      PATH: process.env.PATH,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const withRole = spawnSync(process.execPath, [outfile], {
+      encoding: 'utf8',
+      env: {
+        ...env,
+        AWS_ACCESS_KEY_ID: 'ASIAEXAMPLEEXAMPLE12',
+        AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
+        AWS_SESSION_TOKEN: 'token-from-the-execution-role',
+      },
+    });
+    expect(JSON.parse(withRole.stdout)).toEqual({
+      id: 'ASIAEXAMPLEEXAMPLE12',
+      token: 'token-from-the-execution-role',
+    });
+    const without = spawnSync(process.execPath, [outfile], { encoding: 'utf8', env });
+    expect(JSON.parse(without.stdout)).toMatchObject({
+      error: 'CredentialsProviderError',
+      message: expect.stringMatching(/environment variable credentials/),
     });
   });
 
