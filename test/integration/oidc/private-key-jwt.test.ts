@@ -3,6 +3,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair as generateJoseKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import {
@@ -23,6 +25,7 @@ import {
   createSecretResolver,
   translateOidcError,
 } from '../../../shared/oidc/index.js';
+import { createFakeKmsKey, installFakeKms, kmsError } from '../../support/issuer/kms-mock.js';
 
 const REDIRECT = 'https://sso.example.com/oidc/corp/callback';
 
@@ -41,6 +44,10 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
   let provider: Provider;
   let good: ClientAuthenticator;
   let idp: OidcIdpConfig;
+  const KMS_ALIAS = 'alias/fedgate/corp-client';
+  const kms = mockClient(KMSClient);
+  let kmsIdp: OidcIdpConfig;
+  let viaKms: ClientAuthenticator;
   const readText = (p: string) => readFile(p, 'utf8');
 
   const authenticator = (opts: { now?: () => number } = {}) =>
@@ -50,7 +57,7 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
       ...opts,
     });
 
-  const idpFor = (keyRef: string) =>
+  const idpFor = (keyRef: string, clientId = 'fedgate') =>
     parseGatewayConfig({
       version: 1,
       idps: [
@@ -58,20 +65,20 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
           id: 'corp',
           displayName: 'Corp',
           protocol: 'oidc',
-          oidc: { issuer, clientId: 'fedgate', clientAuth: { method: 'private_key_jwt', keyRef } },
+          oidc: { issuer, clientId, clientAuth: { method: 'private_key_jwt', keyRef } },
         },
       ],
     } as never).idps[0] as OidcIdpConfig;
 
   /** A code the OP issued to `fedgate` for alice, as its authorization endpoint would. */
-  const issueCode = async (nonce: string, verifier: string) => {
+  const issueCode = async (nonce: string, verifier: string, clientId: string) => {
     // The OP's models (oidc-provider's typings leave them out).
     const models = provider as unknown as {
       Client: { find(id: string): Promise<unknown> };
       AuthorizationCode: new (payload: object) => { save(): Promise<string> };
     };
-    const client = await models.Client.find('fedgate');
-    const grant = new provider.Grant({ clientId: 'fedgate', accountId: 'alice' });
+    const client = await models.Client.find(clientId);
+    const grant = new provider.Grant({ clientId, accountId: 'alice' });
     grant.addOIDCScope('openid');
     const grantId = await grant.save();
     const code = new models.AuthorizationCode({
@@ -92,7 +99,7 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
   const signIn = async (auth: ClientAuthenticator, forIdp: OidcIdpConfig = idp) => {
     const config = await discovery(
       new URL(issuer),
-      'fedgate',
+      forIdp.oidc.clientId,
       { id_token_signed_response_alg: 'RS256' },
       await auth.clientAuth(forIdp),
       { execute: [allowInsecureRequests, enableNonRepudiationChecks] },
@@ -100,7 +107,7 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
     const nonce = randomBytes(16).toString('base64url');
     const state = randomBytes(16).toString('base64url');
     const verifier = randomPKCECodeVerifier();
-    const code = await issueCode(nonce, verifier);
+    const code = await issueCode(nonce, verifier, forIdp.oidc.clientId);
     const callback = new URL(REDIRECT);
     callback.search = new URLSearchParams({ code, state, iss: issuer }).toString();
     try {
@@ -131,6 +138,15 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
     good = authenticator();
     // What the operator registers at the IdP: fedgate's JWKS for this client.
     const clientJwks = await good.jwks(idp);
+    // The same through KMS: a fake KMS (aws-sdk-client-mock) holding the key behind an alias.
+    kms.reset();
+    installFakeKms(kms, [createFakeKmsKey(KMS_ALIAS)]);
+    kmsIdp = idpFor(`kms:${KMS_ALIAS}`, 'fedgate-kms');
+    viaKms = createClientAuthenticator({
+      resolveSecret: createSecretResolver({ readEnv: () => undefined }),
+      loadKeys: (ref) => loadSigningKeys({ refs: [ref], kms: new KMSClient({}) }),
+    });
+    const kmsJwks = await viaKms.jwks(kmsIdp);
     const { privateKey } = await generateJoseKeyPair('RS256', { extractable: true });
     provider = new Provider(issuer, {
       clients: [
@@ -139,6 +155,15 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
           token_endpoint_auth_method: 'private_key_jwt',
           token_endpoint_auth_signing_alg: 'RS256',
           jwks: clientJwks as never,
+          redirect_uris: [REDIRECT],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+        {
+          client_id: 'fedgate-kms',
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: 'RS256',
+          jwks: kmsJwks as never,
           redirect_uris: [REDIRECT],
           grant_types: ['authorization_code'],
           response_types: ['code'],
@@ -157,6 +182,7 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
   });
 
   afterAll(async () => {
+    kms.restore();
     server?.closeAllConnections();
     await new Promise((done) => server?.close(done));
     await rm(dir, { recursive: true, force: true });
@@ -167,6 +193,34 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
     expect(claims?.sub).toBe('alice');
     expect(claims?.aud).toBe('fedgate');
     expect(claims?.iss).toBe(issuer);
+  });
+
+  it('with a kms:alias key (Sign through the KMS client, the key never in fedgate), alice signs in too', async () => {
+    const claims = await signIn(viaKms, kmsIdp);
+    expect(claims?.sub).toBe('alice');
+    expect(claims?.aud).toBe('fedgate-kms');
+    // The KMS key signed: Sign was called with a digest and the alias.
+    const signs = kms.commandCalls(SignCommand);
+    expect(signs.length).toBeGreaterThan(0);
+    expect(signs.at(-1)?.args[0].input).toMatchObject({
+      KeyId: KMS_ALIAS,
+      MessageType: 'DIGEST',
+      SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
+    });
+  });
+
+  it('KMS refusing Sign (AccessDenied) fails the token request with issuer_misconfigured, naming the grant', async () => {
+    const fake = installFakeKms(kms, [createFakeKmsKey(KMS_ALIAS)]);
+    fake.failNext('Sign', KMS_ALIAS, kmsError('AccessDeniedException'));
+    const fresh = createClientAuthenticator({
+      resolveSecret: createSecretResolver({ readEnv: () => undefined }),
+      loadKeys: (ref) => loadSigningKeys({ refs: [ref], kms: new KMSClient({}) }),
+    });
+    // A fresh container: the key's certificate is built (one Sign) before the assertion.
+    await expect(signIn(fresh, kmsIdp)).rejects.toMatchObject({
+      code: 'issuer_misconfigured',
+      detail: expect.stringMatching(/kms:Sign/),
+    });
   });
 
   it('an assertion signed by another key is refused: invalid_client → server_error, no token', async () => {
