@@ -15,6 +15,7 @@ import {
   createOidcEndpoints,
   createSecretResolver,
   extensionSecretPortFromEnv,
+  withClientJwksRoute,
 } from '../shared/oidc/index.js';
 import { createDynamoSpaClients } from '../shared/spa/index.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
@@ -66,7 +67,6 @@ const endpoints = createOidcEndpoints({
 });
 
 const clientJwks = createClientJwksEndpoint({ attributes, authenticator });
-const CLIENT_JWKS_ROUTE = 'GET /oidc/{idp}/jwks.json';
 
 /**
  * `GET /oidc/{idp}/callback`: the IdP's authorization response → ID token → AWS console or picker.
@@ -74,6 +74,7 @@ const CLIENT_JWKS_ROUTE = 'GET /oidc/{idp}/jwks.json';
  * the function that signs with it, which alone holds the key's grant). Every other route key
  * (`$default` from `npm run invoke`, a recorded event) is the callback, as before.
  */
-export const handler = createHttpHandler({ logger, format: 'html' }, (event) =>
-  event.routeKey === CLIENT_JWKS_ROUTE ? clientJwks(event) : endpoints.callback(event),
+export const handler = createHttpHandler(
+  { logger, format: 'html' },
+  withClientJwksRoute(clientJwks, (event) => endpoints.callback(event)),
 );

@@ -262,3 +262,19 @@ export const createClientJwksEndpoint =
       headers: { 'cache-control': 'public, max-age=300' },
     });
   };
+
+/** The route key of {@link createClientJwksEndpoint} (infra/routes.ts). */
+export const CLIENT_JWKS_ROUTE_KEY = 'GET /oidc/{idp}/jwks.json';
+
+type Endpoint = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+
+/**
+ * The callback function's routing: `GET /oidc/{idp}/jwks.json` to the client JWKS endpoint, every
+ * other route key to the callback (a `$default` route, `npm run invoke` and recorded events name
+ * no route, and the callback answers them as before: 405 for a method it does not take).
+ * @example createHttpHandler({ logger, format: 'html' }, withClientJwksRoute(clientJwks, (e) => endpoints.callback(e)))
+ */
+export const withClientJwksRoute =
+  (clientJwks: Endpoint, callback: Endpoint): Endpoint =>
+  (event) =>
+    event.routeKey === CLIENT_JWKS_ROUTE_KEY ? clientJwks(event) : callback(event);

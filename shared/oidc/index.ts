@@ -30,6 +30,7 @@ export {
 } from './client.js';
 export {
   CLIENT_ASSERTION_TYPE,
+  CLIENT_JWKS_ROUTE_KEY,
   type ClientAssertionInput,
   type ClientAuthDeps,
   type ClientAuthenticator,
@@ -41,6 +42,7 @@ export {
   MAX_ASSERTION_LIFETIME_SECONDS,
   secretClientAuth,
   signClientAssertion,
+  withClientJwksRoute,
 } from './client-auth.js';
 export {
   createOidcEndpoints,

@@ -10,6 +10,7 @@ import {
   createClientAuthenticator,
   createClientJwksEndpoint,
   createSecretResolver,
+  withClientJwksRoute,
 } from '../../../shared/oidc/index.js';
 import { apiEvent } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
@@ -265,6 +266,31 @@ describe('createClientAuthenticator', () => {
       authenticator: authenticator(),
     });
     await expect(secretOnly(event('corp'))).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('withClientJwksRoute', () => {
+  it('sends only the jwks route key to the JWKS endpoint; $default and literal keys to the callback', async () => {
+    const seen: string[] = [];
+    const route = withClientJwksRoute(
+      async () => {
+        seen.push('jwks');
+        return { statusCode: 200, headers: {} };
+      },
+      async () => {
+        seen.push('callback');
+        return { statusCode: 302, headers: {} };
+      },
+    );
+    for (const routeKey of [
+      'GET /oidc/{idp}/jwks.json',
+      'GET /oidc/{idp}/callback',
+      '$default',
+      'GET /oidc/corp/jwks.json',
+    ]) {
+      await route(apiEvent({ routeKey } as never));
+    }
+    expect(seen).toEqual(['jwks', 'callback', 'callback', 'callback']);
   });
 });
 
