@@ -53,6 +53,7 @@ const endpoints = createOidcEndpoints({
   client: createOidcClient({
     fetch,
     resolveSecret,
+    clientAuth: authenticator,
     clockSkewSeconds: config.clockSkewSeconds,
   }),
   parseDestination: (raw) => parseConsoleDestination(raw),

@@ -2,20 +2,17 @@ import {
   allowInsecureRequests,
   authorizationCodeGrant,
   buildAuthorizationUrl,
-  type ClientAuth,
-  ClientSecretBasic,
-  ClientSecretPost,
   type Configuration,
   calculatePKCECodeChallenge,
   clockTolerance,
   customFetch,
   discovery,
   type IDToken,
-  None,
 } from 'openid-client';
 import type { OidcIdpConfig } from '../config/index.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
 import { createBoundedFetch } from './bounded-fetch.js';
+import { type ClientAuthenticator, createClientAuthenticator } from './client-auth.js';
 import { OidcAudienceInvalidError, OidcIdTokenInvalidError } from './errors.js';
 import {
   createIdTokenSignatureVerifier,
@@ -28,6 +25,12 @@ export interface OidcClientDeps {
   /** The fetch every IdP request goes through (bounded here: deadline and byte cap). */
   fetch: typeof fetch;
   resolveSecret: SecretResolver;
+  /**
+   * Client authentication per IdP (client-auth.ts): secret, private_key_jwt or none. Default:
+   * `createClientAuthenticator({ resolveSecret })`, which has no key loader, so private_key_jwt
+   * IdPs need the functions' authenticator.
+   */
+  clientAuth?: ClientAuthenticator;
   /** Per request to the IdP (default 4000 ms). */
   timeoutMs?: number;
   /** Per response from the IdP (default 128 KiB). */
@@ -80,23 +83,6 @@ export interface OidcClient {
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
- * client_secret_basic unless the IdP's metadata lists only client_secret_post (RFC 8414 §2: basic
- * is the default when the metadata says nothing).
- */
-const secretAuth = (secret: string): ClientAuth => {
-  const basic = ClientSecretBasic(secret);
-  const post = ClientSecretPost(secret);
-  return (as, client, body, headers) => {
-    const methods = as.token_endpoint_auth_methods_supported;
-    const usePost =
-      Array.isArray(methods) &&
-      !methods.includes('client_secret_basic') &&
-      methods.includes('client_secret_post');
-    (usePost ? post : basic)(as, client, body, headers);
-  };
-};
-
-/**
  * What is kept per IdP and container: the discovered configuration, and the ID token signature
  * check with its JWKS cache.
  */
@@ -129,13 +115,13 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
     ...(deps.maxResponseBytes !== undefined ? { maxResponseBytes: deps.maxResponseBytes } : {}),
   });
   const cache = new Map<string, { entry: Promise<IdpEntry>; until: number }>();
+  const authenticator =
+    deps.clientAuth ?? createClientAuthenticator({ resolveSecret: deps.resolveSecret });
 
   const discover = async (idp: OidcIdpConfig): Promise<IdpEntry> => {
     const { oidc } = idp;
     const issuer = new URL(oidc.issuer);
-    const secret = oidc.clientSecretRef
-      ? await deps.resolveSecret(oidc.clientSecretRef)
-      : undefined;
+    const clientAuth = await authenticator.clientAuth(idp);
     const insecure = issuer.protocol === 'http:' && LOOPBACK_HOSTS.has(issuer.hostname);
     const execute: ((c: Configuration) => void)[] = insecure ? [allowInsecureRequests] : [];
     let configuration: Configuration;
@@ -150,7 +136,7 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
             ? { default_max_age: oidc.maxAuthAgeSeconds }
             : {}),
         },
-        secret ? secretAuth(secret) : None(),
+        clientAuth,
         {
           [customFetch]: boundedFetch,
           timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
@@ -178,7 +164,7 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
       idp.id,
       oidc.issuer,
       oidc.clientId,
-      oidc.clientSecretRef ?? '',
+      authenticator.cacheKey(idp),
       oidc.idTokenSignedResponseAlg,
       oidc.maxAuthAgeSeconds ?? 0,
     ]);

@@ -68,13 +68,14 @@ export const translateOidcError = (err: unknown): GatewayError => {
     );
   }
   // RFC 6749 §5.2 invalid_client (401, often with WWW-Authenticate): fedgate's client id or
-  // secret is wrong at the IdP. Nothing the person can do: an operator must fix clientSecretRef.
+  // secret is wrong at the IdP. Nothing the person can do: an operator must fix clientSecretRef (or the
+  // private_key_jwt key the IdP has registered).
   if (
     err instanceof WWWAuthenticateChallengeError ||
     (err instanceof ResponseBodyError && err.error === 'invalid_client')
   ) {
     return new GatewayMisconfiguredError(
-      `the IdP refused fedgate's client authentication (invalid_client): check clientId and clientSecretRef`,
+      `the IdP refused fedgate's client authentication (invalid_client): check clientId and clientSecretRef, or the private_key_jwt key registered at the IdP (clientAuth.keyRef, kid)`,
     );
   }
   if (err instanceof ResponseBodyError) {

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { exportJWK, generateKeyPair as generateJoseKeyPair } from 'jose';
+import Provider from 'oidc-provider';
+import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../../../infra/local/demo/keys.js';
+import { type OidcIdpConfig, parseGatewayConfig } from '../../../shared/config/index.js';
+import { loadSigningKeys } from '../../../shared/issuer/index.js';
+import {
+  type ClientAuthenticator,
+  createClientAuthenticator,
+  createOidcClient,
+  createSecretResolver,
+} from '../../../shared/oidc/index.js';
+
+const REDIRECT = 'https://sso.example.com/oidc/corp/callback';
+
+/**
+ * private_key_jwt against oidc-provider as the real OP: the client is registered with
+ * `token_endpoint_auth_method: private_key_jwt` and the JWKS fedgate publishes for it
+ * (`GET /oidc/{idp}/jwks.json`), and codes are redeemed by openid-client with the `ClientAuth`
+ * of shared/oidc/client-auth.ts, its key a `file:` PEM bundle loaded by the issuer's
+ * `loadSigningKeys` (the same path as a `kms:` key, minus KMS). The authorization step is the OP's
+ * own model (a code for a granted person): what is under test is the token request.
+ */
+describe('createOidcClient with private_key_jwt against oidc-provider (client.ts wired to client-auth.ts)', () => {
+  const dir = resolve('.local', `test-private-key-jwt-${process.pid}`);
+  let server: Server;
+  let issuer: string;
+  let provider: Provider;
+  let good: ClientAuthenticator;
+  let idp: OidcIdpConfig;
+  const readText = (p: string) => readFile(p, 'utf8');
+
+  const authenticator = (opts: { now?: () => number } = {}) =>
+    createClientAuthenticator({
+      resolveSecret: createSecretResolver({ readEnv: () => undefined }),
+      loadKeys: (ref) => loadSigningKeys({ refs: [ref], readFile: readText }),
+      ...opts,
+    });
+
+  const idpFor = (keyRef: string) =>
+    parseGatewayConfig({
+      version: 1,
+      idps: [
+        {
+          id: 'corp',
+          displayName: 'Corp',
+          protocol: 'oidc',
+          oidc: { issuer, clientId: 'fedgate', clientAuth: { method: 'private_key_jwt', keyRef } },
+        },
+      ],
+    } as never).idps[0] as OidcIdpConfig;
+
+  /** A code the OP issued to `fedgate` for alice, as its authorization endpoint would. */
+  const issueCode = async (nonce: string, verifier: string) => {
+    // The OP's models (oidc-provider's typings leave them out).
+    const models = provider as unknown as {
+      Client: { find(id: string): Promise<unknown> };
+      AuthorizationCode: new (payload: object) => { save(): Promise<string> };
+    };
+    const client = await models.Client.find('fedgate');
+    const grant = new provider.Grant({ clientId: 'fedgate', accountId: 'alice' });
+    grant.addOIDCScope('openid');
+    const grantId = await grant.save();
+    const code = new models.AuthorizationCode({
+      client,
+      accountId: 'alice',
+      grantId,
+      scope: 'openid',
+      redirectUri: REDIRECT,
+      nonce,
+      codeChallenge: await calculatePKCECodeChallenge(verifier),
+      codeChallengeMethod: 'S256',
+      authTime: Math.floor(Date.now() / 1000),
+    });
+    return code.save();
+  };
+
+  /** fedgate's OIDC client (client.ts) with this authenticator: authorization URL, then redeem. */
+  const signIn = async (auth: ClientAuthenticator, forIdp: OidcIdpConfig = idp) => {
+    const client = createOidcClient({
+      fetch,
+      resolveSecret: createSecretResolver({ readEnv: () => undefined }),
+      clientAuth: auth,
+      clockSkewSeconds: 0,
+    });
+    const nonce = randomBytes(16).toString('base64url');
+    const state = randomBytes(16).toString('base64url');
+    const verifier = randomPKCECodeVerifier();
+    // Discovery happens here, as at login; the key is not touched yet.
+    await client.authorizationUrl(forIdp, {
+      redirectUri: REDIRECT,
+      state,
+      nonce,
+      codeVerifier: verifier,
+    });
+    const code = await issueCode(nonce, verifier);
+    const callbackUrl = new URL(REDIRECT);
+    callbackUrl.search = new URLSearchParams({ code, state, iss: issuer }).toString();
+    return client.redeem(forIdp, { callbackUrl, state, nonce, codeVerifier: verifier });
+  };
+
+  beforeAll(async () => {
+    await mkdir(dir, { recursive: true });
+    for (const name of ['client', 'other']) {
+      const { privateKeyPem, certificatePem } = await generateKeyPair(`fedgate ${name}`);
+      await writeFile(join(dir, `${name}.pem`), `${privateKeyPem}${certificatePem}`, {
+        mode: 0o600,
+      });
+    }
+    server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    idp = idpFor(`file:${join(dir, 'client.pem')}`);
+    good = authenticator();
+    // What the operator registers at the IdP: fedgate's JWKS for this client.
+    const clientJwks = await good.jwks(idp);
+    const { privateKey } = await generateJoseKeyPair('RS256', { extractable: true });
+    provider = new Provider(issuer, {
+      clients: [
+        {
+          client_id: 'fedgate',
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: 'RS256',
+          jwks: clientJwks as never,
+          redirect_uris: [REDIRECT],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+      ],
+      jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'op-key', alg: 'RS256' }] },
+      pkce: { required: () => true },
+      ttl: { Grant: 600, AccessToken: 300, IdToken: 300, AuthorizationCode: 60 },
+      features: { devInteractions: { enabled: false } },
+      findAccount: (_ctx: unknown, id: string) => ({
+        accountId: id,
+        claims: async () => ({ sub: id }),
+      }),
+    } as never);
+    server.on('request', provider.callback());
+  });
+
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((done) => server?.close(done));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('redeems a code with the signed client assertion: the ID token for alice comes back', async () => {
+    const claims = await signIn(good);
+    expect(claims?.sub).toBe('alice');
+    expect(claims?.aud).toBe('fedgate');
+    expect(claims?.iss).toBe(issuer);
+  });
+
+  it('an assertion signed by another key is refused: invalid_client → server_error, no token', async () => {
+    const wrong = idpFor(`file:${join(dir, 'other.pem')}`);
+    await expect(signIn(authenticator(), wrong)).rejects.toMatchObject({
+      code: 'server_error',
+      detail: expect.stringMatching(/invalid_client/),
+    });
+  });
+
+  it('an expired assertion (signed 10 minutes ago, 60 s lifetime) is refused with server_error', async () => {
+    const stale = authenticator({ now: () => Date.now() - 600_000 });
+    await expect(signIn(stale)).rejects.toMatchObject({
+      code: 'server_error',
+      detail: expect.stringMatching(/invalid_client/),
+    });
+  });
+
+  it('the same client with a secret instead of the key is refused (the OP requires private_key_jwt)', async () => {
+    const secretAuth = createClientAuthenticator({
+      resolveSecret: createSecretResolver({ readEnv: () => 'a-guessed-secret' }),
+    });
+    const secretIdp = parseGatewayConfig({
+      version: 1,
+      idps: [
+        {
+          id: 'corp',
+          displayName: 'Corp',
+          protocol: 'oidc',
+          oidc: { issuer, clientId: 'fedgate', clientSecretRef: 'env:GUESS' },
+        },
+      ],
+    } as never).idps[0] as OidcIdpConfig;
+    await expect(signIn(secretAuth, secretIdp)).rejects.toMatchObject({ code: 'server_error' });
+  });
+});
