@@ -12,7 +12,6 @@ import {
   createAcsEndpoint,
   createSamlResponseVerifier,
   mapSamlIdentity,
-  primeSamlVerifier,
 } from '../shared/saml/index.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
 import { STS_CLIENT_DEFAULTS } from '../shared/sts/index.js';
@@ -46,11 +45,6 @@ const acs = createAcsEndpoint({
   publicBaseUrl: config.publicBaseUrl,
   log: logger,
 });
-
-// Known-answer self-test of the verifier, which also compiles it before the first request
-// (shared/saml/primer.ts). A failure is logged; sign-ins would fail closed on their own.
-const primed = primeSamlVerifier();
-if (!primed.ok) logger.error('SAML verifier self-test failed at init', { error: primed.error });
 
 /** `POST /saml/{idp}/acs`: an upstream IdP's SAML response → AWS console or the role picker. */
 export const handler = createHttpHandler({ logger, meter, format: 'html' }, (event) =>

@@ -20,7 +20,6 @@ export { consumeAssertion } from './consume-assertion.js';
 export * from './errors.js';
 export { loadSamlIdp } from './load-idp.js';
 export { MAX_BASE64_LENGTH, MAX_XML_BYTES } from './parse-xml.js';
-export { type PrimeResult, primeSamlVerifier } from './primer.js';
 // Not re-exported here: login-endpoints.ts and sp.ts load samlify, which the ACS bundle must not.
 export { AUTHN_REQUEST_TTL_SECONDS, pendingRequestCookie, type SpUrls, spUrls } from './sp-urls.js';
 export {

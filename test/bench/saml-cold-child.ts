@@ -3,16 +3,13 @@
  * (infra/cdk/function-bundling.ts) and runs in fresh processes, started as Lambda starts fedgate:
  * the cold cost of fedgate's verifier as deployed, not as tsx loads the TypeScript sources.
  * Reads the fixture (response, certificate, entity ids) as JSON on stdin; prints one JSON line:
- * `{ loadMs, primeMs, compileMs, firstMs, secondMs }`; with `--prime` it first primes the
- * verifier as functions/saml-acs.ts does at init (primeMs is part of loadMs).
+ * `{ loadMs, compileMs, firstMs, secondMs }`.
  */
 const started = performance.now();
-const [{ IdpConfigSchema }, { createSamlVerifier, primeSamlVerifier }] = await Promise.all([
+const [{ IdpConfigSchema }, { createSamlVerifier }] = await Promise.all([
   import('../../shared/config/index.js'),
   import('../../shared/saml/index.js'),
 ]);
-// `--prime`: as functions/saml-acs.ts does at init.
-const primeMs = process.argv.includes('--prime') ? primeSamlVerifier().ms : undefined;
 const loaded = performance.now();
 
 const chunks: Buffer[] = [];
@@ -49,7 +46,6 @@ const t3 = performance.now();
 process.stdout.write(
   `${JSON.stringify({
     loadMs: loaded - started,
-    primeMs,
     compileMs: t1 - compileStart,
     firstMs: t2 - t1,
     secondMs: t3 - t2,

@@ -260,7 +260,7 @@ const COLD_RUNS = 9;
  * options (infra/cdk/function-bundling.ts), then run in {@link COLD_RUNS} fresh processes started
  * as Lambda starts fedgate (its bootstrap's flags, through the exec wrapper). Medians.
  */
-const coldAsDeployed = async (f: Fixture, { prime }: { prime: boolean }) => {
+const coldAsDeployed = async (f: Fixture) => {
   const [{ build }, { mkdtempSync }, { tmpdir }, { join }, bundling, runtime] = await Promise.all([
     import('esbuild'),
     import('node:fs'),
@@ -283,19 +283,12 @@ const coldAsDeployed = async (f: Fixture, { prime }: { prime: boolean }) => {
     spEntityId: SP.entityId,
     acsUrl: SP.acsUrl,
   });
-  const runs: {
-    loadMs: number;
-    primeMs?: number;
-    compileMs: number;
-    firstMs: number;
-    secondMs: number;
-  }[] = [];
+  const runs: { loadMs: number; compileMs: number; firstMs: number; secondMs: number }[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     const args = [
       ...runtime.lambdaBootstrapNodeArgs(runtime.FUNCTION_MEMORY_MB),
       '--no-warnings',
       outfile,
-      ...(prime ? ['--prime'] : []),
     ];
     runs.push(
       await new Promise((resolve, reject) => {
@@ -322,7 +315,6 @@ const coldAsDeployed = async (f: Fixture, { prime }: { prime: boolean }) => {
     first: med((r) => r.firstMs),
     second: med((r) => r.secondMs),
     compile: med((r) => r.compileMs),
-    prime: med((r) => r.primeMs ?? Number.NaN),
   };
 };
 
@@ -416,26 +408,13 @@ export const suite: BenchSuite = {
     const { FUNCTION_MEMORY_MB } = await import('../../infra/runtime/index.js');
     const freshNode = await spawnChild('node-saml', f);
     const freshXmllint = await spawnChild('samlify-xmllint', f);
-    const cold = await coldAsDeployed(f, { prime: false });
-    const primed = await coldAsDeployed(f, { prime: true });
+    const cold = await coldAsDeployed(f);
     figures.push(
       {
-        name: 'fresh process as deployed (saml-acs bundle, Lambda flags, wrapper): first verify',
-        value: primed.first.median,
-        unit: 'ms',
-        note: `target ≤ 10; after the init-time primer, as functions/saml-acs.ts runs; median of ${COLD_RUNS} processes, min ${primed.first.min.toFixed(2)}, max ${primed.first.max.toFixed(2)}`,
-      },
-      {
-        name: "  the primer at init (inside the bundles suite's import figure)",
-        value: primed.prime.median,
-        unit: 'ms',
-        note: `median of ${COLD_RUNS}; verifies a built-in signed sample (known-answer self-test)`,
-      },
-      {
-        name: '  first verify as deployed without the primer',
+        name: 'fresh process as deployed (bundle, Lambda flags, wrapper): first verify',
         value: cold.first.median,
         unit: 'ms',
-        note: `median of ${COLD_RUNS}, min ${cold.first.min.toFixed(2)}, max ${cold.first.max.toFixed(2)}; second ${cold.second.median.toFixed(2)} ms; IdP compile before it ${cold.compile.median.toFixed(2)} ms`,
+        note: `target ≤ 10; median of ${COLD_RUNS} processes, min ${cold.first.min.toFixed(2)}, max ${cold.first.max.toFixed(2)}; second ${cold.second.median.toFixed(2)} ms; IdP compile before it ${cold.compile.median.toFixed(2)} ms`,
       },
       {
         name: 'fresh process from source (tsx): fedgate import + compile',
