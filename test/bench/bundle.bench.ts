@@ -77,50 +77,77 @@ const functionEnv = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
+/**
+ * Bundles an entry as a function is bundled (with `fn`'s aliases, or none) and times its import
+ * in fresh processes over `node -e 0`, median of {@link RUNS}.
+ */
+const makeBundler = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fedgate-bundle-'));
+  const baseline = timeNode(['-e', '0'], functionEnv);
+  const bundleAndTime = async (
+    name: string,
+    entry: string,
+    { fn, external = [] }: { fn?: string; external?: string[] } = {},
+  ) => {
+    const outfile = join(dir, `${name.replace(/[^a-z0-9-]+/gi, '_')}.mjs`);
+    await build({
+      // Exactly what the CDK app bundles (infra/cdk/function-bundling.ts): a function's own
+      // Lambda-only aliases; the references get the same options without them.
+      ...functionEsbuildOptions(fn ?? ''),
+      ...(fn === undefined ? { alias: {} } : {}),
+      entryPoints: [entry],
+      external,
+      outfile,
+    });
+    const loader = join(dir, `load-${name.replace(/[^a-z0-9-]+/gi, '_')}.mjs`);
+    writeFileSync(loader, `await import(${JSON.stringify(outfile)});`);
+    return {
+      kib: statSync(outfile).size / 1024,
+      importMs: timeNode([loader], functionEnv) - baseline,
+    };
+  };
+  return { baseline, bundleAndTime };
+};
+
+/** Issue #3's reference bundles, bundled and timed now. */
+const timeReferences = async (bundleAndTime: ReturnType<typeof makeBundler>['bundleAndTime']) => {
+  const references = [];
+  for (const ref of REFERENCES) {
+    const entry = join(process.cwd(), `.bench-ref-${references.length}.mjs`);
+    writeFileSync(entry, ref.source);
+    try {
+      // The xmllint wasm's loader names `ws` on a path Node never takes.
+      references.push({
+        ...ref,
+        ...(await bundleAndTime(ref.name, entry, { external: ['ws'] })),
+      });
+    } finally {
+      rmSync(entry, { force: true });
+    }
+  }
+  return references;
+};
+
+/**
+ * How much slower (> 1) or faster this machine runs cold module code than the one issue #3's
+ * figures were measured on: the node-saml + openid-client + SDK reference's import here over its
+ * 105 ms there. Cold-start figures of other suites (the first SAML verification) are scaled by it.
+ */
+export const coldStartFactor = async (): Promise<{ factor: number; importMs: number }> => {
+  const { bundleAndTime } = makeBundler();
+  const [, reference] = await timeReferences(bundleAndTime);
+  const r = reference as NonNullable<typeof reference>;
+  return { factor: r.importMs / CALIBRATION.issueMs, importMs: r.importMs };
+};
+
 export const suite: BenchSuite = {
   title: 'bundles',
   async run() {
-    const dir = mkdtempSync(join(tmpdir(), 'fedgate-bundle-'));
-    const baseline = timeNode(['-e', '0'], functionEnv);
+    const { baseline, bundleAndTime } = makeBundler();
     const figures: Figure[] = [
       { name: 'node -e 0', value: baseline, unit: 'ms', note: `median of ${RUNS}` },
     ];
-    const bundleAndTime = async (
-      name: string,
-      entry: string,
-      { fn, external = [] }: { fn?: string; external?: string[] } = {},
-    ) => {
-      const outfile = join(dir, `${name.replace(/[^a-z0-9-]+/gi, '_')}.mjs`);
-      await build({
-        // Exactly what the CDK app bundles (infra/cdk/function-bundling.ts): a function's own
-        // Lambda-only aliases; the references get the same options without them.
-        ...functionEsbuildOptions(fn ?? ''),
-        ...(fn === undefined ? { alias: {} } : {}),
-        entryPoints: [entry],
-        external,
-        outfile,
-      });
-      const loader = join(dir, `load-${name.replace(/[^a-z0-9-]+/gi, '_')}.mjs`);
-      writeFileSync(loader, `await import(${JSON.stringify(outfile)});`);
-      return {
-        kib: statSync(outfile).size / 1024,
-        importMs: timeNode([loader], functionEnv) - baseline,
-      };
-    };
-    const references = [];
-    for (const ref of REFERENCES) {
-      const entry = join(process.cwd(), `.bench-ref-${references.length}.mjs`);
-      writeFileSync(entry, ref.source);
-      try {
-        // The xmllint wasm's loader names `ws` on a path Node never takes.
-        references.push({
-          ...ref,
-          ...(await bundleAndTime(ref.name, entry, { external: ['ws'] })),
-        });
-      } finally {
-        rmSync(entry, { force: true });
-      }
-    }
+    const references = await timeReferences(bundleAndTime);
     const calibration = references[1] as (typeof references)[number];
     for (const ref of references) {
       figures.push(
