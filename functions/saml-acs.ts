@@ -4,7 +4,12 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
-import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
+import {
+  createAwsHandback,
+  createLazySigningKeys,
+  createSamlAssumption,
+  createStores,
+} from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
 import { logger, meter } from '../shared/log.js';
@@ -22,17 +27,20 @@ const { attributes, state, replay } = createStores({
   config,
   dynamo: new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS }),
 });
+const sts = new STSClient({ ...STS_CLIENT_DEFAULTS });
+const signingKeys = createLazySigningKeys({
+  config,
+  readFile: (p) => readFile(p, 'utf8'),
+  kms: new KMSClient({ ...KMS_CLIENT_DEFAULTS }),
+});
 const handback = createAwsHandback({
   config,
   state,
-  sts: new STSClient({ ...STS_CLIENT_DEFAULTS }),
+  sts,
   fetch,
-  signingKeys: createLazySigningKeys({
-    config,
-    readFile: (p) => readFile(p, 'utf8'),
-    kms: new KMSClient({ ...KMS_CLIENT_DEFAULTS }),
-  }),
+  signingKeys,
   log: logger,
+  saml: createSamlAssumption({ config, sts, signingKeys, log: logger }),
 });
 const acs = createAcsEndpoint({
   attributes,

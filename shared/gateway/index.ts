@@ -1,5 +1,6 @@
 export * from './handback.js';
 export * from './published.js';
+export * from './saml-assumption.js';
 export * from './signing.js';
 export * from './stores.js';
 export * from './web-identity.js';

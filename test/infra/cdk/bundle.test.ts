@@ -234,6 +234,33 @@ describe('bundling for real', () => {
     }
   });
 
+  it("keeps zod's English messages (shared/zod.ts has side effects) and the SAML minter out of the OIDC callback", async () => {
+    const inputsOf = async (fn: string) => {
+      const { metafile, outputFiles } = await build({
+        ...functionEsbuildOptions(fn),
+        entryPoints: [`functions/${fn}.ts`],
+        write: false,
+        metafile: true,
+      });
+      const out = Object.values(metafile.outputs)[0]?.inputs ?? {};
+      return {
+        inputs: Object.keys(out).filter((f) => (out[f]?.bytesInOutput ?? 0) > 0),
+        code: outputFiles[0]?.text ?? '',
+      };
+    };
+    const callback = await inputsOf('oidc-callback');
+    // package.json "sideEffects" lets esbuild drop modules nothing uses, their CommonJS requires too.
+    expect(
+      callback.inputs.filter((f) => f.includes('@xmldom/') || f.includes('xml-crypto')),
+    ).toEqual([]);
+    // The locale zod's messages come from is configured by shared/zod.ts's top-level call.
+    expect(callback.inputs).toContain('shared/zod.ts');
+    expect(callback.code).toContain('Too big: expected');
+    const acs = await inputsOf('saml-acs');
+    expect(acs.inputs.some((f) => f.startsWith('node_modules/@xmldom/xmldom/'))).toBe(true);
+    expect(acs.code).toContain('Too big: expected');
+  });
+
   it("a bundled SDK client takes the execution role's credentials from the environment, and says so when they are absent", async () => {
     const entry = join(outdir, 'credentials-entry.ts');
     writeFileSync(
