@@ -7,14 +7,7 @@ import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair as generateJoseKeyPair } from 'jose';
 import Provider from 'oidc-provider';
-import {
-  allowInsecureRequests,
-  authorizationCodeGrant,
-  calculatePKCECodeChallenge,
-  discovery,
-  enableNonRepudiationChecks,
-  randomPKCECodeVerifier,
-} from 'openid-client';
+import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../../infra/local/demo/keys.js';
 import { type OidcIdpConfig, parseGatewayConfig } from '../../../shared/config/index.js';
@@ -22,8 +15,8 @@ import { loadSigningKeys } from '../../../shared/issuer/index.js';
 import {
   type ClientAuthenticator,
   createClientAuthenticator,
+  createOidcClient,
   createSecretResolver,
-  translateOidcError,
 } from '../../../shared/oidc/index.js';
 import { createFakeKmsKey, installFakeKms, kmsError } from '../../support/issuer/kms-mock.js';
 
@@ -32,9 +25,9 @@ const REDIRECT = 'https://sso.example.com/oidc/corp/callback';
 /**
  * private_key_jwt against oidc-provider as the real OP: the client is registered with
  * `token_endpoint_auth_method: private_key_jwt` and the JWKS fedgate publishes for it
- * (`GET /oidc/{idp}/jwks.json`), and codes are redeemed by openid-client with the `ClientAuth`
- * of shared/oidc/client-auth.ts, its key a `file:` PEM bundle loaded by the issuer's
- * `loadSigningKeys` (the same path as a `kms:` key, minus KMS). The authorization step is the OP's
+ * (`GET /oidc/{idp}/jwks.json`), and codes are redeemed by fedgate's OIDC client (client.ts)
+ * with the `ClientAuth` of shared/oidc/client-auth.ts, its key a `file:` PEM bundle loaded by the
+ * issuer's `loadSigningKeys`, or a `kms:alias` key behind a fake KMS. The authorization step is the OP's
  * own model (a code for a granted person): what is under test is the token request.
  */
 describe('private_key_jwt client authentication against oidc-provider', () => {
@@ -95,32 +88,31 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
     return code.save();
   };
 
-  /** discovery + code redemption, as client.ts does it, with this authenticator. */
+  /**
+   * fedgate's own OIDC client (client.ts) with this authenticator, as the functions run it: the
+   * authorization URL (discovery, as at login; the key is not touched yet), then the code the OP
+   * issued redeemed with the client assertion.
+   */
   const signIn = async (auth: ClientAuthenticator, forIdp: OidcIdpConfig = idp) => {
-    const config = await discovery(
-      new URL(issuer),
-      forIdp.oidc.clientId,
-      { id_token_signed_response_alg: 'RS256' },
-      await auth.clientAuth(forIdp),
-      { execute: [allowInsecureRequests, enableNonRepudiationChecks] },
-    );
+    const client = createOidcClient({
+      fetch,
+      resolveSecret: createSecretResolver({ readEnv: () => undefined }),
+      clientAuth: auth,
+      clockSkewSeconds: 0,
+    });
     const nonce = randomBytes(16).toString('base64url');
     const state = randomBytes(16).toString('base64url');
     const verifier = randomPKCECodeVerifier();
+    await client.authorizationUrl(forIdp, {
+      redirectUri: REDIRECT,
+      state,
+      nonce,
+      codeVerifier: verifier,
+    });
     const code = await issueCode(nonce, verifier, forIdp.oidc.clientId);
-    const callback = new URL(REDIRECT);
-    callback.search = new URLSearchParams({ code, state, iss: issuer }).toString();
-    try {
-      const tokens = await authorizationCodeGrant(config, callback, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-        expectedNonce: nonce,
-        idTokenExpected: true,
-      });
-      return tokens.claims();
-    } catch (err) {
-      throw translateOidcError(err);
-    }
+    const callbackUrl = new URL(REDIRECT);
+    callbackUrl.search = new URLSearchParams({ code, state, iss: issuer }).toString();
+    return client.redeem(forIdp, { callbackUrl, state, nonce, codeVerifier: verifier });
   };
 
   beforeAll(async () => {
