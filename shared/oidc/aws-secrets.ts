@@ -1,4 +1,5 @@
 import { DependencyUnavailableError, GatewayMisconfiguredError } from '../http/errors.js';
+import { readBodyCapped } from './bounded-fetch.js';
 import type { AwsSecretPort } from './secrets.js';
 
 /**
@@ -108,29 +109,14 @@ const fixFor = (ref: AwsSecretRef): string =>
     : "check that the secret exists in the function's region and account, and that the function's role may secretsmanager:GetSecretValue it (and kms:Decrypt its key when it uses a customer managed key)";
 
 /** Reads at most `max` bytes of the body, or throws. */
-const readCapped = async (response: Response, max: number, what: string): Promise<string> => {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > max) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new GatewayMisconfiguredError(`${what}: the answer is over ${max} bytes`);
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (response.body) {
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) {
-        await reader.cancel().catch(() => undefined);
-        throw new GatewayMisconfiguredError(`${what}: the answer is over ${max} bytes`);
-      }
-      chunks.push(value);
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
-};
+const readCapped = async (response: Response, max: number, what: string): Promise<string> =>
+  (
+    await readBodyCapped(
+      response,
+      max,
+      () => new GatewayMisconfiguredError(`${what}: the answer is over ${max} bytes`),
+    )
+  ).toString('utf8');
 
 /** The value out of a 200 answer, per the reference's kind. Messages never quote the value. */
 const valueFromAnswer = (ref: AwsSecretRef, text: string): string => {

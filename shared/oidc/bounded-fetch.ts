@@ -30,37 +30,55 @@ export const createBoundedFetch = (opts: BoundedFetchOptions): CustomFetch => {
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     const response = await opts.fetch(url, { ...options, signal } as RequestInit);
     const host = new URL(url).host;
-    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new OidcUpstreamInvalidError(
-        'oidc_response_too_large',
-        `${host} declared ${declared} bytes, the cap is ${maxBytes}`,
-      );
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (response.body) {
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw new OidcUpstreamInvalidError(
+    const chunks = await readBodyCapped(response, maxBytes, (declared) =>
+      declared === undefined
+        ? new OidcUpstreamInvalidError(
             'oidc_response_too_large',
             `${host} sent more than ${maxBytes} bytes`,
-          );
-        }
-        chunks.push(value);
-      }
-    }
-    const body = response.status === 204 || response.status === 304 ? null : Buffer.concat(chunks);
+          )
+        : new OidcUpstreamInvalidError(
+            'oidc_response_too_large',
+            `${host} declared ${declared} bytes, the cap is ${maxBytes}`,
+          ),
+    );
+    const body = response.status === 204 || response.status === 304 ? null : chunks;
     return new Response(body, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
     });
   };
+};
+
+/**
+ * Reads a response body whole, refusing it past `maxBytes`: a larger Content-Length is refused
+ * before reading (`tooLarge(declared)`), a body that streams past the cap as soon as it does
+ * (`tooLarge(undefined)`); either way the stream is cancelled.
+ */
+export const readBodyCapped = async (
+  response: Response,
+  maxBytes: number,
+  tooLarge: (declared: number | undefined) => Error,
+): Promise<Buffer<ArrayBuffer>> => {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge(declared);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(undefined);
+      }
+      chunks.push(value);
+    }
+  }
+  return Buffer.concat(chunks);
 };
