@@ -11,7 +11,7 @@ import {
 } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
-import { logger } from '../shared/log.js';
+import { logger, meter } from '../shared/log.js';
 import { createDynamoSpaClients, createSpaEndpoints, spaCors } from '../shared/spa/index.js';
 import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
 import { STS_CLIENT_DEFAULTS } from '../shared/sts/index.js';
@@ -39,6 +39,7 @@ const spa = createSpaEndpoints({
     log: logger,
   }),
   log: logger,
+  meter,
 });
 
 /**

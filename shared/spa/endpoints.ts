@@ -7,7 +7,7 @@ import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { InvalidRequestError } from '../http/errors.js';
 import { mediaType, queryParam, readBody, requireMethod } from '../http/request.js';
 import { type HttpResponse, json } from '../http/responses.js';
-import type { Log } from '../log.js';
+import type { Log, Meter } from '../log.js';
 import type { Grant } from '../mapping/index.js';
 import type { StateStore } from '../store/index.js';
 import * as z from '../zod.js';
@@ -57,6 +57,11 @@ export interface SpaEndpointsDeps {
   /** The `oidc` RoleAssumption: fedgate's web identity token → AssumeRoleWithWebIdentity. */
   assume: RoleAssumption;
   log: Log;
+  /**
+   * Counts completed sign-ins (`SignIns`, protocol and target `spa`) when a code becomes a
+   * session, as the hand-back counts the console and keys ones; refreshes are not sign-ins.
+   */
+  meter?: Meter;
   /** Epoch seconds. */
   now?: () => number;
 }
@@ -226,6 +231,7 @@ export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
           })
         : await credentialsFor(session, chooseGrant(code.grants, body.grant));
     res.cookies = [cookie];
+    deps.meter?.count('SignIns', { protocol: code.person.protocol, target: 'spa' });
     return res;
   };
 

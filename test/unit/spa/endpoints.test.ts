@@ -56,8 +56,13 @@ const assume: RoleAssumption = async (g, p) => {
 };
 
 const clients = createStaticSpaClients([client]);
+let counted: { name: string; dimensions: Record<string, string> }[] = [];
+const meter = {
+  count: (name: string, dimensions: Record<string, string>) => counted.push({ name, dimensions }),
+  milliseconds: () => undefined,
+};
 const endpoints = () =>
-  createSpaEndpoints({ clients, state, assume, log: captureLogger(), now: () => clock });
+  createSpaEndpoints({ clients, state, assume, log: captureLogger(), meter, now: () => clock });
 
 // The SPA routes as the function wires them (error middleware + CORS), for whole responses.
 const handlerFor = (route: (e: APIGatewayProxyEventV2) => Promise<HttpResponse>) =>
@@ -187,6 +192,14 @@ describe('the session', () => {
     expect(res.statusCode).toBe(401);
     expect(bodyOf(res).error).toBe('spa_session_invalid');
     expect(assumed).toHaveLength(2);
+  });
+
+  it('counts one sign-in when a code becomes a session, none for a refresh', async () => {
+    counted = [];
+    const cookie = await start([grant('dev')]);
+    expect(counted).toEqual([{ name: 'SignIns', dimensions: { protocol: 'oidc', target: 'spa' } }]);
+    await endpoints().credentials(post('/credentials', {}, { cookie }));
+    expect(counted).toHaveLength(1);
   });
 
   it('logout deletes the session: refresh stops', async () => {
