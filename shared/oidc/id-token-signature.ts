@@ -63,6 +63,14 @@ const pss = (key: KeyObject) => ({
 // RFC 7518 §3.4: R || S, each as long as the curve order, not DER.
 const p1363 = (key: KeyObject) => ({ key, dsaEncoding: 'ieee-p1363' as const });
 const plain = (key: KeyObject) => ({ key });
+const ED25519: AlgorithmSpec = {
+  kty: 'OKP',
+  crv: 'Ed25519',
+  digest: null,
+  keyType: 'ed25519',
+  signatureBytes: 64,
+  input: plain,
+};
 
 const ALGORITHMS: Readonly<Record<IdTokenSigningAlg, AlgorithmSpec>> = {
   RS256: { kty: 'RSA', digest: 'sha256', keyType: 'rsa', input: pkcs1 },
@@ -95,22 +103,9 @@ const ALGORITHMS: Readonly<Record<IdTokenSigningAlg, AlgorithmSpec>> = {
     signatureBytes: 132,
     input: p1363,
   },
-  EdDSA: {
-    kty: 'OKP',
-    crv: 'Ed25519',
-    digest: null,
-    keyType: 'ed25519',
-    signatureBytes: 64,
-    input: plain,
-  },
-  Ed25519: {
-    kty: 'OKP',
-    crv: 'Ed25519',
-    digest: null,
-    keyType: 'ed25519',
-    signatureBytes: 64,
-    input: plain,
-  },
+  // RFC 8037's name and RFC 9864's fully specified one: the same Ed25519 check.
+  EdDSA: ED25519,
+  Ed25519: ED25519,
 };
 
 /** oauth4webapi refuses RSA keys under 2048 bits (checkRsaKeyAlgorithm); so does fedgate. */
