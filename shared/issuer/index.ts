@@ -48,6 +48,7 @@ export {
   checkIssuerUrl,
   createWebIdentityMinter,
   DEFAULT_TOKEN_LIFETIME_SECONDS,
+  jwsSigningInput,
   MAX_TOKEN_LIFETIME_SECONDS,
   MAX_WEB_IDENTITY_TOKEN_LENGTH,
   type MintedWebIdentityToken,

@@ -142,6 +142,14 @@ const isEpochMillis = (n: number): boolean => Number.isFinite(n) && n >= 1e12 &&
 const base64url = (json: unknown): string =>
   Buffer.from(JSON.stringify(json), 'utf8').toString('base64url');
 
+/**
+ * The JWS Signing Input of a compact JWS (RFC 7515 §5.1): BASE64URL(UTF8(header)) '.'
+ * BASE64URL(UTF8(claims)); the signature is over its ASCII bytes. Shared by every JWT fedgate
+ * signs through the Signer port (web identity tokens, private_key_jwt client assertions).
+ */
+export const jwsSigningInput = (header: object, claims: object): string =>
+  `${base64url(header)}.${base64url(claims)}`;
+
 /** Every value check, in one place, before anything is built. Problems name fields, not values. */
 const checkMintInput = (input: WebIdentityMintInput): string[] => {
   const { grant } = input;
@@ -258,8 +266,7 @@ export const createWebIdentityMinter = (opts: WebIdentityMinterOptions): WebIden
           ? { [AWS_SOURCE_IDENTITY_CLAIM]: grant.sourceIdentity }
           : {}),
       };
-      // RFC 7515 §5.1: the signature is over ASCII(BASE64URL(header) || '.' || BASE64URL(payload)).
-      const signingInput = `${base64url(header)}.${base64url(claims)}`;
+      const signingInput = jwsSigningInput(header, claims);
       // Known before signing (the signature length is fixed by the key), so an oversized token
       // costs no KMS call and nothing oversized is ever signed.
       const length = signingInput.length + 1 + material.signatureLength;

@@ -13,6 +13,7 @@ import { requireMethod } from '../http/request.js';
 import { type HttpResponse, json } from '../http/responses.js';
 import { buildJwks, type Jwks } from '../issuer/oidc-discovery.js';
 import type { PublishedKey, Signer, SigningKeys } from '../issuer/signing-keys.js';
+import { jwsSigningInput } from '../issuer/web-identity-token.js';
 import type { AttributeStore } from '../store/index.js';
 import type { SecretResolver } from './secrets.js';
 
@@ -88,9 +89,6 @@ export const secretClientAuth = (secret: string): ClientAuth => {
   };
 };
 
-const base64url = (json: unknown): string =>
-  Buffer.from(JSON.stringify(json), 'utf8').toString('base64url');
-
 /** Entra's `x5t`: base64url SHA-1 of the certificate's DER (RFC 7515 §4.1.7). */
 const thumbprintOf = (certificatePem: string): string =>
   createHash('sha1').update(new X509Certificate(certificatePem).raw).digest('base64url');
@@ -133,8 +131,7 @@ export const signClientAssertion = async (input: ClientAssertionInput): Promise<
     nbf: iat,
     exp: iat + input.lifetimeSeconds,
   };
-  // RFC 7515 §5.1: the signature is over ASCII(BASE64URL(header) || '.' || BASE64URL(payload)).
-  const signingInput = `${base64url(header)}.${base64url(claims)}`;
+  const signingInput = jwsSigningInput(header, claims);
   const signature = await input.signer.sign(Buffer.from(signingInput, 'ascii'));
   return `${signingInput}.${signature.toString('base64url')}`;
 };
