@@ -1,16 +1,16 @@
 import { createHash, type KeyObject, randomUUID, verify, X509Certificate } from 'node:crypto';
-import { DOMParser } from '@xmldom/xmldom';
 // The canonicalizer alone: the package index also loads SignedXml and its XPath engine.
 import { ExclusiveCanonicalization } from 'xml-crypto/lib/exclusive-canonicalization.js';
 import { checkRoleArn, checkSessionValues, type Grant, parseRoleArn } from '../mapping/index.js';
 import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
 import type { Signer, SigningKeys } from './signing-keys.js';
+import { IllegalXmlCharacterError, isXmlSafe } from './xml-text.js';
 import {
-  escapeXmlAttribute,
-  escapeXmlText,
-  IllegalXmlCharacterError,
-  isXmlSafe,
-} from './xml-text.js';
+  createXmlTreeBuilder,
+  serializeXml,
+  type XmlChild,
+  type XmlTreeBuilder,
+} from './xml-tree.js';
 
 /**
  * What fedgate signs for AssumeRoleWithSAML: a SAML 2.0 Response holding one Assertion, signed
@@ -202,95 +202,124 @@ const checkMintInput = (
   return { problems, ...(role ? { partition: role.partition, accountId: role.accountId } : {}) };
 };
 
-/** `<saml:Attribute>` with one `<saml:AttributeValue>` per value, all escaped. */
-const buildAttribute = (name: string, values: readonly string[]): string => {
-  // No xsi:type on AttributeValue (as AD FS sends them to AWS): `xsi:type="xs:string"` would name
-  // a namespace prefix inside attribute content, which exclusive c14n does not see as used
-  // (Exc-C14N §3: visibly utilized) and would need an InclusiveNamespaces PrefixList.
-  let out = `<saml:Attribute Name="${escapeXmlAttribute(AWS_SAML_ATTRIBUTE_PREFIX + name)}" NameFormat="${ATTRNAME_URI}">`;
-  for (const value of values)
-    out += `<saml:AttributeValue>${escapeXmlText(value)}</saml:AttributeValue>`;
-  return `${out}</saml:Attribute>`;
-};
-
+/** The Response, its one Assertion and the Assertion's Issuer (where the Signature goes). */
 interface UnsignedResponse {
-  /** The whole Response, no whitespace between elements (the enveloped transform keeps text nodes). */
-  xml: string;
-  /** Where the Signature goes: right after the Assertion's Issuer (SAML Core §2.3.3 order). */
-  signatureAt: number;
+  response: Element;
+  assertion: Element;
+  assertionIssuer: Element;
 }
 
-const buildUnsignedResponse = (v: {
-  grant: AwsSamlGrant;
-  issuer: string;
-  audience: string;
-  recipient: string;
-  nameId: string;
-  principalArn: string;
-  responseId: string;
-  assertionId: string;
-  sessionIndex: string;
-  issueInstant: string;
-  notOnOrAfter: string;
-  authnInstant: string;
-}): UnsignedResponse => {
+const buildUnsignedResponse = (
+  b: XmlTreeBuilder,
+  v: {
+    grant: AwsSamlGrant;
+    issuer: string;
+    audience: string;
+    recipient: string;
+    nameId: string;
+    principalArn: string;
+    responseId: string;
+    assertionId: string;
+    sessionIndex: string;
+    issueInstant: string;
+    notOnOrAfter: string;
+    authnInstant: string;
+  },
+): UnsignedResponse => {
   const { grant } = v;
-  const issuer = `<saml:Issuer>${escapeXmlText(v.issuer)}</saml:Issuer>`;
-  const recipient = escapeXmlAttribute(v.recipient);
-  const head =
-    '<?xml version="1.0" encoding="UTF-8"?>' +
-    `<samlp:Response xmlns:samlp="${SAMLP_NS}" xmlns:saml="${SAML_NS}" ID="${v.responseId}" Version="2.0" IssueInstant="${v.issueInstant}" Destination="${recipient}">` +
-    issuer +
-    `<samlp:Status><samlp:StatusCode Value="${STATUS_SUCCESS}"/></samlp:Status>` +
-    // Exactly one Assertion: more widens the signature-wrapping surface.
-    `<saml:Assertion ID="${v.assertionId}" Version="2.0" IssueInstant="${v.issueInstant}">` +
-    issuer;
+  const saml = (name: string, attributes?: Record<string, string>, children?: XmlChild[]) =>
+    b.element(SAML_NS, `saml:${name}`, attributes, children);
+  /** `<saml:Attribute>` with one `<saml:AttributeValue>` per value. */
+  const attribute = (name: string, values: readonly string[]): Element =>
+    // No xsi:type on AttributeValue (as AD FS sends them to AWS): `xsi:type="xs:string"` would name
+    // a namespace prefix inside attribute content, which exclusive c14n does not see as used
+    // (Exc-C14N §3: visibly utilized) and would need an InclusiveNamespaces PrefixList.
+    saml(
+      'Attribute',
+      { Name: AWS_SAML_ATTRIBUTE_PREFIX + name, NameFormat: ATTRNAME_URI },
+      values.map((value) => saml('AttributeValue', undefined, [value])),
+    );
 
-  const attributes = [
-    // "<role ARN>,<provider ARN>": checkRoleArn refused any ',' in the role ARN.
-    buildAttribute('Role', [`${grant.roleArn},${v.principalArn}`]),
-    buildAttribute('RoleSessionName', [grant.sessionName]),
-    buildAttribute('SessionDuration', [String(grant.durationSeconds)]),
-    ...(grant.sourceIdentity !== undefined
-      ? [buildAttribute('SourceIdentity', [grant.sourceIdentity])]
-      : []),
-    ...grant.tags.map((t) => buildAttribute(`PrincipalTag:${t.key}`, [t.value])),
-    // Multi-valued: one AttributeValue per key (IAM User Guide, "Passing session tags using SAML").
-    ...(grant.transitiveTagKeys.length > 0
-      ? [buildAttribute('TransitiveTagKeys', grant.transitiveTagKeys)]
-      : []),
-  ];
-
-  const tail =
-    '<saml:Subject>' +
-    `<saml:NameID Format="${NAMEID_FORMAT_PERSISTENT}">${escapeXmlText(v.nameId)}</saml:NameID>` +
-    // SAML Profiles §4.1.4.2: a bearer confirmation carries Recipient and NotOnOrAfter, no
-    // NotBefore; AWS requires exactly one. No InResponseTo: fedgate's response is unsolicited.
-    `<saml:SubjectConfirmation Method="${CM_BEARER}">` +
-    `<saml:SubjectConfirmationData NotOnOrAfter="${v.notOnOrAfter}" Recipient="${recipient}"/>` +
-    '</saml:SubjectConfirmation></saml:Subject>' +
-    `<saml:Conditions NotBefore="${v.issueInstant}" NotOnOrAfter="${v.notOnOrAfter}">` +
-    `<saml:AudienceRestriction><saml:Audience>${escapeXmlText(v.audience)}</saml:Audience></saml:AudienceRestriction>` +
-    '</saml:Conditions>' +
-    `<saml:AuthnStatement AuthnInstant="${v.authnInstant}" SessionIndex="${v.sessionIndex}">` +
-    // fedgate does not see how the person authenticated upstream, so it claims nothing specific.
-    `<saml:AuthnContext><saml:AuthnContextClassRef>${AC_UNSPECIFIED}</saml:AuthnContextClassRef></saml:AuthnContext>` +
-    '</saml:AuthnStatement>' +
-    `<saml:AttributeStatement>${attributes.join('')}</saml:AttributeStatement>` +
-    '</saml:Assertion></samlp:Response>';
-
-  return { xml: head + tail, signatureAt: head.length };
+  const assertionIssuer = saml('Issuer', undefined, [v.issuer]);
+  const assertion = saml(
+    'Assertion',
+    { ID: v.assertionId, Version: '2.0', IssueInstant: v.issueInstant },
+    [
+      assertionIssuer,
+      saml('Subject', undefined, [
+        saml('NameID', { Format: NAMEID_FORMAT_PERSISTENT }, [v.nameId]),
+        // SAML Profiles §4.1.4.2: a bearer confirmation carries Recipient and NotOnOrAfter, no
+        // NotBefore; AWS requires exactly one. No InResponseTo: fedgate's response is unsolicited.
+        saml('SubjectConfirmation', { Method: CM_BEARER }, [
+          saml('SubjectConfirmationData', { NotOnOrAfter: v.notOnOrAfter, Recipient: v.recipient }),
+        ]),
+      ]),
+      saml('Conditions', { NotBefore: v.issueInstant, NotOnOrAfter: v.notOnOrAfter }, [
+        saml('AudienceRestriction', undefined, [saml('Audience', undefined, [v.audience])]),
+      ]),
+      saml('AuthnStatement', { AuthnInstant: v.authnInstant, SessionIndex: v.sessionIndex }, [
+        // fedgate does not see how the person authenticated upstream, so it claims nothing specific.
+        saml('AuthnContext', undefined, [
+          saml('AuthnContextClassRef', undefined, [AC_UNSPECIFIED]),
+        ]),
+      ]),
+      saml('AttributeStatement', undefined, [
+        // "<role ARN>,<provider ARN>": checkRoleArn refused any ',' in the role ARN.
+        attribute('Role', [`${grant.roleArn},${v.principalArn}`]),
+        attribute('RoleSessionName', [grant.sessionName]),
+        attribute('SessionDuration', [String(grant.durationSeconds)]),
+        ...(grant.sourceIdentity !== undefined
+          ? [attribute('SourceIdentity', [grant.sourceIdentity])]
+          : []),
+        ...grant.tags.map((t) => attribute(`PrincipalTag:${t.key}`, [t.value])),
+        // Multi-valued: one AttributeValue per key (IAM User Guide, "Passing session tags using SAML").
+        ...(grant.transitiveTagKeys.length > 0
+          ? [attribute('TransitiveTagKeys', grant.transitiveTagKeys)]
+          : []),
+      ]),
+    ],
+  );
+  // No whitespace between elements: the enveloped transform keeps text nodes, and none is needed.
+  const response = b.element(
+    SAMLP_NS,
+    'samlp:Response',
+    {
+      'xmlns:samlp': SAMLP_NS,
+      'xmlns:saml': SAML_NS,
+      ID: v.responseId,
+      Version: '2.0',
+      IssueInstant: v.issueInstant,
+      Destination: v.recipient,
+    },
+    [
+      saml('Issuer', undefined, [v.issuer]),
+      b.element(SAMLP_NS, 'samlp:Status', undefined, [
+        b.element(SAMLP_NS, 'samlp:StatusCode', { Value: STATUS_SUCCESS }),
+      ]),
+      // Exactly one Assertion: more widens the signature-wrapping surface.
+      assertion,
+    ],
+  );
+  return { response, assertion, assertionIssuer };
 };
 
 /** The SignedInfo of an enveloped RSA-SHA256 signature over one Reference (XML-DSig §4.3). */
-const buildSignedInfo = (assertionId: string, digestB64: string): string =>
-  '<ds:SignedInfo>' +
-  `<ds:CanonicalizationMethod Algorithm="${EXC_C14N}"/>` +
-  `<ds:SignatureMethod Algorithm="${RSA_SHA256}"/>` +
-  `<ds:Reference URI="#${assertionId}">` +
-  `<ds:Transforms><ds:Transform Algorithm="${ENVELOPED}"/><ds:Transform Algorithm="${EXC_C14N}"/></ds:Transforms>` +
-  `<ds:DigestMethod Algorithm="${SHA256}"/><ds:DigestValue>${digestB64}</ds:DigestValue>` +
-  '</ds:Reference></ds:SignedInfo>';
+const buildSignedInfo = (b: XmlTreeBuilder, assertionId: string, digestB64: string): Element => {
+  const ds = (name: string, attributes?: Record<string, string>, children?: XmlChild[]) =>
+    b.element(DSIG_NS, `ds:${name}`, attributes, children);
+  return ds('SignedInfo', undefined, [
+    ds('CanonicalizationMethod', { Algorithm: EXC_C14N }),
+    ds('SignatureMethod', { Algorithm: RSA_SHA256 }),
+    ds('Reference', { URI: `#${assertionId}` }, [
+      ds('Transforms', undefined, [
+        ds('Transform', { Algorithm: ENVELOPED }),
+        ds('Transform', { Algorithm: EXC_C14N }),
+      ]),
+      ds('DigestMethod', { Algorithm: SHA256 }),
+      ds('DigestValue', undefined, [digestB64]),
+    ]),
+  ]);
+};
 
 /** What the minter needs of the active key beyond `sign`, worked out once per Signer object. */
 interface SignerMaterial {
@@ -328,13 +357,7 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
   }
 
   const c14n = new ExclusiveCanonicalization();
-  const refuse = (message: string): never => {
-    throw new Error(message);
-  };
-  // Any parser complaint about what was just built is a bug: stop rather than sign it.
-  const parser = new DOMParser({
-    errorHandler: { warning: refuse, error: refuse, fatalError: refuse },
-  });
+  const tree = createXmlTreeBuilder();
   const materials = new WeakMap<Signer, SignerMaterial>();
   const materialOf = (signer: Signer): SignerMaterial => {
     let material = materials.get(signer);
@@ -365,23 +388,6 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
     return material;
   };
 
-  /** Parses what was built and canonicalizes its one `ns`/`localName` child of the root. */
-  const canonicalize = (xml: string, ns: string, localName: string): string => {
-    const root = parser.parseFromString(xml, 'text/xml').documentElement;
-    let found: Element | undefined;
-    // A walk over the root's children, not getElementsByTagNameNS: its live list rescans the
-    // whole document for one element whose place is known.
-    for (let c = root?.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType !== 1) continue;
-      const el = c as Element;
-      if (el.namespaceURI !== ns || el.localName !== localName) continue;
-      if (found) throw new Error(`more than one ${localName}`);
-      found = el;
-    }
-    if (!found) throw new Error(`no ${localName} under the root`);
-    return c14n.process(found, {}) as string;
-  };
-
   return {
     mint: async (input) => {
       const { problems, partition, accountId } = checkMintInput(input);
@@ -395,11 +401,8 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
       const assertionId = newId();
 
       let unsigned: UnsignedResponse;
-      let digestB64: string;
-      let signedInfo: string;
-      let canonicalSignedInfo: string;
       try {
-        unsigned = buildUnsignedResponse({
+        unsigned = buildUnsignedResponse(tree, {
           grant: input.grant,
           issuer: issuerEntityId,
           audience,
@@ -413,19 +416,6 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
           notOnOrAfter: isoInstant(notOnOrAfter),
           authnInstant: isoInstant(Math.floor((input.authnInstant ?? input.now) / 1000) * 1000),
         });
-        // Parsing what was built also proves it well-formed. The digest is over the Assertion as
-        // the verifier will see it after the enveloped-signature transform (XML-DSig §6.6.4): the
-        // document before the Signature is inserted, with no whitespace nodes around it.
-        const canonicalAssertion = canonicalize(unsigned.xml, SAML_NS, 'Assertion');
-        digestB64 = createHash('sha256').update(canonicalAssertion, 'utf8').digest('base64');
-        signedInfo = buildSignedInfo(assertionId, digestB64);
-        // Exclusive c14n renders only visibly utilized namespaces (ds:), so SignedInfo
-        // canonicalizes the same inside this Signature as inside the final document.
-        canonicalSignedInfo = canonicalize(
-          `<ds:Signature xmlns:ds="${DSIG_NS}">${signedInfo}</ds:Signature>`,
-          DSIG_NS,
-          'SignedInfo',
-        );
       } catch (cause) {
         if (cause instanceof IllegalXmlCharacterError) {
           throw new MintInvalidValueError(
@@ -433,8 +423,16 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
             { cause },
           );
         }
-        throw new MintInvalidValueError('the response did not build as well-formed XML', { cause });
+        throw cause;
       }
+      // The digest is over the Assertion as the verifier will see it after the enveloped-signature
+      // transform (XML-DSig §6.6.4): the tree before the Signature goes in, no whitespace nodes.
+      const canonicalAssertion = c14n.process(unsigned.assertion, {}) as string;
+      const digestB64 = createHash('sha256').update(canonicalAssertion, 'utf8').digest('base64');
+      const signedInfo = buildSignedInfo(tree, assertionId, digestB64);
+      // Exclusive c14n renders only visibly utilized namespaces (ds:), so SignedInfo
+      // canonicalizes the same alone as inside the Signature of the final document.
+      const canonicalSignedInfo = c14n.process(signedInfo, {}) as string;
 
       const signer = await signingKeys.active();
       const material = materialOf(signer);
@@ -448,15 +446,16 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
         );
       }
 
-      const signatureXml =
-        `<ds:Signature xmlns:ds="${DSIG_NS}">${signedInfo}` +
-        `<ds:SignatureValue>${signature.toString('base64')}</ds:SignatureValue>` +
-        `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${material.certificateB64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
-        '</ds:Signature>';
-      const xml =
-        unsigned.xml.slice(0, unsigned.signatureAt) +
-        signatureXml +
-        unsigned.xml.slice(unsigned.signatureAt);
+      const ds = (name: string, children: XmlChild[]) =>
+        tree.element(DSIG_NS, `ds:${name}`, undefined, children);
+      const signatureElement = tree.element(DSIG_NS, 'ds:Signature', { 'xmlns:ds': DSIG_NS }, [
+        signedInfo,
+        ds('SignatureValue', [signature.toString('base64')]),
+        ds('KeyInfo', [ds('X509Data', [ds('X509Certificate', [material.certificateB64])])]),
+      ]);
+      // Right after the Assertion's Issuer (SAML Core §2.3.3 order).
+      unsigned.assertion.insertBefore(signatureElement, unsigned.assertionIssuer.nextSibling);
+      const xml = `<?xml version="1.0" encoding="UTF-8"?>${serializeXml(unsigned.response)}`;
       const samlResponseB64 = Buffer.from(xml, 'utf8').toString('base64');
       if (samlResponseB64.length > MAX_SAML_RESPONSE_BASE64_LENGTH) {
         throw new MintTooLargeError(

@@ -43,9 +43,14 @@ export class IllegalXmlCharacterError extends Error {
   }
 }
 
-const refuseIllegal = (value: string): void => {
+/**
+ * Returns `value` when every character of it may appear in an XML 1.0 document.
+ * @throws IllegalXmlCharacterError naming the first character that may not.
+ */
+export const refuseIllegalXml = (value: string): string => {
   const m = ILLEGAL_XML_CHAR.exec(value);
   if (m) throw new IllegalXmlCharacterError(m[0].codePointAt(0) as number);
+  return value;
 };
 
 /** Whether every character of `value` may appear in an XML 1.0 document. */
@@ -56,7 +61,7 @@ export const isXmlSafe = (value: string): boolean => !ILLEGAL_XML_CHAR.test(valu
  * @throws IllegalXmlCharacterError when `value` holds a character XML 1.0 cannot carry.
  */
 export const escapeXmlText = (value: string): string => {
-  refuseIllegal(value);
+  refuseIllegalXml(value);
   return value.replace(TEXT_SPECIALS, entity);
 };
 
@@ -65,6 +70,6 @@ export const escapeXmlText = (value: string): string => {
  * @throws IllegalXmlCharacterError when `value` holds a character XML 1.0 cannot carry.
  */
 export const escapeXmlAttribute = (value: string): string => {
-  refuseIllegal(value);
+  refuseIllegalXml(value);
   return value.replace(ATTRIBUTE_SPECIALS, entity);
 };

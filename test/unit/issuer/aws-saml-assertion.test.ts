@@ -239,6 +239,32 @@ describe('createAwsSamlMinter: the minted Response', () => {
     expect(() => check(next.certificatePem)).toThrow();
   });
 
+  it('signs the tree it sends: separators and empty values verify over the bytes as parsed again', async () => {
+    // xmldom reads a literal NEL or LINE SEPARATOR as LF; sent as character references they come
+    // back as themselves, so the digest of the tree is the digest of the parsed document.
+    const { xml } = await mint({
+      grant: sampleGrant({
+        tags: [
+          { key: 'separators', value: 'a\u00a0b\u2028c\u2029d\u3000e' },
+          { key: 'empty', value: '' },
+        ],
+        transitiveTagKeys: [],
+      }),
+    });
+    expect(xml).toContain('a\u00a0b&#8232;c\u2029d\u3000e');
+    expect(xml).toContain('<saml:AttributeValue/>');
+    const sig = new SignedXml({
+      publicCert: active.certificatePem,
+      getCertFromKeyInfo: () => null,
+    });
+    sig.loadSignature(
+      new DOMParser()
+        .parseFromString(xml, 'text/xml')
+        .getElementsByTagNameNS(DS, 'Signature')[0] as Element,
+    );
+    expect(sig.checkSignature(xml)).toBe(true);
+  });
+
   it('gives every response fresh 128-bit IDs', async () => {
     const ids = new Set<string>();
     for (let i = 0; i < 20; i++) {

@@ -3,10 +3,15 @@
  * claims, minted into fedgate's SAML assertion (shared/issuer/aws-saml-assertion.ts) with a
  * hostile NameID, come out as one well-formed Response whose every AWS attribute is literal text
  * equal to the grant's value (`</saml:AttributeValue>…Role…` can never add a Role). Values that
- * break AWS's rules are refused with a GatewayError before anything is signed.
+ * break AWS's rules are refused with a GatewayError before anything is signed. The minter signs the
+ * tree it built and sends that tree serialized: every minted Response must verify with xml-crypto
+ * over the bytes as sent, so parsing what is sent gives back exactly what was digested.
  */
+
+import { DOMParser } from '@xmldom/xmldom';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { SignedXml } from 'xml-crypto';
 import { RuleSchema } from '../../../shared/config/index.js';
 import { GatewayError } from '../../../shared/http/errors.js';
 import {
@@ -32,7 +37,8 @@ const ATTR = 'https://aws.amazon.com/SAML/Attributes/';
 const ISSUER = 'https://sso.example.com/aws/saml-metadata.xml';
 const NOW = Date.UTC(2026, 10, 22, 9, 0, 0);
 
-const keys = createLocalSigningKeys({ keys: [await generateTestKeyMaterial()] });
+const material = await generateTestKeyMaterial();
+const keys = createLocalSigningKeys({ keys: [material] });
 const signCalls = vi.fn();
 const countingKeys: SigningKeys = {
   active: async () => {
@@ -92,6 +98,18 @@ const nameId = fc.oneof(
   ),
 );
 
+const DS = 'http://www.w3.org/2000/09/xmldsig#';
+/** xml-crypto's verdict on the Response as sent: parsed again, digest and signature recomputed. */
+const verifiesAsSent = (xml: string): boolean => {
+  const sig = new SignedXml({
+    publicCert: material.certificatePem,
+    getCertFromKeyInfo: () => null,
+  });
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  sig.loadSignature(doc.getElementsByTagNameNS(DS, 'Signature')[0] as Element);
+  return sig.checkSignature(xml);
+};
+
 /** The minted Response, parsed by fedgate's strict parser: AWS attributes by name, NameID. */
 const readMinted = (xml: string) => {
   const { document } = parseStrictXml(xml, RESPONSE_LIMITS);
@@ -130,6 +148,7 @@ describe('minting grants issued for hostile claims', () => {
             now: NOW,
           });
           minted++;
+          expect(verifiesAsSent(out.xml)).toBe(true);
           const doc = readMinted(out.xml);
           expect(doc.assertionCount).toBe(1);
           expect(doc.nameId).toBe(subjectNameId);
@@ -187,6 +206,7 @@ describe('minting grants issued for hostile claims', () => {
           return;
         }
         // Accepted only when every value was already valid: then it reads back unchanged.
+        expect(verifiesAsSent(out.xml)).toBe(true);
         const doc = readMinted(out.xml);
         expect(doc.attributes.get(`${ATTR}RoleSessionName`)).toEqual([g.sessionName]);
         expect(doc.nameId).toBe(id);
