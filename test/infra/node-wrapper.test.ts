@@ -46,9 +46,14 @@ describe('Lambda exec wrapper (infra/runtime/fedgate-node)', () => {
     ]);
   });
 
-  it('replaces the runtime’s semi-space size with 4 MB and keeps every other argument', () => {
+  it('replaces the runtime’s semi-space size with 4 MB, adds eager feedback allocation, and keeps every other argument', () => {
     const wrapped = probe(true, lambdaArgs);
-    expect(wrapped.execArgv).toEqual(['--expose-gc', '--max-semi-space-size=4', lambdaArgs[2]]);
+    expect(wrapped.execArgv).toEqual([
+      '--no-lazy-feedback-allocation',
+      '--expose-gc',
+      '--max-semi-space-size=4',
+      lambdaArgs[2],
+    ]);
     // The heap V8 actually built is the one a direct start with 4 MB builds, and smaller than
     // the runtime's own: the flag took effect, not just the argument list.
     const direct = probe(false, ['--expose-gc', '--max-semi-space-size=4', lambdaArgs[2]!]);
@@ -58,7 +63,29 @@ describe('Lambda exec wrapper (infra/runtime/fedgate-node)', () => {
   });
 
   it('adds the flag after the interpreter when the runtime passes none', () => {
-    expect(probe(true, []).execArgv).toEqual(['--max-semi-space-size=4']);
+    expect(probe(true, []).execArgv).toEqual([
+      '--max-semi-space-size=4',
+      '--no-lazy-feedback-allocation',
+    ]);
+  });
+
+  it('leaves the feedback flag out with FEDGATE_LAZY_FEEDBACK=1', () => {
+    expect(probe(true, lambdaArgs, { FEDGATE_LAZY_FEEDBACK: '1' }).execArgv).toEqual([
+      '--expose-gc',
+      '--max-semi-space-size=4',
+      lambdaArgs[2],
+    ]);
+  });
+
+  it('adds only flags this node knows (node refuses to start on an unknown V8 flag)', () => {
+    const out = execFileSync(NODE_WRAPPER_FILE, [process.execPath, ...lambdaArgs, '-p', '6 * 7'], {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('42');
+    expect(() =>
+      execFileSync(process.execPath, ['--no-such-v8-flag-at-all', '-p', '1'], { stdio: 'pipe' }),
+    ).toThrow();
   });
 
   it('takes another size from FEDGATE_MAX_SEMI_SPACE_MB and ignores an invalid one', () => {
