@@ -1,7 +1,8 @@
 /**
  * Bundle size and cold import cost of each function, bundled the way the CDK app will bundle it
- * (esbuild, minified ESM for Node 22, everything inlined: AWS SDK clients included). Import cost
- * is measured in fresh processes against `node -e 0`, medians of several runs.
+ * (esbuild, minified CommonJS for Node 22, everything inlined: AWS SDK clients included) and
+ * loaded the way the Lambda runtime loads a CommonJS handler (`require`). Import cost is measured
+ * in fresh processes against `node -e 0`, medians of several runs.
  *
  * Beside them, bundled and timed the same way in the same run, the two reference bundles issue #3
  * quotes with the figures measured where its targets were set: samlify with its xmllint validator
@@ -54,16 +55,26 @@ const median = (xs: number[]) => {
   return s[s.length >> 1] as number;
 };
 
-const timeNode = (args: string[], env: NodeJS.ProcessEnv): number => {
-  const samples: number[] = [];
+/** One fresh `node <args>` process, wall-clock milliseconds. */
+const timeNodeOnce = (args: string[], env: NodeJS.ProcessEnv): number => {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0)
+    throw new Error(`node ${args.join(' ')} failed: ${r.stderr.toString().slice(0, 400)}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+};
+
+/**
+ * Medians of {@link RUNS} fresh processes per command, the commands taken in turn (round-robin)
+ * so that the machine's drift during the run weighs on all of them alike: a ratio between two
+ * of them is then far steadier than when each is timed in its own block.
+ */
+const timeNodeRoundRobin = (commands: string[][], env: NodeJS.ProcessEnv): number[] => {
+  const samples = commands.map((): number[] => []);
   for (let i = 0; i < RUNS; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    if (r.status !== 0)
-      throw new Error(`node ${args.join(' ')} failed: ${r.stderr.toString().slice(0, 400)}`);
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    for (const [j, args] of commands.entries()) samples[j]?.push(timeNodeOnce(args, env));
   }
-  return median(samples);
+  return samples.map(median);
 };
 
 // What a deployed function has in its environment (values only need to validate).
@@ -77,19 +88,25 @@ const functionEnv = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
+/** An entry to bundle: a function (with its aliases) or a reference (without). */
+interface BundleEntry {
+  name: string;
+  entry: string;
+  fn?: string;
+  external?: string[];
+}
+
 /**
- * Bundles an entry as a function is bundled (with `fn`'s aliases, or none) and times its import
- * in fresh processes over `node -e 0`, median of {@link RUNS}.
+ * Bundles every entry as a function is bundled (with `fn`'s aliases, or none), then times their
+ * imports in fresh processes over `node -e 0`, round-robin with it, medians of {@link RUNS}.
  */
-const makeBundler = () => {
+const bundleAndTimeAll = async (entries: readonly BundleEntry[]) => {
   const dir = mkdtempSync(join(tmpdir(), 'fedgate-bundle-'));
-  const baseline = timeNode(['-e', '0'], functionEnv);
-  const bundleAndTime = async (
-    name: string,
-    entry: string,
-    { fn, external = [] }: { fn?: string; external?: string[] } = {},
-  ) => {
-    const outfile = join(dir, `${name.replace(/[^a-z0-9-]+/gi, '_')}.mjs`);
+  const loaders: string[] = [];
+  const sizes: number[] = [];
+  for (const { name, entry, fn, external = [] } of entries) {
+    const safe = name.replace(/[^a-z0-9-]+/gi, '_');
+    const outfile = join(dir, `${safe}.cjs`);
     await build({
       // Exactly what the CDK app bundles (infra/cdk/function-bundling.ts): a function's own
       // Lambda-only aliases; the references get the same options without them.
@@ -99,33 +116,41 @@ const makeBundler = () => {
       external,
       outfile,
     });
-    const loader = join(dir, `load-${name.replace(/[^a-z0-9-]+/gi, '_')}.mjs`);
-    writeFileSync(loader, `await import(${JSON.stringify(outfile)});`);
-    return {
-      kib: statSync(outfile).size / 1024,
-      importMs: timeNode([loader], functionEnv) - baseline,
-    };
+    sizes.push(statSync(outfile).size / 1024);
+    // As the Lambda runtime loads a CommonJS handler.
+    const loader = join(dir, `load-${safe}.cjs`);
+    writeFileSync(loader, `require(${JSON.stringify(outfile)});`);
+    loaders.push(loader);
+  }
+  const [baseline, ...times] = timeNodeRoundRobin(
+    [['-e', '0'], ...loaders.map((l) => [l])],
+    functionEnv,
+  ) as [number, ...number[]];
+  return {
+    baseline,
+    results: entries.map((e, i) => ({
+      name: e.name,
+      kib: sizes[i] as number,
+      importMs: (times[i] as number) - baseline,
+    })),
   };
-  return { baseline, bundleAndTime };
 };
 
-/** Issue #3's reference bundles, bundled and timed now. */
-const timeReferences = async (bundleAndTime: ReturnType<typeof makeBundler>['bundleAndTime']) => {
-  const references = [];
-  for (const ref of REFERENCES) {
-    const entry = join(process.cwd(), `.bench-ref-${references.length}.mjs`);
+/** Issue #3's reference bundles, as entries written to the working directory (removed after). */
+const withReferenceEntries = async <T>(run: (entries: BundleEntry[]) => Promise<T>): Promise<T> => {
+  const files = REFERENCES.map((ref, i) => {
+    const entry = join(process.cwd(), `.bench-ref-${i}.mjs`);
     writeFileSync(entry, ref.source);
-    try {
-      // The xmllint wasm's loader names `ws` on a path Node never takes.
-      references.push({
-        ...ref,
-        ...(await bundleAndTime(ref.name, entry, { external: ['ws'] })),
-      });
-    } finally {
-      rmSync(entry, { force: true });
-    }
+    return entry;
+  });
+  try {
+    // The xmllint wasm's loader names `ws` on a path Node never takes.
+    return await run(
+      REFERENCES.map((ref, i) => ({ name: ref.name, entry: files[i] as string, external: ['ws'] })),
+    );
+  } finally {
+    for (const f of files) rmSync(f, { force: true });
   }
-  return references;
 };
 
 /**
@@ -134,41 +159,51 @@ const timeReferences = async (bundleAndTime: ReturnType<typeof makeBundler>['bun
  * 105 ms there. Cold-start figures of other suites (the first SAML verification) are scaled by it.
  */
 export const coldStartFactor = async (): Promise<{ factor: number; importMs: number }> => {
-  const { bundleAndTime } = makeBundler();
-  const [, reference] = await timeReferences(bundleAndTime);
-  const r = reference as NonNullable<typeof reference>;
-  return { factor: r.importMs / CALIBRATION.issueMs, importMs: r.importMs };
+  const { results } = await withReferenceEntries((entries) =>
+    bundleAndTimeAll([entries[1] as BundleEntry]),
+  );
+  const importMs = (results[0] as (typeof results)[number]).importMs;
+  return { factor: importMs / CALIBRATION.issueMs, importMs };
 };
 
 export const suite: BenchSuite = {
   title: 'bundles',
   async run() {
-    const { baseline, bundleAndTime } = makeBundler();
-    const figures: Figure[] = [
-      { name: 'node -e 0', value: baseline, unit: 'ms', note: `median of ${RUNS}` },
-    ];
-    const references = await timeReferences(bundleAndTime);
+    const { baseline, results } = await withReferenceEntries((refs) =>
+      bundleAndTimeAll([
+        ...refs,
+        ...FUNCTIONS.map((fn) => ({ name: fn, entry: `functions/${fn}.ts`, fn })),
+      ]),
+    );
+    const references = REFERENCES.map((ref, i) => ({ ...ref, ...results[i] }));
     const calibration = references[1] as (typeof references)[number];
+    const figures: Figure[] = [
+      {
+        name: 'node -e 0',
+        value: baseline,
+        unit: 'ms',
+        note: `median of ${RUNS}, every import timed in turn with it`,
+      },
+    ];
     for (const ref of references) {
       figures.push(
         {
           name: `${ref.name}: bundle`,
-          value: ref.kib,
+          value: ref.kib ?? Number.NaN,
           unit: 'KiB',
           note: `${ref.issueKiB.toFixed(0)} KiB where issue #3 measured it`,
         },
         {
           name: `${ref.name}: import over node -e 0`,
-          value: ref.importMs,
+          value: ref.importMs ?? Number.NaN,
           unit: 'ms',
-          note: `median of ${RUNS}; ${ref.issueMs} ms where issue #3 measured it (${(ref.importMs / ref.issueMs).toFixed(2)}× here)`,
+          note: `median of ${RUNS}; ${ref.issueMs} ms where issue #3 measured it (${((ref.importMs ?? Number.NaN) / ref.issueMs).toFixed(2)}× here)`,
         },
       );
     }
     const targetRatio = IMPORT_TARGET_MS / CALIBRATION.issueMs;
-    for (const fn of FUNCTIONS) {
-      const { kib, importMs } = await bundleAndTime(fn, `functions/${fn}.ts`, { fn });
-      const ratio = importMs / calibration.importMs;
+    for (const { name: fn, kib, importMs } of results.slice(REFERENCES.length)) {
+      const ratio = importMs / (calibration.importMs ?? Number.NaN);
       figures.push(
         { name: `${fn}: bundle`, value: kib, unit: 'KiB' },
         {
@@ -185,6 +220,6 @@ export const suite: BenchSuite = {
         },
       );
     }
-    printFigures('function bundles (esbuild, minified ESM, SDK clients inlined)', figures);
+    printFigures('function bundles (esbuild, minified CommonJS, SDK clients inlined)', figures);
   },
 };

@@ -269,7 +269,7 @@ const coldAsDeployed = async (f: Fixture) => {
     import('../../infra/cdk/function-bundling.js'),
     import('../../infra/runtime/index.js'),
   ]);
-  const outfile = join(mkdtempSync(join(tmpdir(), 'fedgate-saml-cold-')), 'child.mjs');
+  const outfile = join(mkdtempSync(join(tmpdir(), 'fedgate-saml-cold-')), 'child.cjs');
   // Bundled exactly as the saml-acs function is (its aliases included).
   await build({
     ...bundling.functionEsbuildOptions('saml-acs'),

@@ -10,8 +10,8 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { GatewayConfig } from '../../../shared/config/index.js';
 import {
+  ESM_FUNCTION_BUNDLING,
   FUNCTION_ARCHITECTURE,
-  FUNCTION_BUNDLING,
   FUNCTION_RUNTIME,
   REPO_ROOT,
 } from '../function-bundling.js';
@@ -78,7 +78,7 @@ export class ConfigAsCode extends Construct {
       logGroup,
       description: `fedgate config as code (config ${this.configSha256.slice(0, 12)})`,
       bundling: {
-        ...FUNCTION_BUNDLING,
+        ...ESM_FUNCTION_BUNDLING,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -39,15 +39,21 @@ const assetDirOf = (match: (props: Record<string, unknown>) => boolean) => {
   return dir;
 };
 
-/** Imports a bundle in a fresh node process, as the Lambda runtime would, and names its handler's type. */
+/**
+ * Loads a bundle in a fresh node process as the Lambda runtime loads a handler — `require` for
+ * CommonJS (the gateway functions), `import()` for `.mjs` (the config-as-code handler) — and
+ * names its handler's type.
+ */
 const importHandler = (file: string) =>
   spawnSync(
     process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`,
-    ],
+    file.endsWith('.mjs')
+      ? [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`,
+        ]
+      : ['-e', `const m = require(${JSON.stringify(file)}); console.log(typeof m.handler);`],
     {
       encoding: 'utf8',
       env: {
@@ -89,22 +95,22 @@ describe('bundling for real', () => {
     template = Template.fromStack(stack);
   }, 300_000);
 
-  it('bundles a gateway function as minified ESM with a source map and a loadable handler', () => {
+  it('bundles a gateway function as minified CommonJS with a source map and a loadable handler', () => {
     const dir = assetDirOf((p) => p.Description === 'published');
-    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-    // The createRequire banner first, then ESM: an export statement, no CommonJS wrapper.
-    expect(code.startsWith("import{createRequire as __cr}from'module';")).toBe(true);
-    expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
-    expect(code).not.toMatch(/^\s*"use strict";\s*module\.exports/);
+    expect(existsSync(join(dir, 'index.mjs'))).toBe(false);
+    const code = readFileSync(join(dir, 'index.js'), 'utf8');
+    // CommonJS: module.exports carries the handler; no ESM syntax, no createRequire banner.
+    expect(code).toContain('module.exports');
+    expect(code).not.toMatch(/^\s*import\s*[{*]|\bexport\s*\{|import\.meta/m);
     // Minified: long lines (the remaining line breaks are inside template literals and licences).
     expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
-    expect(code).toContain('sourceMappingURL=index.mjs.map');
-    const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8'));
+    expect(code).toContain('sourceMappingURL=index.js.map');
+    const map = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8'));
     expect(map.sources.some((s: string) => s.endsWith('functions/published.ts'))).toBe(true);
     expect(map.sourcesContent).toBeUndefined();
     // The SDK is bundled, not expected from the runtime.
     expect(code).toContain('GetPublicKey');
-    const run = importHandler(join(dir, 'index.mjs'));
+    const run = importHandler(join(dir, 'index.js'));
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('function');
   });
@@ -119,9 +125,8 @@ describe('bundling for real', () => {
       [
         process.execPath,
         ...lambdaBootstrapNodeArgs(FUNCTION_MEMORY_MB),
-        '--input-type=module',
         '-e',
-        `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); console.log(typeof m.handler, process.execArgv.filter((a) => a.startsWith('--max-semi')).join());`,
+        `const m = require(${JSON.stringify(join(dir, 'index.js'))}); console.log(typeof m.handler, process.execArgv.filter((a) => a.startsWith('--max-semi')).join());`,
       ],
       {
         encoding: 'utf8',
@@ -148,14 +153,14 @@ describe('bundling for real', () => {
     const acs = readFileSync(
       join(
         assetDirOf((p) => p.Description === 'saml-acs'),
-        'index.mjs',
+        'index.js',
       ),
       'utf8',
     );
     const published = readFileSync(
       join(
         assetDirOf((p) => p.Description === 'published'),
-        'index.mjs',
+        'index.js',
       ),
       'utf8',
     );
@@ -171,7 +176,7 @@ describe('bundling for real', () => {
     const run = importHandler(
       join(
         assetDirOf((p) => p.Description === 'saml-acs'),
-        'index.mjs',
+        'index.js',
       ),
     );
     expect(run.stderr).toBe('');
@@ -197,7 +202,7 @@ describe('bundling for real', () => {
       }),
       { ...key, signAssertion: true, signResponse: false },
     );
-    const outfile = join(outdir, 'saml-cold-child.mjs');
+    const outfile = join(outdir, 'saml-cold-child.cjs');
     await build({
       ...functionEsbuildOptions('saml-acs'),
       entryPoints: ['test/bench/saml-cold-child.ts'],
@@ -268,16 +273,15 @@ describe('bundling for real', () => {
       [
         "import { STSClient } from '@aws-sdk/client-sts';",
         "const client = new STSClient({ region: 'eu-west-1' });",
-        'try {',
-        '  const c = await client.config.credentials();',
-        '  console.log(JSON.stringify({ id: c.accessKeyId, token: c.sessionToken }));',
-        '} catch (err) {',
-        '  console.log(JSON.stringify({ error: err.name, message: err.message }));',
-        '}',
+        // No top-level await: the entry is bundled as CommonJS, as the functions are.
+        'client.config.credentials().then(',
+        '  (c) => console.log(JSON.stringify({ id: c.accessKeyId, token: c.sessionToken })),',
+        '  (err) => console.log(JSON.stringify({ error: err.name, message: err.message })),',
+        ');',
         '',
       ].join('\n'),
     );
-    const outfile = join(outdir, 'credentials-entry.mjs');
+    const outfile = join(outdir, 'credentials-entry.cjs');
     await build({
       ...functionEsbuildOptions('saml-acs'),
       entryPoints: [entry],
