@@ -253,11 +253,13 @@ export const SamlIdpSettingsSchema = z
     /** Accept a response whose Response is signed but whose Assertion is not. Off: both Okta and Entra sign the assertion. */
     allowUnsignedAssertion: z._default(z.boolean(), false),
     /**
-     * IdP-initiated sign-in (an Okta tile, Entra "My Apps"): `allow` (default), or `deny` to accept
-     * only responses to fedgate's own AuthnRequests, which closes login CSRF with unsolicited
-     * responses at the cost of the tile.
+     * IdP-initiated sign-in (an Okta tile, Entra "My Apps"). An unsolicited response can be posted
+     * by any site (login CSRF: the victim signed in as the attacker), so by default (`confirm`) the
+     * person sees who they are signing in as and confirms it on fedgate's own page; `allow` skips
+     * that (the IdP's tile is trusted to be the only way in: accept the risk knowingly); `deny`
+     * accepts only responses to fedgate's own AuthnRequests (no tile).
      */
-    idpInitiated: z._default(z.enum(['allow', 'deny']), 'allow'),
+    idpInitiated: z._default(z.enum(['confirm', 'allow', 'deny']), 'confirm'),
     /** Entra ID: tenant ids allowed in the tenantid claim / issuer. */
     allowedTenants: z.optional(z.array(z.string().check(z.minLength(1)))),
     /** Longest accepted age of AuthnInstant. */
@@ -361,6 +363,25 @@ const IdpBase = {
   ),
   /** Show on the home page. */
   listed: z._default(z.boolean(), true),
+  /**
+   * fedgate sessions started through this IdP (portal, SPA, CLI): their longest life (default
+   * 8 h, 15 min to 7 days; a SAML SessionNotOnOrAfter shortens it) and how long one may sit
+   * unused (default 2 h). Lowering either shortens live sessions too: every use re-checks them.
+   */
+  session: z.prefault(
+    z
+      .strictObject({
+        maxSeconds: z._default(z.int().check(z.minimum(900), z.maximum(604_800)), 28_800),
+        idleSeconds: z._default(z.int().check(z.minimum(300), z.maximum(604_800)), 7_200),
+      })
+      .check(
+        z.refine((s) => s.idleSeconds <= s.maxSeconds, {
+          message: 'idleSeconds must not exceed maxSeconds',
+          path: ['idleSeconds'],
+        }),
+      ),
+    {},
+  ),
   rules: z._default(z.array(RuleSchema).check(z.maxLength(10_000)), []),
 };
 
@@ -433,6 +454,72 @@ export const SpaClientSchema = z.strictObject({
     z.int().check(z.minimum(300), z.maximum(DURATION_MAX_SECONDS)),
     28_800,
   ),
+  /**
+   * The roles this SPA may obtain, as role ARNs or account ids (`111111111111`: every role of that
+   * account); absent: whatever the rules grant. A grant outside the list is never offered to it.
+   */
+  allowedRoles: z.optional(
+    z
+      .array(
+        z.string().check(
+          z.superRefine((v, ctx) => {
+            if (/^\d{12}$/.test(v)) return;
+            const why = checkRoleArn(v);
+            if (why) ctx.addIssue({ code: 'custom', message: `a 12-digit account id or ${why}` });
+          }),
+        ),
+      )
+      .check(z.minLength(1), z.maxLength(500)),
+  ),
+  /**
+   * Where a refused sign-in returns (under `origin`, with `?error=<code>&state=<the SPA's state>`);
+   * default: the first of `returnPaths`. The person is never stranded on fedgate.
+   */
+  errorPath: z.optional(
+    z.string().check(z.regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]{0,255}$/, 'an absolute path')),
+  ),
+});
+
+/** Who people contact when fedgate refuses them: shown on every error page. */
+export const SupportContactSchema = z.strictObject({
+  text: z.string().check(z.minLength(1), z.maxLength(200)),
+  url: z.optional(
+    z
+      .string()
+      .check(
+        z.refine((v) => /^(https:|mailto:)/.test(v) && URL.canParse(v), 'an https: or mailto: URL'),
+      ),
+  ),
+});
+
+/** AWS regions, e.g. eu-west-1 (a region choice is a console URL parameter and an env var). */
+const RegionSchema = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region'));
+
+/** The access portal's choices: the regions offered for the console and access keys. */
+export const PortalSettingsSchema = z
+  .strictObject({
+    regions: z._default(z.array(RegionSchema).check(z.minLength(1), z.maxLength(40)), [
+      'us-east-1',
+      'us-east-2',
+      'us-west-2',
+      'eu-west-1',
+      'eu-central-1',
+      'ap-southeast-2',
+    ]),
+    /** Preselected; default the first of `regions`. */
+    defaultRegion: z.optional(RegionSchema),
+  })
+  .check(
+    z.refine((p) => p.defaultRegion === undefined || p.regions.includes(p.defaultRegion), {
+      message: 'defaultRegion must be one of regions',
+      path: ['defaultRegion'],
+    }),
+  );
+
+/** What the gateway-wide settings item holds (`GATEWAY` / `SETTINGS`). */
+export const GatewaySettingsSchema = z.strictObject({
+  portal: z.prefault(PortalSettingsSchema, {}),
+  support: z.optional(SupportContactSchema),
 });
 
 export const GatewayConfigSchema = z
@@ -453,6 +540,10 @@ export const GatewayConfigSchema = z
     accounts: z._default(z.array(AccountProfileSchema), []),
     idps: z.array(IdpConfigSchema).check(z.minLength(1)),
     spaClients: z._default(z.array(SpaClientSchema).check(z.maxLength(100)), []),
+    /** Shown on error pages: who to contact, e.g. `{ text: 'Platform team', url: 'https://…' }`. */
+    support: z.optional(SupportContactSchema),
+    /** The access portal: the regions offered for the console and access keys. */
+    portal: z.prefault(PortalSettingsSchema, {}),
   })
   .check(
     z.superRefine((cfg, ctx) => {
@@ -503,3 +594,5 @@ export type SessionTagSpec = z.output<typeof SessionTagSchema>;
 export type AccountProfile = z.output<typeof AccountProfileSchema>;
 export type GatewayDefaults = GatewayConfig['defaults'];
 export type SpaClient = z.output<typeof SpaClientSchema>;
+export type SupportContact = z.output<typeof SupportContactSchema>;
+export type GatewaySettings = z.output<typeof GatewaySettingsSchema>;

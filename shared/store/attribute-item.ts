@@ -5,7 +5,7 @@ import type { AttributeItemKey } from './table-schema.js';
  * What an attribute-table item holds: an IdP's settings, one rule, one account profile, or the
  * gateway-wide defaults.
  */
-export type AttributeItemKind = 'idp' | 'rule' | 'account' | 'defaults' | 'spa-client';
+export type AttributeItemKind = 'idp' | 'rule' | 'account' | 'defaults' | 'settings' | 'spa-client';
 
 /**
  * One attribute-table item: the validated object as canonical JSON in `doc`, its `kind`, and when

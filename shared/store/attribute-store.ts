@@ -4,6 +4,7 @@ import {
   AccountProfileSchema,
   formatPath,
   GatewayConfigSchema,
+  GatewaySettingsSchema,
   type IdpConfig,
   IdpConfigSchema,
   IdpIdSchema,
@@ -25,6 +26,7 @@ import {
   type AttributeItemKey,
   accountKey,
   gatewayDefaultsKey,
+  gatewaySettingsKey,
   IDP_CONFIG_SK,
   idpConfigKey,
   RULE_SK_PREFIX,
@@ -196,6 +198,29 @@ export const createDynamoAttributeStore = ({
     if (raw === undefined) return DefaultsSchema.parse({});
     const item = unmarshalAttributeItem(raw);
     const result = DefaultsSchema.safeParse(readDoc(item, 'defaults'));
+    if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
+    return result.data;
+  },
+
+  async getSettings() {
+    let raw: Record<string, AttributeValue> | undefined;
+    try {
+      const out = await client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: marshalAttributeKey(gatewaySettingsKey()),
+          ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+        }),
+      );
+      raw = out.Item;
+    } catch (err) {
+      throw translateDynamoError(err, 'GetItem');
+    }
+    // No item: a table seeded before settings were stored; the schema's defaults, as for a config
+    // that sets none. An invalid item fails closed below.
+    if (raw === undefined) return GatewaySettingsSchema.parse({});
+    const item = unmarshalAttributeItem(raw);
+    const result = GatewaySettingsSchema.safeParse(readDoc(item, 'settings'));
     if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
     return result.data;
   },

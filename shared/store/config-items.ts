@@ -1,5 +1,5 @@
 import type { WriteRequest } from '@aws-sdk/client-dynamodb';
-import { ConfigError, type GatewayConfig } from '../config/index.js';
+import { ConfigError, type GatewayConfig, type GatewaySettings } from '../config/index.js';
 import {
   ATTRIBUTE_ITEM_PROJECTION,
   type AttributeItem,
@@ -16,6 +16,7 @@ import {
   type AttributeItemKey,
   accountKey,
   gatewayDefaultsKey,
+  gatewaySettingsKey,
   idpConfigKey,
   isManagedAttributeKey,
   ruleKey,
@@ -31,6 +32,12 @@ export interface AttributeItemDiff {
 // DynamoDB items are at most 400 KB, names and values included; keep a margin for the key and
 // attribute names. Only an IdP with a huge inline metadataXml can get near it.
 const MAX_ITEM_BYTES = 400 * 1024 - 2048;
+
+/** The gateway-wide settings item's content: what pages show beside the grants. */
+export const settingsOf = (config: GatewayConfig): GatewaySettings => ({
+  portal: config.portal,
+  ...(config.support ? { support: config.support } : {}),
+});
 
 const keyString = (key: AttributeItemKey) => `${key.pk}\u0000${key.sk}`;
 
@@ -58,6 +65,7 @@ export const toItems = (
     items.push({ ...key, kind, doc: json, updatedAt });
   };
   add('defaults', gatewayDefaultsKey(), 'defaults', config.defaults);
+  add('settings', gatewaySettingsKey(), 'settings', settingsOf(config));
   config.idps.forEach((idp, i) => {
     const { rules, ...settings } = idp;
     add(`idps[${i}]`, idpConfigKey(idp.id), 'idp', settings);

@@ -8,7 +8,13 @@ export {
 export { createDynamoAttributeStore } from './attribute-store.js';
 export { createCachedAttributeStore } from './cached-attribute-store.js';
 export { DYNAMODB_CLIENT_DEFAULTS } from './client-config.js';
-export { type AttributeItemDiff, applyConfig, diffItems, toItems } from './config-items.js';
+export {
+  type AttributeItemDiff,
+  applyConfig,
+  diffItems,
+  settingsOf,
+  toItems,
+} from './config-items.js';
 export {
   isConditionalCheckFailed,
   ReplayDetectedError,
@@ -25,6 +31,15 @@ export type {
   StateStore,
 } from './ports.js';
 export { createReplayCache } from './replay-cache.js';
+export {
+  createDynamoSessionStore,
+  type ListedSession,
+  type RevocationScope,
+  revocationKey,
+  type SessionRead,
+  type SessionStore,
+  type StoredSession,
+} from './session-store.js';
 export { createDynamoStateStore } from './state-store.js';
 export {
   ACCOUNT_PROFILE_SK,
@@ -34,7 +49,9 @@ export {
   accountKey,
   createTableInputs,
   GATEWAY_DEFAULTS_SK,
+  GATEWAY_SETTINGS_SK,
   gatewayDefaultsKey,
+  gatewaySettingsKey,
   IDP_CONFIG_SK,
   idpConfigKey,
   RULE_SK_PREFIX,

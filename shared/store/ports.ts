@@ -1,5 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AccountProfile, GatewayDefaults, IdpConfig } from '../config/index.js';
+import type {
+  AccountProfile,
+  GatewayDefaults,
+  GatewaySettings,
+  IdpConfig,
+} from '../config/index.js';
 import type { StateKey } from './table-schema.js';
 
 /** The DynamoDB client as the store uses it: built once per container by the caller, injected. */
@@ -41,6 +46,13 @@ export interface AttributeStore {
    * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
    */
   getDefaults(): Promise<GatewayDefaults>;
+  /**
+   * The gateway-wide settings (portal regions, support contact); the schema's defaults when the
+   * table holds none.
+   * @throws server_error (GatewayMisconfiguredError) when the stored item fails validation.
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  getSettings(): Promise<GatewaySettings>;
 }
 
 /**

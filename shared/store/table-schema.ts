@@ -116,6 +116,15 @@ export const gatewayDefaultsKey = (): AttributeItemKey => ({
   sk: GATEWAY_DEFAULTS_SK,
 });
 
+/** Sort key of the gateway-wide settings item (support contact, portal regions). */
+export const GATEWAY_SETTINGS_SK = 'SETTINGS';
+
+/** The key of the gateway-wide settings item: `GATEWAY` / `SETTINGS`. */
+export const gatewaySettingsKey = (): AttributeItemKey => ({
+  pk: ATTRIBUTE_KEY_PREFIXES.gateway,
+  sk: GATEWAY_SETTINGS_SK,
+});
+
 /** The key of an SPA client item (the config's `spaClients`): `GATEWAY` / `SPA#<id>`. */
 export const spaClientKey = (clientId: string): AttributeItemKey => ({
   pk: ATTRIBUTE_KEY_PREFIXES.gateway,
@@ -139,12 +148,14 @@ export const STATE_KEY_PREFIXES = {
   transaction: 'TXN#',
   /** SP-initiated SAML AuthnRequest IDs awaiting their response. */
   authnRequest: 'AUTHNREQ#',
-  /** Role-picker tickets. */
-  ticket: 'TICKET#',
   /** One-time codes. */
   code: 'CODE#',
-  /** SPA sessions. */
+  /** Sessions (browser portal, SPA, CLI), keyed by a hash of the session secret. */
   session: 'SESSION#',
+  /** "Revoked before T" marks per scope (everyone, one IdP, one subject of one IdP). */
+  revoked: 'REVOKED#',
+  /** IdP-initiated sign-ins waiting for the person to confirm them (login-CSRF defence). */
+  confirm: 'CONFIRM#',
 } as const;
 
 /** One of {@link STATE_KEY_PREFIXES}. */

@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../../shared/config/index.js';
-import type { AttributeStore } from '../../shared/store/index.js';
+import { type AttributeStore, settingsOf } from '../../shared/store/index.js';
 
 /** An AttributeStore over a parsed gateway config, for unit tests of flows. */
 export const createMemoryAttributeStore = (config: GatewayConfig): AttributeStore => ({
@@ -13,4 +13,5 @@ export const createMemoryAttributeStore = (config: GatewayConfig): AttributeStor
     })),
   getAccounts: async (ids) => config.accounts.filter((a) => ids.includes(a.id)),
   getDefaults: async () => config.defaults,
+  getSettings: async () => settingsOf(config),
 });

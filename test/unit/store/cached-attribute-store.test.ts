@@ -18,6 +18,7 @@ const createFakeStore = () => {
       structuredClone(accounts.filter((a) => ids.includes(a.id))),
     ),
     getDefaults: vi.fn(async () => structuredClone(config.defaults)),
+    getSettings: vi.fn(async () => ({ portal: { regions: ['us-east-1'] } })),
   } satisfies AttributeStore;
   return store;
 };

@@ -35,6 +35,7 @@ describe('toItems', () => {
       'ACCOUNT#111122223333 PROFILE',
       'ACCOUNT#444455556666 PROFILE',
       'GATEWAY DEFAULTS',
+      'GATEWAY SETTINGS',
       'IDP#entra CONFIG',
       'IDP#entra RULE#000001#devs',
       'IDP#okta CONFIG',
@@ -186,7 +187,7 @@ describe('applyConfig', () => {
 
     const diff = await applyConfig(client(), 'attrs', sampleConfig(), { updatedAt });
 
-    expect(diff.puts).toHaveLength(9);
+    expect(diff.puts).toHaveLength(10);
     expect(diff.deletes).toHaveLength(30);
     expect(dynamo).toHaveReceivedCommandTimes(ScanCommand, 2);
     expect(dynamo).toHaveReceivedNthCommandWith(ScanCommand, 1, {
@@ -199,7 +200,7 @@ describe('applyConfig', () => {
     const batches = dynamo
       .commandCalls(BatchWriteItemCommand)
       .map((call) => call.args[0].input.RequestItems?.attrs ?? []);
-    expect(batches.map((b) => b.length)).toEqual([25, 14]);
+    expect(batches.map((b) => b.length)).toEqual([25, 15]);
     const kinds = batches.flat().map((r) => (r.PutRequest ? 'put' : 'delete'));
     expect(kinds.lastIndexOf('put')).toBeLessThan(kinds.indexOf('delete'));
   });
@@ -225,7 +226,7 @@ describe('applyConfig', () => {
     const sizes = dynamo
       .commandCalls(BatchWriteItemCommand)
       .map((call) => call.args[0].input.RequestItems?.attrs?.length);
-    expect(sizes).toEqual([9, 3]);
+    expect(sizes).toEqual([10, 3]);
   });
 
   it('gives up with temporarily_unavailable when items stay unprocessed', async () => {

@@ -54,9 +54,10 @@ describe('state keys', () => {
     expect(Object.values(STATE_KEY_PREFIXES).sort()).toEqual([
       'AUTHNREQ#',
       'CODE#',
+      'CONFIRM#',
       'REPLAY#',
+      'REVOKED#',
       'SESSION#',
-      'TICKET#',
       'TXN#',
     ]);
   });
