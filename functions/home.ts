@@ -1,28 +1,25 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../shared/config/index.js';
+import { createPortalViewFor, createSessionsFor, createStores } from '../shared/gateway/index.js';
 import { createHomeEndpoint, createHttpHandler } from '../shared/http/index.js';
 import { logger, meter } from '../shared/log.js';
-import {
-  createCachedAttributeStore,
-  createDynamoAttributeStore,
-  DYNAMODB_CLIENT_DEFAULTS,
-} from '../shared/store/index.js';
+import { createHome } from '../shared/portal/index.js';
+import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
 
 // Cold start: a bad deploy fails here, at init, not on a user.
 const config = loadConfig(process.env);
-const attributes = createCachedAttributeStore(
-  createDynamoAttributeStore({
-    client: new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS }),
-    tableName: config.attributeTableName,
-  }),
-  { ttlSeconds: config.configCacheSeconds },
-);
+const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
+const { attributes } = createStores({ config, dynamo });
+const sessions = createSessionsFor({ config, dynamo, attributes, log: logger });
 
-/** `GET /`: the home page listing the configured IdPs. */
+/** `GET /`: the access portal for a signed-in person, the IdP list for anyone else. */
 export const handler = createHttpHandler(
   { logger, meter, format: 'html' },
-  createHomeEndpoint({
-    listIdps: () => attributes.listIdps(),
-    publicBaseUrl: config.publicBaseUrl,
+  createHome({
+    portal: createPortalViewFor({ config, attributes, sessions, log: logger }),
+    signIn: createHomeEndpoint({
+      listIdps: () => attributes.listIdps(),
+      publicBaseUrl: config.publicBaseUrl,
+    }),
   }),
 );

@@ -4,7 +4,13 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
-import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
+import {
+  createAwsAccessFor,
+  createLazySigningKeys,
+  createSessionsFor,
+  createSignInFor,
+  createStores,
+} from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS, loadSigningKeys } from '../shared/issuer/index.js';
 import { logger } from '../shared/log.js';
@@ -27,14 +33,15 @@ const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
 const { attributes, state } = createStores({ config, dynamo });
 const kms = new KMSClient({ ...KMS_CLIENT_DEFAULTS });
 const readText = (p: string) => readFile(p, 'utf8');
-const handback = createAwsHandback({
+const access = createAwsAccessFor({
   config,
-  state,
   sts: new STSClient({ ...STS_CLIENT_DEFAULTS }),
   fetch,
   signingKeys: createLazySigningKeys({ config, readFile: readText, kms }),
   log: logger,
 });
+const sessions = createSessionsFor({ config, dynamo, attributes, log: logger });
+const { complete } = createSignInFor({ config, attributes, state, sessions, access, log: logger });
 // Client secrets: env:/file:, and arn:aws:secretsmanager:/ssm: through the AWS Parameters and
 // Secrets Lambda Extension (a layer; no SDK client bundled).
 const resolveSecret = createSecretResolver({
@@ -62,7 +69,7 @@ const endpoints = createOidcEndpoints({
     tableName: config.attributeTableName,
     ttlSeconds: config.configCacheSeconds,
   }),
-  handback,
+  complete,
   publicBaseUrl: config.publicBaseUrl,
   log: logger,
 });
@@ -70,7 +77,7 @@ const endpoints = createOidcEndpoints({
 const clientJwks = createClientJwksEndpoint({ attributes, authenticator });
 
 /**
- * `GET /oidc/{idp}/callback`: the IdP's authorization response → ID token → AWS console or picker.
+ * `GET /oidc/{idp}/callback`: the IdP's authorization response → ID token → a session, then the AWS console or the access portal.
  * `GET /oidc/{idp}/jwks.json`: the public key of the IdP's private_key_jwt client key (served by
  * the function that signs with it, which alone holds the key's grant). Every other route key
  * (`$default` from `npm run invoke`, a recorded event) is the callback, as before.

@@ -5,9 +5,11 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
 import {
-  createAwsHandback,
+  createAwsAccessFor,
   createLazySigningKeys,
   createSamlAssumption,
+  createSessionsFor,
+  createSignInFor,
   createStores,
 } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
@@ -23,24 +25,30 @@ import { STS_CLIENT_DEFAULTS } from '../shared/sts/index.js';
 
 // Cold start: config, clients and keys once per container.
 const config = loadConfig(process.env);
-const { attributes, state, replay } = createStores({
-  config,
-  dynamo: new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS }),
-});
+const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
+const { attributes, state, replay } = createStores({ config, dynamo });
 const sts = new STSClient({ ...STS_CLIENT_DEFAULTS });
 const signingKeys = createLazySigningKeys({
   config,
   readFile: (p) => readFile(p, 'utf8'),
   kms: new KMSClient({ ...KMS_CLIENT_DEFAULTS }),
 });
-const handback = createAwsHandback({
+const access = createAwsAccessFor({
   config,
-  state,
   sts,
   fetch,
   signingKeys,
   log: logger,
   saml: createSamlAssumption({ config, sts, signingKeys, log: logger }),
+});
+const sessions = createSessionsFor({ config, dynamo, attributes, log: logger });
+const { complete, confirmation } = createSignInFor({
+  config,
+  attributes,
+  state,
+  sessions,
+  access,
+  log: logger,
 });
 const acs = createAcsEndpoint({
   attributes,
@@ -49,12 +57,13 @@ const acs = createAcsEndpoint({
   verify: createSamlResponseVerifier({ clockSkewSeconds: config.clockSkewSeconds }),
   toIdentity: mapSamlIdentity,
   parseDestination: (raw) => parseConsoleDestination(raw),
-  handback,
+  complete,
+  confirmation,
   publicBaseUrl: config.publicBaseUrl,
   log: logger,
 });
 
-/** `POST /saml/{idp}/acs`: an upstream IdP's SAML response → AWS console or the role picker. */
+/** `POST /saml/{idp}/acs`: an upstream IdP's SAML response → a session, then the AWS console or the access portal. */
 export const handler = createHttpHandler({ logger, meter, format: 'html' }, (event) =>
   acs.acs(event),
 );

@@ -20,7 +20,11 @@ export const ROUTES: readonly RouteDef[] = [
   // The private_key_jwt client key's public half, to register at the IdP: served by the function
   // that signs client assertions (it alone holds that key's grant).
   { routeKey: 'GET /oidc/{idp}/jwks.json', fn: 'oidc-callback' },
-  { routeKey: 'POST /select-role', fn: 'select-role' },
+  // The access portal's actions and the IdP-initiated sign-in confirmation (GET / is `home`).
+  { routeKey: 'POST /portal/open', fn: 'portal' },
+  { routeKey: 'GET /portal/keys', fn: 'portal' },
+  { routeKey: 'POST /signout', fn: 'portal' },
+  { routeKey: 'POST /signin/confirm', fn: 'portal' },
   { routeKey: 'GET /saml/{idp}/metadata', fn: 'published' },
   { routeKey: 'GET /aws/saml-metadata.xml', fn: 'published' },
   { routeKey: 'GET /.well-known/openid-configuration', fn: 'published' },

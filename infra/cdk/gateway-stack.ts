@@ -66,7 +66,9 @@ export const ATTRIBUTE_READ_ACTIONS = [
  */
 export const STATE_READ_WRITE_ACTIONS = [
   'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
   'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
 ] as const;
 

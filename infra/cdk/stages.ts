@@ -23,7 +23,9 @@ export const STAGES: Readonly<Record<string, StageConfig>> = {
         // Every route that issues credentials or a console link gets a tighter limit than the
         // stage default.
         'POST /saml/{idp}/acs': { rateLimit: 20, burstLimit: 40 },
-        'POST /select-role': { rateLimit: 20, burstLimit: 40 },
+        'POST /portal/open': { rateLimit: 20, burstLimit: 40 },
+        'GET /portal/keys': { rateLimit: 20, burstLimit: 40 },
+        'POST /signin/confirm': { rateLimit: 20, burstLimit: 40 },
         'GET /oidc/{idp}/callback': { rateLimit: 20, burstLimit: 40 },
         'POST /credentials': { rateLimit: 20, burstLimit: 40 },
         'POST /grants': { rateLimit: 20, burstLimit: 40 },

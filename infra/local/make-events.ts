@@ -99,10 +99,10 @@ const events: Record<string, Promise<unknown>> = {
       idp: 'demo-okta',
     },
   ),
-  'select-role.without-ticket': capture(
-    'POST /select-role',
-    '/select-role',
-    form({ csrf: 'x', grant: 'g', target: 'console' }),
+  'portal.open-without-session': capture(
+    'POST /portal/open',
+    '/portal/open',
+    form({ csrf: 'x', grant: 'g', target: 'console', region: 'us-east-1' }),
   ),
   'published.aws-saml-metadata': capture(
     'GET /aws/saml-metadata.xml',

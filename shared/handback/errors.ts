@@ -14,18 +14,3 @@ export class NoRoleMatchedError extends GatewayError {
     );
   }
 }
-
-/** The role-picker ticket is missing, expired, already used, or the form is not ours (CSRF). */
-export class TicketInvalidError extends GatewayError {
-  constructor(detail: string, opts?: ErrorOptions) {
-    super(
-      403,
-      'ticket_invalid',
-      'This role choice has expired or was already used. Please sign in again.',
-      {
-        ...opts,
-        detail,
-      },
-    );
-  }
-}

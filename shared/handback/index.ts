@@ -1,4 +1,3 @@
+export * from './access.js';
 export * from './errors.js';
-export * from './handback.js';
-export * from './pages.js';
 export * from './types.js';

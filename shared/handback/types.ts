@@ -17,6 +17,10 @@ export interface SignedInPerson {
   subjectRef: string;
   /** Shown on pages only ("signed in as …"), e.g. the email claim. */
   displayName?: string;
+  /** Epoch seconds: when the person authenticated upstream (what minted documents carry). */
+  authTime?: number;
+  /** How they authenticated upstream (SAML AuthnContextClassRef, OIDC amr/acr). */
+  authMethod?: string;
 }
 
 /** Assumes one granted role for one person: mint + STS, per protocol (SAML or web identity). */

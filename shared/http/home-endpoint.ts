@@ -28,12 +28,13 @@ export const createHomeEndpoint =
     listIdps: () => Promise<readonly ListedIdp[]>;
     publicBaseUrl: URL;
   }) =>
-  async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
+  async (event: APIGatewayProxyEventV2, notice?: string): Promise<HttpResponse> => {
     requireMethod(event, 'GET', 'HEAD');
     const idps = (await listIdps())
       .filter((idp) => idp.listed)
       .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
     const content = html`<h1>Sign in to AWS</h1>
+${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <p class="muted">Choose your identity provider. fedgate checks who you are there, then signs you in to
 the AWS roles your organisation has granted you.</p>
 <div class="card">

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { OidcIdpConfig } from '../config/index.js';
+import { DEFAULT_CONSOLE_DESTINATION } from '../console/index.js';
 import { NoRoleMatchedError } from '../handback/errors.js';
-import type { Handback } from '../handback/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { GatewayMisconfiguredError, InvalidRequestError, NotFoundError } from '../http/errors.js';
 import { queryParam, requireMethod } from '../http/request.js';
@@ -10,6 +10,8 @@ import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
 import { hashSubject, type Log } from '../log.js';
 import { createMapperCache } from '../mapping/index.js';
+import { sessionIdentityOf } from '../session/index.js';
+import type { SignInCompletion } from '../signin/index.js';
 import {
   isS256Challenge,
   issueSpaCode,
@@ -38,7 +40,7 @@ export interface OidcEndpointsDeps {
   /** `return_to` → an allowlisted console destination, or the safe default. */
   parseDestination: (raw: string | undefined) => URL;
   /** Needed by `callback` only (the login function builds no STS or KMS client). */
-  handback?: Handback;
+  complete?: SignInCompletion;
   /** The SPA clients (`client_id` + `return_to` at login); without it SPA logins are refused. */
   spaClients?: SpaClientRegistry;
   publicBaseUrl: URL;
@@ -194,8 +196,8 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
      */
     async callback(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       requireMethod(event, 'GET');
-      const { handback } = deps;
-      if (!handback) throw new GatewayMisconfiguredError('the OIDC callback needs a hand-back');
+      const { complete } = deps;
+      if (!complete) throw new GatewayMisconfiguredError('the OIDC callback needs a completion');
       const idp = await loadOidcIdp(deps.attributes, event, deps.log);
       const query = event.rawQueryString ?? '';
       if (Buffer.byteLength(query) > MAX_CALLBACK_QUERY_BYTES) {
@@ -254,17 +256,14 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
         back.searchParams.set('code', code);
         return redirect(back, { cookies: [clearCookie(transactionCookie(idp.id), 'Lax')] });
       }
-      const response = await handback.complete({
-        person,
-        grants: result.grants,
-        destination: new URL(txn.destination),
-        requestId: event.requestContext.requestId,
+      return complete.browser({
+        identity: sessionIdentityOf(identity, 'oidc'),
+        idp,
+        // The console deep link the sign-in asked for, if any (the default asks for nothing).
+        destination:
+          txn.destination === DEFAULT_CONSOLE_DESTINATION ? undefined : new URL(txn.destination),
+        cookies: [clearCookie(transactionCookie(idp.id), 'Lax')],
       });
-      response.cookies = [
-        ...(response.cookies ?? []),
-        clearCookie(transactionCookie(idp.id), 'Lax'),
-      ];
-      return response;
     },
   };
 };

@@ -1,13 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { SamlIdpConfig } from '../config/index.js';
-import { NoRoleMatchedError } from '../handback/errors.js';
-import type { Handback } from '../handback/index.js';
 import { clearCookie, readCookie } from '../http/cookies.js';
 import { GatewayError, InvalidRequestError } from '../http/errors.js';
 import { parseForm, requireMethod } from '../http/request.js';
 import type { HttpResponse } from '../http/responses.js';
-import { hashSubject, type Log } from '../log.js';
-import { createMapperCache, type Identity } from '../mapping/index.js';
+import type { Log } from '../log.js';
+import type { Identity } from '../mapping/index.js';
+import { sessionIdentityOf } from '../session/index.js';
+import type { SignInCompletion, SignInConfirmation } from '../signin/index.js';
 import {
   type AttributeStore,
   type ReplayCache,
@@ -41,7 +41,10 @@ export interface AcsDeps {
   toIdentity: (idp: SamlIdpConfig, assertion: VerifiedAssertion) => Identity;
   /** RelayState / return_to → an allowlisted destination, or the safe default. */
   parseDestination: (raw: string | undefined) => URL;
-  handback: Handback;
+  /** The one tail of every sign-in: a session, then the console (one grant) or the portal. */
+  complete: SignInCompletion;
+  /** IdP-initiated sign-ins the person confirms first (`idpInitiated: confirm`). */
+  confirmation: SignInConfirmation;
   publicBaseUrl: URL;
   log: Log;
   /** Epoch seconds. */
@@ -80,7 +83,6 @@ const PendingRequestSchema = (v: unknown): { idp: string; destination: string } 
  */
 export const createAcsEndpoint = (deps: AcsDeps) => {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  const mapperFor = createMapperCache(deps.attributes);
 
   return {
     /**
@@ -119,43 +121,39 @@ export const createAcsEndpoint = (deps: AcsDeps) => {
       // Replay: the assertion id is remembered (conditional put) until it could no longer be
       // accepted anyway; a second use, in any container, is refused.
       await consumeAssertion(deps.replay, idp.id, assertion);
-      const identity = deps.toIdentity(idp, assertion);
-      const subjectRef = hashSubject(`${idp.id}:${identity.subject}`);
-      const result = (await mapperFor(idp)).mapGrants(identity);
-      for (const p of result.problems)
-        deps.log.warn('grant not issued', {
-          ruleId: p.ruleId,
-          roleArn: p.roleArn,
-          reason: p.reason,
-        });
-      if (result.denied || result.grants.length === 0) {
-        throw new NoRoleMatchedError(
-          result.denied
-            ? `denied by ${result.deniedBy.join(', ')}`
-            : `no rule granted subject ${subjectRef}`,
-        );
-      }
+      const identity = sessionIdentityOf(
+        {
+          ...deps.toIdentity(idp, assertion),
+          ...(assertion.authnContextClassRef !== undefined
+            ? { authMethod: assertion.authnContextClassRef }
+            : {}),
+        },
+        'saml',
+      );
+      const relayState = form.get('RelayState');
       const destination = pending
         ? new URL(pending.destination)
-        : deps.parseDestination(form.get('RelayState'));
-      const email = identity.claims.email?.length === 1 ? identity.claims.email[0] : undefined;
-      const response = await deps.handback.complete({
-        person: {
-          idp: idp.id,
-          protocol: 'saml',
-          subjectRef,
-          ...(email ? { displayName: email } : {}),
-        },
-        grants: result.grants,
-        destination,
-        requestId: event.requestContext.requestId,
-      });
-      if (pendingId)
-        response.cookies = [
-          ...(response.cookies ?? []),
-          clearCookie(pendingRequestCookie(idp.id), 'None'),
-        ];
-      return response;
+        : relayState
+          ? deps.parseDestination(relayState)
+          : undefined;
+      const cookies = pendingId ? [clearCookie(pendingRequestCookie(idp.id), 'None')] : [];
+      const upstreamEnds =
+        assertion.sessionNotOnOrAfter !== undefined
+          ? { upstreamEndsAt: assertion.sessionNotOnOrAfter }
+          : {};
+      // An unsolicited response may have been posted by any site (login CSRF): unless the IdP's
+      // tile is trusted (`allow`), the person confirms who they are signing in as.
+      if (expectedInResponseTo === undefined && idp.saml.idpInitiated === 'confirm') {
+        return deps.confirmation.hold({
+          identity,
+          idp,
+          destination,
+          ...upstreamEnds,
+          requestId: event.requestContext.requestId,
+          cookies,
+        });
+      }
+      return deps.complete.browser({ identity, idp, destination, ...upstreamEnds, cookies });
     },
   };
 };

@@ -4,8 +4,14 @@ import {
   STATE_READ_WRITE_ACTIONS,
 } from '../../../infra/cdk/gateway-stack.js';
 import { loadConfig } from '../../../shared/config/index.js';
-import { createStores } from '../../../shared/gateway/index.js';
-import { type DynamoPort, STATE_KEY_PREFIXES, stateKey } from '../../../shared/store/index.js';
+import { createSessionsFor, createStores } from '../../../shared/gateway/index.js';
+import {
+  createDynamoSessionStore,
+  type DynamoPort,
+  STATE_KEY_PREFIXES,
+  stateKey,
+} from '../../../shared/store/index.js';
+import { captureLogger } from '../../support/events.js';
 
 // The grants are derived from what the code does, not from reading it: the functions' own store
 // composition runs every port method against a recording DynamoDB port, and the IAM actions the
@@ -47,7 +53,10 @@ describe('least privilege follows the code', () => {
       config,
       dynamo: recordingPort(sent) as unknown as DynamoPort,
     });
-    const key = stateKey(STATE_KEY_PREFIXES.ticket, 'abc');
+    const key = stateKey(STATE_KEY_PREFIXES.code, 'abc');
+    const dynamo = recordingPort(sent) as unknown as DynamoPort;
+    const sessions = createSessionsFor({ config, dynamo, attributes, log: captureLogger() });
+    const store = createDynamoSessionStore({ client: dynamo, tableName: 'state-table' });
     const calls: (() => Promise<unknown>)[] = [
       () => attributes.getIdp('okta'),
       () => attributes.listIdps(),
@@ -59,6 +68,13 @@ describe('least privilege follows the code', () => {
       () => state.update(key, { a: 2 }, 4102444800),
       () => state.delete(key),
       () => replay.remember('saml', 'id-1', 4102444800),
+      () => attributes.getSettings(),
+      // What the portal, SPA and CLI functions do with sessions (the admin listing's Scan is the
+      // operator's, not a function's).
+      () => store.create('id', {}, 4102444800, 1),
+      () => sessions.resume(`okta.${'0'.repeat(16)}.${'a'.repeat(43)}`, { kind: 'browser' }),
+      () => store.touch('id', { lastUsedAt: 1, recent: [] }),
+      () => store.delete('id'),
     ];
     for (const call of calls) await call().catch(() => undefined);
 

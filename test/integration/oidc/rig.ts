@@ -4,7 +4,6 @@ import {
   type IdpConfig,
   parseGatewayConfig,
 } from '../../../shared/config/index.js';
-import { createHandback, type RoleAssumption } from '../../../shared/handback/index.js';
 import type { HttpResponse } from '../../../shared/http/index.js';
 import {
   createOidcClient,
@@ -15,6 +14,7 @@ import { createDynamoStateStore, type StateStore } from '../../../shared/store/i
 import type { DynamoDbFixture } from '../../support/dynamodb.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
+import { createSignInRig } from '../../support/signin-rig.js';
 
 export const PUBLIC_BASE = new URL('https://sso.example.com');
 
@@ -74,7 +74,7 @@ const eventFor = (
 
 /**
  * The relying party in process, as the two functions wire it, with the state table on the
- * embedded DynamoDB and a hand-back whose STS step only records what it would assume.
+ * embedded DynamoDB and a sign-in completion whose STS step only records what it would assume.
  */
 export const createRig = (
   db: DynamoDbFixture,
@@ -89,7 +89,14 @@ export const createRig = (
   });
   const log = captureLogger();
   const assumed: Rig['assumed'] = [];
-  const assume: RoleAssumption = async (grant, person) => {
+  const signIn = createSignInRig({
+    attributes,
+    state,
+    now: () => Math.floor(Date.now() / 1000),
+    log,
+    publicBaseUrl: PUBLIC_BASE,
+  });
+  signIn.assume.mockImplementation(async (grant, person) => {
     assumed.push({ roleArn: grant.roleArn, subjectRef: person.subjectRef });
     return {
       accessKeyId: 'ASIATESTTESTTESTTEST',
@@ -97,14 +104,6 @@ export const createRig = (
       sessionToken: 'token',
       expiration: new Date(Date.now() + 3_600_000),
     };
-  };
-  const handback = createHandback({
-    state,
-    assume: { saml: assume, oidc: assume },
-    consoleUrl: async () => new URL('https://signin.aws.amazon.com/federation?Action=login'),
-    publicBaseUrl: PUBLIC_BASE,
-    region: 'eu-west-1',
-    log,
   });
   const endpoints = createOidcEndpoints({
     attributes,
@@ -118,7 +117,7 @@ export const createRig = (
       ...(opts.maxResponseBytes !== undefined ? { maxResponseBytes: opts.maxResponseBytes } : {}),
     }),
     parseDestination: () => new URL('https://console.aws.amazon.com/'),
-    handback,
+    complete: signIn.complete,
     publicBaseUrl: PUBLIC_BASE,
     log,
   });

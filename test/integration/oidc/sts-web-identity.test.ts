@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsStandIns, awsStandIns } from '../../../infra/local/aws/index.js';
 import type { LocalContext } from '../../../infra/local/plugin.js';
 import { EnvSchema } from '../../../shared/config/index.js';
-import { createAwsHandback } from '../../../shared/gateway/index.js';
+import { createAwsAccessFor } from '../../../shared/gateway/index.js';
 import {
   buildJwks,
   buildOpenIdConfiguration,
@@ -17,7 +17,6 @@ import type { Grant } from '../../../shared/mapping/index.js';
 import { captureLogger } from '../../support/events.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
 import { generateTestKeyMaterial } from '../../support/issuer/keys.js';
-import { createMemoryStateStore } from '../../support/memory-state-store.js';
 
 const SSO_ROLE = 'arn:aws:iam::111111111111:role/AWSReservedSSO_Admin_0123456789abcdef';
 
@@ -113,20 +112,23 @@ describe('AssumeRoleWithWebIdentity: fedgate → the local STS stand-in', () => 
     });
 
   it('the oidc hand-back mints, assumes the role and signs in to the console stand-in', async () => {
-    const handback = createAwsHandback({
+    const handback = createAwsAccessFor({
       config: config(),
-      state: createMemoryStateStore(),
       sts,
       fetch,
       signingKeys,
       log: captureLogger(),
     });
-    const res = await handback.complete({
-      person: { idp: 'demo-oidc', protocol: 'oidc', subjectRef: '6734296af948bdeb' },
-      grants: [grant],
-      destination: new URL('https://console.aws.amazon.com/'),
-      requestId: 'r1',
-    });
+    const res = await handback
+      .console(
+        grant,
+        { idp: 'demo-oidc', protocol: 'oidc', subjectRef: '6734296af948bdeb' },
+        {
+          destination: new URL('https://console.aws.amazon.com/'),
+          sessionEndsAt: Math.floor(Date.now() / 1000) + 43_200,
+        },
+      )
+      .then((url) => ({ statusCode: 302, headers: { location: url.href } }));
     expect(res.statusCode).toBe(302);
     expect(String(res.headers?.location)).toContain('/_local/federation?Action=login');
     const session = standIns.sessions().at(-1);

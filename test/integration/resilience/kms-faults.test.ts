@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AwsStandIns, awsStandIns } from '../../../infra/local/aws/index.js';
 import type { LocalContext } from '../../../infra/local/plugin.js';
 import { EnvSchema } from '../../../shared/config/index.js';
-import { createAwsHandback } from '../../../shared/gateway/index.js';
+import { createAwsAccessFor } from '../../../shared/gateway/index.js';
 import { GatewayError } from '../../../shared/http/index.js';
 import {
   buildJwks,
@@ -31,7 +31,6 @@ import {
   kmsError,
   signDigestAsKms,
 } from '../../support/issuer/kms-mock.js';
-import { createMemoryStateStore } from '../../support/memory-state-store.js';
 
 const KEY_ID = 'alias/fedgate-signing';
 const grant: Grant = {
@@ -65,7 +64,7 @@ describe('KMS faults at the hand-back', () => {
   let standIns: AwsStandIns;
   let sts: STSClient;
   let signingKeys: SigningKeys;
-  let handback: ReturnType<typeof createAwsHandback>;
+  let handback: ReturnType<typeof createAwsAccessFor>;
   const signCalls = () => kms.commandCalls(SignCommand).length;
 
   beforeAll(async () => {
@@ -122,7 +121,7 @@ describe('KMS faults at the hand-back', () => {
       kms: new KMSClient({ region: 'eu-west-1' }),
       keyIds: [KEY_ID],
     });
-    handback = createAwsHandback({
+    handback = createAwsAccessFor({
       config: EnvSchema.parse({
         ATTRIBUTE_TABLE_NAME: 'attrs',
         STATE_TABLE_NAME: 'state',
@@ -131,7 +130,6 @@ describe('KMS faults at the hand-back', () => {
         SIGNING_KEY_REF: `kms:${KEY_ID}`,
         FEDERATION_ENDPOINT: `${base.origin}/_local/federation`,
       }),
-      state: createMemoryStateStore(),
       sts,
       fetch,
       signingKeys,
@@ -140,12 +138,16 @@ describe('KMS faults at the hand-back', () => {
   });
 
   const signInOnce = () =>
-    handback.complete({
-      person: { idp: 'demo-oidc', protocol: 'oidc', subjectRef: '6734296af948bdeb' },
-      grants: [grant],
-      destination: new URL('https://console.aws.amazon.com/'),
-      requestId: 'r1',
-    });
+    handback
+      .console(
+        grant,
+        { idp: 'demo-oidc', protocol: 'oidc', subjectRef: '6734296af948bdeb' },
+        {
+          destination: new URL('https://console.aws.amazon.com/'),
+          sessionEndsAt: Math.floor(Date.now() / 1000) + 43_200,
+        },
+      )
+      .then((url) => ({ statusCode: 302, headers: { location: url.href } }));
 
   const expectSignedIn = async () => {
     const before = standIns.sessions().length;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../../shared/config/index.js';
-import { createHandback, type RoleAssumption } from '../../../shared/handback/index.js';
+import type { RoleAssumption } from '../../../shared/handback/index.js';
 import {
   createOidcClient,
   createOidcEndpoints,
@@ -13,6 +13,7 @@ import { createDynamoStateStore } from '../../../shared/store/index.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
+import { createSignInRig } from '../../support/signin-rig.js';
 import { codeOf, cookieOf, oidcIdp } from '../oidc/rig.js';
 import { type RogueOp, startRogueOp } from '../oidc/rogue-op.js';
 
@@ -80,6 +81,14 @@ describe('upstream OIDC IdP: JWKS endpoint faults at the callback', () => {
     };
     const publicBaseUrl = new URL('https://sso.example.com');
     const log = captureLogger();
+    const signIn = createSignInRig({
+      attributes: createMemoryAttributeStore(config),
+      state,
+      now: () => Math.floor(Date.now() / 1000),
+      log,
+      publicBaseUrl,
+    });
+    signIn.assume.mockImplementation(assume);
     const endpoints = createOidcEndpoints({
       attributes: createMemoryAttributeStore(config),
       state,
@@ -90,14 +99,7 @@ describe('upstream OIDC IdP: JWKS endpoint faults at the callback', () => {
         timeoutMs: 1000,
       }),
       parseDestination: () => new URL('https://console.aws.amazon.com/'),
-      handback: createHandback({
-        state,
-        assume: { saml: assume, oidc: assume },
-        consoleUrl: async () => new URL('https://signin.aws.amazon.com/federation?Action=login'),
-        publicBaseUrl,
-        region: 'eu-west-1',
-        log,
-      }),
+      complete: signIn.complete,
       publicBaseUrl,
       log,
     });
@@ -139,7 +141,7 @@ describe('upstream OIDC IdP: JWKS endpoint faults at the callback', () => {
       expect(await codeOf(() => rp.callback(attempt))).toBe('oidc_transaction_invalid');
       // A failed fetch is not remembered as "no keys": the next person gets in.
       const res = await rp.callback(await rp.authorize());
-      expect(res.statusCode).toBe(200); // two grants: the role picker
+      expect(res.statusCode).toBe(303); // two grants: a session, then the portal
       expect(rogue.jwksFetches).toBe(fetches + 1);
     },
     30_000,

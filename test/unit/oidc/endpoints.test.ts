@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IDToken } from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { type GatewayConfigInput, parseGatewayConfig } from '../../../shared/config/index.js';
-import { createHandback, type RoleAssumption } from '../../../shared/handback/index.js';
+import type { RoleAssumption } from '../../../shared/handback/index.js';
 import {
   createOidcEndpoints,
   type OidcClient,
@@ -12,6 +12,7 @@ import {
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
+import { createSignInRig } from '../../support/signin-rig.js';
 
 const STATE = 'A'.repeat(43);
 const BASE = new URL('https://sso.example.com');
@@ -78,6 +79,17 @@ const setup = (
       expiration: new Date(Date.now() + 3_600_000),
     };
   };
+  const signIn = createSignInRig({
+    attributes: createMemoryAttributeStore(config),
+    state,
+    now: () => Math.floor(Date.now() / 1000),
+    log: captureLogger(),
+    publicBaseUrl: BASE,
+  });
+  signIn.assume.mockImplementation(assume);
+  signIn.consoleUrl.mockImplementation(
+    async (_s, d) => new URL(`https://signin.aws.amazon.com/federation?d=${d.href}`),
+  );
   const endpoints = createOidcEndpoints({
     attributes: createMemoryAttributeStore(config),
     state,
@@ -88,19 +100,7 @@ const setup = (
         raw === 'https://console.aws.amazon.com/s3/' ? raw : 'https://console.aws.amazon.com/',
       );
     },
-    ...(withHandback
-      ? {
-          handback: createHandback({
-            state,
-            assume: { saml: assume, oidc: assume },
-            consoleUrl: async (_s, d) =>
-              new URL(`https://signin.aws.amazon.com/federation?d=${d.href}`),
-            publicBaseUrl: BASE,
-            region: 'eu-west-1',
-            log: captureLogger(),
-          }),
-        }
-      : {}),
+    ...(withHandback ? { complete: signIn.complete } : {}),
     publicBaseUrl: BASE,
     log: captureLogger(),
   });

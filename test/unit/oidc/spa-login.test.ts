@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IDToken } from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { type GatewayConfigInput, parseGatewayConfig } from '../../../shared/config/index.js';
-import { createHandback, type RoleAssumption } from '../../../shared/handback/index.js';
+import type { RoleAssumption } from '../../../shared/handback/index.js';
 import {
   createOidcEndpoints,
   type OidcClient,
@@ -14,6 +14,7 @@ import { codeKey, createStaticSpaClients, SpaCodeSchema } from '../../../shared/
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
+import { createSignInRig } from '../../support/signin-rig.js';
 
 const config = parseGatewayConfig({
   version: 1,
@@ -58,19 +59,19 @@ const setup = (withRegistry = true) => {
     assumed.push(g.roleArn);
     throw new Error('the SPA branch must not assume a role at the callback');
   };
+  const signIn = createSignInRig({
+    attributes: createMemoryAttributeStore(config),
+    state,
+    now: () => NOW,
+    log: captureLogger(),
+  });
+  signIn.assume.mockImplementation(assume);
   const endpoints = createOidcEndpoints({
     attributes: createMemoryAttributeStore(config),
     state,
     client,
     parseDestination: () => new URL('https://console.aws.amazon.com/'),
-    handback: createHandback({
-      state,
-      assume: { saml: assume, oidc: assume },
-      consoleUrl: async () => new URL('https://signin.aws.amazon.com/federation'),
-      publicBaseUrl: new URL('https://sso.example.com'),
-      region: 'eu-west-1',
-      log: captureLogger(),
-    }),
+    complete: signIn.complete,
     ...(withRegistry ? { spaClients: createStaticSpaClients(config.spaClients) } : {}),
     publicBaseUrl: new URL('https://sso.example.com'),
     log: captureLogger(),

@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseGatewayConfig, type SamlIdpConfig } from '../../../shared/config/index.js';
-import { createHandback } from '../../../shared/handback/index.js';
 import { createAcsEndpoint } from '../../../shared/saml/acs-endpoint.js';
 import { createSamlLoginEndpoints } from '../../../shared/saml/login-endpoints.js';
 import type { VerifiedAssertion } from '../../../shared/saml/types.js';
@@ -8,6 +7,7 @@ import { createReplayCache } from '../../../shared/store/index.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
+import { cookiePair, createSignInRig } from '../../support/signin-rig.js';
 
 const NOW = 1_795_338_000;
 const CERT = 'MIIC'.padEnd(200, 'A');
@@ -23,6 +23,8 @@ const config = parseGatewayConfig({
         entityId: 'http://www.okta.com/exk1',
         ssoUrl: 'https://corp.okta.com/app/sso/saml',
         signingCertificates: [CERT],
+        // The demo tile is trusted here; `confirm` (the default) is tested on `tile` below.
+        idpInitiated: 'allow',
       },
       rules: [
         {
@@ -38,6 +40,25 @@ const config = parseGatewayConfig({
           effect: 'allow',
           when: [{ claim: 'groups', op: 'contains', value: 'admins' }],
           grant: { roleArn: 'arn:aws:iam::111111111111:role/Admin' },
+        },
+      ],
+    },
+    {
+      id: 'tile',
+      displayName: 'Tile',
+      protocol: 'saml',
+      saml: {
+        entityId: 'http://www.okta.com/exk1',
+        ssoUrl: 'https://corp.okta.com/app/sso/saml',
+        signingCertificates: [CERT],
+      },
+      rules: [
+        {
+          id: 'devs',
+          priority: 10,
+          effect: 'allow',
+          when: [{ claim: 'groups', op: 'contains', value: 'devs' }],
+          grant: { roleArn: 'arn:aws:iam::111111111111:role/Dev' },
         },
       ],
     },
@@ -73,18 +94,18 @@ const assertion = (over: Partial<VerifiedAssertion> = {}): VerifiedAssertion => 
 describe('SAML SSO endpoints', () => {
   let state: ReturnType<typeof createMemoryStateStore>;
   let verify: ReturnType<typeof vi.fn>;
-  const assume = vi.fn(async () => ({
-    accessKeyId: 'A',
-    secretAccessKey: 'S',
-    sessionToken: 'T',
-    expiration: new Date(0),
-  }));
-  const consoleUrl = vi.fn(
-    async () => new URL('https://signin.aws.amazon.com/federation?Action=login'),
-  );
+  let rig: ReturnType<typeof createSignInRig>;
+  const assume = () => rig.assume;
+  const consoleUrl = () => rig.consoleUrl;
 
   const make = () => {
     const log = captureLogger();
+    rig ??= createSignInRig({
+      attributes: createMemoryAttributeStore(config),
+      state,
+      now: () => NOW,
+      log: log as never,
+    });
     const parseDestination = (raw: string | undefined) =>
       new URL(
         raw?.startsWith('https://console.aws.amazon.com/')
@@ -111,14 +132,8 @@ describe('SAML SSO endpoints', () => {
         claims: a.attributes,
       }),
       parseDestination,
-      handback: createHandback({
-        state,
-        assume: { saml: assume, oidc: assume },
-        consoleUrl,
-        publicBaseUrl: new URL('https://sso.example.com'),
-        region: 'eu-west-1',
-        log: log as never,
-      }),
+      complete: rig.complete,
+      confirmation: rig.confirmation,
       publicBaseUrl: new URL('https://sso.example.com'),
       log: log as never,
       now: () => NOW,
@@ -139,8 +154,7 @@ describe('SAML SSO endpoints', () => {
   beforeEach(() => {
     state = createMemoryStateStore(() => NOW);
     verify = vi.fn(async () => assertion());
-    assume.mockClear();
-    consoleUrl.mockClear();
+    rig = undefined as never;
   });
 
   it("publishes SP metadata with this IdP's own entity id and ACS", async () => {
@@ -167,7 +181,7 @@ describe('SAML SSO endpoints', () => {
       now: NOW,
     });
     expect(res.statusCode).toBe(302);
-    expect(consoleUrl).toHaveBeenCalledWith(
+    expect(consoleUrl()).toHaveBeenCalledWith(
       expect.anything(),
       new URL('https://console.aws.amazon.com/ec2/'),
       3600,
@@ -176,11 +190,11 @@ describe('SAML SSO endpoints', () => {
 
   it('refuses a replayed assertion, calling no STS', async () => {
     await make().acs(acsPost('okta', { SAMLResponse: 'x' }));
-    assume.mockClear();
+    assume().mockClear();
     await expect(make().acs(acsPost('okta', { SAMLResponse: 'x' }))).rejects.toMatchObject({
       code: 'replay_detected',
     });
-    expect(assume).not.toHaveBeenCalled();
+    expect(assume()).not.toHaveBeenCalled();
   });
 
   it('SP-initiated: the AuthnRequest id is single-use and bound to the browser cookie', async () => {
@@ -208,12 +222,14 @@ describe('SAML SSO endpoints', () => {
       expect.anything(),
       expect.objectContaining({ expectedInResponseTo: requestId }),
     );
-    expect(consoleUrl).toHaveBeenLastCalledWith(
+    expect(consoleUrl()).toHaveBeenLastCalledWith(
       expect.anything(),
       new URL('https://console.aws.amazon.com/s3/'),
       3600,
     );
-    expect(res.cookies?.at(-1)).toContain('__Host-fedgate-authn-okta=; Max-Age=0');
+    expect(res.cookies?.some((c) => c.startsWith('__Host-fedgate-authn-okta=; Max-Age=0'))).toBe(
+      true,
+    );
 
     // The request id is used up: a second response to it is verified as unsolicited.
     verify.mockResolvedValue(assertion({ assertionId: '_a2' }));
@@ -231,12 +247,69 @@ describe('SAML SSO endpoints', () => {
     expect(verify).not.toHaveBeenCalled();
   });
 
-  it('shows the picker for several grants', async () => {
+  it('starts a session and sends several grants to the access portal (303 to /)', async () => {
     verify.mockResolvedValue(assertion({ attributes: { groups: ['devs', 'admins'] } }));
     const res = await make().acs(acsPost('okta', { SAMLResponse: 'x' }));
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('https://sso.example.com/');
+    expect(res.cookies?.at(-1)).toMatch(
+      /^__Host-fedgate-session=okta\.[0-9a-f]{16}\.[\w-]{43}; Max-Age=28800; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
+    );
+    expect(assume()).not.toHaveBeenCalled();
+    expect(rig.sessionStore.sessions.size).toBe(1);
+  });
+
+  it('one grant: a session AND the console (one click stays one click)', async () => {
+    const res = await make().acs(acsPost('okta', { SAMLResponse: 'x' }));
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toContain('https://signin.aws.amazon.com/federation');
+    expect(cookiePair(res.cookies, 'session')).toBeDefined();
+    expect([...rig.sessionStore.sessions.values()][0]?.recent).toHaveLength(1);
+  });
+
+  it('a SessionNotOnOrAfter bounds the session', async () => {
+    verify.mockResolvedValue(
+      assertion({ attributes: { groups: ['devs', 'admins'] }, sessionNotOnOrAfter: NOW + 1800 }),
+    );
+    const res = await make().acs(acsPost('okta', { SAMLResponse: 'x' }));
+    expect(res.cookies?.at(-1)).toContain('Max-Age=1800;');
+    expect([...rig.sessionStore.sessions.values()][0]?.expiresAt).toBe(NOW + 1800);
+  });
+
+  it('IdP-initiated on an IdP that wants confirmation: nothing happens until the person confirms on fedgate', async () => {
+    const res = await make().acs(acsPost('tile', { SAMLResponse: 'x' }));
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('Choose a role');
-    expect(assume).not.toHaveBeenCalled();
+    expect(res.body).toContain('alice@example.com');
+    expect(assume()).not.toHaveBeenCalled();
+    expect(rig.sessionStore.sessions.size).toBe(0);
+    const confirm = cookiePair(res.cookies, 'confirm') as string;
+    expect(res.cookies?.find((c) => c.startsWith('__Host-fedgate-confirm='))).toContain(
+      'SameSite=Strict',
+    );
+    const csrf = /name="csrf" value="([^"]+)"/.exec(res.body ?? '')?.[1] as string;
+    const post = (fields: Record<string, string>, cookies: string[]) =>
+      apiEvent({
+        method: 'POST',
+        path: '/signin/confirm',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+        cookies,
+      });
+    // A cross-site post carries no Strict cookie; a forged form has no csrf token.
+    await expect(rig.confirmation.confirm(post({ csrf }, []))).rejects.toMatchObject({
+      code: 'signin_confirmation_invalid',
+    });
+    await expect(
+      rig.confirmation.confirm(post({ csrf: 'x'.repeat(43) }, [confirm])),
+    ).rejects.toMatchObject({ code: 'signin_confirmation_invalid' });
+    const done = await rig.confirmation.confirm(post({ csrf }, [confirm]));
+    expect(done.statusCode).toBe(302);
+    expect(cookiePair(done.cookies, 'session')).toBeDefined();
+    expect(done.cookies?.some((c) => c.startsWith('__Host-fedgate-confirm=;'))).toBe(true);
+    // Single use.
+    await expect(rig.confirmation.confirm(post({ csrf }, [confirm]))).rejects.toMatchObject({
+      code: 'signin_confirmation_invalid',
+    });
   });
 
   it.each([
@@ -248,11 +321,12 @@ describe('SAML SSO endpoints', () => {
     });
   });
 
-  it('refuses with no_role_matched when no rule grants anything', async () => {
+  it('refuses with no_role_matched when no rule grants anything, and starts no session', async () => {
     verify.mockResolvedValue(assertion({ attributes: { groups: ['nobody'] } }));
     await expect(make().acs(acsPost('okta', { SAMLResponse: 'x' }))).rejects.toMatchObject({
       code: 'no_role_matched',
     });
+    expect(rig.sessionStore.sessions.size).toBe(0);
   });
 
   it('refuses a form without SAMLResponse and a GET', async () => {

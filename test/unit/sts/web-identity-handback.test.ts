@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EnvSchema } from '../../../shared/config/index.js';
-import { createAwsHandback } from '../../../shared/gateway/index.js';
+import { createAwsAccessFor } from '../../../shared/gateway/index.js';
 import {
   buildJwks,
   createLocalSigningKeys,
@@ -12,7 +12,6 @@ import {
 import type { Grant } from '../../../shared/mapping/index.js';
 import { captureLogger } from '../../support/events.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
-import { createMemoryStateStore } from '../../support/memory-state-store.js';
 
 const sts = mockClient(STSClient);
 beforeEach(() => sts.reset());
@@ -41,9 +40,8 @@ const setup = async (env: Record<string, string> = {}) => {
     SIGNING_KEY_REF: 'file:/unused',
     ...env,
   });
-  const handback = createAwsHandback({
+  const handback = createAwsAccessFor({
     config,
-    state: createMemoryStateStore(),
     sts: new STSClient({ region: 'eu-west-1' }),
     fetch: async () => Response.json({ SigninToken: 'signin-token' }),
     signingKeys,
@@ -61,12 +59,16 @@ const setup = async (env: Record<string, string> = {}) => {
       AssumedRoleId: 'AROA:x',
     },
   });
-  const res = await handback.complete({
-    person: { idp: 'demo-oidc', protocol: 'oidc', subjectRef: '6734296af948bdeb' },
-    grants: [grant],
-    destination: new URL('https://console.aws.amazon.com/'),
-    requestId: 'r1',
-  });
+  const res = await handback
+    .console(
+      grant,
+      { idp: 'demo-oidc', protocol: 'oidc', subjectRef: '6734296af948bdeb' },
+      {
+        destination: new URL('https://console.aws.amazon.com/'),
+        sessionEndsAt: Math.floor(Date.now() / 1000) + 43_200,
+      },
+    )
+    .then((url) => ({ statusCode: 302, headers: { location: url.href } }));
   const input = sts.commandCalls(AssumeRoleWithWebIdentityCommand)[0]?.args[0].input;
   const jwks = createLocalJWKSet(buildJwks(await signingKeys.published()) as never);
   return { res, input, jwks };
