@@ -13,6 +13,7 @@ import { explainCommand } from './commands/explain.js';
 import { exportCommand, importCommand } from './commands/export-import.js';
 import { importIdpCommand } from './commands/import-idp.js';
 import { rulesAddCommand, rulesListCommand, rulesRemoveCommand } from './commands/rules.js';
+import { sessionsListCommand, sessionsRevokeCommand } from './commands/sessions.js';
 import { validateCommand } from './commands/validate.js';
 import { CliFailure, UsageError } from './errors.js';
 import type { CliIo } from './target.js';
@@ -27,12 +28,14 @@ export const COMMANDS: readonly Command[] = [
   rulesRemoveCommand,
   exportCommand,
   importCommand,
+  sessionsListCommand,
+  sessionsRevokeCommand,
 ];
 
 const OVERVIEW = `Usage: fedgate-admin <command> [options]      (npm run admin -- <command> …)
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`).join('\n')}
 
 Every command takes --json (machine-readable output on stdout) and --help.
 Exit codes: 0 ok, 1 failed check/validation/operation, 2 usage error.
