@@ -2,8 +2,9 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Log } from '../log.js';
 import { GatewayError, MethodNotAllowedError } from './errors.js';
-import { html } from './html.js';
-import { type HttpResponse, json, page } from './responses.js';
+import { html, type SafeHtml } from './html.js';
+import { type NextAction, nextStepFor, renderSupport, type SupportContact } from './next-steps.js';
+import { type HttpResponse, json, page, type ResponseOptions } from './responses.js';
 
 /** Browser routes get an HTML error page; API routes (OIDC-style, SPA) get JSON. */
 export type ErrorFormat = 'html' | 'json';
@@ -14,19 +15,78 @@ const SERVER_ERROR = {
   description: 'Something went wrong on our side. Please try again later.',
 };
 
+const HEADINGS: Readonly<Record<number, string>> = {
+  404: 'Page not found',
+  500: 'Something went wrong',
+  503: 'Please try again in a moment',
+};
+
+const LINK_TEXT: Readonly<Record<NextAction, string>> = {
+  'sign-in-again': 'Sign in again',
+  'other-idp': 'Choose another identity provider',
+  'retry-later': 'Start again',
+  contact: 'Back to sign-in',
+};
+
+/** What an error page shows: the code and description of the error as the person may see them. */
+export interface ErrorPageOptions {
+  status: number;
+  code: string;
+  description: string;
+  requestId?: string;
+  /** The operator's help contact, if configured. */
+  support?: SupportContact;
+  /** Where "sign in again" leads: the sign-in page (default `/`). */
+  home?: URL | string;
+}
+
+/**
+ * An error page that leads somewhere: what went wrong (the error's safe description and code),
+ * what the person can do next ({@link nextStepFor} the code) with a link to do it, the
+ * operator's support contact and the request id to quote.
+ */
+export const errorPage = (
+  { status, code, description, requestId, support, home = '/' }: ErrorPageOptions,
+  opts?: ResponseOptions,
+): HttpResponse => {
+  const step = nextStepFor(code);
+  const heading = HEADINGS[status] ?? 'Sign-in could not be completed';
+  // For "contact", the help contact is the way forward: it comes first, the sign-in link second.
+  const contactFirst = step.action === 'contact' && support?.text;
+  const link: SafeHtml = html`<a class="button${step.action === 'contact' ? ' secondary' : ''}" href="${String(home)}">${LINK_TEXT[step.action]}</a>`;
+  const content = html`<div class="card error">
+<h1>${heading}</h1>
+<p>${description}</p>
+<h2>What you can do</h2>
+<p>${step.person}</p>
+${contactFirst ? renderSupport(support) : ''}
+<p class="actions">${link}</p>
+${contactFirst ? '' : renderSupport(support)}
+<p class="muted">Error code <code>${code}</code></p>
+</div>`;
+  return page(status, { title: heading, requestId, content }, opts);
+};
+
 /**
  * The one place an error becomes a status: a {@link GatewayError} keeps its status and `code`;
  * anything else is a 500 `server_error`. The person sees the code and a safe description, never a
- * stack, a detail or a library message. Exposed errors are logged at warn with `code` and
- * `detail`; the rest at error with the stack. Modelled on middy's http-error-handler and
- * oidc-provider's err_out.
+ * stack, a detail or a library message; browser routes get an {@link errorPage} that says what to
+ * do next, API routes the unchanged JSON `{ error, error_description }`. Exposed errors are
+ * logged at warn with `code` and `detail`; the rest at error with the stack. Modelled on middy's
+ * http-error-handler and oidc-provider's err_out.
  */
 export const errorMiddleware = ({
   logger,
   format,
+  support,
+  home,
 }: {
   logger: Log;
   format: ErrorFormat;
+  /** The operator's help contact, shown on error pages (not in JSON errors). */
+  support?: SupportContact;
+  /** Where error pages' "sign in again" links lead (default `/`). */
+  home?: URL | string;
 }): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context> => ({
   onError: (request) => {
     const err = request.error;
@@ -55,16 +115,14 @@ export const errorMiddleware = ({
             { error: shown.code, error_description: shown.description },
             { headers },
           )
-        : page(
-            shown.status,
+        : errorPage(
             {
-              title: 'Sign-in failed',
+              status: shown.status,
+              code: shown.code,
+              description: shown.description,
               requestId,
-              content: html`<div class="card error">
-<h1>${shown.status === 503 ? 'Please try again' : 'Sign-in could not be completed'}</h1>
-<p>${shown.description}</p>
-<p class="muted">Error code <code>${shown.code}</code></p>
-</div>`,
+              support,
+              home,
             },
             { headers },
           );
