@@ -12,7 +12,7 @@ const STYLESHEET = `
 :root{color-scheme:light dark;--fg:#1b1f24;--muted:#57606a;--bg:#f6f8fa;--card:#fff;--line:#d0d7de;--control:#6e7781;--accent:#0b5fff;--button:#0b5fff;--bad:#b42318;--note:#eaf1ff}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9da7b3;--bg:#0d1117;--card:#161b22;--line:#30363d;--control:#8b949e;--accent:#4493f8;--button:#1f6feb;--bad:#f85149;--note:#1c2a3a}}
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
-main{max-width:48rem;margin:3rem auto;padding:0 1rem}header{display:flex;align-items:center;gap:.6rem;margin-bottom:1.5rem}
+main{max-width:52rem;margin:3rem auto;padding:0 1rem}header{display:flex;align-items:center;gap:.6rem;margin-bottom:1.5rem}
 .logo{font-weight:700;letter-spacing:.02em}.logo span{color:var(--accent)}h1{font-size:1.5rem;margin:.2rem 0 1rem}
 a{color:var(--accent)}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1.25rem 1.5rem;margin:1rem 0}
@@ -28,17 +28,17 @@ h2{font-size:1.1rem;margin:0 0 .5rem}form.inline{display:inline}.actions{display
 .visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 [hidden]{display:none!important}
 .notice{background:var(--note);border:1px solid var(--accent);border-radius:10px;padding:.75rem 1rem;margin:1rem 0}
-.topbar{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:flex-start;gap:.5rem 1rem}.topbar p{margin:0;flex:1 1 18rem}
+.topbar{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:flex-start;gap:.5rem 1rem;margin-bottom:1rem}.topbar p{margin:0;flex:1 1 18rem}
 .filter{display:flex;flex-direction:column;gap:.25rem;margin:1rem 0}.filter input{width:100%}
 .roles{list-style:none;padding:0;margin:0}.role{border-top:1px solid var(--line);padding:.75rem 0}.role:first-child{border-top:0}
-.role form{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem}.role-name{flex:1 1 12rem;min-width:0;overflow-wrap:anywhere}
+.role form{display:flex;flex-wrap:wrap;align-items:flex-start;gap:.5rem 1rem}.role-name{flex:1 1 12rem;min-width:0;overflow-wrap:anywhere}
 .role-name .muted{display:block}.role-go{display:flex;flex-wrap:wrap;gap:.5rem}
-.role details{flex-basis:100%}.role summary{cursor:pointer;color:var(--accent);font-size:.9rem;width:max-content;padding:.25rem 0}
+.role summary{cursor:pointer;color:var(--accent);font-size:.9rem;width:max-content;padding:.25rem 0}
 .role details label{display:flex;flex-direction:column;gap:.25rem;margin-top:.25rem}.role details input{width:100%}
 .creds{display:grid;grid-template-columns:max-content minmax(0,1fr) auto;gap:.5rem 1rem;align-items:center;margin:0}
 .creds dt{font-weight:600}.creds dd{margin:0;overflow-wrap:anywhere;word-break:break-all}
-.shell{margin:.75rem 0}.shell summary{cursor:pointer;font-weight:600;min-height:2.75rem;display:flex;align-items:center}.shell pre{margin:.5rem 0}
-@media (max-width:34rem){main{margin:1.5rem auto}.card{padding:1rem}.creds{grid-template-columns:minmax(0,1fr) auto}.creds dt{grid-column:1/-1;margin-top:.5rem}}
+.shell{margin:.75rem 0}.shell summary{cursor:pointer;font-weight:600;padding:.625rem 0}.shell pre{margin:.5rem 0;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-all}
+@media (max-width:34rem){main{margin:1.5rem auto}.card{padding:1rem}.role-go{flex:1 1 100%}.role-go label{flex:1 1 100%}.role-go select{width:100%}.role-go button{flex:1 1 0}.creds{grid-template-columns:minmax(0,1fr) auto}.creds dt{grid-column:1/-1;margin-top:.5rem}}
 `.trim();
 
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
