@@ -126,6 +126,10 @@ const formOrigins = (...urls: URL[]): string[] => [
   ),
 ];
 
+// One collator for every comparison: localeCompare with options builds one per call.
+const collator = new Intl.Collator('en', { sensitivity: 'base' });
+const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
 /** Accounts ordered by alias then id, each with its roles ordered by label (then role name). */
 const byAccount = (grants: readonly PortalGrant[]) => {
   const accounts = new Map<string, { id: string; alias?: string; grants: PortalGrant[] }>();
@@ -135,18 +139,13 @@ const byAccount = (grants: readonly PortalGrant[]) => {
     a.grants.push(g);
     accounts.set(g.accountId, a);
   }
-  const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   return [...accounts.values()]
-    .sort(
-      (a, b) =>
-        (a.alias ?? a.id).localeCompare(b.alias ?? b.id, 'en', { sensitivity: 'base' }) ||
-        compare(a.id, b.id),
-    )
+    .sort((a, b) => collator.compare(a.alias ?? a.id, b.alias ?? b.id) || compare(a.id, b.id))
     .map((a) => ({
       ...a,
       grants: a.grants.sort(
         (x, y) =>
-          x.label.localeCompare(y.label, 'en', { sensitivity: 'base' }) ||
+          collator.compare(x.label, y.label) ||
           compare(roleName(x.roleArn), roleName(y.roleArn)) ||
           compare(x.id, y.id),
       ),
@@ -199,7 +198,7 @@ ${hidden}<input type="hidden" name="grant" value="${g.id}">
 <div class="role-name"><strong>${g.label}</strong><span class="muted">${meta}</span>
 <details><summary>Options<span class="visually-hidden"> for ${as}</span></summary>
 <label>Console page to open (optional)
-<input type="url" name="destination" inputmode="url" autocomplete="off" spellcheck="false" placeholder="https://console.aws.amazon.com/…"></label>
+<input type="url" name="destination" autocomplete="off" placeholder="https://console.aws.amazon.com/…"></label>
 </details></div>
 <div class="role-go">
 <label><span class="visually-hidden">Region for ${as}</span><select name="region">${regionOptions}</select></label>
