@@ -2,8 +2,13 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Log } from '../log.js';
 import { GatewayError, MethodNotAllowedError } from './errors.js';
-import { html, type SafeHtml } from './html.js';
-import { type NextAction, nextStepFor, renderSupport, type SupportContact } from './next-steps.js';
+import { html } from './html.js';
+import {
+  NEXT_ACTION_LINKS,
+  nextStepFor,
+  renderSupport,
+  type SupportContact,
+} from './next-steps.js';
 import { type HttpResponse, json, page, type ResponseOptions } from './responses.js';
 
 /** Browser routes get an HTML error page; API routes (OIDC-style, SPA) get JSON. */
@@ -19,13 +24,6 @@ const HEADINGS: Readonly<Record<number, string>> = {
   404: 'Page not found',
   500: 'Something went wrong',
   503: 'Please try again in a moment',
-};
-
-const LINK_TEXT: Readonly<Record<NextAction, string>> = {
-  'sign-in-again': 'Sign in again',
-  'other-idp': 'Choose another identity provider',
-  'retry-later': 'Start again',
-  contact: 'Back to sign-in',
 };
 
 /** What an error page shows: the code and description of the error as the person may see them. */
@@ -51,18 +49,16 @@ export const errorPage = (
 ): HttpResponse => {
   const step = nextStepFor(code);
   const heading = HEADINGS[status] ?? 'Sign-in could not be completed';
-  // For "contact", the help contact is the way forward: it comes first, the sign-in link second.
-  const contactFirst = step.action === 'contact' && support?.text;
-  const link: SafeHtml = html`<a class="button${step.action === 'contact' ? ' secondary' : ''}" href="${String(home)}">${LINK_TEXT[step.action]}</a>`;
+  // One shape for every code: what differs between two refusals is the code and what follows
+  // from it (description, next step), never which check failed.
   const content = html`<div class="card error">
 <h1>${heading}</h1>
 <p>${description}</p>
+<p class="muted">Error code <code>${code}</code></p>
 <h2>What you can do</h2>
 <p>${step.person}</p>
-${contactFirst ? renderSupport(support) : ''}
-<p class="actions">${link}</p>
-${contactFirst ? '' : renderSupport(support)}
-<p class="muted">Error code <code>${code}</code></p>
+<p class="actions"><a class="button" href="${String(home)}">${NEXT_ACTION_LINKS[step.action]}</a></p>
+${renderSupport(support)}
 </div>`;
   return page(status, { title: heading, requestId, content }, opts);
 };

@@ -6,6 +6,14 @@ import { html, type SafeHtml } from './html.js';
  */
 export type NextAction = 'sign-in-again' | 'other-idp' | 'contact' | 'retry-later';
 
+/** The text of the error page's link for each action (every link leads to the sign-in page). */
+export const NEXT_ACTION_LINKS: Readonly<Record<NextAction, string>> = Object.freeze({
+  'sign-in-again': 'Sign in again',
+  'other-idp': 'Choose another identity provider',
+  'retry-later': 'Start again',
+  contact: 'Back to sign-in',
+});
+
 /** What a person can do after a refusal with a given error `code`. */
 export interface NextStep {
   /** One or two sentences addressed to the person: what they can do now. */

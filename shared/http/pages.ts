@@ -33,8 +33,8 @@ h2{font-size:1.1rem;margin:0 0 .5rem}form.inline{display:inline}.actions{display
 .roles{list-style:none;padding:0;margin:0}.role{border-top:1px solid var(--line);padding:.75rem 0}.role:first-child{border-top:0}
 .role form{display:flex;flex-wrap:wrap;align-items:flex-start;gap:.5rem 1rem}.role-name{flex:1 1 12rem;min-width:0;overflow-wrap:anywhere}
 .role-name .muted{display:block}.role-go{display:flex;flex-wrap:wrap;gap:.5rem}
-.role summary{cursor:pointer;color:var(--accent);font-size:.9rem;width:max-content;padding:.25rem 0}
-.role details label{display:flex;flex-direction:column;gap:.25rem;margin-top:.25rem}.role details input{width:100%}
+.options summary{cursor:pointer;color:var(--accent);font-size:.9rem;width:max-content;padding:.25rem 0}
+.options label{display:flex;flex-direction:column;gap:.25rem;margin-top:.25rem}.options input{width:100%}
 .creds{display:grid;grid-template-columns:max-content minmax(0,1fr) auto;gap:.5rem 1rem;align-items:center;margin:0}
 .creds dt{font-weight:600}.creds dd{margin:0;overflow-wrap:anywhere;word-break:break-all}
 .shell{margin:.75rem 0}.shell summary{cursor:pointer;font-weight:600;padding:.625rem 0}.shell pre{margin:.5rem 0;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-all}

@@ -196,7 +196,7 @@ export const portalPage = (view: PortalView, opts?: RenderOptions): HttpResponse
 <form method="post" action="${view.actions.open.href}">
 ${hidden}<input type="hidden" name="grant" value="${g.id}">
 <div class="role-name"><strong>${g.label}</strong><span class="muted">${meta}</span>
-<details><summary>Options<span class="visually-hidden"> for ${as}</span></summary>
+<details class="options"><summary>Options<span class="visually-hidden"> for ${as}</span></summary>
 <label>Console page to open (optional)
 <input type="url" name="destination" autocomplete="off" placeholder="https://console.aws.amazon.com/…"></label>
 </details></div>

@@ -170,7 +170,7 @@ describe('error pages lead somewhere', () => {
     expect(linkTo(res.body as string, 'Choose another identity provider')).toBe('/');
   });
 
-  it('a refusal only an administrator can fix puts the support contact first', async () => {
+  it('a refusal only an administrator can fix says to ask for help, with the contact and a way back', async () => {
     const res = await chain(
       'html',
       refuse(new SamlGroupOverageError('412 groups')),
@@ -180,8 +180,8 @@ describe('error pages lead somewhere', () => {
       },
     )(apiEvent(), lambdaContext());
     const body = res.body as string;
-    expect(body.indexOf('IT help desk')).toBeGreaterThan(-1);
-    expect(body.indexOf('IT help desk')).toBeLessThan(body.indexOf('Back to sign-in'));
+    expect(body).toContain('Contact your help desk');
+    expect(linkTo(body, 'IT help desk')).toBe('https://help.example.com/aws');
     expect(linkTo(body, 'Back to sign-in')).toBe('/');
   });
 

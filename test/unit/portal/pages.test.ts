@@ -134,7 +134,7 @@ describe('portalPage', () => {
       expect(f.html).toContain('<button type="submit" name="target" value="keys"');
       expect(f.html).toContain('<select name="region">');
       expect(f.html).toMatch(
-        /<details><summary>Options[\s\S]*<input type="url" name="destination"/,
+        /<details class="options"><summary>Options[\s\S]*<input type="url" name="destination"/,
       );
     }
     expect(all.filter((f) => f.action === 'https://aws.example.com/sign-out')).toEqual([
