@@ -55,7 +55,7 @@ export const errorPage = (
 <h1>${heading}</h1>
 <p>${description}</p>
 <p class="muted">Error code <code>${code}</code></p>
-<h2>What you can do</h2>
+<h2>Next steps</h2>
 <p>${step.person}</p>
 <p class="actions"><a class="button" href="${String(home)}">${NEXT_ACTION_LINKS[step.action]}</a></p>
 ${renderSupport(support)}

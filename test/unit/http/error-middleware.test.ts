@@ -153,7 +153,7 @@ describe('error pages lead somewhere', () => {
     expect(body).toContain(
       'The sign-in response from your identity provider could not be verified.',
     );
-    expect(body).toContain('What you can do');
+    expect(body).toContain('Next steps');
     expect(linkTo(body, 'Sign in again')).toBe('https://sso.example.com/prod/');
     expect(linkTo(body, 'IT help desk')).toBe('https://help.example.com/aws');
     expect(body).toContain('<code>saml_signature_invalid</code>');
