@@ -3,7 +3,13 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Log } from '../log.js';
 import { GatewayError, MethodNotAllowedError } from './errors.js';
 import { html } from './html.js';
-import { type HttpResponse, json, page } from './responses.js';
+import {
+  NEXT_ACTION_LINKS,
+  nextStepFor,
+  renderSupport,
+  type SupportContact,
+} from './next-steps.js';
+import { type HttpResponse, json, page, type ResponseOptions } from './responses.js';
 
 /** Browser routes get an HTML error page; API routes (OIDC-style, SPA) get JSON. */
 export type ErrorFormat = 'html' | 'json';
@@ -14,19 +20,69 @@ const SERVER_ERROR = {
   description: 'Something went wrong on our side. Please try again later.',
 };
 
+const HEADINGS: Readonly<Record<number, string>> = {
+  404: 'Page not found',
+  500: 'Something went wrong',
+  503: 'Please try again in a moment',
+};
+
+/** What an error page shows: the code and description of the error as the person may see them. */
+export interface ErrorPageOptions {
+  status: number;
+  code: string;
+  description: string;
+  requestId?: string;
+  /** The operator's help contact, if configured. */
+  support?: SupportContact;
+  /** Where "sign in again" leads: the sign-in page (default `/`). */
+  home?: URL | string;
+}
+
+/**
+ * An error page that leads somewhere: what went wrong (the error's safe description and code),
+ * what the person can do next ({@link nextStepFor} the code) with a link to do it, the
+ * operator's support contact and the request id to quote.
+ */
+export const errorPage = (
+  { status, code, description, requestId, support, home = '/' }: ErrorPageOptions,
+  opts?: ResponseOptions,
+): HttpResponse => {
+  const step = nextStepFor(code);
+  const heading = HEADINGS[status] ?? 'Sign-in could not be completed';
+  // One shape for every code: what differs between two refusals is the code and what follows
+  // from it (description, next step), never which check failed.
+  const content = html`<div class="card error">
+<h1>${heading}</h1>
+<p>${description}</p>
+<p class="muted">Error code <code>${code}</code></p>
+<h2>Next steps</h2>
+<p>${step.person}</p>
+<p class="actions"><a class="button" href="${String(home)}">${NEXT_ACTION_LINKS[step.action]}</a></p>
+${renderSupport(support)}
+</div>`;
+  return page(status, { title: heading, requestId, content }, opts);
+};
+
 /**
  * The one place an error becomes a status: a {@link GatewayError} keeps its status and `code`;
  * anything else is a 500 `server_error`. The person sees the code and a safe description, never a
- * stack, a detail or a library message. Exposed errors are logged at warn with `code` and
- * `detail`; the rest at error with the stack. Modelled on middy's http-error-handler and
- * oidc-provider's err_out.
+ * stack, a detail or a library message; browser routes get an {@link errorPage} that says what to
+ * do next, API routes the unchanged JSON `{ error, error_description }`. Exposed errors are
+ * logged at warn with `code` and `detail`; the rest at error with the stack. Modelled on middy's
+ * http-error-handler and oidc-provider's err_out.
  */
 export const errorMiddleware = ({
   logger,
   format,
+  support,
+  home,
 }: {
   logger: Log;
   format: ErrorFormat;
+  /** The operator's help contact, shown on error pages (not in JSON errors). */
+  support?: SupportContact;
+  /** Where error pages' "sign in again" links lead (default `/`). */
+  home?: URL | string;
 }): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context> => ({
   onError: (request) => {
     const err = request.error;
@@ -55,16 +111,14 @@ export const errorMiddleware = ({
             { error: shown.code, error_description: shown.description },
             { headers },
           )
-        : page(
-            shown.status,
+        : errorPage(
             {
-              title: 'Sign-in failed',
+              status: shown.status,
+              code: shown.code,
+              description: shown.description,
               requestId,
-              content: html`<div class="card error">
-<h1>${shown.status === 503 ? 'Please try again' : 'Sign-in could not be completed'}</h1>
-<p>${shown.description}</p>
-<p class="muted">Error code <code>${shown.code}</code></p>
-</div>`,
+              support,
+              home,
             },
             { headers },
           );

@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './handler.js';
 export * from './home-endpoint.js';
 export * from './html.js';
+export * from './next-steps.js';
 export * from './outcome.js';
 export * from './pages.js';
 export * from './request.js';

@@ -195,12 +195,14 @@ export const createPortalActions = (deps: PortalActionsDeps) => {
         target: 'keys',
       });
       await deps.sessions.touch(live, grant.id);
+      const { support } = await deps.settings();
       return accessKeysPage({
         credentials,
         grant: portalGrantOf(grant),
         region,
         portal: urls.portal,
         requestId: event.requestContext.requestId,
+        ...(support ? { support } : {}),
       });
     },
 

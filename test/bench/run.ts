@@ -19,6 +19,7 @@ for (const path of [
   './saml.bench.js',
   './oidc.bench.js',
   './load.bench.js',
+  './portal.bench.js',
 ])
   await load(path);
 

@@ -8,6 +8,7 @@ import { fetchDemoSamlResponse } from '../../../infra/local/demo/saml-idps.js';
 import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
 import { ROUTES } from '../../../infra/routes.js';
 import { DEFAULT_CONSOLE_DESTINATION } from '../../../shared/console/destination.js';
+import { NEXT_ACTION_LINKS, nextStepFor } from '../../../shared/http/index.js';
 import { apiEvent } from '../../support/events.js';
 import { spawnCapturedRunner } from '../../support/log-capture.js';
 import { createJar, step } from '../oidc/browserless.js';
@@ -446,11 +447,13 @@ describe('CSRF on the role picker', () => {
 });
 
 describe('uniform error bodies: no oracle beyond the code', () => {
-  /** A body with its code, that code's description and the request id taken out. */
+  /** A body with its code, that code's description and next step, and the request id taken out. */
   const skeleton = (body: string, code: string, description: string) =>
     body
       .replaceAll(code, '<code>')
       .replaceAll(description, '<description>')
+      .replaceAll(nextStepFor(code).person, '<next-step>')
+      .replaceAll(`>${NEXT_ACTION_LINKS[nextStepFor(code).action]}</a>`, '><next-link></a>')
       .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<request-id>');
 
   const failures = async () => {

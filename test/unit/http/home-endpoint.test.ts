@@ -20,7 +20,10 @@ describe('home endpoint', () => {
     expect(body).toContain('Okta &lt;Corp&gt;');
     expect(body).toContain('href="https://sso.example.com/prod/saml/okta/login"');
     expect(body).toContain('href="https://sso.example.com/prod/oidc/google/login"');
-    expect(body).not.toContain('hidden');
+    // The unlisted IdP appears nowhere in the page's content (the stylesheet may say "hidden").
+    expect(body).not.toContain('Hidden');
+    expect(body).not.toContain('data-idp="hidden"');
+    expect(body).not.toContain('/saml/hidden/');
     expect(body.indexOf('Google')).toBeLessThan(body.indexOf('Okta'));
   });
 
