@@ -1,6 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../shared/config/index.js';
-import { createPortalViewFor, createSessionsFor, createStores } from '../shared/gateway/index.js';
+import {
+  createPortalViewFor,
+  createSessionsFor,
+  createStores,
+  errorPagesFor,
+} from '../shared/gateway/index.js';
 import { createHomeEndpoint, createHttpHandler } from '../shared/http/index.js';
 import { logger, meter } from '../shared/log.js';
 import { createHome } from '../shared/portal/index.js';
@@ -14,7 +19,12 @@ const sessions = createSessionsFor({ config, dynamo, attributes, log: logger });
 
 /** `GET /`: the access portal for a signed-in person, the IdP list for anyone else. */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'html' },
+  {
+    logger,
+    meter,
+    format: 'html',
+    ...errorPagesFor({ config, attributes }),
+  },
   createHome({
     portal: createPortalViewFor({ config, attributes, sessions, log: logger }),
     signIn: createHomeEndpoint({

@@ -10,6 +10,7 @@ import {
   createSessionsFor,
   createSignInFor,
   createStores,
+  errorPagesFor,
 } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS, loadSigningKeys } from '../shared/issuer/index.js';
@@ -83,6 +84,10 @@ const clientJwks = createClientJwksEndpoint({ attributes, authenticator });
  * (`$default` from `npm run invoke`, a recorded event) is the callback, as before.
  */
 export const handler = createHttpHandler(
-  { logger, format: 'html' },
+  {
+    logger,
+    format: 'html',
+    ...errorPagesFor({ config, attributes }),
+  },
   withClientJwksRoute(clientJwks, (event) => endpoints.callback(event)),
 );

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
-import { createStores } from '../shared/gateway/index.js';
+import { createStores, errorPagesFor } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { logger } from '../shared/log.js';
 import {
@@ -42,6 +42,11 @@ const endpoints = createOidcEndpoints({
 });
 
 /** `GET /oidc/{idp}/login`: start a sign-in at an upstream OpenID provider (code + PKCE). */
-export const handler = createHttpHandler({ logger, format: 'html' }, (event) =>
-  endpoints.login(event),
+export const handler = createHttpHandler(
+  {
+    logger,
+    format: 'html',
+    ...errorPagesFor({ config, attributes }),
+  },
+  (event) => endpoints.login(event),
 );

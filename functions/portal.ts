@@ -11,6 +11,7 @@ import {
   createSessionsFor,
   createSignInFor,
   createStores,
+  errorPagesFor,
   routeBy,
 } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
@@ -53,7 +54,12 @@ const { confirmation } = createSignInFor({
  * granted role, sign out) and the confirmation of IdP-initiated sign-ins.
  */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'html' },
+  {
+    logger,
+    meter,
+    format: 'html',
+    ...errorPagesFor({ config, attributes }),
+  },
   routeBy({
     'POST /portal/open': (e) => portal.open(e),
     'GET /portal/keys': (e) => portal.keys(e),

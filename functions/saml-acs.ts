@@ -11,6 +11,7 @@ import {
   createSessionsFor,
   createSignInFor,
   createStores,
+  errorPagesFor,
 } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
@@ -64,6 +65,12 @@ const acs = createAcsEndpoint({
 });
 
 /** `POST /saml/{idp}/acs`: an upstream IdP's SAML response → a session, then the AWS console or the access portal. */
-export const handler = createHttpHandler({ logger, meter, format: 'html' }, (event) =>
-  acs.acs(event),
+export const handler = createHttpHandler(
+  {
+    logger,
+    meter,
+    format: 'html',
+    ...errorPagesFor({ config, attributes }),
+  },
+  (event) => acs.acs(event),
 );

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
-import { createStores } from '../shared/gateway/index.js';
+import { createStores, errorPagesFor } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { logger, meter } from '../shared/log.js';
 import { createSamlLoginEndpoints } from '../shared/saml/login-endpoints.js';
@@ -21,6 +21,12 @@ const endpoints = createSamlLoginEndpoints({
 });
 
 /** `GET /saml/{idp}/login`: SP-initiated sign-in (an AuthnRequest to the IdP). */
-export const handler = createHttpHandler({ logger, meter, format: 'html' }, (event) =>
-  endpoints.login(event),
+export const handler = createHttpHandler(
+  {
+    logger,
+    meter,
+    format: 'html',
+    ...errorPagesFor({ config, attributes }),
+  },
+  (event) => endpoints.login(event),
 );

@@ -1,6 +1,7 @@
 import type { RuntimeConfig } from '../config/index.js';
 import { DEFAULT_CONSOLE_DESTINATION, parseConsoleDestination } from '../console/index.js';
 import type { AwsAccess } from '../handback/index.js';
+import { publicUrl } from '../http/urls.js';
 import type { Log } from '../log.js';
 import { createMapperCache } from '../mapping/index.js';
 import { createPortalActions, createPortalView, type PortalSettings } from '../portal/index.js';
@@ -124,3 +125,18 @@ export const createPortalActionsFor = ({
     publicBaseUrl: config.publicBaseUrl,
     log,
   });
+
+/**
+ * What every browser-facing function's error pages need: the operator's support contact (from
+ * the cached gateway settings; left out if they cannot be read) and the sign-in page to go back to.
+ */
+export const errorPagesFor = ({
+  config,
+  attributes,
+}: {
+  config: RuntimeConfig;
+  attributes: AttributeStore;
+}) => ({
+  support: async () => (await attributes.getSettings()).support,
+  home: publicUrl(config.publicBaseUrl, '/'),
+});

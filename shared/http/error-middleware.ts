@@ -79,12 +79,15 @@ export const errorMiddleware = ({
 }: {
   logger: Log;
   format: ErrorFormat;
-  /** The operator's help contact, shown on error pages (not in JSON errors). */
-  support?: SupportContact;
+  /**
+   * The operator's help contact, shown on error pages (not in JSON errors); a function is asked
+   * per error (the config cache answers it) and any failure of it just leaves the contact out.
+   */
+  support?: SupportContact | (() => Promise<SupportContact | undefined>);
   /** Where error pages' "sign in again" links lead (default `/`). */
   home?: URL | string;
 }): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context> => ({
-  onError: (request) => {
+  onError: async (request) => {
     const err = request.error;
     const known = err instanceof GatewayError ? err : undefined;
     if (known?.expose) {
@@ -104,6 +107,12 @@ export const errorMiddleware = ({
     const requestId = request.context?.awsRequestId;
     const headers: Record<string, string> = {};
     if (known instanceof MethodNotAllowedError) headers.allow = known.allow.join(', ');
+    const contact =
+      format === 'html' && typeof support === 'function'
+        ? await support().catch(() => undefined)
+        : typeof support === 'function'
+          ? undefined
+          : support;
     request.response =
       format === 'json'
         ? json(
@@ -117,8 +126,8 @@ export const errorMiddleware = ({
               code: shown.code,
               description: shown.description,
               requestId,
-              support,
-              home,
+              ...(contact ? { support: contact } : {}),
+              ...(home !== undefined ? { home } : {}),
             },
             { headers },
           );

@@ -4,6 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { meter as defaultMeter, type Meter } from '../log.js';
 import { type ErrorFormat, errorMiddleware } from './error-middleware.js';
+import type { SupportContact } from './next-steps.js';
 import { requestOutcome } from './outcome.js';
 import type { HttpResponse } from './responses.js';
 import { securityHeaders } from './security-headers.js';
@@ -23,12 +24,18 @@ export const createHttpHandler = (
     meter = defaultMeter,
     format,
     middlewares = [],
+    support,
+    home,
   }: {
     logger: Logger;
     meter?: Meter;
     format: ErrorFormat;
     /** Route-specific middlewares (e.g. the SPA routes' CORS); their onError sees the error response. */
     middlewares?: readonly MiddlewareObj[];
+    /** Error pages: the operator's support contact (see errorMiddleware). */
+    support?: () => Promise<SupportContact | undefined>;
+    /** Error pages: where "sign in again" leads. */
+    home?: URL;
   },
   endpoint: Endpoint,
 ) =>
@@ -37,5 +44,12 @@ export const createHttpHandler = (
     .use(requestOutcome({ logger, meter }))
     .use(securityHeaders())
     .use([...middlewares] as MiddlewareObj<APIGatewayProxyEventV2, HttpResponse, Error, Context>[])
-    .use(errorMiddleware({ logger, format }))
+    .use(
+      errorMiddleware({
+        logger,
+        format,
+        ...(support ? { support } : {}),
+        ...(home ? { home } : {}),
+      }),
+    )
     .handler(endpoint);
