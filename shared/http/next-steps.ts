@@ -90,7 +90,28 @@ export const NEXT_STEPS: Readonly<Record<string, NextStep>> = Object.freeze({
       'have another account, choose its identity provider; otherwise ask your help desk for access.',
     action: 'other-idp',
   },
-  ticket_invalid: againPlain,
+  // shared/session, shared/portal, shared/signin
+  session_invalid: {
+    person: 'Your session has ended (you signed out, it expired, or it sat unused). Sign in again.',
+    action: 'sign-in-again',
+  },
+  session_revoked: {
+    person:
+      'An administrator ended your session. Sign in again if you still need access; if that is ' +
+      'refused too, contact your help desk.',
+    action: 'sign-in-again',
+  },
+  grant_not_available: {
+    person:
+      'The rules no longer grant you that role. Go back to your roles and choose another; ask ' +
+      'your help desk if you still need it.',
+    action: 'sign-in-again',
+  },
+  csrf_invalid: {
+    person: 'This page is older than your session. Go back to your roles and try again.',
+    action: 'sign-in-again',
+  },
+  signin_confirmation_invalid: againPlain,
   // shared/saml: integrity failures (one wording, as their descriptions share one)
   saml_malformed: again,
   saml_forbidden_construct: again,

@@ -159,7 +159,11 @@ describe('sessions on DynamoDB Local', () => {
       b.resume(dave.tokenValue, { kind: 'cli', client: 'laptop' }),
     ).rejects.toMatchObject({ code: 'session_revoked' });
     // An older mark cannot move the newer one back.
-    await store.revoke({ kind: 'idp', idp: 'okta' }, now - 500_000, Math.floor(now / 1000) + 86_400);
+    await store.revoke(
+      { kind: 'idp', idp: 'okta' },
+      now - 500_000,
+      Math.floor(now / 1000) + 86_400,
+    );
     await expect(
       b.resume(dave.tokenValue, { kind: 'cli', client: 'laptop' }),
     ).rejects.toMatchObject({ code: 'session_revoked' });
