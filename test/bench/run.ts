@@ -20,6 +20,7 @@ for (const path of [
   './oidc.bench.js',
   './load.bench.js',
   './portal.bench.js',
+  './sessions.bench.js',
 ])
   await load(path);
 
