@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Annotations, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { MAX_SUBJECT_LENGTH, roleBoundSubjectPattern } from '../../shared/issuer/index.js';
 import type { ConfigRole } from './config-roles.js';
 
 /**
@@ -75,12 +76,60 @@ export class FedgateTrust extends Construct {
   }
 }
 
+/** A role as IAM names it: its path (`/` or `/a/b/`) and name. */
+export interface FedgateRoleName {
+  roleName: string;
+  /** IAM path (default `/`). */
+  path?: string;
+}
+
+/** fedgate's subject reference (shared/log.ts `hashSubject`): 16 hex characters. */
+const PERSON_REF_LENGTH = 16;
+/** The longest role ARN prefix: `arn:aws-us-gov:iam::<12 digits>:role`. */
+const LONGEST_ROLE_ARN_PREFIX = 'arn:aws-us-gov:iam::123456789012:role'.length;
+
+/**
+ * Why fedgate cannot bind web identity tokens to this role, or `undefined`: its name must be an
+ * IAM role name without `,` (the SAML Role attribute is `<role>,<provider>`), its path must hold
+ * none of `#` (the `sub` separator), `*` / `?` (StringLike wildcards: the pattern would match
+ * other roles' tokens) or `$` (policy variables), and `<role ARN>#<person>` must fit STS's
+ * 255-character subject (shared/issuer/README.md).
+ */
+export const checkFedgateRoleName = ({ roleName, path = '/' }: FedgateRoleName) => {
+  if (!/^[\w+=.@-]{1,64}$/.test(roleName)) {
+    return `role name ${roleName}: 1-64 of [A-Za-z0-9_+=.@-] (no ",": the SAML Role attribute)`;
+  }
+  if (!/^\/(?:[\x21-\x7e]{1,510}\/)?$/.test(path) || path.includes('//')) {
+    return `role path ${path}: "/" or "/a/b/" of visible ASCII`;
+  }
+  if (/[#*?$]/.test(path)) {
+    return `role path ${path}: "#", "*", "?" and "$" cannot be bound into a web identity token's sub`;
+  }
+  const sub = LONGEST_ROLE_ARN_PREFIX + path.length + roleName.length + 1 + PERSON_REF_LENGTH;
+  if (sub > MAX_SUBJECT_LENGTH) {
+    return `role ${path}${roleName}: "<role ARN>#<person>" would exceed ${MAX_SUBJECT_LENGTH} characters`;
+  }
+  return undefined;
+};
+
 /**
  * The trust statements of a role fedgate may hand out: `sts:AssumeRoleWithSAML` (and/or
  * `sts:AssumeRoleWithWebIdentity`) with the audience condition, plus `sts:TagSession` and
- * `sts:SetSourceIdentity` (STS refuses session tags / source identity without them).
+ * `sts:SetSourceIdentity` (STS refuses session tags / source identity without them). Web identity
+ * is bound to this role: `<provider>:sub` must be `<this role's ARN>#*`, the shape fedgate mints
+ * (shared/issuer/README.md), so a token minted for another role is refused here. SAML needs no
+ * such condition: the assertion names exactly one role, and STS takes only a role it names.
+ * @throws Error when the role's name or path cannot be bound ({@link checkFedgateRoleName}).
  */
-export const fedgateTrustStatements = (trust: FedgateTrust): iam.PolicyStatement[] => {
+export const fedgateTrustStatements = (
+  trust: FedgateTrust,
+  role: FedgateRoleName,
+): iam.PolicyStatement[] => {
+  const problem = checkFedgateRoleName(role);
+  if (problem) throw new Error(`fedgate role: ${problem}`);
+  const stack = Stack.of(trust);
+  // Built from parts: the role's own ARN attribute here would make the role depend on itself.
+  const roleArn = `arn:${stack.partition}:iam::${stack.account}:role${role.path ?? '/'}${role.roleName}`;
   const statements: iam.PolicyStatement[] = [];
   if (trust.samlProvider) {
     const audience = trust.props.signinRegion
@@ -102,6 +151,8 @@ export const fedgateTrustStatements = (trust: FedgateTrust): iam.PolicyStatement
       actions: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
       conditions: {
         StringEquals: { [`${trust.issuerConditionPrefix}:aud`]: trust.props.webIdentityAudience },
+        // The token was minted for this role (any person): `<role ARN>#<person ref>`.
+        StringLike: { [`${trust.issuerConditionPrefix}:sub`]: roleBoundSubjectPattern(roleArn) },
       },
     }),
   );
@@ -120,13 +171,16 @@ export interface FedgateRoleProps {
 
 /**
  * A role fedgate can hand out: its trust policy is exactly {@link fedgateTrustStatements}
- * (SAML and web identity, audience-pinned, session tags and source identity allowed).
+ * (SAML and web identity, audience-pinned, web identity bound to this role, session tags and
+ * source identity allowed).
  */
 export class FedgateRole extends Construct {
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: FedgateRoleProps) {
     super(scope, id);
+    const problem = checkFedgateRoleName({ roleName: props.roleName, path: props.path ?? '/' });
+    if (problem) throw new Error(`fedgate role: ${problem}`);
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
       path: props.path ?? '/',
@@ -137,7 +191,10 @@ export class FedgateRole extends Construct {
     });
     // The L2 principals cannot say sts:SetSourceIdentity, so the document is set whole.
     (this.role.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument = new iam.PolicyDocument({
-      statements: fedgateTrustStatements(props.trust),
+      statements: fedgateTrustStatements(props.trust, {
+        roleName: props.roleName,
+        path: props.path ?? '/',
+      }),
     });
   }
 }

@@ -644,13 +644,24 @@ describe('target-account stack', () => {
     Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity'],
     Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
   };
-  const webIdentityTrust = {
+  /** Web identity, audience-pinned and bound to the role: `<provider>:sub` = `<its ARN>#*`. */
+  const webIdentityTrust = (account: string, pathAndName: string) => ({
     Sid: 'FedgateWebIdentity',
     Effect: 'Allow',
     Principal: { Federated: { Ref: Match.stringLikeRegexp('OidcProvider') } },
     Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
-    Condition: { StringEquals: { 'sso.example.com:aud': 'sts.amazonaws.com' } },
-  };
+    Condition: {
+      StringEquals: { 'sso.example.com:aud': 'sts.amazonaws.com' },
+      StringLike: {
+        'sso.example.com:sub': {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role${pathAndName}#*`],
+          ],
+        },
+      },
+    },
+  });
 
   it('registers fedgate: the SAML provider from the saved metadata and the OIDC provider for the issuer', () => {
     trustWithSaml.hasResourceProperties('AWS::IAM::SAMLProvider', {
@@ -670,7 +681,10 @@ describe('target-account stack', () => {
       RoleName: 'fedgate-department-data',
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
-        Statement: Match.exact([samlTrust, webIdentityTrust]),
+        Statement: Match.exact([
+          samlTrust,
+          webIdentityTrust('123456789012', '/fedgate-department-data'),
+        ]),
       },
     });
   });
@@ -715,7 +729,9 @@ describe('target-account stack', () => {
       Path: '/fedgate/',
       MaxSessionDuration: 28800,
       Description: 'fedgate: granted by okta/workloads-readonly',
-      AssumeRolePolicyDocument: { Statement: Match.exact([webIdentityTrust]) },
+      AssumeRolePolicyDocument: {
+        Statement: Match.exact([webIdentityTrust('210987654321', '/fedgate/readonly')]),
+      },
     });
     trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'fedgate-department-data',
@@ -728,7 +744,9 @@ describe('target-account stack', () => {
     trustWithoutSaml.resourceCountIs('AWS::IAM::SAMLProvider', 0);
     trustWithoutSaml.resourceCountIs('AWS::IAM::OIDCProvider', 1);
     trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: Match.exact([webIdentityTrust]) },
+      AssumeRolePolicyDocument: {
+        Statement: Match.exact([webIdentityTrust('210987654321', '/fedgate-department-data')]),
+      },
     });
     trustWithoutSaml.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
