@@ -72,10 +72,11 @@ export const addFedgateStage = (
     (target) =>
       new TargetAccountStack(app, `${prefix}-trust-${target.account}-${target.region}`, {
         env: { account: target.account, region: target.region },
-        description: `fedgate ${stage.name}: IAM providers trusting fedgate, example ABAC role`,
+        description: `fedgate ${stage.name}: IAM providers trusting fedgate, fedgate roles, session revocation`,
         issuerUrl: `https://${stage.customDomain?.domainName}`,
         webIdentityAudience: stage.webIdentityAudience,
         samlProviderName: stage.samlProviderName,
+        revocationWriterPrincipalArns: stage.revocationWriters,
         exampleRoles: target.exampleRoles,
         configRoles: target.rolesFromConfig
           ? configRoles.filter((r) => r.account === target.account)

@@ -723,7 +723,8 @@ describe('target-account stack', () => {
   it('creates the roles the gateway config grants in the account, with a duration covering them', () => {
     // rolesFromConfig is on for 210987654321: the config grants fedgate/readonly (8 h) and the
     // example role (1 h) there; the account without it gets only the example role.
-    trustWithoutSaml.resourceCountIs('AWS::IAM::Role', 2);
+    // Plus fedgate-revocation-writer in each (the kill switch: kill-switch.test.ts).
+    trustWithoutSaml.resourceCountIs('AWS::IAM::Role', 3);
     trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'readonly',
       Path: '/fedgate/',
@@ -737,7 +738,7 @@ describe('target-account stack', () => {
       RoleName: 'fedgate-department-data',
       MaxSessionDuration: 3600,
     });
-    trustWithSaml.resourceCountIs('AWS::IAM::Role', 1);
+    trustWithSaml.resourceCountIs('AWS::IAM::Role', 2);
   });
 
   it('without saved metadata has no SAML provider and roles trust web identity only', () => {
