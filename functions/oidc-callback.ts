@@ -4,7 +4,12 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
-import { createAwsHandback, createLazySigningKeys, createStores } from '../shared/gateway/index.js';
+import {
+  createAwsHandback,
+  createLazySigningKeys,
+  createStores,
+  guardClientKeyLoader,
+} from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS, loadSigningKeys } from '../shared/issuer/index.js';
 import { logger } from '../shared/log.js';
@@ -27,12 +32,13 @@ const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
 const { attributes, state } = createStores({ config, dynamo });
 const kms = new KMSClient({ ...KMS_CLIENT_DEFAULTS });
 const readText = (p: string) => readFile(p, 'utf8');
+const signingKeys = createLazySigningKeys({ config, readFile: readText, kms });
 const handback = createAwsHandback({
   config,
   state,
   sts: new STSClient({ ...STS_CLIENT_DEFAULTS }),
   fetch,
-  signingKeys: createLazySigningKeys({ config, readFile: readText, kms }),
+  signingKeys,
   log: logger,
 });
 // Client secrets: env:/file:, and arn:aws:secretsmanager:/ssm: through the AWS Parameters and
@@ -42,10 +48,16 @@ const resolveSecret = createSecretResolver({
   readFile: readText,
   aws: extensionSecretPortFromEnv(process.env),
 });
-// private_key_jwt keys: the same loader and Signer port as fedgate's AWS-facing keys.
+// private_key_jwt keys: the same loader and Signer port as fedgate's AWS-facing keys, refusing
+// those very keys (an IdP must never receive signatures of the key every IAM role trusts).
+const loadClientKeys = guardClientKeyLoader({
+  loadKeys: (ref) => loadSigningKeys({ refs: [ref], readFile: readText, kms }),
+  awsSigningKeys: signingKeys,
+  awsSigningKeyRefs: config.signingKeyRefs,
+});
 const authenticator = createClientAuthenticator({
   resolveSecret,
-  loadKeys: (ref) => loadSigningKeys({ refs: [ref], readFile: readText, kms }),
+  loadKeys: (ref) => loadClientKeys(ref),
 });
 const endpoints = createOidcEndpoints({
   attributes,

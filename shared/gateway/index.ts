@@ -1,3 +1,4 @@
+export * from './client-key-guard.js';
 export * from './handback.js';
 export * from './published.js';
 export * from './saml-assumption.js';
