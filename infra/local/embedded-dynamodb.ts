@@ -70,6 +70,11 @@ export interface EmbeddedDynamoDbOptions {
   prefer?: EmbeddedDynamoDbEngine;
   /** How long to wait for the engine to answer (default 20 s). */
   readyTimeoutMs?: number;
+  /**
+   * Where DynamoDB Local's loopback launcher is compiled and kept (default
+   * `.local/cache/dynamodb-local-loopback` in the repository).
+   */
+  launcherCacheDir?: string;
 }
 
 /** The region local clients sign with (any value works; this one is the SDK's usual default). */
@@ -282,14 +287,16 @@ const launcherCacheRoot = (): string =>
  * may compile at once (parallel test files): each builds in its own directory and renames it into
  * place; the first rename wins and the others use it.
  */
-const buildLoopbackLauncher = (home: string): { dir: string } | { problem: string } => {
+const buildLoopbackLauncher = (
+  home: string,
+  root = launcherCacheRoot(),
+): { dir: string } | { problem: string } => {
   const key = createHash('sha256')
     .update(LOOPBACK_LAUNCHER_SOURCE)
     .update('\0')
     .update(home)
     .digest('hex')
     .slice(0, 16);
-  const root = launcherCacheRoot();
   const dir = join(root, key);
   if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return { dir };
   mkdirSync(root, { recursive: true });
@@ -466,7 +473,7 @@ export const startEmbeddedDynamoDb = async (
     };
   }
   const home = dynamoDbLocalHome();
-  const launcher = buildLoopbackLauncher(home);
+  const launcher = buildLoopbackLauncher(home, opts.launcherCacheDir);
   if ('problem' in launcher) {
     // Never DynamoDB Local on every interface: it takes any credentials.
     const db = await startDynalite(opts);

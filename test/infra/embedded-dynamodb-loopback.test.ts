@@ -1,5 +1,7 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPlugins } from '../../infra/local/default-plugins.js';
 import {
@@ -91,5 +93,35 @@ describe('the embedded DynamoDB is reachable on loopback only', () => {
         expect(`${address}: ${await probe(address, port)}`).not.toBe(`${address}: open`);
       }
     });
+  });
+});
+
+describe('without a JDK to build the launcher', () => {
+  it('runs dynalite on loopback and says why, never an exposed DynamoDB Local', async () => {
+    // A PATH with java but no javac, and an empty launcher cache: a JRE-only machine.
+    const bin = mkdtempSync(join(tmpdir(), 'fedgate-jre-'));
+    const cache = mkdtempSync(join(tmpdir(), 'fedgate-launcher-'));
+    symlinkSync('/usr/bin/java', join(bin, 'java'));
+    const path = process.env.PATH;
+    process.env.PATH = bin;
+    let db: EmbeddedDynamoDb | undefined;
+    try {
+      db = await startEmbeddedDynamoDb({ port: 0, launcherCacheDir: cache });
+    } finally {
+      process.env.PATH = path;
+    }
+    try {
+      expect(db.engine).toBe('dynalite');
+      expect(db.notice).toMatch(/cannot be held to 127\.0\.0\.1 here \(no javac/);
+      const port = portOf(db.endpoint);
+      expect(await probe('127.0.0.1', port)).toBe('open');
+      for (const address of addresses) {
+        expect(`${address}: ${await probe(address, port)}`).not.toBe(`${address}: open`);
+      }
+    } finally {
+      await db.stop();
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });
