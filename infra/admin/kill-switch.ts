@@ -284,6 +284,42 @@ const buildDocument = (revocations: Revocations): RevocationPolicyDocument => {
   return { Version: '2012-10-17', Statement: [{ ...BOUNDARY_STATEMENT }, ...statements] };
 };
 
+const OPERATOR_KEYS: Readonly<Record<string, string>> = {
+  DateLessThan: TOKEN_ISSUE_TIME,
+  StringEquals: SOURCE_IDENTITY,
+  StringLike: SOURCE_IDENTITY,
+};
+
+/**
+ * IAM's grammar, checked on every document before it is returned (defence in depth: the builder
+ * only makes these shapes from checked inputs): Sids of `[A-Za-z0-9]`, unique; only the
+ * operators and keys used here, which exist (`DateLessThan` on the date key
+ * `aws:TokenIssueTime`, `StringEquals` / `StringLike` on the string key `aws:SourceIdentity`);
+ * dates in ISO 8601 (UTC, whole seconds).
+ * @throws CliFailure revocation_policy_invalid naming the statement.
+ */
+export const checkRevocationPolicyGrammar = (
+  document: RevocationPolicyDocument,
+): RevocationPolicyDocument => {
+  const sids = new Set<string>();
+  for (const statement of document.Statement) {
+    if (!/^[A-Za-z0-9]+$/.test(statement.Sid) || sids.has(statement.Sid)) {
+      refuse('revocation_policy_invalid', `Sid ${statement.Sid}: [A-Za-z0-9], unique`);
+    }
+    sids.add(statement.Sid);
+    for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+      const keys = Object.keys(block);
+      if (keys.length !== 1 || keys[0] !== OPERATOR_KEYS[operator]) {
+        refuse('revocation_policy_invalid', `${statement.Sid}: ${operator} ${keys.join(', ')}`);
+      }
+      if (operator === 'DateLessThan' && parseIsoSeconds(block[TOKEN_ISSUE_TIME]) === undefined) {
+        refuse('revocation_policy_invalid', `${statement.Sid}: not an ISO 8601 date`);
+      }
+    }
+  }
+  return document;
+};
+
 /** Characters IAM counts against the managed-policy limit: the JSON without whitespace. */
 export const policySize = (document: RevocationPolicyDocument): number =>
   JSON.stringify(document).replace(/\s/g, '').length;
@@ -308,7 +344,8 @@ const checkSize = (document: RevocationPolicyDocument): RevocationPolicyDocument
  * `aws:SourceIdentity` values (`StringEquals`), an IdP's (`StringLike` `<idp>.*`) or everyone.
  * @throws CliFailure revocation_invalid (a bad scope, SourceIdentity or date),
  *   revocation_policy_unrecognized (`current` holds what fedgate did not write),
- *   revocation_policy_too_large (over IAM's 6,144 characters).
+ *   revocation_policy_too_large (over IAM's 6,144 characters), revocation_policy_invalid (a
+ *   statement breaking IAM's grammar: a bug, never written).
  * @example
  * const next = buildRevocationPolicy(current, { scope: { kind: 'idp', idp: 'okta' }, issuedBefore: new Date() }, new Date());
  */
@@ -337,7 +374,7 @@ export const mergeRevocationPolicies = (
     const { keys, at } = readRevocation(revocation, now);
     for (const key of keys) add(key, at);
   }
-  return checkSize(buildDocument(prune(merged, now)));
+  return checkSize(checkRevocationPolicyGrammar(buildDocument(prune(merged, now))));
 };
 
 /**

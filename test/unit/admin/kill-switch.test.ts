@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BOUNDARY_STATEMENT,
   buildRevocationPolicy,
+  checkRevocationPolicyGrammar,
   coversRevocation,
   INITIAL_REVOCATION_POLICY,
   MAX_MANAGED_POLICY_CHARACTERS,
@@ -214,6 +215,52 @@ describe('buildRevocationPolicy', () => {
     expect(coversRevocation(doc, revoke(subject('okta.a'), ago(HOUR)), NOW)).toBe(true);
     expect(coversRevocation(doc, revoke(subject('entra.a'), ago(HOUR)), NOW)).toBe(false);
     expect(coversRevocation(doc, revoke({ kind: 'all' }, ago(HOUR)), NOW)).toBe(false);
+  });
+});
+
+describe('checkRevocationPolicyGrammar (run on every document before it is returned)', () => {
+  const deny = (overrides: Record<string, unknown>) =>
+    ({
+      Version: '2012-10-17',
+      Statement: [
+        BOUNDARY_STATEMENT,
+        {
+          Sid: 'RevokeAll',
+          Effect: 'Deny',
+          Action: '*',
+          Resource: '*',
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-03-01T12:00:00Z' } },
+          ...overrides,
+        },
+      ],
+    }) as RevocationPolicyDocument;
+
+  it('passes what the builder writes', () => {
+    const doc = build([revoke({ kind: 'all' }), revoke(subject('okta.a'))]);
+    expect(checkRevocationPolicyGrammar(doc)).toBe(doc);
+  });
+
+  it.each([
+    ['a Sid with a dash', deny({ Sid: 'Revoke-All' })],
+    ['a Sid used twice', deny({ Sid: BOUNDARY_STATEMENT.Sid })],
+    [
+      'an operator on the wrong key',
+      deny({ Condition: { DateLessThan: { 'aws:SourceIdentity': 'x' } } }),
+    ],
+    [
+      'an operator IAM does not have',
+      deny({ Condition: { StringMatches: { 'aws:SourceIdentity': 'x' } } }),
+    ],
+    [
+      'a date that is not ISO 8601',
+      deny({ Condition: { DateLessThan: { 'aws:TokenIssueTime': 'March 1' } } }),
+    ],
+  ])('refuses %s (revocation_policy_invalid)', (_, doc) => {
+    // IAM's grammar (the independent validator) agrees: each is invalid.
+    expect(validateManagedPolicy(doc)).not.toEqual([]);
+    expect(() => checkRevocationPolicyGrammar(doc)).toThrow(
+      expect.objectContaining({ code: 'revocation_policy_invalid' }),
+    );
   });
 });
 
