@@ -11,6 +11,7 @@ import {
   createSignInFor,
   createStores,
   errorPagesFor,
+  guardClientKeyLoader,
 } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS, loadSigningKeys } from '../shared/issuer/index.js';
@@ -34,11 +35,12 @@ const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
 const { attributes, state } = createStores({ config, dynamo });
 const kms = new KMSClient({ ...KMS_CLIENT_DEFAULTS });
 const readText = (p: string) => readFile(p, 'utf8');
+const signingKeys = createLazySigningKeys({ config, readFile: readText, kms });
 const access = createAwsAccessFor({
   config,
   sts: new STSClient({ ...STS_CLIENT_DEFAULTS }),
   fetch,
-  signingKeys: createLazySigningKeys({ config, readFile: readText, kms }),
+  signingKeys,
   log: logger,
 });
 const sessions = createSessionsFor({ config, dynamo, attributes, log: logger });
@@ -50,10 +52,16 @@ const resolveSecret = createSecretResolver({
   readFile: readText,
   aws: extensionSecretPortFromEnv(process.env),
 });
-// private_key_jwt keys: the same loader and Signer port as fedgate's AWS-facing keys.
+// private_key_jwt keys: the same loader and Signer port as fedgate's AWS-facing keys, refusing
+// those very keys (an IdP must never receive signatures of the key every IAM role trusts).
+const loadClientKeys = guardClientKeyLoader({
+  loadKeys: (ref) => loadSigningKeys({ refs: [ref], readFile: readText, kms }),
+  awsSigningKeys: signingKeys,
+  awsSigningKeyRefs: config.signingKeyRefs,
+});
 const authenticator = createClientAuthenticator({
   resolveSecret,
-  loadKeys: (ref) => loadSigningKeys({ refs: [ref], readFile: readText, kms }),
+  loadKeys: (ref) => loadClientKeys(ref),
 });
 const endpoints = createOidcEndpoints({
   attributes,

@@ -1,8 +1,11 @@
 import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { ATTRIBUTE_TABLE, STATE_TABLE } from '../../shared/store/table-schema.js';
+import { functionRoleName, SIGNING_KEY_ACTIONS, signingKeyFunctions } from './gateway-stack.js';
+import { signingKeyAliasPrefix } from './oidc-secrets.js';
 import type { StageConfig } from './stage-config.js';
 
 export interface DataStackProps extends StackProps {
@@ -19,9 +22,72 @@ export interface SigningKey {
 const BILLING = { PAY_PER_REQUEST: dynamodb.BillingMode.PAY_PER_REQUEST } as const;
 
 /**
+ * What the account's key administrators may do on a signing key: everything the rotation runbook
+ * (README.md) and CloudFormation need to create, describe, tag, alias, enable/disable, re-policy
+ * and delete it, and nothing cryptographic: no Sign, Verify, GetPublicKey, and no CreateGrant
+ * (a grant could hand Sign to anyone without a visible key policy change).
+ */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:EnableKey',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+] as const;
+
+/**
+ * A signing key's policy. Key administration goes to the account (so IAM decides who
+ * administers it, and the key can never become unmanageable: KMS's own advice), without any
+ * cryptographic action. Sign and GetPublicKey go to exactly the roles of the functions that sign,
+ * named by `aws:PrincipalArn` (deterministic role names: naming them as principals would need
+ * the roles to exist before the key, and a reference would make the data stack depend on the
+ * gateway stack, which depends on it). The function roles also need their IAM grant
+ * (gateway-stack.ts): both must allow.
+ */
+export const signingKeyPolicy = (stack: Stack, stage: StageConfig): iam.PolicyDocument =>
+  new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'KeyAdministrationWithoutCryptography',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: [...KEY_ADMIN_ACTIONS],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'SignByFedgateFunctionsOnly',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: [...SIGNING_KEY_ACTIONS],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'aws:PrincipalArn': signingKeyFunctions().map(
+              (fn) =>
+                `arn:${stack.partition}:iam::${stack.account}:role/${functionRoleName(stage.name, fn)}`,
+            ),
+          },
+        },
+      }),
+    ],
+  });
+
+/**
  * The stateful half of fedgate: the attribute table (what ops edit, PITR, RETAIN, deletion
  * protection), the state table (single-use items, TTL on `expiresAt`) and the KMS signing keys
- * (asymmetric RSA_2048, SIGN_VERIFY, RETAIN). Key names and types come from
+ * (asymmetric RSA_2048, SIGN_VERIFY, RETAIN, a key policy letting only the signing functions
+ * sign: {@link signingKeyPolicy}). Key names and types come from
  * shared/store/table-schema.ts, as for the adapters and the local runner. Termination protection
  * is on: deleting this stack is a decision, not an accident.
  */
@@ -68,12 +134,14 @@ export class DataStack extends Stack {
     this.signingKeys = stage.signingKeys.keys.map((name) => {
       const key = new kms.Key(this, `SigningKey-${name}`, {
         description: `fedgate ${stage.name} signing key ${name} (SAML assertions and web identity tokens)`,
-        alias: `alias/fedgate/${stage.name}/${name}`,
+        alias: `${signingKeyAliasPrefix(stage)}${name}`,
         keySpec: kms.KeySpec.RSA_2048,
         keyUsage: kms.KeyUsage.SIGN_VERIFY,
         // Asymmetric keys cannot rotate automatically: rotation is the runbook in README.md.
         enableKeyRotation: false,
         removalPolicy: RemovalPolicy.RETAIN,
+        // Instead of the default (the account decides everything, Sign included).
+        policy: signingKeyPolicy(this, stage),
       });
       return { name, key };
     });

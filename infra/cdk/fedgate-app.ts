@@ -7,6 +7,7 @@ import { rolesFromConfig } from './config-roles.js';
 import { DataStack } from './data-stack.js';
 import { REPO_ROOT } from './function-bundling.js';
 import { GatewayStack } from './gateway-stack.js';
+import { awsSigningKeyClientRefs } from './oidc-secrets.js';
 import type { StageConfig } from './stage-config.js';
 import { TargetAccountStack } from './target-account.js';
 
@@ -19,17 +20,25 @@ export interface FedgateStacks {
 
 /**
  * Loads and validates a stage's gateway config file (relative paths from the repository root).
- * An invalid file fails here, i.e. at synth, with the path of every problem.
+ * An invalid file fails here, i.e. at synth, with the path of every problem; so does a
+ * private_key_jwt `clientAuth.keyRef` naming the stage's AWS signing key.
  * @throws ConfigError naming the file and each bad path (`idps[0].rules[1].grant.roleArn: …`).
  */
 export const loadStageGatewayConfig = async (stage: StageConfig): Promise<GatewayConfig> => {
   const path = resolve(REPO_ROOT, stage.gatewayConfigFile);
+  let config: GatewayConfig;
   try {
-    return await loadGatewayConfigFile(path);
+    config = await loadGatewayConfigFile(path);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(`the gateway config file ${path} (stage ${stage.name})`, err.issues);
   }
+  // Where the stage and the config meet: a client key must not be the stage's AWS signing key.
+  const issues = awsSigningKeyClientRefs(config, stage);
+  if (issues.length > 0) {
+    throw new ConfigError(`the gateway config file ${path} (stage ${stage.name})`, issues);
+  }
+  return config;
 };
 
 /**
@@ -44,6 +53,10 @@ export const addFedgateStage = (
   gatewayConfig: GatewayConfig,
   { nag = true }: { nag?: boolean } = {},
 ): FedgateStacks => {
+  const keyIssues = awsSigningKeyClientRefs(gatewayConfig, stage);
+  if (keyIssues.length > 0) {
+    throw new ConfigError(`the gateway config (stage ${stage.name})`, keyIssues);
+  }
   const env = { account: stage.account, region: stage.region };
   const prefix = `fedgate-${stage.name}`;
   const data = new DataStack(app, `${prefix}-data`, {
@@ -72,10 +85,11 @@ export const addFedgateStage = (
     (target) =>
       new TargetAccountStack(app, `${prefix}-trust-${target.account}-${target.region}`, {
         env: { account: target.account, region: target.region },
-        description: `fedgate ${stage.name}: IAM providers trusting fedgate, example ABAC role`,
+        description: `fedgate ${stage.name}: IAM providers trusting fedgate, fedgate roles, session revocation`,
         issuerUrl: `https://${stage.customDomain?.domainName}`,
         webIdentityAudience: stage.webIdentityAudience,
         samlProviderName: stage.samlProviderName,
+        revocationWriterPrincipalArns: stage.revocationWriters,
         exampleRoles: target.exampleRoles,
         configRoles: target.rolesFromConfig
           ? configRoles.filter((r) => r.account === target.account)

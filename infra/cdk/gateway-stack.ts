@@ -138,6 +138,31 @@ export const sdkClientsOf = (fn: string): { dynamodb: boolean; kms: boolean } =>
   };
 };
 
+/** IAM: role names are at most 64 characters. */
+const MAX_ROLE_NAME_LENGTH = 64;
+
+/**
+ * The IAM role name of function `fn` in a stage: `fedgate-<stage>-<fn>`. Deterministic, so the
+ * data stack's KMS key policy can name the roles that sign (by `aws:PrincipalArn`) without a
+ * reference to the gateway stack, which itself depends on the data stack.
+ * @throws Error when the name would exceed IAM's 64 characters.
+ */
+export const functionRoleName = (stageName: string, fn: string): string => {
+  const name = `fedgate-${stageName}-${fn}`;
+  if (name.length > MAX_ROLE_NAME_LENGTH) {
+    throw new Error(`function role name ${name} exceeds ${MAX_ROLE_NAME_LENGTH} characters`);
+  }
+  return name;
+};
+
+/**
+ * The functions that use fedgate's signing keys: those whose file builds a KMS client
+ * ({@link sdkClientsOf}). Each of them signs, not only reads the public key: a KMS key's
+ * published certificate is self-signed through KMS Sign in every container that loads the keys
+ * (shared/issuer/kms-signing-keys.ts), so none is GetPublicKey-only.
+ */
+export const signingKeyFunctions = (): string[] => FUNCTIONS.filter((fn) => sdkClientsOf(fn).kms);
+
 /** The codes of STS refusals (shared/sts/errors.ts): each means an IAM setting needs fixing. */
 const STS_REFUSAL_CODES = [
   'sts_assume_role_failed',
@@ -241,6 +266,8 @@ export class GatewayStack extends Stack {
       // An own role per function instead of the managed AWSLambdaBasicExecutionRole: it may
       // write to its own log group only.
       const role = new iam.Role(this, `${cid}Role`, {
+        // Named: the signing keys' policy admits these roles by name (data-stack.ts).
+        roleName: functionRoleName(stage.name, fn),
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `fedgate ${stage.name} function ${fn}`,
       });

@@ -62,6 +62,39 @@ const secretArns = (ref: string): string[] => {
   return [arn, `${arn}-??????`];
 };
 
+/** The alias prefix of a stage's AWS signing keys (data-stack.ts: `alias/fedgate/<stage>/<name>`). */
+export const signingKeyAliasPrefix = (stage: StageConfig): string => `alias/fedgate/${stage.name}/`;
+
+/**
+ * Where a gateway config's private_key_jwt `clientAuth.keyRef` names the stage's AWS signing key
+ * (by its alias, or an alias ARN, under `alias/fedgate/<stage>/`): the key whose signature AWS
+ * trusts for every role must never also sign client assertions an IdP receives. A key id or ARN
+ * cannot be compared here (the data stack creates the keys); the callback function compares
+ * public keys at run time as well (shared/gateway/client-key-guard.ts).
+ */
+export const awsSigningKeyClientRefs = (
+  config: GatewayConfig,
+  stage: StageConfig,
+): { path: string; message: string }[] => {
+  const prefix = signingKeyAliasPrefix(stage);
+  const issues: { path: string; message: string }[] = [];
+  config.idps.forEach((idp, i) => {
+    if (idp.protocol !== 'oidc') return;
+    const ref = idp.oidc.clientAuth?.keyRef;
+    if (!ref?.startsWith('kms:')) return;
+    const id = ref.slice(4);
+    const alias =
+      id.startsWith('arn:') && id.includes(':alias/') ? id.slice(id.indexOf(':alias/') + 1) : id;
+    if (alias.startsWith(prefix)) {
+      issues.push({
+        path: `idps[${i}].oidc.clientAuth.keyRef`,
+        message: `${ref} is fedgate's AWS signing key (${prefix}…): a private_key_jwt client key must be a KMS key of its own`,
+      });
+    }
+  });
+  return issues;
+};
+
 /** The KMS key references of private_key_jwt IdPs, split into key ARNs and alias names. */
 const clientKeysOf = (config: GatewayConfig, stage: StageConfig) => {
   const partition = partitionOf(stage.region);

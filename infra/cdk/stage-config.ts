@@ -128,6 +128,23 @@ export const StageConfigSchema = z
         parameterPathPrefixes: ['/fedgate/'],
         kmsKeyArns: [],
       }),
+    /**
+     * The operators who may revoke live AWS sessions: IAM role, user or account ARNs allowed to
+     * assume `fedgate-revocation-writer` in every target account (it may only write the
+     * `fedgate-session-revocations` policy). Keep one that does not sign in through fedgate: a
+     * revocation of everyone also refuses an operator's own fedgate session.
+     */
+    revocationWriters: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\x21-\x7e]{1,576}|user\/[\x21-\x7e]{1,576})$/,
+            'an IAM role, user or account (root) ARN',
+          ),
+      )
+      .max(20)
+      .default([]),
     /** Where alarm notifications go (an SNS topic is created; subscribe to it). */
     alarmEmail: z.email().optional(),
     /**

@@ -34,6 +34,7 @@ export const STAGES: Readonly<Record<string, StageConfig>> = {
     reservedConcurrency: 20,
     signingKeys: { keys: ['k1'], activeKey: 'k1' },
     alarmEmail: 'ops@example.com',
+    revocationWriters: ['arn:aws:iam::123456789012:role/fedgate-operators'],
     targetAccounts: [
       {
         account: '123456789012',

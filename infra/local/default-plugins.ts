@@ -1,4 +1,5 @@
 import { awsStandIns } from './aws/index.js';
+import { demoRoles } from './demo/demo-roles.js';
 import { demoOidcIdp } from './demo/oidc-idp.js';
 import { demoSamlIdps } from './demo/saml-idps.js';
 import { demoSpa } from './demo/spa.js';
@@ -7,11 +8,12 @@ import type { LocalPlugin } from './plugin.js';
 /**
  * What `npm start` runs beside the gateway: the demo SAML IdPs, the demo OpenID provider and the
  * demo SPA (/_local/spa/), and the local stand-ins for STS and the console federation endpoint
- * (with the fault switch at /_local/faults).
+ * (with the fault switch at /_local/faults), whose pretend IAM holds the demo roles with their
+ * trust policies.
  */
 export const defaultPlugins = (): LocalPlugin[] => [
   demoSamlIdps(),
   demoOidcIdp(),
   demoSpa(),
-  ...awsStandIns().plugins,
+  ...awsStandIns({ roles: demoRoles }).plugins,
 ];

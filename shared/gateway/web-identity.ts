@@ -7,7 +7,8 @@ import { webIdentityIssuer } from './signing.js';
 
 /**
  * The `oidc` RoleAssumption: fedgate's web identity token (through the same SigningKeys as SAML,
- * `iss` = the published issuer, `aud` = WEB_IDENTITY_AUDIENCE) → AssumeRoleWithWebIdentity. The
+ * `iss` = the published issuer, `aud` = WEB_IDENTITY_AUDIENCE, `sub` bound to the grant's role)
+ * → AssumeRoleWithWebIdentity for that same role. The
  * hand-back uses it for OIDC sign-ins; the SPA's `POST /credentials` uses it alone.
  */
 export const createWebIdentityAssumption = (deps: {
@@ -27,7 +28,8 @@ export const createWebIdentityAssumption = (deps: {
     });
     const minted = await minter.mint({
       grant,
-      // Opaque and stable: trust policies see it as `<provider>:sub`, CloudTrail logs it.
+      // The token's sub is `<grant.roleArn>#<subjectRef>`: bound to this grant's role, whose trust
+      // policy admits only `<its ARN>#*`; the person part is opaque (CloudTrail logs it).
       subject: person.subjectRef,
       now: Date.now(),
     });

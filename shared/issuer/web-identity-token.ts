@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
-import { checkSessionValues, type Grant } from '../mapping/index.js';
+import { checkRoleArn, checkSessionValues, type Grant, parseRoleArn } from '../mapping/index.js';
 import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
 import type { Signer, SigningKeys } from './signing-keys.js';
 
@@ -34,10 +34,64 @@ const MAX_ISSUER_LENGTH = 255;
 const CLIENT_ID = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * The `sub`: visible ASCII, 1–255 characters. It should be opaque (a hash of IdP and subject):
- * trust policies match it as `<provider>:sub` and CloudTrail logs it.
+ * The person part of the `sub`: visible ASCII. It should be opaque (a hash of IdP and subject):
+ * CloudTrail logs it.
  */
-const SUBJECT = /^[\x21-\x7e]{1,255}$/;
+const PERSON_REF = /^[\x21-\x7e]+$/;
+
+/**
+ * STS returns the `sub` as `SubjectFromWebIdentityToken`, documented as 6–255 characters: a longer
+ * `sub` cannot be answered, so none is minted.
+ */
+export const MAX_SUBJECT_LENGTH = 255;
+
+/**
+ * Between the role ARN and the person in the `sub`. IAM role names cannot contain it
+ * (`[\w+=,.@-]`); role paths can (`\x21-\x7e`), so a role whose path holds it is refused (see
+ * {@link checkRoleBindable}).
+ */
+export const ROLE_SUBJECT_SEPARATOR = '#';
+
+/**
+ * Characters a role path must not hold for the `sub` to bind the token to it: the separator, the
+ * wildcards of `StringLike` (a trust policy pattern `<role ARN>#*` built from a path holding `*`
+ * or `?` would match other roles' tokens), and `$` (policy variables, `${…}`).
+ */
+const UNBINDABLE_PATH_CHARACTERS = /[#*?$]/;
+
+/**
+ * Why a role ARN cannot be bound into a web identity token's `sub`, or `undefined` when it can:
+ * not a role ARN fedgate federates into (see mapping's `checkRoleArn`), or a path holding `#`,
+ * `*`, `?` or `$` (which would make `<role ARN>#*` match another role's tokens, or hold a policy
+ * variable).
+ */
+export const checkRoleBindable = (roleArn: string): string | undefined => {
+  const problem = checkRoleArn(roleArn);
+  if (problem) return problem;
+  if (UNBINDABLE_PATH_CHARACTERS.test(parseRoleArn(roleArn)?.path ?? '')) {
+    return 'the role path holds "#", "*", "?" or "$", which a trust policy cannot bind a token to';
+  }
+  return undefined;
+};
+
+/**
+ * The `sub` of a token minted for `roleArn`: `<role ARN>#<person ref>`, e.g.
+ * `arn:aws:iam::111111111111:role/fedgate-demo-developer#6734296af948bdeb`. A role's trust policy
+ * binds tokens to itself with `StringLike` `<provider>:sub` = {@link roleBoundSubjectPattern}.
+ * Values are not checked here (the minter checks them before it signs).
+ */
+export const buildRoleBoundSubject = (roleArn: string, personRef: string): string =>
+  `${roleArn}${ROLE_SUBJECT_SEPARATOR}${personRef}`;
+
+/**
+ * The `StringLike` pattern on `<provider>:sub` that admits exactly the tokens minted for
+ * `roleArn` (any person): `<role ARN>#*`. Exact because no role ARN fedgate mints for holds `#`,
+ * `*` or `?` ({@link checkRoleBindable}): a token for role B matches role A's pattern only if
+ * `B#…` starts with `A#`, i.e. B = A.
+ * @example roleBoundSubjectPattern('arn:aws:iam::111111111111:role/dev') // 'arn:aws:iam::111111111111:role/dev#*'
+ */
+export const roleBoundSubjectPattern = (roleArn: string): string =>
+  `${roleArn}${ROLE_SUBJECT_SEPARATOR}*`;
 
 /** A JWS `kid` fedgate publishes: visible ASCII (computeKeyId gives 22 base64url characters). */
 const KEY_ID = /^[\x21-\x7e]{1,255}$/;
@@ -77,10 +131,13 @@ export const checkIssuerUrl = (value: string): string | undefined => {
   return undefined;
 };
 
-/** The parts of a Grant that reach the token or the AssumeRoleWithWebIdentity call beside it. */
+/**
+ * The parts of a Grant that reach the token or the AssumeRoleWithWebIdentity call beside it. The
+ * role ARN goes into the `sub` ({@link buildRoleBoundSubject}): the token is bound to that role.
+ */
 export type WebIdentityGrant = Pick<
   Grant,
-  'sessionName' | 'sourceIdentity' | 'tags' | 'transitiveTagKeys' | 'durationSeconds'
+  'roleArn' | 'sessionName' | 'sourceIdentity' | 'tags' | 'transitiveTagKeys' | 'durationSeconds'
 >;
 
 export interface WebIdentityMinterOptions {
@@ -101,7 +158,11 @@ export interface WebIdentityMintInput {
    * `sessionName` and `durationSeconds`, which travel beside the token in the STS call.
    */
   grant: WebIdentityGrant;
-  /** The `sub`: opaque and stable (e.g. a hash of IdP and subject), 1–255 visible ASCII characters. */
+  /**
+   * The person the token is for: opaque and stable (e.g. a hash of IdP and subject), visible
+   * ASCII. The `sub` is `<grant.roleArn>#<subject>` ({@link buildRoleBoundSubject}), at most
+   * 255 characters in all.
+   */
   subject: string;
   /** The current time, epoch **milliseconds** (`Date.now()`); claims are cut to whole seconds. */
   now: number;
@@ -121,7 +182,8 @@ export interface MintedWebIdentityToken {
 export interface WebIdentityMinter {
   /**
    * Mints and signs one web identity token for AssumeRoleWithWebIdentity.
-   * @throws mint_invalid_value when a value breaks AWS's rules (nothing is signed).
+   * @throws mint_invalid_value when a value breaks AWS's rules, or the role cannot be bound into
+   *   the `sub` (nothing is signed).
    * @throws mint_too_large when the token would exceed 20,000 characters (nothing is signed).
    * @throws issuer_misconfigured when the active key is not RSA ≥ 2048 bits, its `kid` is not
    *   visible ASCII, or its signature does not verify with its published public key.
@@ -155,9 +217,15 @@ const checkMintInput = (input: WebIdentityMintInput): string[] => {
   const { grant } = input;
   const problems: string[] = [];
   problems.push(...checkSessionValues(grant));
+  const roleProblem = checkRoleBindable(grant.roleArn);
+  if (roleProblem) problems.push(`roleArn: ${roleProblem}`);
 
-  if (!SUBJECT.test(input.subject)) {
-    problems.push('subject: must be 1-255 visible ASCII characters');
+  if (!PERSON_REF.test(input.subject)) {
+    problems.push('subject: must be visible ASCII characters');
+  } else if (buildRoleBoundSubject(grant.roleArn, input.subject).length > MAX_SUBJECT_LENGTH) {
+    problems.push(
+      `subject: "<role ARN>#<subject>" must be at most ${MAX_SUBJECT_LENGTH} characters (STS SubjectFromWebIdentityToken); shorten the role path or name`,
+    );
   }
   if (!isEpochMillis(input.now)) problems.push('now: must be epoch milliseconds');
   const lifetime = input.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
@@ -195,7 +263,8 @@ interface SignerMaterial {
  *   compares (see {@link checkIssuerUrl}), or the audience is not 1–255 visible ASCII characters.
  * @example
  * const minter = createWebIdentityMinter({ signingKeys, issuer: 'https://sso.example.com', audience: 'sts.amazonaws.com' });
- * const { token, jti, expiresAt } = await minter.mint({ grant, subject, now: Date.now() });
+ * const { token, jti, expiresAt } = await minter.mint({ grant, subject: personRef, now: Date.now() });
+ * // sub = `${grant.roleArn}#${personRef}`
  * // → sts AssumeRoleWithWebIdentity { RoleArn: grant.roleArn, RoleSessionName: grant.sessionName,
  * //   DurationSeconds: grant.durationSeconds, WebIdentityToken: token }
  */
@@ -253,7 +322,8 @@ export const createWebIdentityMinter = (opts: WebIdentityMinterOptions): WebIden
       const header = { alg: 'RS256', typ: 'JWT', kid: signer.kid };
       const claims = {
         iss: issuer,
-        sub: input.subject,
+        // Bound to the grant's role: its trust policy admits only `<its ARN>#*` (README).
+        sub: buildRoleBoundSubject(grant.roleArn, input.subject),
         aud: audience,
         // RFC 7519 §2 NumericDate; AWS wants integers.
         iat,

@@ -2,18 +2,35 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalContext, LocalPlugin } from '../plugin.js';
 import { type AwsStandInFaults, parseFaults } from './faults.js';
 import { createFederationStandIn } from './federation-stand-in.js';
-import { createLedger, type IssuedSession } from './ledger.js';
-import type { LocalRole } from './saml-checks.js';
+import {
+  createLedger,
+  type IssuedSession,
+  type IssuedSessionSummary,
+  summarizeSession,
+} from './ledger.js';
+import { createRoleDirectory, type LocalRoles } from './local-roles.js';
 import { loadSamlProviderMetadata } from './saml-provider.js';
 import { createStsStandIn } from './sts-stand-in.js';
 
 export type { AwsStandInFaults, FederationFaultMode, StsFaultMode } from './faults.js';
-export type { IssuedSession } from './ledger.js';
-export type { LocalRole } from './saml-checks.js';
+export type { IssuedSession, IssuedSessionSummary } from './ledger.js';
+export type { LocalProviders, LocalRole, LocalRoles } from './local-roles.js';
 export { PACKED_TAGS_LIMIT_BYTES } from './saml-checks.js';
+export {
+  type DefaultTrustPolicyInput,
+  defaultTrustPolicy,
+  parseTrustPolicy,
+  type TrustPolicyDocument,
+  type TrustPolicyStatement,
+} from './trust-policy.js';
 
 /** Where the stand-ins listen under the runner's base URL. */
 export const STS_STAND_IN_PATH = '/_local/sts/';
+/**
+ * `GET` here lists the sessions the STS stand-in issued, without their secrets (for tests and
+ * a runner in another process): role, session name, SourceIdentity, subject, issue and expiry.
+ */
+export const STS_SESSIONS_PATH = '/_local/sts/sessions';
 export const FEDERATION_STAND_IN_PATH = '/_local/federation';
 export const FAULTS_PATH = '/_local/faults';
 /** Where fedgate publishes its IdP metadata (the document an IAM SAML provider is created from). */
@@ -28,11 +45,12 @@ export interface AwsStandInsOptions {
   /** The IAM SAML provider's name in every account: `arn:aws:iam::<acct>:saml-provider/<name>` (default `fedgate`). */
   samlProviderName?: string;
   /**
-   * The roles the pretend IAM knows, by ARN, with their MaxSessionDuration and trust policy
-   * switches. Absent: every well-formed role in any account exists, allows 12 h, session tags and
-   * source identity.
+   * The roles the pretend IAM knows, by ARN, with their MaxSessionDuration and trust policy (a
+   * record, or a function of the providers, whose OIDC host is the runner's; ./local-roles.ts).
+   * Absent: every well-formed role in any account exists, allows 12 h, and has fedgate's default
+   * trust policy (./trust-policy.ts `defaultTrustPolicy`: tokens bound to the role).
    */
-  roles?: Readonly<Record<string, LocalRole>>;
+  roles?: LocalRoles;
   /** Clock skew allowed on assertion times (default 60 s). */
   clockSkewSeconds?: number;
   /** Faults active from the start (see {@link AwsStandIns.setFaults}). */
@@ -54,7 +72,10 @@ export interface AwsStandIns {
    * `/_local/federation`, the fault switch at `/_local/faults`.
    */
   readonly plugins: readonly LocalPlugin[];
-  /** Unexpired sessions the STS stand-in issued, oldest first. */
+  /**
+   * Unexpired sessions the STS stand-in issued, oldest first, each with the SourceIdentity STS
+   * set on it (also over HTTP, without secrets: `GET /_local/sts/sessions`).
+   */
   sessions(): IssuedSession[];
   /** Replaces the active faults (`{}` clears them). Also `PUT /_local/faults` with the same JSON. */
   setFaults(faults: AwsStandInFaults): void;
@@ -91,20 +112,23 @@ export const awsStandIns = (options: AwsStandInsOptions = {}): AwsStandIns => {
   const providerName = options.samlProviderName ?? 'fedgate';
   const metadataUrl = (ctx: LocalContext) =>
     new URL(options.samlMetadataUrl ?? DEFAULT_SAML_METADATA_PATH, ctx.listenUrl);
+  const audiences = options.webIdentityAudiences ?? ['sts.amazonaws.com'];
   let sts: ReturnType<typeof createStsStandIn> | undefined;
   const stsFor = (ctx: LocalContext) => {
     sts ??= createStsStandIn({
       ledger,
       metadata: () => loadSamlProviderMetadata(metadataUrl(ctx), fetchImpl),
       providerName,
-      roles: options.roles,
+      // Parsed here: a trust policy the stand-in cannot model stops the runner at start.
+      roleFor: createRoleDirectory(options.roles, {
+        samlProviderName: providerName,
+        oidcProviderHost: ctx.baseUrl.host,
+        webIdentityAudiences: audiences,
+      }),
       clockSkewMs: (options.clockSkewSeconds ?? 60) * 1000,
       faults: () => activeFaults,
       webIdentity: {
-        provider: () => ({
-          issuer: ctx.baseUrl.origin,
-          audiences: options.webIdentityAudiences ?? ['sts.amazonaws.com'],
-        }),
+        provider: () => ({ issuer: ctx.baseUrl.origin, audiences }),
         fetch: fetchImpl,
       },
     });
@@ -116,12 +140,27 @@ export const awsStandIns = (options: AwsStandInsOptions = {}): AwsStandIns => {
     name: 'AWS STS stand-in',
     prefix: STS_STAND_IN_PATH,
     // For the gateway config file: ${LOCAL_STS_ENDPOINT}, ${LOCAL_FEDERATION_ENDPOINT}.
-    prepare: async (ctx) => ({
-      LOCAL_STS_ENDPOINT: stsStandInEndpoint(ctx.baseUrl).href,
-      LOCAL_FEDERATION_ENDPOINT: federationStandInEndpoint(ctx.baseUrl).href,
-    }),
+    prepare: async (ctx) => {
+      stsFor(ctx);
+      return {
+        LOCAL_STS_ENDPOINT: stsStandInEndpoint(ctx.baseUrl).href,
+        LOCAL_FEDERATION_ENDPOINT: federationStandInEndpoint(ctx.baseUrl).href,
+      };
+    },
     env: (ctx) => ({ AWS_ENDPOINT_URL_STS: stsStandInEndpoint(ctx.listenUrl).href }),
-    handle: (req, res, body, ctx) => stsFor(ctx)(req, res, body, requestUrl(req, ctx)),
+    handle: async (req, res, body, ctx) => {
+      const url = requestUrl(req, ctx);
+      if (url.pathname === STS_SESSIONS_PATH) {
+        if (req.method !== 'GET') {
+          res.writeHead(405, { allow: 'GET' });
+          res.end();
+          return;
+        }
+        const sessions: IssuedSessionSummary[] = ledger.sessions().map(summarizeSession);
+        return sendJson(res, 200, sessions);
+      }
+      return stsFor(ctx)(req, res, body, url);
+    },
     describe: (ctx) => [
       `STS stand-in         ${stsStandInEndpoint(ctx.baseUrl).href} (AssumeRoleWithSAML; provider "${providerName}", metadata ${metadataUrl(ctx).href}; AssumeRoleWithWebIdentity for ${ctx.baseUrl.origin})`,
     ],

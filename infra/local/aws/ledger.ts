@@ -5,6 +5,8 @@ export interface IssuedSession {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken: string;
+  /** The STS action that issued it. */
+  action: 'AssumeRoleWithSAML' | 'AssumeRoleWithWebIdentity';
   partition: string;
   accountId: string;
   roleArn: string;
@@ -13,8 +15,12 @@ export interface IssuedSession {
   sessionName: string;
   tags: readonly { key: string; value: string }[];
   transitiveTagKeys: readonly string[];
+  /**
+   * The SourceIdentity STS set on the session (AWS keeps it through role chaining and logs it in
+   * CloudTrail; the kill switch denies by it). Absent when the assertion or token carried none.
+   */
   sourceIdentity?: string;
-  /** The assertion's Issuer and NameID. */
+  /** The assertion's Issuer and NameID, or the token's `iss` and `sub`. */
   issuer: string;
   subject: string;
   issuedAt: Date;
@@ -114,3 +120,13 @@ export const createLedger = (now: () => number = Date.now) => {
 };
 
 export type Ledger = ReturnType<typeof createLedger>;
+
+/** An issued session without its two secrets: what `GET /_local/sts/sessions` lists. */
+export type IssuedSessionSummary = Omit<IssuedSession, 'secretAccessKey' | 'sessionToken'>;
+
+/** Drops the secret access key and session token (the access key id is an identifier, as in CloudTrail). */
+export const summarizeSession = ({
+  secretAccessKey: _secret,
+  sessionToken: _token,
+  ...summary
+}: IssuedSession): IssuedSessionSummary => summary;

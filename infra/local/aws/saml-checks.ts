@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { SAML } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
+import type { RoleDirectory } from './local-roles.js';
 import type { SamlProviderMetadata } from './saml-provider.js';
 import {
   faults,
@@ -11,6 +12,7 @@ import {
   TAG_CHARS,
   validationError,
 } from './sts-wire.js';
+import { authorizeByTrustPolicy } from './trust-policy.js';
 
 /**
  * What STS checks in AssumeRoleWithSAML, re-implemented for the local stand-in **independently of
@@ -51,21 +53,11 @@ export const PACKED_TAGS_LIMIT_BYTES = 4096;
 /** "Token must be redeemed within 5 minutes of issuance." */
 const MAX_ASSERTION_AGE_MS = 5 * 60_000;
 
-/** A role as the stand-in's pretend IAM knows it. */
-export interface LocalRole {
-  /** The role's MaxSessionDuration (3600–43200; default 43200). */
-  maxSessionDurationSeconds?: number;
-  /** Whether the trust policy allows sts:TagSession (default true). */
-  allowTagSession?: boolean;
-  /** Whether the trust policy allows sts:SetSourceIdentity (default true). */
-  allowSetSourceIdentity?: boolean;
-}
-
 export interface SamlCheckOptions {
   /** The IAM SAML provider's name in every account (default `fedgate`). */
   providerName: string;
-  /** Known roles by ARN; when absent every well-formed role exists with the defaults. */
-  roles: Readonly<Record<string, LocalRole>> | undefined;
+  /** The pretend IAM's roles (./local-roles.ts): MaxSessionDuration and trust policy. */
+  roleFor: RoleDirectory;
   clockSkewMs: number;
 }
 
@@ -361,8 +353,22 @@ export const checkSamlForAssumeRole = async (
   if (!pairs.some((p) => p.length === 2 && p[0] === wanted[0] && p[1] === wanted[1])) {
     throw faults.accessDenied();
   }
-  const known = options.roles === undefined ? {} : options.roles[params.roleArn];
+  const known = options.roleFor(params.roleArn);
   if (known === undefined || roleName.startsWith('AWSReservedSSO_')) throw faults.accessDenied();
+  // The role's trust policy, evaluated as IAM does, with the keys STS gives SAML callers.
+  const trustContext: Record<string, string | string[]> = {
+    'SAML:aud': recipient,
+    'SAML:iss': issuer,
+    'SAML:sub': subject,
+    'SAML:sub_type': subjectTypeOf(nameId?.getAttribute('Format') ?? null),
+  };
+  const authorize = (action: string, extra: Record<string, string | string[]> = {}) =>
+    authorizeByTrustPolicy(known.trust, {
+      action,
+      federatedPrincipal: params.principalArn,
+      context: { ...trustContext, ...extra },
+    });
+  authorize('sts:AssumeRoleWithSAML');
 
   const sessionNames = attributes.get(`${ATTR}RoleSessionName`) ?? [];
   if (sessionNames.length === 0) {
@@ -386,8 +392,8 @@ export const checkSamlForAssumeRole = async (
       'Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with "aws:"',
     );
   }
-  if (sourceIdentity !== undefined && known.allowSetSourceIdentity === false) {
-    throw faults.accessDenied('Not authorized to perform sts:SetSourceIdentity');
+  if (sourceIdentity !== undefined) {
+    authorize('sts:SetSourceIdentity', { 'sts:SourceIdentity': sourceIdentity });
   }
 
   const sessionDurations = attributes.get(`${ATTR}SessionDuration`) ?? [];
@@ -448,9 +454,11 @@ export const checkSamlForAssumeRole = async (
   }
   let packedPolicySize: number | undefined;
   if (tags.length > 0) {
-    if (known.allowTagSession === false) {
-      throw faults.accessDenied('Not authorized to perform sts:TagSession');
-    }
+    authorize('sts:TagSession', {
+      ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.key}`, t.value])),
+      'aws:TagKeys': tags.map((t) => t.key),
+      ...(transitiveTagKeys.length > 0 ? { 'sts:TransitiveTagKeys': transitiveTagKeys } : {}),
+    });
     const packed = deflateRawSync(
       Buffer.from(JSON.stringify([tags.map((t) => [t.key, t.value]), transitiveTagKeys])),
     ).length;
@@ -462,7 +470,7 @@ export const checkSamlForAssumeRole = async (
     }
   }
 
-  if (params.durationSeconds > (known.maxSessionDurationSeconds ?? 43_200)) {
+  if (params.durationSeconds > known.maxSessionDurationSeconds) {
     throw faults.validation(
       'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
     );

@@ -2,11 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AwsStandInFaults, holdBack, resetConnection } from './faults.js';
 import type { Ledger } from './ledger.js';
-import {
-  checkSamlForAssumeRole,
-  type LocalRole,
-  parseAssumeRoleWithSamlParams,
-} from './saml-checks.js';
+import type { RoleDirectory } from './local-roles.js';
+import { checkSamlForAssumeRole, parseAssumeRoleWithSamlParams } from './saml-checks.js';
 import type { SamlProviderMetadata } from './saml-provider.js';
 import {
   faults,
@@ -29,7 +26,8 @@ export interface StsStandInDeps {
   /** The metadata the pretend IAM SAML provider holds (fetched from the runner). */
   metadata: () => Promise<SamlProviderMetadata>;
   providerName: string;
-  roles: Readonly<Record<string, LocalRole>> | undefined;
+  /** The pretend IAM's roles (./local-roles.ts): MaxSessionDuration and trust policy. */
+  roleFor: RoleDirectory;
   clockSkewMs: number;
   faults: () => AwsStandInFaults;
   /**
@@ -93,7 +91,7 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
     if (parsed instanceof StsFault) return sendStsError(res, parsed);
     const checked = await checkSamlForAssumeRole(parsed, deps.metadata, {
       providerName: deps.providerName,
-      roles: deps.roles,
+      roleFor: deps.roleFor,
       clockSkewMs: deps.clockSkewMs,
     });
     const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -109,6 +107,7 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
     const assumedRoleArn = `arn:${checked.partition}:sts::${checked.accountId}:assumed-role/${checked.roleName}/${checked.sessionName}`;
     deps.ledger.recordSession({
       ...credentials,
+      action: 'AssumeRoleWithSAML',
       partition: checked.partition,
       accountId: checked.accountId,
       roleArn: checked.roleArn,
@@ -150,7 +149,7 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
     if (parsed instanceof StsFault) return sendStsError(res, parsed);
     const checked = await checkWebIdentityForAssumeRole(parsed, {
       provider: webIdentity.provider,
-      roles: deps.roles,
+      roleFor: deps.roleFor,
       clockSkewMs: deps.clockSkewMs,
       fetch: webIdentity.fetch,
     });
@@ -160,6 +159,7 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
     const assumedRoleArn = `arn:${checked.partition}:sts::${checked.accountId}:assumed-role/${checked.roleName}/${checked.sessionName}`;
     deps.ledger.recordSession({
       ...credentials,
+      action: 'AssumeRoleWithWebIdentity',
       partition: checked.partition,
       accountId: checked.accountId,
       roleArn: checked.roleArn,

@@ -6,7 +6,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
-import type { LocalRole } from './saml-checks.js';
+import type { RoleDirectory } from './local-roles.js';
 import { PACKED_TAGS_LIMIT_BYTES } from './saml-checks.js';
 import {
   faults,
@@ -16,6 +16,7 @@ import {
   TAG_CHARS,
   validationError,
 } from './sts-wire.js';
+import { authorizeByTrustPolicy } from './trust-policy.js';
 
 const MAX_TAGS = 50;
 const TAGS_CLAIM = 'https://aws.amazon.com/tags';
@@ -40,7 +41,8 @@ export interface WebIdentityProvider {
 
 export interface WebIdentityCheckOptions {
   provider: () => WebIdentityProvider;
-  roles: Readonly<Record<string, LocalRole>> | undefined;
+  /** The pretend IAM's roles (./local-roles.ts): MaxSessionDuration and trust policy. */
+  roleFor: RoleDirectory;
   clockSkewMs: number;
   fetch: typeof fetch;
 }
@@ -194,10 +196,25 @@ export const checkWebIdentityForAssumeRole = async (
   const audience = (Array.isArray(payload.aud) ? payload.aud[0] : payload.aud) as string;
 
   const [, partition = 'aws', accountId = '', roleName = ''] = ROLE_ARN.exec(params.roleArn) ?? [];
-  const known = options.roles === undefined ? {} : options.roles[params.roleArn];
+  const known = options.roleFor(params.roleArn);
   if (known === undefined || roleName.startsWith('AWSReservedSSO_')) {
     throw faults.accessDenied('Not authorized to perform sts:AssumeRoleWithWebIdentity');
   }
+  // The role's trust policy, evaluated as IAM does: the call comes through the OIDC provider of
+  // the role's account named by the issuer's host, with the token's claims as `<host>:<claim>`.
+  const provider = issuer.replace(/^https?:\/\//, '');
+  const trustContext: Record<string, string | string[]> = {
+    [`${provider}:sub`]: subject,
+    [`${provider}:aud`]: audience,
+    'sts:RoleSessionName': params.roleSessionName,
+  };
+  const authorize = (action: string, extra: Record<string, string | string[]> = {}) =>
+    authorizeByTrustPolicy(known.trust, {
+      action,
+      federatedPrincipal: `arn:${partition}:iam::${accountId}:oidc-provider/${provider}`,
+      context: { ...trustContext, ...extra },
+    });
+  authorize('sts:AssumeRoleWithWebIdentity');
 
   const sourceIdentity = payload[SOURCE_IDENTITY_CLAIM];
   if (
@@ -210,8 +227,8 @@ export const checkWebIdentityForAssumeRole = async (
       'Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with "aws:"',
     );
   }
-  if (sourceIdentity !== undefined && known.allowSetSourceIdentity === false) {
-    throw faults.accessDenied('Not authorized to perform sts:SetSourceIdentity');
+  if (typeof sourceIdentity === 'string') {
+    authorize('sts:SetSourceIdentity', { 'sts:SourceIdentity': sourceIdentity });
   }
 
   const tags: { key: string; value: string }[] = [];
@@ -274,8 +291,11 @@ export const checkWebIdentityForAssumeRole = async (
   }
   let packedPolicySize: number | undefined;
   if (tags.length > 0) {
-    if (known.allowTagSession === false)
-      throw faults.accessDenied('Not authorized to perform sts:TagSession');
+    authorize('sts:TagSession', {
+      ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.key}`, t.value])),
+      'aws:TagKeys': tags.map((t) => t.key),
+      ...(transitiveTagKeys.length > 0 ? { 'sts:TransitiveTagKeys': transitiveTagKeys } : {}),
+    });
     const packed = deflateRawSync(
       Buffer.from(JSON.stringify([tags.map((t) => [t.key, t.value]), transitiveTagKeys])),
     ).length;
@@ -286,7 +306,7 @@ export const checkWebIdentityForAssumeRole = async (
       );
     }
   }
-  if (params.durationSeconds > (known.maxSessionDurationSeconds ?? 43_200)) {
+  if (params.durationSeconds > known.maxSessionDurationSeconds) {
     throw faults.validation(
       'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
     );
@@ -303,7 +323,7 @@ export const checkWebIdentityForAssumeRole = async (
     issuer,
     subject,
     audience,
-    provider: issuer.replace(/^https?:\/\//, ''),
+    provider,
     durationSeconds: params.durationSeconds,
     ...(packedPolicySize !== undefined ? { packedPolicySize } : {}),
   };

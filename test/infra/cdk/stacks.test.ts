@@ -644,13 +644,24 @@ describe('target-account stack', () => {
     Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity'],
     Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
   };
-  const webIdentityTrust = {
+  /** Web identity, audience-pinned and bound to the role: `<provider>:sub` = `<its ARN>#*`. */
+  const webIdentityTrust = (account: string, pathAndName: string) => ({
     Sid: 'FedgateWebIdentity',
     Effect: 'Allow',
     Principal: { Federated: { Ref: Match.stringLikeRegexp('OidcProvider') } },
     Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
-    Condition: { StringEquals: { 'sso.example.com:aud': 'sts.amazonaws.com' } },
-  };
+    Condition: {
+      StringEquals: { 'sso.example.com:aud': 'sts.amazonaws.com' },
+      StringLike: {
+        'sso.example.com:sub': {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role${pathAndName}#*`],
+          ],
+        },
+      },
+    },
+  });
 
   it('registers fedgate: the SAML provider from the saved metadata and the OIDC provider for the issuer', () => {
     trustWithSaml.hasResourceProperties('AWS::IAM::SAMLProvider', {
@@ -670,7 +681,10 @@ describe('target-account stack', () => {
       RoleName: 'fedgate-department-data',
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
-        Statement: Match.exact([samlTrust, webIdentityTrust]),
+        Statement: Match.exact([
+          samlTrust,
+          webIdentityTrust('123456789012', '/fedgate-department-data'),
+        ]),
       },
     });
   });
@@ -709,26 +723,31 @@ describe('target-account stack', () => {
   it('creates the roles the gateway config grants in the account, with a duration covering them', () => {
     // rolesFromConfig is on for 210987654321: the config grants fedgate/readonly (8 h) and the
     // example role (1 h) there; the account without it gets only the example role.
-    trustWithoutSaml.resourceCountIs('AWS::IAM::Role', 2);
+    // Plus fedgate-revocation-writer in each (the kill switch: kill-switch.test.ts).
+    trustWithoutSaml.resourceCountIs('AWS::IAM::Role', 3);
     trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'readonly',
       Path: '/fedgate/',
       MaxSessionDuration: 28800,
       Description: 'fedgate: granted by okta/workloads-readonly',
-      AssumeRolePolicyDocument: { Statement: Match.exact([webIdentityTrust]) },
+      AssumeRolePolicyDocument: {
+        Statement: Match.exact([webIdentityTrust('210987654321', '/fedgate/readonly')]),
+      },
     });
     trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'fedgate-department-data',
       MaxSessionDuration: 3600,
     });
-    trustWithSaml.resourceCountIs('AWS::IAM::Role', 1);
+    trustWithSaml.resourceCountIs('AWS::IAM::Role', 2);
   });
 
   it('without saved metadata has no SAML provider and roles trust web identity only', () => {
     trustWithoutSaml.resourceCountIs('AWS::IAM::SAMLProvider', 0);
     trustWithoutSaml.resourceCountIs('AWS::IAM::OIDCProvider', 1);
     trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: Match.exact([webIdentityTrust]) },
+      AssumeRolePolicyDocument: {
+        Statement: Match.exact([webIdentityTrust('210987654321', '/fedgate-department-data')]),
+      },
     });
     trustWithoutSaml.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {

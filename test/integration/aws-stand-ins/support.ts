@@ -160,11 +160,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** JSON documents the harness serves by path, computed per request (discovery, JWKS). */
+export type HarnessJson = Readonly<Record<string, (baseUrl: URL) => unknown>>;
+
 /**
  * A bare node:http server that mounts runner plugins by prefix (as infra/local/gateway.ts does)
- * and serves the IdP metadata at `/aws/saml-metadata.xml`, standing in for the runner.
+ * and serves the IdP metadata at `/aws/saml-metadata.xml` and any `json` documents (fedgate's
+ * discovery document and JWKS), standing in for the runner.
  */
-export const startHarness = async (plugins: readonly LocalPlugin[]): Promise<Harness> => {
+export const startHarness = async (
+  plugins: readonly LocalPlugin[],
+  json: HarnessJson = {},
+): Promise<Harness> => {
   let metadata = '';
   const server: Server = createServer();
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -180,6 +187,12 @@ export const startHarness = async (plugins: readonly LocalPlugin[]): Promise<Har
       if (path === '/aws/saml-metadata.xml' && metadata) {
         res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' });
         return res.end(metadata);
+      }
+      const document = json[path];
+      if (document) {
+        const body = JSON.stringify(await document(baseUrl));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(body);
       }
       res.writeHead(404);
       res.end();

@@ -63,6 +63,7 @@ const expectedTagsClaim = (grant: WebIdentityGrant) => ({
 });
 
 const grant: WebIdentityGrant = {
+  roleArn: 'arn:aws:iam::111122223333:role/platform/Developer',
   sessionName: 'jane.doe@example.com',
   sourceIdentity: 'jdoe',
   durationSeconds: 3600,
@@ -116,7 +117,7 @@ describe('python3-jwcrypto verifies what fedgate mints against the published JWK
     });
     expect(verdict.claims).toEqual({
       iss: ISSUER,
-      sub: SUBJECT,
+      sub: `${grant.roleArn}#${SUBJECT}`,
       aud: AUDIENCE,
       iat: IAT,
       nbf: IAT,
@@ -146,6 +147,7 @@ describe('python3-jwcrypto verifies what fedgate mints against the published JWK
 
   it('reads a grant without tags or source identity as a token without those claims', async () => {
     const bare: WebIdentityGrant = {
+      roleArn: grant.roleArn,
       sessionName: 'jdoe',
       durationSeconds: 900,
       tags: [],

@@ -137,7 +137,8 @@ describe('AssumeRoleWithWebIdentity: fedgate → the local STS stand-in', () => 
       sessionName: 'olivia@example.com',
       sourceIdentity: 'olivia@example.com',
       issuer: base.origin,
-      subject: '6734296af948bdeb',
+      // The token's sub is bound to the grant's role (shared/issuer/README.md).
+      subject: `${grant.roleArn}#6734296af948bdeb`,
       transitiveTagKeys: ['department'],
     });
     expect(session?.accessKeyId).toMatch(/^ASIALOCAL/);
@@ -178,7 +179,7 @@ describe('AssumeRoleWithWebIdentity: fedgate → the local STS stand-in', () => 
   };
 
   it('a token minted by fedgate is accepted, with the subject and provider STS reports', async () => {
-    expect(await assume(await mint())).toBe('ok ASIALOCAL subject-1');
+    expect(await assume(await mint())).toBe(`ok ASIALOCAL ${grant.roleArn}#subject-1`);
   });
 
   it.each([
@@ -219,13 +220,13 @@ describe('AssumeRoleWithWebIdentity: fedgate → the local STS stand-in', () => 
   });
 
   it('session tags on a role whose trust policy does not allow sts:TagSession: AccessDenied', async () => {
-    expect(await assume(await mint(), 'arn:aws:iam::111111111111:role/no-tags')).toBe(
-      'AccessDenied',
-    );
+    const noTags = 'arn:aws:iam::111111111111:role/no-tags';
+    expect(await assume(await mint({ g: { roleArn: noTags } }), noTags)).toBe('AccessDenied');
   });
 
   it('a duration above the role maximum: ValidationError (fedgate retries at 1 h)', async () => {
-    expect(await assume(await mint(), 'arn:aws:iam::111111111111:role/short', 7200)).toBe(
+    const short = 'arn:aws:iam::111111111111:role/short';
+    expect(await assume(await mint({ g: { roleArn: short } }), short, 7200)).toBe(
       'ValidationError',
     );
   });

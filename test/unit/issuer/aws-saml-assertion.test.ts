@@ -1,5 +1,6 @@
 import { verify, X509Certificate } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SignedXml } from 'xml-crypto';
 import { DependencyUnavailableError } from '../../../shared/http/errors.js';
@@ -578,5 +579,69 @@ describe('createAwsSamlMinter: size and options', () => {
     ['a SAML provider name over 128 characters', { samlProviderName: 'a'.repeat(129) }],
   ])('refuses %s when created (issuer_misconfigured)', (_, opts) => {
     expect(() => minter(opts)).toThrow(expect.objectContaining({ code: 'issuer_misconfigured' }));
+  });
+});
+
+describe('createAwsSamlMinter: the assertion names exactly one role (SECURITY.md §8)', () => {
+  /**
+   * STS lets the caller pick any `RoleArn` among the assertion's `Role` values: one value is
+   * what binds the assertion to the grant's role, as the role-bound `sub` does for web identity.
+   */
+  const roleValuesAnywhere = (xml: string): string[] => {
+    const doc = new DOMParser().parseFromString(xml, 'text/xml');
+    return Array.from(doc.getElementsByTagNameNS(SAML, 'Attribute'))
+      .filter((a) => a.getAttribute('Name') === `${ATTR}Role`)
+      .flatMap((a) => children(a, SAML, 'AttributeValue').map((v) => v.textContent ?? ''));
+  };
+
+  const roleArn = fc
+    .record({
+      partition: fc.constantFrom('aws', 'aws-cn', 'aws-us-gov'),
+      account: fc.stringMatching(/^\d{12}$/),
+      path: fc.array(fc.stringMatching(/^[A-Za-z0-9_+=.@-]{1,10}$/), { maxLength: 3 }),
+      name: fc.stringMatching(/^[A-Za-z0-9_+=.@-]{1,64}$/),
+    })
+    .filter((r) => !r.name.startsWith('AWSReservedSSO_'))
+    .map((r) => ({
+      partition: r.partition,
+      account: r.account,
+      arn: `arn:${r.partition}:iam::${r.account}:role/${r.path.map((p) => `${p}/`).join('')}${r.name}`,
+    }));
+
+  it("one Role attribute with one value, the grant's role and the provider of its account (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(roleArn, async ({ partition, account, arn }) => {
+        const recipient =
+          partition === 'aws'
+            ? GLOBAL_RECIPIENT
+            : partition === 'aws-cn'
+              ? 'https://signin.amazonaws.cn/saml'
+              : 'https://signin.amazonaws-us-gov.com/saml';
+        const minted = await mint({
+          grant: sampleGrant({ roleArn: arn, accountId: account }),
+          recipient,
+        });
+        const principal = `arn:${partition}:iam::${account}:saml-provider/fedgate`;
+        expect(minted.principalArn).toBe(principal);
+        expect(roleValuesAnywhere(minted.xml)).toEqual([`${arn},${principal}`]);
+        const r = read(minted.xml);
+        expect(r.attributes.filter(([name]) => name === `${ATTR}Role`)).toHaveLength(1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('refuses a role ARN holding ",", which would read as a second role/provider pair', async () => {
+    const { keys, sign } = spySigningKeys(() => signingKeys.active());
+    await expect(
+      createAwsSamlMinter({ signingKeys: keys, issuerEntityId: ISSUER }).mint(
+        mintInput({
+          grant: sampleGrant({
+            roleArn: 'arn:aws:iam::111122223333:role/Dev,arn:aws:iam::111122223333:role/Admin',
+          }),
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'mint_invalid_value' });
+    expect(sign).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,5 @@
 import { createPublicKey, generateKeyPairSync, sign as rsaSign, verify } from 'node:crypto';
+import fc from 'fast-check';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DependencyUnavailableError } from '../../../shared/http/errors.js';
@@ -10,9 +11,12 @@ import {
 } from '../../../shared/issuer/index.js';
 import { buildJwks } from '../../../shared/issuer/oidc-discovery.js';
 import {
+  buildRoleBoundSubject,
   checkIssuerUrl,
+  checkRoleBindable,
   createWebIdentityMinter,
   MAX_WEB_IDENTITY_TOKEN_LENGTH,
+  roleBoundSubjectPattern,
   type WebIdentityGrant,
   type WebIdentityMinterOptions,
   type WebIdentityMintInput,
@@ -23,12 +27,14 @@ const ISSUER = 'https://sso.example.com';
 const AUDIENCE = 'fedgate-aws';
 /** An opaque subject, as a caller derives it from IdP + subject (base64url of a hash). */
 const SUBJECT = 'p2V1zQ8yXc4m0aLr9tB3kw';
+const ROLE_ARN = 'arn:aws:iam::111122223333:role/platform/Developer';
 const IAT = Math.floor(NOW / 1000);
 const TAGS = 'https://aws.amazon.com/tags';
 const SOURCE_IDENTITY = 'https://aws.amazon.com/source_identity';
 
 /** A grant as the mapping engine issues it: tags, transitive keys and a source identity. */
 const sampleGrant = (overrides: Partial<WebIdentityGrant> = {}): WebIdentityGrant => ({
+  roleArn: ROLE_ARN,
   sessionName: 'jane.doe@example.com',
   sourceIdentity: 'jdoe',
   durationSeconds: 3600,
@@ -104,7 +110,7 @@ describe('createWebIdentityMinter: the minted token', () => {
     expect(header).toEqual({ alg: 'RS256', typ: 'JWT', kid });
     expect(claims).toEqual({
       iss: ISSUER,
-      sub: SUBJECT,
+      sub: `${ROLE_ARN}#${SUBJECT}`,
       aud: AUDIENCE,
       iat: IAT,
       nbf: IAT,
@@ -207,7 +213,12 @@ describe('createWebIdentityMinter: signature and keys', () => {
       typ: 'JWT',
       kid: (await signingKeys.active()).kid,
     });
-    expect(payload).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: SUBJECT, jti: minted.jti });
+    expect(payload).toMatchObject({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: `${ROLE_ARN}#${SUBJECT}`,
+      jti: minted.jti,
+    });
   });
 
   it('gets the signature from signer.sign over the JWS signing input, once per mint', async () => {
@@ -414,15 +425,104 @@ describe('createWebIdentityMinter: values are refused before signing (defence in
     ['an empty subject', ''],
     ['a subject with a space', 'jane doe'],
     ['a subject with NUL', 'jane\u0000'],
-    ['a subject over 255 characters', 'a'.repeat(256)],
     ['a subject with non-ASCII', 'jané'],
   ])('refuses %s', async (_, subject) => {
     await expect(mint({ subject })).rejects.toMatchObject({ code: 'mint_invalid_value' });
   });
 
-  it('takes a subject of 255 characters', async () => {
-    const subject = 'a'.repeat(255);
-    expect(read((await mint({ subject })).token).claims.sub).toBe(subject);
+  it('takes a role-bound sub of 255 characters and refuses 256 (STS SubjectFromWebIdentityToken)', async () => {
+    const fits = 'a'.repeat(255 - ROLE_ARN.length - 1);
+    expect(read((await mint({ subject: fits })).token).claims.sub).toHaveLength(255);
+    const { keys, sign } = spySigningKeys(() => signingKeys.active());
+    await expect(
+      createWebIdentityMinter({ signingKeys: keys, issuer: ISSUER, audience: AUDIENCE }).mint(
+        mintInput({ subject: `${fits}a` }),
+      ),
+    ).rejects.toMatchObject({ code: 'mint_invalid_value' });
+    expect(sign).not.toHaveBeenCalled();
+  });
+});
+
+/**
+ * IAM's StringLike, written here from its documentation (not fedgate's code): `*` is any run of
+ * characters, `?` one character, everything else literal and case-sensitive, the whole value.
+ */
+const iamStringLike = (value: string, pattern: string): boolean =>
+  new RegExp(
+    `^${[...pattern]
+      .map((c) =>
+        c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('')}$`,
+  ).test(value);
+
+describe("createWebIdentityMinter: the token is bound to the grant's role", () => {
+  it('puts the role into the sub, so one person gets a different sub per role', async () => {
+    const other = 'arn:aws:iam::444455556666:role/Admin';
+    const a = read((await mint()).token).claims.sub;
+    const b = read((await mint({ grant: sampleGrant({ roleArn: other }) })).token).claims.sub;
+    expect(a).toBe(buildRoleBoundSubject(ROLE_ARN, SUBJECT));
+    expect(b).toBe(`${other}#${SUBJECT}`);
+  });
+
+  it.each([
+    ['a path holding the separator #', 'arn:aws:iam::111122223333:role/dev#/Admin'],
+    ['a path holding the wildcard *', 'arn:aws:iam::111122223333:role/*/Admin'],
+    ['a path holding the wildcard ?', 'arn:aws:iam::111122223333:role/a?/Admin'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable
+    ['a path holding a policy variable', 'arn:aws:iam::111122223333:role/${aws:username}/Admin'],
+    ['an Identity Center role', 'arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123'],
+    ['a role ARN with a comma', 'arn:aws:iam::111122223333:role/a,b'],
+    ['not a role ARN', 'arn:aws:iam::111122223333:user/Admin'],
+  ])('refuses %s with mint_invalid_value, without signing', async (_, roleArn) => {
+    expect(checkRoleBindable(roleArn)).toBeTypeOf('string');
+    const { keys, sign } = spySigningKeys(() => signingKeys.active());
+    await expect(
+      createWebIdentityMinter({ signingKeys: keys, issuer: ISSUER, audience: AUDIENCE }).mint(
+        mintInput({ grant: sampleGrant({ roleArn }) }),
+      ),
+    ).rejects.toMatchObject({ code: 'mint_invalid_value' });
+    expect(sign).not.toHaveBeenCalled();
+  });
+
+  it('takes role paths with other punctuation IAM allows', () => {
+    expect(checkRoleBindable('arn:aws:iam::111122223333:role/a!b%c&d/e~f/Admin')).toBeUndefined();
+  });
+
+  /** Role ARNs fedgate can bind: partitions, paths from IAM's path charset, names from IAM's. */
+  const bindableRoleArn = fc
+    .record({
+      partition: fc.constantFrom('aws', 'aws-cn', 'aws-us-gov'),
+      account: fc.constantFrom('111111111111', '222222222222'),
+      path: fc.array(
+        fc.stringMatching(/^[\x21-\x7e]{1,8}$/).filter((p) => !/[/#*?$]/.test(p)),
+        { maxLength: 3 },
+      ),
+      name: fc.stringMatching(/^[\w+=,.@-]{1,12}$/).filter((n) => !n.includes(',')),
+    })
+    .map(
+      ({ partition, account, path, name }) =>
+        `arn:${partition}:iam::${account}:role/${path.map((p) => `${p}/`).join('')}${name}`,
+    )
+    .filter((arn) => checkRoleBindable(arn) === undefined);
+  const personRef = fc.stringMatching(/^[\x21-\x7e]{1,20}$/);
+
+  it("a token minted for role B matches role A's trust pattern exactly when A = B (property)", () => {
+    fc.assert(
+      fc.property(bindableRoleArn, bindableRoleArn, personRef, (a, b, person) => {
+        const matches = iamStringLike(buildRoleBoundSubject(b, person), roleBoundSubjectPattern(a));
+        expect(matches).toBe(a === b);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("also when B extends A's ARN (a role under a path named like A)", () => {
+    const a = 'arn:aws:iam::111111111111:role/dev';
+    for (const b of [`${a}/x`, `${a}-x`, `${a}x`, 'arn:aws:iam::111111111111:role/dev/dev']) {
+      expect(iamStringLike(buildRoleBoundSubject(b, 'p'), roleBoundSubjectPattern(a))).toBe(false);
+    }
+    expect(iamStringLike(buildRoleBoundSubject(a, 'p#q*'), roleBoundSubjectPattern(a))).toBe(true);
   });
 });
 

@@ -229,7 +229,7 @@ describe('minting grants issued for hostile claims', () => {
           minted++;
           const [, payload] = token.split('.');
           const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString('utf8'));
-          expect(claims.sub).toBe(sub);
+          expect(claims.sub).toBe(`${grant.roleArn}#${sub}`);
           expect(claims[AWS_SOURCE_IDENTITY_CLAIM]).toBe(grant.sourceIdentity);
           const tags = claims[AWS_TAGS_CLAIM];
           if (grant.tags.length === 0) {

@@ -91,7 +91,7 @@ describe('the oidc hand-back (shared/gateway): fedgate token → AssumeRoleWithW
     });
     expect(protectedHeader.kid).toBeTruthy();
     expect(payload).toMatchObject({
-      sub: '6734296af948bdeb',
+      sub: `${grant.roleArn}#6734296af948bdeb`,
       'https://aws.amazon.com/source_identity': 'paul@example.com',
       'https://aws.amazon.com/tags': {
         principal_tags: { department: ['Data'] },
