@@ -1,4 +1,4 @@
-import type { AccountProfile, GatewayDefaults } from '../config/index.js';
+import type { AccountProfile, DenyRule, GatewayDefaults } from '../config/index.js';
 import type { AttributeStore, Clock } from './ports.js';
 
 interface Entry<T> {
@@ -75,6 +75,7 @@ export const createCachedAttributeStore = (
   const lists = createMemo<Awaited<ReturnType<AttributeStore['listIdps']>>>(ttlSeconds, 1, now);
   const accounts = createMemo<AccountProfile[]>(ttlSeconds, maxEntries, now);
   const defaults = createMemo<GatewayDefaults>(ttlSeconds, 1, now);
+  const gatewayRules = createMemo<readonly DenyRule[]>(ttlSeconds, 1, now);
   return {
     getIdp: (idpId) => idps(idpId, () => store.getIdp(idpId)),
     // A fresh array per call (callers may sort it); its elements are shared and frozen.
@@ -89,5 +90,7 @@ export const createCachedAttributeStore = (
       return wanted.flatMap((id) => byId.get(id) ?? []);
     },
     getDefaults: () => defaults('', () => store.getDefaults()),
+    // The same frozen array until it reloads: mappers are kept per rule set object.
+    getGatewayRules: () => gatewayRules('', () => store.getGatewayRules()),
   };
 };

@@ -35,6 +35,7 @@ export {
   createTableInputs,
   GATEWAY_DEFAULTS_SK,
   gatewayDefaultsKey,
+  gatewayRuleKey,
   IDP_CONFIG_SK,
   idpConfigKey,
   RULE_SK_PREFIX,

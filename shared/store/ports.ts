@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AccountProfile, GatewayDefaults, IdpConfig } from '../config/index.js';
+import type { AccountProfile, DenyRule, GatewayDefaults, IdpConfig } from '../config/index.js';
 import type { StateKey } from './table-schema.js';
 
 /** The DynamoDB client as the store uses it: built once per container by the caller, injected. */
@@ -41,6 +41,14 @@ export interface AttributeStore {
    * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
    */
   getDefaults(): Promise<GatewayDefaults>;
+  /**
+   * The gateway-wide deny rules (`GATEWAY` / `RULE#…`), in priority order; none when the table
+   * holds none.
+   * @throws server_error (GatewayMisconfiguredError) when a stored rule fails validation (an old
+   * deny form included: a deny that cannot be read must not silently stop applying).
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  getGatewayRules(): Promise<readonly DenyRule[]>;
 }
 
 /**

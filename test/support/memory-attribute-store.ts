@@ -13,4 +13,5 @@ export const createMemoryAttributeStore = (config: GatewayConfig): AttributeStor
     })),
   getAccounts: async (ids) => config.accounts.filter((a) => ids.includes(a.id)),
   getDefaults: async () => config.defaults,
+  getGatewayRules: async () => config.gatewayRules,
 });
