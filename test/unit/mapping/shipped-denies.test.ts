@@ -104,3 +104,16 @@ describe('the CDK example config (infra/cdk/example/): contractors never reach w
     );
   });
 });
+
+describe('the demo config: a contractor gets production through no IdP', () => {
+  it.each([
+    ['demo-oidc', ['developers', 'platform-admins']],
+    ['demo-entra', ['5f2c8a3e-1b4d-4c6a-8e9f-0a1b2c3d4e5f']],
+  ])('%s grants the admin role to an employee, never to a contractor', (idp, groups) => {
+    const { rules, gatewayRules } = load('infra/local/demo-config.yaml', idp);
+    const admin = (claims: Record<string, string[]>) =>
+      roleNames(rules, person(idp, claims, groups), gatewayRules).includes('fedgate-demo-admin');
+    expect(admin({ employeeType: ['employee'] })).toBe(true);
+    for (const [, claims] of CONTRACTOR_SHAPES) expect(admin(claims)).toBe(false);
+  });
+});
