@@ -419,17 +419,13 @@ export const GatewayConfigSchema = z
      * Deny rules for every IdP, evaluated with each IdP's own rules (a deny wins whatever its
      * priority): a person denied a role here gets it through no IdP.
      */
-    gatewayRules: z._default(
-      z
-        .array(DenyRuleSchema)
-        .check(
-          z.maxLength(1000),
-          z.describe(
-            "Deny rules that apply to every IdP, with the same condition semantics as an IdP's deny rules. A condition on a claim an IdP never sends holds for everyone from that IdP (fail closed).",
-          ),
+    gatewayRules: z
+      ._default(z.array(DenyRuleSchema).check(z.maxLength(1000)), [])
+      .check(
+        z.describe(
+          "Deny rules that apply to every IdP, with the same condition semantics as an IdP's deny rules (a deny wins whatever its priority). A condition on a claim an IdP never sends holds for everyone from that IdP (fail closed).",
         ),
-      [],
-    ),
+      ),
     idps: z.array(IdpConfigSchema).check(z.minLength(1)),
     spaClients: z._default(z.array(SpaClientSchema).check(z.maxLength(100)), []),
   })
