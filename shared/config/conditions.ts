@@ -1,5 +1,5 @@
 import { foldValue, isBlankValue } from '../mapping/fold.js';
-import { checkPatternSyntax, MAX_PATTERN_LENGTH } from '../mapping/pattern-syntax.js';
+import { checkPatternSyntax } from '../mapping/pattern-syntax.js';
 import * as z from '../zod.js';
 
 /**
@@ -21,8 +21,11 @@ export const PRESENCE_OPS = ['exists', 'absent'] as const;
 /** Operators of earlier versions, read (allow) or refused with a rewrite (deny, `notEquals`). */
 const LEGACY_OPS = ['contains', 'notEquals'] as const;
 
+/** Which of a claim's values must satisfy a value test. */
 export const QuantifierSchema = z.enum(['any', 'all', 'exactlyOne']);
+/** How values are compared: as sent, or folded (shared/mapping/fold.ts). */
 export const CaseModeSchema = z.enum(['exact', 'fold']);
+/** Deny only: whether a condition on a missing claim holds (`match`, fail closed) or not. */
 export const IfMissingSchema = z.enum(['match', 'noMatch']);
 
 const MAX_VALUE_LENGTH = 1024;
@@ -273,5 +276,3 @@ export const AllowConditionSchema = z.pipe(
     return { claim, op, value: c.value as string, quantifier, case: caseMode };
   }),
 );
-
-export { MAX_PATTERN_LENGTH };

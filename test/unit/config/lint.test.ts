@@ -124,7 +124,7 @@ describe('the shipped configs draw no warning', () => {
   const shipped = (path: string) => {
     const doc = parse(
       readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8').replaceAll(
-        '${LOCAL_BASE_URL}',
+        `$\{LOCAL_BASE_URL}`,
         'http://127.0.0.1:8787',
       ),
     ) as { idps: { saml?: Record<string, unknown> }[] };
