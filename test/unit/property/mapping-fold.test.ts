@@ -127,3 +127,22 @@ describe('foldValue', () => {
     );
   });
 });
+
+describe('foldValue on plain ASCII (its fast path)', () => {
+  it('is what the general fold gives: lower case, trimmed', () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+          maxLength: 30,
+        }),
+        (s) => {
+          // The general path, reached by a non-ASCII character that folds away (a zero-width space).
+          expect(foldValue(s)).toBe(foldValue(`${s}\u200B`));
+          expect(isBlankValue(s)).toBe(isBlankValue(`${s}\u200B`));
+        },
+      ),
+      fcOptions(20_000),
+    );
+  });
+});
