@@ -2,6 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type GatewayConfig, parseGatewayConfig } from '../shared/config/index.js';
+import {
+  checkConfigPatterns,
+  hasConfigPatterns,
+  loadRegexEngine,
+} from '../shared/mapping/index.js';
 
 /**
  * Parses gateway config text (YAML, a superset of JSON). Duplicate keys and alias bombs are
@@ -36,7 +41,8 @@ export const parseGatewayConfigText = (text: string): GatewayConfig =>
  * - `${NAME}` is replaced for the variables the caller passes (the local runner passes
  *   `LOCAL_BASE_URL`); any other `${…}` stays as written;
  * - an IdP's `saml.metadataFile` (relative to the config file) is read into `saml.metadataXml`;
- * - then the whole document is validated.
+ * - then the whole document is validated, and every `matches` pattern compiled with RE2 (the
+ *   schema checks their syntax only: the engine is not loaded at a function's cold start).
  * @throws ConfigError naming the path of every problem.
  */
 export const loadGatewayConfigFile = async (
@@ -71,5 +77,10 @@ export const loadGatewayConfigFile = async (
       delete saml.metadataFile;
     }
   }
-  return parseGatewayConfig(doc);
+  const config = parseGatewayConfig(doc);
+  if (hasConfigPatterns(config)) {
+    const issues = checkConfigPatterns(config, await loadRegexEngine());
+    if (issues.length > 0) throw new ConfigError(`the gateway config file ${path}`, issues);
+  }
+  return config;
 };

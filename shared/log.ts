@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
@@ -11,13 +10,9 @@ export const logger = new Logger({ serviceName: 'fedgate' });
 /** The part of a logger shared/ uses: injected, so tests can capture what is logged. */
 export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error' | 'appendKeys'>;
 
-/**
- * A stable, non-reversible handle for a subject identifier in logs (first 16 hex chars of SHA-256),
- * so one person's sign-ins can be correlated without writing their id into every log line.
- * @example hashSubject('00u1abcd') // '5d1c…'
- */
-export const hashSubject = (subject: string): string =>
-  createHash('sha256').update(`fedgate-subject:${subject}`).digest('hex').slice(0, 16);
+// The hash lives with the mapping (it is also the default SourceIdentity, which mapping must
+// compute without Powertools); log lines keep using it from here.
+export { hashSubject } from './mapping/subject-ref.js';
 
 /**
  * fedgate's metrics, as CloudWatch embedded metric format lines on stdout (namespace `fedgate`).

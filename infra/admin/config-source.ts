@@ -55,7 +55,7 @@ export const withConsistentReads = (client: DynamoPort): DynamoPort => ({
 
 /**
  * The whole gateway config held in a table, as a plain document (not yet validated as a whole):
- * every IdP (settings and rules), the account profiles and the defaults, each item re-validated by
+ * every IdP (settings and rules), the gateway-wide deny rules, the account profiles and the defaults, each item re-validated by
  * the attribute store on the way out. An empty table gives a document with no IdPs.
  * @throws server_error / temporarily_unavailable (GatewayError) from the store.
  */
@@ -95,9 +95,11 @@ export const readTableDocument = async (target: TableTarget): Promise<Record<str
         return null;
       }
     });
+  const gatewayRules = await store.getGatewayRules();
   return {
     version: 1,
     defaults: await store.getDefaults(),
+    ...(gatewayRules.length > 0 ? { gatewayRules } : {}),
     accounts: await store.getAccounts(accountIds),
     idps: idps.filter((idp) => idp !== undefined),
     ...(spaClients.length > 0 ? { spaClients } : {}),

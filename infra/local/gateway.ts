@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { buildEnvironment, type GatewayConfig } from '../../shared/config/index.js';
+import {
+  buildEnvironment,
+  type GatewayConfig,
+  lintGatewayConfig,
+} from '../../shared/config/index.js';
 import { applyConfig } from '../../shared/store/index.js';
 import { loadGatewayConfigFile } from '../config-file.js';
 import { FUNCTIONS, ROUTES } from '../routes.js';
@@ -219,7 +223,8 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
       `  DynamoDB             ${dynamo.engine} at ${dynamo.endpoint}${opts.dbPath ? ` (on disk: ${opts.dbPath})` : ' (in memory)'}`,
       ...(dynamo.notice ? [`                       ${dynamo.notice}`] : []),
       `  tables               ${tables.attributeTableName}, ${tables.stateTableName}`,
-      `  gateway config       ${opts.configPath} (${config.idps.length} IdPs, ${config.idps.reduce((n, i) => n + i.rules.length, 0)} rules)`,
+      `  gateway config       ${opts.configPath} (${config.idps.length} IdPs, ${config.idps.reduce((n, i) => n + i.rules.length, 0)} rules, ${config.gatewayRules.length} gateway rules)`,
+      ...lintGatewayConfig(config).map((w) => `  warning              ${w.path}: ${w.message}`),
       `  routes               ${ROUTES.map((r) => r.routeKey).join(', ')}`,
       ...plugins.flatMap((p) => (p.describe?.(ctx) ?? []).map((line) => `  ${line}`)),
     ];

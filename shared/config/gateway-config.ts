@@ -9,6 +9,18 @@ import {
   MAX_SESSION_TAGS,
 } from '../mapping/aws-rules.js';
 import * as z from '../zod.js';
+import { checkSubjectClaim } from './claim-trust.js';
+import { AllowConditionSchema, ClaimNameSchema, DenyConditionSchema } from './conditions.js';
+
+export {
+  AllowConditionSchema,
+  ClaimNameSchema,
+  type Condition,
+  DenyConditionSchema,
+  isValueCondition,
+  type PresenceCondition,
+  type ValueCondition,
+} from './conditions.js';
 
 /**
  * The gateway config file (JSON or YAML): upstream IdPs, their mapping rules and account aliases.
@@ -44,9 +56,6 @@ export const RuleIdSchema = z
     ),
   );
 
-/** Claim names: short aliases (`groups`) or full URIs (Entra's claim URIs). */
-export const ClaimNameSchema = z.string().check(z.minLength(1), z.maxLength(256));
-
 /**
  * A template: literal text with `{claims.<name>}`, `{subject}`, `{idp}` or `{issuer}` placeholders.
  * `{{` and `}}` stand for literal braces.
@@ -69,58 +78,6 @@ export const TemplateSchema = z.string().check(
 
 const isTemplated = (value: string) =>
   /\{(claims\.|subject\}|idp\}|issuer\})/.test(value.replaceAll('{{', ''));
-
-export const ConditionOperatorSchema = z.enum([
-  'equals',
-  'notEquals',
-  'contains',
-  'startsWith',
-  'matches',
-]);
-
-/** Longest regular expression a `matches` condition may hold (bounded regex). */
-export const MAX_PATTERN_LENGTH = 256;
-/** Regex features that allow super-linear backtracking or reach outside the value. */
-const UNSAFE_PATTERN = /\\[1-9]|\\k<|\(\?<?[=!]|\([^)]*[+*}]\)[+*{]/;
-
-export const ConditionSchema = z
-  .strictObject({
-    claim: ClaimNameSchema,
-    op: ConditionOperatorSchema,
-    value: z.string().check(z.maxLength(1024)),
-    ignoreCase: z._default(z.boolean(), false),
-  })
-  .check(
-    z.superRefine((c, ctx) => {
-      if (c.op !== 'matches') return;
-      if (c.value.length > MAX_PATTERN_LENGTH) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['value'],
-          message: `pattern longer than ${MAX_PATTERN_LENGTH} characters`,
-        });
-        return;
-      }
-      if (UNSAFE_PATTERN.test(c.value)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['value'],
-          message:
-            'pattern uses backreferences, lookaround or nested quantifiers (not allowed: bounded regex)',
-        });
-        return;
-      }
-      try {
-        new RegExp(c.value, 'u');
-      } catch (err) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['value'],
-          message: `invalid regular expression: ${(err as Error).message}`,
-        });
-      }
-    }),
-  );
 
 /** How a multi-valued claim becomes one tag value (session tags are single-valued). */
 export const MultiValueSchema = z.enum(['join', 'first', 'reject']);
@@ -208,18 +165,21 @@ const RuleBase = {
   /** Lower runs first. Two allow rules granting the same role: the lower priority's grant wins. */
   priority: z.int().check(z.minimum(0), z.maximum(999_999)),
   description: z.optional(z.string().check(z.maxLength(512))),
-  /** All must hold. An empty list always holds (use with care: everyone from this IdP). */
-  when: z.array(ConditionSchema).check(z.maxLength(32)),
 };
+const MAX_CONDITIONS = 32;
 
 export const AllowRuleSchema = z.strictObject({
   ...RuleBase,
   effect: z.literal('allow'),
+  /** All must hold. An empty list always holds (use with care: everyone from this IdP). */
+  when: z.array(AllowConditionSchema).check(z.maxLength(MAX_CONDITIONS)),
   grant: GrantSchema,
 });
 export const DenyRuleSchema = z.strictObject({
   ...RuleBase,
   effect: z.literal('deny'),
+  /** All must hold. An empty list always holds: the deny applies to everyone. */
+  when: z.array(DenyConditionSchema).check(z.maxLength(MAX_CONDITIONS)),
   /** Roles this deny applies to; absent: every role (the person gets nothing from this IdP). */
   roleArns: z.optional(
     z.array(z.string().check(z.superRefine(violation(checkRoleArn)))).check(z.minLength(1)),
@@ -392,6 +352,10 @@ export const IdpConfigSchema = z
   ])
   .check(
     z.superRefine((idp, ctx) => {
+      const subjectProblem = checkSubjectClaim(idp);
+      if (subjectProblem) {
+        ctx.addIssue({ code: 'custom', path: ['subjectClaim'], message: subjectProblem });
+      }
       const ids = new Set<string>();
       idp.rules.forEach((rule, i) => {
         if (ids.has(rule.id))
@@ -538,6 +502,17 @@ export const GatewayConfigSchema = z
       {},
     ),
     accounts: z._default(z.array(AccountProfileSchema), []),
+    /**
+     * Deny rules for every IdP, evaluated with each IdP's own rules (a deny wins whatever its
+     * priority): a person denied a role here gets it through no IdP.
+     */
+    gatewayRules: z
+      ._default(z.array(DenyRuleSchema).check(z.maxLength(1000)), [])
+      .check(
+        z.describe(
+          "Deny rules that apply to every IdP, with the same condition semantics as an IdP's deny rules (a deny wins whatever its priority). A condition on a claim an IdP never sends holds for everyone from that IdP (fail closed).",
+        ),
+      ),
     idps: z.array(IdpConfigSchema).check(z.minLength(1)),
     spaClients: z._default(z.array(SpaClientSchema).check(z.maxLength(100)), []),
     /** Shown on error pages: who to contact, e.g. `{ text: 'Platform team', url: 'https://…' }`. */
@@ -556,6 +531,16 @@ export const GatewayConfigSchema = z
             message: `duplicate IdP id "${idp.id}"`,
           });
         idps.add(idp.id);
+      });
+      const gatewayRuleIds = new Set<string>();
+      cfg.gatewayRules.forEach((rule, i) => {
+        if (gatewayRuleIds.has(rule.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['gatewayRules', i, 'id'],
+            message: `duplicate gateway rule id "${rule.id}"`,
+          });
+        gatewayRuleIds.add(rule.id);
       });
       const accounts = new Set<string>();
       cfg.accounts.forEach((a, i) => {
@@ -588,7 +573,6 @@ export type OidcIdpConfig = Extract<IdpConfig, { protocol: 'oidc' }>;
 export type Rule = z.output<typeof RuleSchema>;
 export type AllowRule = z.output<typeof AllowRuleSchema>;
 export type DenyRule = z.output<typeof DenyRuleSchema>;
-export type Condition = z.output<typeof ConditionSchema>;
 export type GrantTemplate = z.output<typeof GrantSchema>;
 export type SessionTagSpec = z.output<typeof SessionTagSchema>;
 export type AccountProfile = z.output<typeof AccountProfileSchema>;

@@ -1,3 +1,4 @@
+import { foldValue, isBlankValue } from './fold.js';
 import type { Identity } from './types.js';
 
 /**
@@ -13,35 +14,45 @@ export const readClaim = (identity: Identity, name: string): readonly string[] |
   return values !== undefined && values.length > 0 ? values : undefined;
 };
 
-/** One identity's claims, with membership sets built on first use (one per claim and case mode). */
+/** How a condition compares values: as sent, or folded (see fold.ts). */
+export type CaseMode = 'exact' | 'fold';
+
+/** One identity's claims, with each claim's normalised value set built on first use. */
 export interface ClaimView {
   readonly identity: Identity;
-  /** The claim's values, or `undefined` when it is missing (see {@link readClaim}). */
-  values(name: string): readonly string[] | undefined;
-  /** Whether some value of the claim equals `value` (`value` already lowercased if `ignoreCase`). */
-  has(name: string, value: string, ignoreCase: boolean): boolean;
+  /**
+   * The claim's values as a set, after a condition's normalisation: blank values (empty, white
+   * space, default-ignorable code points only) dropped, and in `fold` mode each value folded.
+   * `undefined` when no value remains: the claim is **missing**, whether it was not sent, sent
+   * with no value or sent blank. Duplicates and order never matter.
+   */
+  valueSet(name: string, mode: CaseMode): ReadonlySet<string> | undefined;
 }
 
 /**
- * Wraps an identity for rule evaluation: a thousand `contains` rules against a 200-value groups
- * claim cost one set build plus a thousand lookups, not 200,000 string comparisons.
+ * Wraps an identity for rule evaluation: each claim is normalised once per case mode, so a
+ * thousand `equals` rules against a 200-value groups claim cost one set build plus a thousand
+ * lookups, not 200,000 string comparisons.
  */
 export const createClaimView = (identity: Identity): ClaimView => {
-  const exact = new Map<string, ReadonlySet<string>>();
-  const folded = new Map<string, ReadonlySet<string>>();
-  const setOf = (name: string, ignoreCase: boolean): ReadonlySet<string> => {
-    const cache = ignoreCase ? folded : exact;
-    let set = cache.get(name);
-    if (set === undefined) {
-      const values = readClaim(identity, name) ?? [];
-      set = new Set(ignoreCase ? values.map((v) => v.toLowerCase()) : values);
-      cache.set(name, set);
-    }
-    return set;
-  };
+  const sets = { exact: new Map(), fold: new Map() } as Record<
+    CaseMode,
+    Map<string, ReadonlySet<string> | undefined>
+  >;
   return {
     identity,
-    values: (name) => readClaim(identity, name),
-    has: (name, value, ignoreCase) => setOf(name, ignoreCase).has(value),
+    valueSet(name, mode) {
+      const cache = sets[mode];
+      if (cache.has(name)) return cache.get(name);
+      const set = new Set<string>();
+      for (const v of readClaim(identity, name) ?? []) {
+        if (typeof v !== 'string' || isBlankValue(v)) continue;
+        const normalised = mode === 'fold' ? foldValue(v) : v;
+        if (normalised !== '') set.add(normalised);
+      }
+      const result = set.size > 0 ? set : undefined;
+      cache.set(name, result);
+      return result;
+    },
   };
 };

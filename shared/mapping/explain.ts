@@ -1,6 +1,6 @@
 import { createClaimView } from './claims.js';
 import type { ConditionExplanation } from './conditions.js';
-import { type CompiledRule, compileRuleSet, resolveMatches } from './rule-set.js';
+import { type CompiledRule, compileRuleSet, type RuleScope, resolveMatches } from './rule-set.js';
 import type { Grant, Identity, MappingInput, MappingProblem, MappingResult } from './types.js';
 
 /**
@@ -15,6 +15,8 @@ export type DenyOutcome = 'not-matched' | 'denies-all' | 'denies-roles';
 
 interface RuleExplanationBase {
   ruleId: string;
+  /** `idp` (the IdP's own rules) or `gateway` (the gateway-wide deny rules). */
+  scope: RuleScope;
   priority: number;
   description?: string;
   /** Every condition held (an empty `when` always holds). */
@@ -32,7 +34,7 @@ export interface AllowRuleExplanation extends RuleExplanationBase {
   grant?: Grant;
   /** For a matched rule, every reason its grant cannot be minted. */
   problems: readonly string[];
-  /** The deny rule that removed this role. */
+  /** The deny rule that removed this role (`gateway:<id>` for a gateway rule). */
   deniedBy?: string;
   /** The earlier rule that grants the same role. */
   shadowedBy?: string;
@@ -55,7 +57,7 @@ export interface Explanation extends MappingResult {
 }
 
 /**
- * Explains a compiled rule set for an identity. The final `grants`, `denied`, `deniedBy` and
+ * Explains a compiled rule set for an identity (gateway rules first, then the IdP's). The final `grants`, `denied`, `deniedBy` and
  * `problems` are the same as `mapGrants` returns; reasons name claims and config values only,
  * never a claim's values, so an explanation can be logged.
  */
@@ -74,6 +76,7 @@ export const explainRuleSet = (rules: readonly CompiledRule[], identity: Identit
   const explained = evaluated.map(({ rule: r, conditions, matched }): RuleExplanation => {
     const base = {
       ruleId: r.rule.id,
+      scope: r.scope,
       priority: r.rule.priority,
       ...(r.rule.description !== undefined ? { description: r.rule.description } : {}),
       matched,
@@ -95,7 +98,7 @@ export const explainRuleSet = (rules: readonly CompiledRule[], identity: Identit
       : { problems: rendered.problems };
     const denier = denyAll ?? deniedRoles.get(r.grant.roleKey);
     if (denier !== undefined) {
-      return { ...head, ...minted, outcome: 'denied', deniedBy: denier.rule.id };
+      return { ...head, ...minted, outcome: 'denied', deniedBy: denier.ref };
     }
     const owner = owners.get(r.grant.roleKey);
     if (owner !== r && owner !== undefined) {

@@ -7,8 +7,9 @@ import {
   parseRoleArn,
   type RoleArnParts,
 } from './aws-rules.js';
-import { sanitizeSessionName } from './session-name.js';
+import { buildSessionName } from './session-name.js';
 import { compileSessionTags } from './session-tags.js';
+import { subjectRefOf } from './subject-ref.js';
 import {
   compileTemplate,
   isTemplateFailure,
@@ -18,6 +19,9 @@ import {
   type TemplateFailure,
 } from './template.js';
 import type { Grant, Identity } from './types.js';
+
+/** IdP ids as the config schema allows them: they never contain `.`, the namespace separator. */
+const IDP_ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 /**
  * The opaque, stable id of a grant: base64url of the first 16 bytes of SHA-256 of
@@ -69,10 +73,12 @@ const tryCompile = (source: string): Template | string => {
  * Prepares an allow rule's grant. Per identity it renders, in this order of fields:
  * - session name: `grant.sessionName ?? defaults.sessionName`; a missing claim falls back to
  *   `defaults.sessionName`, then to the subject; a multi-valued claim fails the grant; the result
- *   is sanitised (see `sanitizeSessionName`);
- * - source identity: a missing or multi-valued claim, or a value failing `checkSourceIdentity`,
- *   fails the grant (it is for authorisation and audit: rejected, never altered);
- * - session tags: see `compileSessionTags`;
+ *   is `<idp>.` + the sanitised value (see `buildSessionName`);
+ * - source identity: always set. Without a template `<idp>.<subjectRef>` (`subjectRefOf`); with
+ *   one `<idp>.<rendered>`, where a missing or multi-valued claim, or a result failing
+ *   `checkSourceIdentity`, fails the grant (it is for authorisation and audit: rejected, never
+ *   altered);
+ * - session tags: see `compileSessionTags` (a tag templated from `{subject}` is `<idp>.`-prefixed);
  * - duration: `grant.sessionDurationSeconds ?? defaults.sessionDurationSeconds`, checked.
  *
  * The label is literal text (`grant.label ?? role name`), the account id comes from the ARN and
@@ -117,7 +123,9 @@ export const compileGrant = (
     }
     // The subject is always there: a session name never fails for want of a claim.
     if (isTemplateFailure(rendered) && rendered.kind === 'missing') rendered = identity.subject;
-    return isTemplateFailure(rendered) ? rendered : sanitizeSessionName(rendered, identity.subject);
+    return isTemplateFailure(rendered)
+      ? rendered
+      : buildSessionName(identity.idp, rendered, identity.subject);
   };
 
   return {
@@ -132,22 +140,34 @@ export const compileGrant = (
         problems.push(`session name: ${name.reason}`);
       }
 
+      // Everything that names the person at AWS is namespaced by the IdP: the id must be one.
+      const validIdp = IDP_ID.test(identity.idp);
+      if (!validIdp) problems.push('identity: its IdP id is not a valid IdP id');
+
+      // Always set, so that AWS keeps who this is through role chaining (and a revocation can
+      // name it): by default the subject reference the sign-in logs.
       let source: string | undefined;
-      if (sourceIdentity !== undefined && typeof sourceIdentity !== 'string') {
+      if (sourceIdentity === undefined) {
+        source = `${identity.idp}.${subjectRefOf(identity.idp, identity.subject)}`;
+      } else if (typeof sourceIdentity !== 'string') {
         const rendered = renderTemplate(sourceIdentity, identity, singleValue);
         if (isTemplateFailure(rendered)) {
           problems.push(`source identity: ${rendered.reason}`);
+        } else if (rendered === '') {
+          // `<idp>.` alone would be valid for AWS, and the same for everyone from that IdP.
+          problems.push('source identity: the template renders to nothing');
         } else {
-          const why = checkSourceIdentity(rendered);
-          if (why) problems.push(`source identity: ${why}`);
-          else source = rendered;
+          const namespaced = `${identity.idp}.${rendered}`;
+          const why = checkSourceIdentity(namespaced);
+          if (why) problems.push(`source identity: ${why} (as "<idp>.<value>")`);
+          else source = namespaced;
         }
       }
 
       const rendered = tags.render(identity);
       problems.push(...rendered.problems);
 
-      if (problems.length > 0 || arn === undefined || typeof name !== 'string') {
+      if (problems.length > 0 || arn === undefined || typeof name !== 'string' || !validIdp) {
         return { ok: false, problems };
       }
       return {
@@ -161,7 +181,7 @@ export const compileGrant = (
           label,
           durationSeconds,
           sessionName: name,
-          ...(source !== undefined ? { sourceIdentity: source } : {}),
+          sourceIdentity: source as string,
           tags: rendered.tags,
           transitiveTagKeys: rendered.transitiveTagKeys,
         },

@@ -1,9 +1,14 @@
 /**
- * The mapping domain: pure functions from a verified Identity and one IdP's rules to the Grants
- * it may assume. No AWS SDK, no I/O. The semantics are documented in ./README.md.
+ * The mapping domain: pure functions from a verified Identity and one IdP's rules (plus the
+ * gateway-wide deny rules) to the Grants it may assume. No AWS SDK, no I/O (the RE2 engine is
+ * imported on demand). The semantics are documented in ./README.md.
  */
 export * from './aws-rules.js';
-export { type ConditionExplanation, MAX_MATCHED_VALUE_LENGTH } from './conditions.js';
+export {
+  type ConditionExplanation,
+  type Effect,
+  MAX_MATCHED_VALUE_LENGTH,
+} from './conditions.js';
 export * from './engine.js';
 export {
   type AllowOutcome,
@@ -14,7 +19,18 @@ export {
   explain,
   type RuleExplanation,
 } from './explain.js';
+export { foldValue, isBlankValue } from './fold.js';
 export { buildGrantId } from './grant.js';
 export * from './mapper-cache.js';
+export { checkConfigPatterns, hasConfigPatterns, type PatternIssue } from './pattern-check.js';
+export { checkPatternSyntax, MAX_PATTERN_LENGTH } from './pattern-syntax.js';
+export {
+  type CompiledPattern,
+  loadRegexEngine,
+  MAX_PROGRAM_SIZE,
+  type RegexEngine,
+} from './regex.js';
+export { needsRegexEngine, type RuleScope } from './rule-set.js';
 export * from './session-name.js';
+export { hashSubject, subjectRefOf } from './subject-ref.js';
 export * from './types.js';

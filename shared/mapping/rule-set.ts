@@ -7,14 +7,22 @@ import type { MapperConfig } from './types.js';
 /** An allow rule prepared once. */
 export interface CompiledAllowRule {
   readonly effect: 'allow';
+  readonly scope: 'idp';
+  readonly ref: string;
   readonly rule: AllowRule;
   readonly conditions: readonly CompiledCondition[];
   readonly grant: CompiledGrant;
 }
 
+/** Where a rule comes from: the IdP's own rules, or the gateway-wide deny rules. */
+export type RuleScope = 'idp' | 'gateway';
+
 /** A deny rule prepared once; `roleKeys` absent: it denies every role. */
 export interface CompiledDenyRule {
   readonly effect: 'deny';
+  readonly scope: RuleScope;
+  /** How results name it: the rule id, `gateway:<id>` for a gateway rule (ids have no `:`). */
+  readonly ref: string;
   readonly rule: DenyRule;
   readonly conditions: readonly CompiledCondition[];
   readonly roleKeys: ReadonlySet<string> | undefined;
@@ -26,32 +34,51 @@ export type CompiledRule = CompiledAllowRule | CompiledDenyRule;
 /** Code-unit order for rule ids: the same on every machine (no locale). */
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+const evaluationOrder = <R extends Rule>(rules: readonly R[]): R[] =>
+  [...rules].sort((a, b) => a.priority - b.priority || byCodeUnit(a.id, b.id));
+
+const hasMatches = (rules: readonly Rule[]) =>
+  rules.some((r) => r.when.some((c) => c.op === 'matches'));
+
+/** Whether a rule set needs a regex engine (it has a `matches` condition). */
+export const needsRegexEngine = (config: Pick<MapperConfig, 'rules' | 'gatewayRules'>): boolean =>
+  hasMatches(config.rules) || hasMatches(config.gatewayRules ?? []);
+
 /**
- * Compiles a rule set into evaluation order: ascending `priority`, ties broken by rule id.
- * Everything that does not depend on the identity (regexes, templates, aliases) is done here, once.
+ * Compiles a rule set into evaluation order: the gateway-wide deny rules first, then the IdP's
+ * rules, each by ascending `priority`, ties broken by rule id. (Only denies come from the gateway,
+ * and a deny wins whatever its priority, so the order decides only which deny is named first.)
+ * Everything that does not depend on the identity (patterns, templates, aliases) is done here, once.
+ * @throws TypeError when a rule has a `matches` condition and `config.regex` is not given.
  */
 export const compileRuleSet = (config: MapperConfig): readonly CompiledRule[] => {
   const accounts = new Map<string, AccountProfile>((config.accounts ?? []).map((a) => [a.id, a]));
-  const ordered = [...config.rules].sort(
-    (a: Rule, b: Rule) => a.priority - b.priority || byCodeUnit(a.id, b.id),
+  const compileDeny = (rule: DenyRule, scope: RuleScope): CompiledDenyRule => ({
+    effect: 'deny',
+    scope,
+    ref: scope === 'gateway' ? `gateway:${rule.id}` : rule.id,
+    rule,
+    conditions: rule.when.map((c) => compileCondition(c, 'deny', config.regex)),
+    roleKeys: rule.roleArns ? new Set(rule.roleArns.map((arn) => roleKeyOf(arn))) : undefined,
+  });
+  const gateway = evaluationOrder(config.gatewayRules ?? []).map((rule) =>
+    // Gateway rules are deny rules by schema; one that bypassed it still only denies.
+    compileDeny({ ...rule, effect: 'deny' } as DenyRule, 'gateway'),
   );
-  return ordered.map((rule): CompiledRule => {
-    const conditions = rule.when.map(compileCondition);
+  const own = evaluationOrder(config.rules).map((rule): CompiledRule => {
     if (rule.effect === 'allow') {
       return {
         effect: 'allow',
+        scope: 'idp',
+        ref: rule.id,
         rule,
-        conditions,
+        conditions: rule.when.map((c) => compileCondition(c, 'allow', config.regex)),
         grant: compileGrant(rule, config.defaults, accounts),
       };
     }
-    return {
-      effect: 'deny',
-      rule,
-      conditions,
-      roleKeys: rule.roleArns ? new Set(rule.roleArns.map((arn) => roleKeyOf(arn))) : undefined,
-    };
+    return compileDeny(rule, 'idp');
   });
+  return [...gateway, ...own];
 };
 
 /** Whether every condition holds (an empty `when` always holds); stops at the first that fails. */
@@ -66,7 +93,7 @@ export interface Resolution {
   deniedRoles: ReadonlyMap<string, CompiledDenyRule>;
   /** Role key → the first matching allow rule granting it; later ones are shadowed. */
   owners: ReadonlyMap<string, CompiledAllowRule>;
-  /** Every matching deny rule, in evaluation order. */
+  /** Every matching deny rule (`gateway:<id>` for a gateway rule), in evaluation order. */
   deniedBy: readonly string[];
 }
 
@@ -82,7 +109,7 @@ export const resolveMatches = (matched: readonly CompiledRule[]): Resolution => 
   const deniedBy: string[] = [];
   for (const r of matched) {
     if (r.effect === 'deny') {
-      deniedBy.push(r.rule.id);
+      deniedBy.push(r.ref);
       if (r.roleKeys === undefined) denyAll ??= r;
       else for (const key of r.roleKeys) if (!deniedRoles.has(key)) deniedRoles.set(key, r);
     } else if (!owners.has(r.grant.roleKey)) {

@@ -32,3 +32,20 @@ export const sanitizeSessionName = (rendered: string, subject: string): string =
   if (name.length < SESSION_NAME_MIN) name = `fg-${sha256Hex8(subject)}`;
   return name;
 };
+
+/**
+ * The `RoleSessionName` of a grant: `<idp>.` followed by the rendered name, sanitised as in
+ * {@link sanitizeSessionName} within the 64 characters left after the prefix (longer: the first
+ * characters, `-` and 8 hex digits of the rendered value's SHA-256; empty: `fg-` and 8 hex digits
+ * of the subject's). IdP ids have no `.`, so the part before the first `.` names the IdP and two
+ * IdPs can never produce the same session name, whatever their claims.
+ * @example buildSessionName('okta', 'josé@example.com', sub) // 'okta.jose@example.com'
+ */
+export const buildSessionName = (idp: string, rendered: string, subject: string): string => {
+  const prefix = `${idp}.`;
+  const budget = SESSION_NAME_MAX - prefix.length;
+  let name = rendered.normalize('NFKD').replace(COMBINING_MARKS, '').replace(OUTSIDE_CHARSET, '-');
+  if (name.length > budget) name = `${name.slice(0, budget - 9)}-${sha256Hex8(rendered)}`;
+  if (name.length === 0) name = `fg-${sha256Hex8(subject)}`;
+  return `${prefix}${name}`;
+};

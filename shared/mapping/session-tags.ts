@@ -16,6 +16,8 @@ interface TagSpec {
   multiValue: 'join' | 'first' | 'reject';
   separator: string;
   optional: boolean;
+  /** Templated from `{subject}`: the value is prefixed with `<idp>.`, as the source identity is. */
+  namespaced: boolean;
 }
 
 /** What a grant's session tags render to for one identity. */
@@ -72,6 +74,8 @@ const tagEncoder =
  * - a referenced claim is missing: `optional` omits the tag, otherwise the grant fails;
  * - each multi-valued claim placeholder is encoded by the tag's `multiValue` (`join`, the default
  *   for the short string form with separator `:`; `first`; `reject`), also inside longer text;
+ * - a tag whose template has `{subject}` identifies the person: its value is `<idp>.` + the
+ *   rendered text, so that two IdPs never produce the same subject tag;
  * - the final value must pass `checkTagValue` (≤ 256 characters, tag charset) or the grant fails:
  *   tags drive ABAC, so a value is never truncated or altered;
  * - transitive keys are kept only for tags that were emitted.
@@ -105,7 +109,9 @@ export const compileSessionTags = (
         : raw;
     try {
       const { multiValue, separator, optional } = spec;
-      specs.push({ key, template: compileTemplate(spec.value), multiValue, separator, optional });
+      const template = compileTemplate(spec.value);
+      const namespaced = template.parts.some((p) => p.kind === 'subject');
+      specs.push({ key, template, multiValue, separator, optional, namespaced });
     } catch (err) {
       problems.push(`tag ${key}: ${(err as Error).message}`);
     }
@@ -117,12 +123,14 @@ export const compileSessionTags = (
       const tags: SessionTag[] = [];
       const failures: string[] = [];
       for (const spec of specs) {
-        const value = renderTemplate(spec.template, identity, tagEncoder(spec));
-        if (isTemplateFailure(value)) {
-          if (value.kind === 'missing' && spec.optional) continue;
-          failures.push(`tag ${spec.key}: ${value.reason}`);
+        const rendered = renderTemplate(spec.template, identity, tagEncoder(spec));
+        if (isTemplateFailure(rendered)) {
+          if (rendered.kind === 'missing' && spec.optional) continue;
+          failures.push(`tag ${spec.key}: ${rendered.reason}`);
           continue;
         }
+        // A tag that carries the subject identifies the person: two IdPs must not share one.
+        const value = spec.namespaced ? `${identity.idp}.${rendered}` : rendered;
         // Reject, never truncate or substitute: an altered tag could match another principal's policy.
         const valueProblem = checkTagValue(value);
         if (valueProblem) failures.push(`tag ${spec.key}: ${valueProblem}`);

@@ -1,4 +1,5 @@
-import type { AccountProfile, GatewayDefaults, Rule } from '../config/index.js';
+import type { AccountProfile, DenyRule, GatewayDefaults, Rule } from '../config/index.js';
+import type { RegexEngine } from './regex.js';
 
 /**
  * What a verified upstream sign-in says about a person: produced by shared/saml or shared/oidc,
@@ -35,7 +36,12 @@ export interface Grant {
   /** Human label for the role picker (defaults to the role name). */
   label: string;
   durationSeconds: number;
+  /** Always begins with `<idp>.` (sanitised, at most 64 characters). */
   sessionName: string;
+  /**
+   * Always set by the mapping engine: `<idp>.<subjectRef>` by default, `<idp>.<rendered
+   * template>` when the grant has one (optional in the type only for grants built elsewhere).
+   */
   sourceIdentity?: string;
   tags: readonly SessionTag[];
   transitiveTagKeys: readonly string[];
@@ -45,6 +51,13 @@ export interface Grant {
 export interface MapperConfig {
   /** That IdP's rules, in any order: the engine sorts them (priority, then rule id). */
   rules: readonly Rule[];
+  /** The gateway-wide deny rules (the config's `gatewayRules`), evaluated with every IdP's. */
+  gatewayRules?: readonly DenyRule[];
+  /**
+   * The RE2 engine for `matches` conditions (`await loadRegexEngine()`); required when a rule
+   * has one, so that a sign-in path loads it only for rule sets that use it.
+   */
+  regex?: RegexEngine;
   /** Gateway defaults: session duration and the session-name template. */
   defaults: GatewayDefaults;
   /** Account profiles, for the alias shown in the role picker. */
@@ -69,7 +82,7 @@ export interface MappingResult {
   grants: readonly Grant[];
   /** True when a matching deny rule without `roleArns` refused everything. */
   denied: boolean;
-  /** Ids of every matching deny rule, in evaluation order. */
+  /** Ids of every matching deny rule (`gateway:<id>` for a gateway rule), in evaluation order. */
   deniedBy: readonly string[];
   /** One entry per reason a matching, effective allow rule could not be issued. */
   problems: readonly MappingProblem[];

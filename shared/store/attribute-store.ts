@@ -2,6 +2,8 @@ import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   type AccountProfile,
   AccountProfileSchema,
+  type DenyRule,
+  DenyRuleSchema,
   formatPath,
   GatewayConfigSchema,
   GatewaySettingsSchema,
@@ -26,6 +28,7 @@ import {
   type AttributeItemKey,
   accountKey,
   gatewayDefaultsKey,
+  gatewayRuleKey,
   gatewaySettingsKey,
   IDP_CONFIG_SK,
   idpConfigKey,
@@ -101,8 +104,8 @@ const assembleIdp = (
 };
 
 /**
- * The attribute store on DynamoDB: one Query per IdP, a filtered Scan for the IdP list,
- * BatchGetItem for account profiles and GetItem for the defaults; every item read is re-validated
+ * The attribute store on DynamoDB: one Query per IdP, one for the gateway rules, a filtered Scan
+ * for the IdP list, BatchGetItem for account profiles and GetItem for the defaults; every item read is re-validated
  * with the config schemas.
  * @throws server_error (GatewayMisconfiguredError) from its methods when an item is invalid, the
  * table is missing or access is denied.
@@ -176,6 +179,28 @@ export const createDynamoAttributeStore = ({
       byId.set(result.data.id, result.data);
     }
     return wanted.flatMap((id) => byId.get(id) ?? []);
+  },
+
+  async getGatewayRules() {
+    const items = await queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rule)',
+      ExpressionAttributeValues: {
+        ':pk': { S: ATTRIBUTE_KEY_PREFIXES.gateway },
+        ':rule': { S: RULE_SK_PREFIX },
+      },
+      ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+    });
+    return items.map(unmarshalAttributeItem).map((item): DenyRule => {
+      // The deny schema refuses the old condition forms: a deny written for the old semantics
+      // fails closed here (every sign-in refused) rather than being read with the new ones.
+      const result = DenyRuleSchema.safeParse(readDoc(item, 'rule'));
+      if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
+      if (gatewayRuleKey(result.data.priority, result.data.id).sk !== item.sk) {
+        throw invalid(item, 'does not match the priority and id in its doc');
+      }
+      return result.data;
+    });
   },
 
   async getDefaults() {

@@ -1,4 +1,9 @@
-import type { AccountProfile, GatewayDefaults, GatewaySettings } from '../config/index.js';
+import type {
+  AccountProfile,
+  DenyRule,
+  GatewayDefaults,
+  GatewaySettings,
+} from '../config/index.js';
 import type { AttributeStore, Clock } from './ports.js';
 
 interface Entry<T> {
@@ -76,6 +81,7 @@ export const createCachedAttributeStore = (
   const accounts = createMemo<AccountProfile[]>(ttlSeconds, maxEntries, now);
   const defaults = createMemo<GatewayDefaults>(ttlSeconds, 1, now);
   const settings = createMemo<GatewaySettings>(ttlSeconds, 1, now);
+  const gatewayRules = createMemo<readonly DenyRule[]>(ttlSeconds, 1, now);
   return {
     getIdp: (idpId) => idps(idpId, () => store.getIdp(idpId)),
     // A fresh array per call (callers may sort it); its elements are shared and frozen.
@@ -91,5 +97,7 @@ export const createCachedAttributeStore = (
     },
     getDefaults: () => defaults('', () => store.getDefaults()),
     getSettings: () => settings('', () => store.getSettings()),
+    // The same frozen array until it reloads: mappers are kept per rule set object.
+    getGatewayRules: () => gatewayRules('', () => store.getGatewayRules()),
   };
 };

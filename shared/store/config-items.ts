@@ -16,6 +16,7 @@ import {
   type AttributeItemKey,
   accountKey,
   gatewayDefaultsKey,
+  gatewayRuleKey,
   gatewaySettingsKey,
   idpConfigKey,
   isManagedAttributeKey,
@@ -43,7 +44,7 @@ const keyString = (key: AttributeItemKey) => `${key.pk}\u0000${key.sk}`;
 
 /**
  * The attribute-table items of a validated gateway config: one for its `defaults`
- * (`GATEWAY` / `DEFAULTS`), one per IdP (its settings, without its rules), one per rule and one
+ * (`GATEWAY` / `DEFAULTS`), one per gateway-wide deny rule (`GATEWAY` / `RULE#…`), one per IdP (its settings, without its rules), one per rule and one
  * per account profile.
  * @throws ConfigError when an item would exceed DynamoDB's 400 KB item size.
  */
@@ -66,6 +67,9 @@ export const toItems = (
   };
   add('defaults', gatewayDefaultsKey(), 'defaults', config.defaults);
   add('settings', gatewaySettingsKey(), 'settings', settingsOf(config));
+  config.gatewayRules.forEach((rule, i) => {
+    add(`gatewayRules[${i}]`, gatewayRuleKey(rule.priority, rule.id), 'rule', rule);
+  });
   config.idps.forEach((idp, i) => {
     const { rules, ...settings } = idp;
     add(`idps[${i}]`, idpConfigKey(idp.id), 'idp', settings);

@@ -51,6 +51,7 @@ export {
   GATEWAY_DEFAULTS_SK,
   GATEWAY_SETTINGS_SK,
   gatewayDefaultsKey,
+  gatewayRuleKey,
   gatewaySettingsKey,
   IDP_CONFIG_SK,
   idpConfigKey,

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type {
   AccountProfile,
+  DenyRule,
   GatewayDefaults,
   GatewaySettings,
   IdpConfig,
@@ -53,6 +54,14 @@ export interface AttributeStore {
    * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
    */
   getSettings(): Promise<GatewaySettings>;
+  /**
+   * The gateway-wide deny rules (`GATEWAY` / `RULE#…`), in priority order; none when the table
+   * holds none.
+   * @throws server_error (GatewayMisconfiguredError) when a stored rule fails validation (an old
+   * deny form included: a deny that cannot be read must not silently stop applying).
+   * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
+   */
+  getGatewayRules(): Promise<readonly DenyRule[]>;
 }
 
 /**

@@ -125,6 +125,16 @@ export const gatewaySettingsKey = (): AttributeItemKey => ({
   sk: GATEWAY_SETTINGS_SK,
 });
 
+/**
+ * The key of a gateway-wide deny rule item: `GATEWAY` / `RULE#<priority, 6 digits>#<ruleId>`, so
+ * that a Query on the partition with `begins_with(sk, "RULE#")` returns them in priority order.
+ * @throws RangeError when the priority is not an integer in 0..999999.
+ */
+export const gatewayRuleKey = (priority: number, ruleId: string): AttributeItemKey => ({
+  pk: ATTRIBUTE_KEY_PREFIXES.gateway,
+  sk: ruleKey('-', priority, ruleId).sk,
+});
+
 /** The key of an SPA client item (the config's `spaClients`): `GATEWAY` / `SPA#<id>`. */
 export const spaClientKey = (clientId: string): AttributeItemKey => ({
   pk: ATTRIBUTE_KEY_PREFIXES.gateway,

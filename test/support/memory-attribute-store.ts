@@ -14,4 +14,5 @@ export const createMemoryAttributeStore = (config: GatewayConfig): AttributeStor
   getAccounts: async (ids) => config.accounts.filter((a) => ids.includes(a.id)),
   getDefaults: async () => config.defaults,
   getSettings: async () => settingsOf(config),
+  getGatewayRules: async () => config.gatewayRules,
 });

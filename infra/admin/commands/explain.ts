@@ -6,6 +6,8 @@ import {
   explain,
   type Grant,
   type Identity,
+  loadRegexEngine,
+  needsRegexEngine,
 } from '../../../shared/mapping/index.js';
 import { mapOidcIdentity } from '../../../shared/oidc/claims.js';
 import { mapSamlIdentity } from '../../../shared/saml/claims.js';
@@ -131,8 +133,9 @@ export const formatExplanation = (identity: Identity, result: Explanation): stri
   for (const rule of result.rules) {
     const what =
       rule.effect === 'allow' ? rule.roleArn : (rule.roleArns?.join(', ') ?? 'every role');
+    const scope = rule.scope === 'gateway' ? 'gateway rule, ' : '';
     lines.push(
-      `  ${mark(rule.matched)} ${rule.ruleId} (priority ${rule.priority}, ${rule.effect} ${what}): ${rule.outcome}`,
+      `  ${mark(rule.matched)} ${rule.ruleId} (${scope}priority ${rule.priority}, ${rule.effect} ${what}): ${rule.outcome}`,
     );
     for (const c of rule.conditions) lines.push(`      ${mark(c.holds)} ${c.reason}`);
     if (rule.effect === 'allow') {
@@ -158,8 +161,10 @@ export const explainCommand: Command = {
   help: `Usage: fedgate-admin explain --idp ID --claims FILE (--config FILE | --table NAME | --endpoint URL) [--json]
 
 Runs the gateway's mapping for one IdP on the claims in FILE and shows every rule in evaluation
-order (each condition, whether it holds and why), then the grants that would be minted: role,
-account, session name, source identity, duration, session tags and transitive tag keys.
+order — the gateway-wide deny rules first, then the IdP's — with each condition, whether it
+holds and why (its quantifier, whether it ignores case, and what a missing claim decides: "claim
+employeeType is missing: this deny holds (fail closed)"), then the grants that would be minted:
+role, account, session name, source identity, duration, session tags and transitive tag keys.
 The claims go through the gateway's own identity mapping (claim aliases, subject claim, Entra
 tenant allowlist and group overage, Google hosted domain), so a refusal there exits 1 with the
 error code the gateway would answer.
@@ -208,11 +213,17 @@ Example:
       );
     }
     const identity = buildIdentity(idp, file);
+    const { gatewayRules } = config;
+    const regex = needsRegexEngine({ rules: idp.rules, gatewayRules })
+      ? await loadRegexEngine()
+      : undefined;
     const result = explain({
       identity,
       rules: idp.rules,
+      gatewayRules,
       defaults: config.defaults,
       accounts: config.accounts,
+      ...(regex ? { regex } : {}),
     });
     return {
       json: {

@@ -43,8 +43,21 @@ const byEvaluationOrder = (a: RawRule, b: RawRule) => {
 };
 
 const describeCondition = (c: unknown): string => {
-  const { claim, op, value, ignoreCase } = (c ?? {}) as Record<string, unknown>;
-  return `${String(claim)} ${String(op)} ${JSON.stringify(value)}${ignoreCase ? ' (ignore case)' : ''}`;
+  const {
+    claim,
+    op,
+    value,
+    quantifier,
+    case: caseMode,
+    ifMissing,
+    ignoreCase,
+  } = (c ?? {}) as Record<string, unknown>;
+  const modes = [
+    quantifier !== undefined ? String(quantifier) : undefined,
+    caseMode === 'fold' || ignoreCase ? 'ignore case' : undefined,
+    ifMissing === 'noMatch' ? 'not when missing' : undefined,
+  ].filter((m) => m !== undefined);
+  return `${String(claim)} ${String(op)}${value !== undefined ? ` ${JSON.stringify(value)}` : ''}${modes.length > 0 ? ` (${modes.join(', ')})` : ''}`;
 };
 
 /** One line per rule: priority, id, effect, role(s), conditions. */

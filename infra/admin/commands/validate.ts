@@ -1,5 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, type GatewayConfig } from '../../../shared/config/index.js';
+import {
+  ConfigError,
+  type GatewayConfig,
+  lintGatewayConfig,
+} from '../../../shared/config/index.js';
 import { GatewayError } from '../../../shared/http/errors.js';
 import { compileSamlTrust } from '../../../shared/saml/trust.js';
 import { loadGatewayConfigFile } from '../../config-file.js';
@@ -31,7 +35,10 @@ export const validateCommand: Command = {
 
 Checks a gateway config file as the local runner and the CDK app load it: YAML/JSON syntax,
 \`metadataFile\` references, the schema (every problem named by its path, e.g.
-idps[0].rules[2].grant.roleArn), and every SAML IdP's metadata and certificates.
+idps[0].rules[2].grant.roleArn), every \`matches\` pattern compiled with RE2, and every SAML
+IdP's metadata and certificates. A valid file may still draw warnings (printed, exit 0): rules
+or subject claims keyed on claims users can change (email, UPN, preferred_username…), and deny
+conditions that let a missing claim through (ifMissing: noMatch).
 Exit 0 when valid, 1 when not.
 
 ${VAR_HELP}
@@ -71,10 +78,13 @@ Example:
       };
     }
     const rules = config.idps.reduce((n, idp) => n + idp.rules.length, 0);
+    const warnings = lintGatewayConfig(config);
     return {
       json: {
         valid: true,
         file,
+        warnings,
+        gatewayRules: config.gatewayRules.length,
         idps: config.idps.map((idp) => ({
           id: idp.id,
           protocol: idp.protocol,
@@ -82,7 +92,10 @@ Example:
         })),
         accounts: config.accounts.length,
       },
-      text: `${file} is valid: ${config.idps.length} IdPs (${config.idps.map((i) => `${i.id} ${i.protocol}`).join(', ')}), ${rules} rules, ${config.accounts.length} accounts`,
+      text: [
+        `${file} is valid: ${config.idps.length} IdPs (${config.idps.map((i) => `${i.id} ${i.protocol}`).join(', ')}), ${rules} rules, ${config.gatewayRules.length} gateway rules, ${config.accounts.length} accounts`,
+        ...warnings.map((w) => `warning: ${w.path}: ${w.message}`),
+      ].join('\n'),
     };
   },
 };

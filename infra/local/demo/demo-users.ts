@@ -55,6 +55,9 @@ const entra = (
       [`${CLAIMS}/emailaddress`]: [email],
       [`${CLAIMS}/name`]: [email],
       [`${CLAIMS}/givenname`]: [name.split(' ')[0] ?? name],
+      // A claim the app registration adds from user.employeetype: the gateway-wide contractor
+      // deny of demo-config.yaml reads it from every IdP (missing, it would hold: fail closed).
+      employeeType: ['employee'],
       ...attrs,
     },
   };

@@ -15,7 +15,10 @@ export interface DemoOidcUser {
   claims: Readonly<Record<string, unknown>>;
 }
 
-/** The demo OP's people (demo-config.yaml's `demo-oidc` rules read `groups` and `department`). */
+/**
+ * The demo OP's people (demo-config.yaml's `demo-oidc` rules read `groups` and `department`, its
+ * gateway-wide contractor deny reads `employeeType` from every IdP).
+ */
 export const DEMO_OIDC_USERS: readonly DemoOidcUser[] = [
   {
     id: 'olivia',
@@ -26,6 +29,7 @@ export const DEMO_OIDC_USERS: readonly DemoOidcUser[] = [
       email_verified: true,
       groups: ['developers', 'platform-admins'],
       department: 'Engineering',
+      employeeType: 'employee',
     },
   },
   {
@@ -37,13 +41,20 @@ export const DEMO_OIDC_USERS: readonly DemoOidcUser[] = [
       email_verified: true,
       groups: ['developers'],
       department: 'Data',
+      employeeType: 'employee',
     },
   },
   {
     id: 'quinn',
     name: 'Quinn Quayle',
     story: 'New joiner in no group: fedgate grants nothing.',
-    claims: { email: 'quinn@example.com', email_verified: true, groups: [], department: 'Sales' },
+    claims: {
+      email: 'quinn@example.com',
+      email_verified: true,
+      groups: [],
+      department: 'Sales',
+      employeeType: 'employee',
+    },
   },
 ];
 

@@ -721,15 +721,15 @@ describe('target-account stack', () => {
   });
 
   it('creates the roles the gateway config grants in the account, with a duration covering them', () => {
-    // rolesFromConfig is on for 210987654321: the config grants fedgate/readonly (8 h) and the
-    // example role (1 h) there; the account without it gets only the example role.
-    // Plus fedgate-revocation-writer in each (the kill switch: kill-switch.test.ts).
+    // rolesFromConfig is on for 210987654321: the config grants fedgate/readonly (8 h, from Okta
+    // and Google) and the example role (1 h) there; the account without it gets only the example
+    // role. Plus fedgate-revocation-writer in each (the kill switch: kill-switch.test.ts).
     trustWithoutSaml.resourceCountIs('AWS::IAM::Role', 3);
     trustWithoutSaml.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'readonly',
       Path: '/fedgate/',
       MaxSessionDuration: 28800,
-      Description: 'fedgate: granted by okta/workloads-readonly',
+      Description: 'fedgate: granted by okta/workloads-readonly, google/workspace-readonly',
       AssumeRolePolicyDocument: {
         Statement: Match.exact([webIdentityTrust('210987654321', '/fedgate/readonly')]),
       },

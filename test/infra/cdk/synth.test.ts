@@ -52,7 +52,7 @@ describe('an invalid gateway config fails the synth', () => {
     ).rejects.toMatchObject({
       name: 'ConfigError',
       message: expect.stringContaining(file),
-      issues: [expect.objectContaining({ path: 'idps[0].rules[1].grant.roleArn' })],
+      issues: [expect.objectContaining({ path: 'idps[0].rules[0].grant.roleArn' })],
     });
   });
 
@@ -75,7 +75,7 @@ describe('an invalid gateway config fails the synth', () => {
     expect(run.stderr).toContain(
       `fedgate: the gateway config file ${file} (stage example) is invalid`,
     );
-    expect(run.stderr).toContain('idps[0].rules[1].grant.roleArn: not an IAM role ARN');
+    expect(run.stderr).toContain('idps[0].rules[0].grant.roleArn: not an IAM role ARN');
     expect(run.stderr).not.toContain('    at '); // no stack trace
     expect(readdirSync(outdir).filter((f) => f.endsWith('.template.json'))).toEqual([]);
   });

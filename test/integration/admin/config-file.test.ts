@@ -192,6 +192,9 @@ describe('validate', () => {
         rules: i.rules.length,
       })),
       accounts: 2,
+      gatewayRules: demoDoc.gatewayRules.length,
+      // the demo keys no rule on email or another claim users can change
+      warnings: [],
     });
   });
 
@@ -275,8 +278,8 @@ describe('explain, on the demo config', () => {
         roleArn: 'arn:aws:iam::222222222222:role/fedgate-demo-admin',
         accountAlias: 'production',
         label: 'Administrator',
-        sessionName: 'alice@example.com',
-        sourceIdentity: 'alice@example.com',
+        sessionName: 'demo-okta.alice@example.com',
+        sourceIdentity: 'demo-okta.alice@example.com',
         durationSeconds: 3600,
         tags: [
           { key: 'department', value: 'engineering' },
@@ -295,20 +298,25 @@ describe('explain, on the demo config', () => {
         transitiveTagKeys: [],
       }),
       expect.objectContaining({
-        ruleId: 'everyone-readonly',
+        ruleId: 'aws-groups-readonly',
         durationSeconds: 3600,
         tags: [{ key: 'department', value: 'engineering' }],
       }),
     ]);
-    expect(json?.grants[2]?.sourceIdentity).toBeUndefined();
+    // No template: the default, the IdP and the subject reference the sign-in logs.
+    expect(json?.grants[2]?.sourceIdentity).toMatch(/^demo-okta\.[0-9a-f]{16}$/);
     expect(json?.grants).toHaveLength(3);
     expect(
-      json?.rules.map((r: { ruleId: string; outcome: string }) => [r.ruleId, r.outcome]),
+      json?.rules.map((r: { ruleId: string; scope: string; outcome: string }) => [
+        r.scope,
+        r.ruleId,
+        r.outcome,
+      ]),
     ).toEqual([
-      ['contractors-never-prod', 'not-matched'],
-      ['platform-admins', 'granted'],
-      ['developers-sandbox', 'granted'],
-      ['everyone-readonly', 'granted'],
+      ['gateway', 'contractors-never-prod', 'not-matched'],
+      ['idp', 'platform-admins', 'granted'],
+      ['idp', 'developers-sandbox', 'granted'],
+      ['idp', 'aws-groups-readonly', 'granted'],
     ]);
     const text = await cli(
       'explain',
@@ -321,7 +329,12 @@ describe('explain, on the demo config', () => {
       ...DEMO_VARS,
     );
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain('✗ claim employeeType does not equal "contractor"');
+    expect(text.stdout).toContain(
+      '✗ contractors-never-prod (gateway rule, priority 1, deny arn:aws:iam::222222222222:role/fedgate-demo-admin, arn:aws:iam::222222222222:role/fedgate-demo-readonly): not-matched',
+    );
+    expect(text.stdout).toContain(
+      '✗ claim employeeType has no value equal to "contractor" (any value, ignoring case)',
+    );
     expect(text.stdout).toContain(
       'session tags     department=engineering, teams=Everyone:aws-dev-payments:aws-platform-admins',
     );
@@ -330,13 +343,13 @@ describe('explain, on the demo config', () => {
 
   it('shows the deny rule that takes production from Carol, and the optional tag left out', async () => {
     const { json } = await explainJson('demo-okta', await claimsFor('demo-okta', 1));
-    expect(json?.deniedBy).toEqual(['contractors-never-prod']);
+    expect(json?.deniedBy).toEqual(['gateway:contractors-never-prod']);
     expect(
-      json?.rules.find((r: { ruleId: string }) => r.ruleId === 'everyone-readonly'),
+      json?.rules.find((r: { ruleId: string }) => r.ruleId === 'aws-groups-readonly'),
     ).toMatchObject({
       matched: true,
       outcome: 'denied',
-      deniedBy: 'contractors-never-prod',
+      deniedBy: 'gateway:contractors-never-prod',
     });
     expect(json?.grants.map((g: { ruleId: string; tags: unknown }) => [g.ruleId, g.tags])).toEqual([
       ['developers-sandbox', [{ key: 'department', value: 'web' }]],
@@ -389,6 +402,7 @@ describe('explain, on the demo config', () => {
         email_verified: true,
         groups: ['developers'],
         department: 'data',
+        employeeType: 'employee',
       }),
     );
     const { run, json } = await explainJson('demo-oidc', 'oidc.json');
@@ -400,8 +414,8 @@ describe('explain, on the demo config', () => {
     expect(json?.grants).toEqual([
       expect.objectContaining({
         ruleId: 'developers',
-        sessionName: 'pat@example.com',
-        sourceIdentity: 'pat@example.com',
+        sessionName: 'demo-oidc.pat@example.com',
+        sourceIdentity: 'demo-oidc.pat@example.com',
         tags: [{ key: 'department', value: 'data' }],
       }),
     ]);

@@ -71,6 +71,7 @@ describe('import and export against DynamoDB Local', () => {
     });
     const items =
       1 +
+      expected.gatewayRules.length +
       expected.accounts.length +
       expected.spaClients.length +
       expected.idps.reduce((n, i) => n + 1 + i.rules.length, 0);
@@ -80,6 +81,10 @@ describe('import and export against DynamoDB Local', () => {
     expect(saved.puts).toHaveLength(items);
     expect(saved.puts).toContainEqual({
       key: 'IDP#demo-okta/RULE#000010#platform-admins',
+      kind: 'rule',
+    });
+    expect(saved.puts).toContainEqual({
+      key: 'GATEWAY/RULE#000001#contractors-never-prod',
       kind: 'rule',
     });
     expect(Object.keys(await snapshot())).toHaveLength(items);

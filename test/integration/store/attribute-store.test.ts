@@ -6,6 +6,7 @@ import {
   createDynamoAttributeStore,
   describeKey,
   gatewayDefaultsKey,
+  gatewayRuleKey,
   ruleKey,
 } from '../../../shared/store/index.js';
 import { sampleConfig, sampleConfigInput } from '../../fixtures/gateway-config.sample.js';
@@ -127,6 +128,55 @@ describe('applyConfig against DynamoDB Local', () => {
       );
       expect(foreign.Item).toBeDefined();
     }
+  });
+});
+
+describe('gateway rules against DynamoDB Local', () => {
+  beforeEach(async () => {
+    await apply();
+  });
+
+  it('are stored under GATEWAY / RULE#…, read back validated, and removed with the config', async () => {
+    await expect(attributes().getGatewayRules()).resolves.toEqual(sampleConfig().gatewayRules);
+    const input = sampleConfigInput();
+    input.gatewayRules = [
+      { id: 'b-second', priority: 20, effect: 'deny', when: [] },
+      { id: 'a-first', priority: 3, effect: 'deny', when: [{ claim: 'mfa', op: 'absent' }] },
+    ];
+    const diff = await apply(parseGatewayConfig(input));
+    expect(diff.deletes.map(describeKey)).toEqual(['GATEWAY/RULE#000000#suspended']);
+    expect(diff.puts.map(describeKey).sort()).toEqual([
+      'GATEWAY/RULE#000003#a-first',
+      'GATEWAY/RULE#000020#b-second',
+    ]);
+    expect((await attributes().getGatewayRules()).map((r) => r.id)).toEqual([
+      'a-first',
+      'b-second',
+    ]);
+    // The defaults and SPA clients share the partition and are left alone.
+    await expect(attributes().getDefaults()).resolves.toEqual(sampleConfig().defaults);
+  });
+
+  it('a gateway deny written in the old form fails closed on read, naming the item', async () => {
+    const key = gatewayRuleKey(0, 'suspended');
+    await dynamo.createClient().send(
+      new PutItemCommand({
+        TableName: dynamo.names.attributeTableName,
+        Item: {
+          pk: { S: key.pk },
+          sk: { S: key.sk },
+          kind: { S: 'rule' },
+          doc: {
+            S: '{"effect":"deny","id":"suspended","priority":0,"when":[{"claim":"status","ignoreCase":false,"op":"equals","value":"suspended"}]}',
+          },
+          updatedAt: { S: '2030-01-01T00:00:00.000Z' },
+        },
+      }),
+    );
+    await expect(attributes().getGatewayRules()).rejects.toMatchObject({
+      code: 'server_error',
+      detail: 'attribute item GATEWAY/RULE#000000#suspended fails validation at when[0].ignoreCase',
+    });
   });
 });
 

@@ -1,27 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { type Rule, RuleSchema } from '../../../shared/config/index.js';
+import { type DenyRule, type Rule, RuleSchema } from '../../../shared/config/index.js';
 import type {
   AllowRuleExplanation,
   DenyRuleExplanation,
   RuleExplanation,
 } from '../../../shared/mapping/index.js';
-import { allow, deny, explainRun, identity, role, run } from './fixtures.js';
+import { allow, type Cond, deny, explainRun, identity, role, run } from './fixtures.js';
 
 const byId = (rules: readonly RuleExplanation[], id: string) =>
   rules.find((r) => r.ruleId === id) as RuleExplanation;
 const allowOf = (rules: readonly RuleExplanation[], id: string) =>
   byId(rules, id) as AllowRuleExplanation;
 
-const admins = { claim: 'groups', op: 'contains', value: 'aws-admins' };
-const eng = { claim: 'department', op: 'equals', value: 'eng' };
+const admins: Cond = { claim: 'groups', op: 'contains', value: 'aws-admins' };
+const eng: Cond = { claim: 'department', op: 'equals', value: 'eng' };
+const contractor: Cond = {
+  claim: 'employeeType',
+  op: 'equals',
+  value: 'contractor',
+  quantifier: 'any',
+};
 
 describe('explain', () => {
-  it('lists every rule in evaluation order with each condition and its reason', () => {
+  it('lists every rule in evaluation order with each condition, its mode and its reason', () => {
     const rules = [allow('later', 5, []), allow('admins', 1, [admins, eng])];
     const report = explainRun(rules, identity({ groups: ['eng-all'] }));
     expect(report.rules.map((r) => r.ruleId)).toEqual(['admins', 'later']);
     expect(report.rules[0]).toEqual({
       ruleId: 'admins',
+      scope: 'idp',
       effect: 'allow',
       priority: 1,
       matched: false,
@@ -31,108 +38,144 @@ describe('explain', () => {
       conditions: [
         {
           claim: 'groups',
-          op: 'contains',
+          op: 'equals',
           value: 'aws-admins',
-          ignoreCase: false,
+          quantifier: 'any',
+          case: 'exact',
+          missing: false,
           holds: false,
-          reason: 'claim groups has no value equal to "aws-admins"',
+          reason: 'claim groups has no value equal to "aws-admins" (any value, exact case)',
         },
         {
           claim: 'department',
           op: 'equals',
           value: 'eng',
-          ignoreCase: false,
+          quantifier: 'exactlyOne',
+          case: 'exact',
+          missing: true,
           holds: false,
-          reason: 'claim department is missing',
+          reason: 'claim department is missing: an allow condition never holds on a missing claim',
         },
       ],
     });
   });
 
-  it.each<
+  it.each<[string, Cond, Record<string, string[]>, boolean, string]>([
     [
-      string,
-      { claim: string; op: string; value: string; ignoreCase?: boolean },
-      Record<string, string[]>,
-      boolean,
-      string,
-    ]
-  >([
-    ['equals', eng, { department: ['eng'] }, true, 'claim department equals "eng"'],
+      'equals (exactlyOne)',
+      eng,
+      { department: ['eng'] },
+      true,
+      'claim department has one value, equal to "eng" (exactly one value, exact case)',
+    ],
     [
       'equals, other value',
       eng,
       { department: ['ops'] },
       false,
-      'claim department does not equal "eng"',
+      'claim department has one value, not equal to "eng" (exactly one value, exact case)',
     ],
     [
       'equals, multi-valued',
       eng,
       { department: ['eng', 'ops'] },
       false,
-      'claim department is multi-valued (2 values): equals needs exactly one, use contains',
+      'claim department has 2 distinct values: exactlyOne needs exactly one',
     ],
     [
-      'equals, ignoreCase',
-      { ...eng, ignoreCase: true },
+      'equals, fold',
+      { ...eng, case: 'fold' },
       { department: ['ENG'] },
       true,
-      'claim department equals "eng" (ignoring case)',
+      'claim department has one value, equal to "eng" (exactly one value, ignoring case)',
     ],
     [
-      'notEquals',
-      { ...eng, op: 'notEquals' },
-      { department: ['ops'] },
-      true,
-      'claim department has no value equal to "eng"',
-    ],
-    [
-      'notEquals, equal',
-      { ...eng, op: 'notEquals' },
-      { department: ['eng'] },
+      'equals all',
+      { ...eng, quantifier: 'all' },
+      { department: ['eng', 'ops'] },
       false,
-      'claim department has a value equal to "eng"',
+      'claim department: not every one of its 2 distinct values is equal to "eng" (every value, exact case)',
     ],
     [
-      'notEquals, missing',
-      { ...eng, op: 'notEquals' },
-      {},
-      false,
-      'claim department is missing (a missing claim never satisfies notEquals)',
-    ],
-    [
-      'contains',
+      'contains (equals any)',
       admins,
       { groups: ['aws-admins'] },
       true,
-      'claim groups has a value equal to "aws-admins"',
+      'claim groups has a value equal to "aws-admins" (any value, exact case)',
     ],
     [
       'startsWith',
       { claim: 'groups', op: 'startsWith', value: 'aws-' },
       { groups: ['x'] },
       false,
-      'claim groups has no value starting with "aws-"',
+      'claim groups has no value starting with "aws-" (any value, exact case)',
     ],
     [
       'matches',
       { claim: 'email', op: 'matches', value: '.+@example\\.com' },
       { email: ['a@example.com'] },
       true,
-      'claim email has a value matching /^(?:.+@example\\.com)$/u',
+      'claim email has a value matching ".+@example\\\\.com" (any value, exact case)',
     ],
     [
       'matches, too long',
-      { claim: 'email', op: 'matches', value: '.+', ignoreCase: true },
+      { claim: 'email', op: 'matches', value: '.+', case: 'fold' },
       { email: ['x'.repeat(1025)] },
       false,
-      'claim email has no value matching /^(?:.+)$/iu (1 of 1 values longer than 1024 characters, never matched)',
+      'claim email has no value matching ".+" (any value, ignoring case); 1 of 1 values longer than 1024 characters never match',
     ],
+    ['exists', { claim: 'email', op: 'exists' }, { email: ['a'] }, true, 'claim email is present'],
   ])('explains %s', (_, cond, claims, holds, reason) => {
     const report = explainRun([allow('r', 1, [cond])], identity(claims));
     expect(report.rules[0]?.conditions[0]).toMatchObject({ holds, reason });
     expect(report.rules[0]?.matched).toBe(holds);
+  });
+
+  it.each<[string, Cond, Record<string, string[]>, boolean, string]>([
+    [
+      'a missing claim (fail closed)',
+      contractor,
+      {},
+      true,
+      'claim employeeType is missing: this deny holds (fail closed)',
+    ],
+    [
+      'a missing claim with ifMissing: noMatch',
+      { ...contractor, ifMissing: 'noMatch' },
+      { employeeType: [''] },
+      false,
+      'claim employeeType is missing: this deny does not hold (ifMissing: noMatch)',
+    ],
+    [
+      'a re-cased value among others',
+      contractor,
+      { employeeType: ['employee', 'Contractor'] },
+      true,
+      'claim employeeType has a value equal to "contractor" (any value, ignoring case)',
+    ],
+    ['absent', { claim: 'mfa', op: 'absent' }, {}, true, 'claim mfa is missing'],
+  ])('explains a deny condition on %s', (_, cond, claims, holds, reason) => {
+    const report = explainRun([deny('d', 1, [cond])], identity(claims));
+    expect(report.rules[0]?.conditions[0]).toMatchObject({
+      holds,
+      reason,
+      missing: reason.includes('missing'),
+    });
+  });
+
+  it('shows the gateway rules first, scoped, and names them gateway:<id> when they deny', () => {
+    const gatewayRules = [deny('contractors', 1, [contractor], [role('Admin')]) as DenyRule];
+    const rules = [allow('Admin', 1, []), allow('ReadOnly', 2, [])];
+    const report = explainRun(rules, identity({ employeeType: ['CONTRACTOR'] }), { gatewayRules });
+    expect(report.rules.map((r) => [r.scope, r.ruleId, r.outcome])).toEqual([
+      ['gateway', 'contractors', 'denies-roles'],
+      ['idp', 'Admin', 'denied'],
+      ['idp', 'ReadOnly', 'granted'],
+    ]);
+    expect(allowOf(report.rules, 'Admin').deniedBy).toBe('gateway:contractors');
+    expect(report.deniedBy).toEqual(['gateway:contractors']);
+    const { rules: _, ...final } = report;
+    expect(final).toEqual(run(rules, identity({ employeeType: ['CONTRACTOR'] }), { gatewayRules }));
   });
 
   it('shows the grant a matched allow rule mints, field by field', () => {
@@ -162,8 +205,8 @@ describe('explain', () => {
       grant: {
         roleArn: role('Admin'),
         accountAlias: 'prod',
-        sessionName: 'Jane-Doe@example.com',
-        sourceIdentity: 'jdoe',
+        sessionName: 'okta.Jane-Doe@example.com',
+        sourceIdentity: 'okta.jdoe',
         durationSeconds: 7200,
         tags: [{ key: 'team', value: 'platform' }],
         transitiveTagKeys: ['team'],
@@ -198,7 +241,7 @@ describe('explain', () => {
       allow('Admin', 1, []),
       allow('ReadOnly', 2, []),
       deny('no-admin', 9, [], [role('Admin')]),
-      deny('never', 10, [eng]),
+      deny('never', 10, [{ ...eng, quantifier: 'any' }]),
     ];
     const report = explainRun(rules, identity({ department: ['ops'] }));
     expect(allowOf(report.rules, 'Admin')).toMatchObject({

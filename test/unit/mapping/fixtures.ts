@@ -1,5 +1,6 @@
 import {
   type AccountProfile,
+  type DenyRule,
   type GatewayDefaults,
   type Rule,
   RuleSchema,
@@ -7,9 +8,13 @@ import {
 import {
   explain,
   type Identity,
+  loadRegexEngine,
   type MappingResult,
   mapGrants,
 } from '../../../shared/mapping/index.js';
+
+/** The RE2 engine, loaded once for every mapping test (the flows load it per rule set). */
+export const regex = await loadRegexEngine();
 
 /** Shared builders for the mapping tests: every rule goes through the real schema. */
 export const defaults: GatewayDefaults = { sessionDurationSeconds: 3600, sessionName: '{subject}' };
@@ -29,7 +34,17 @@ export const identity = (
   ...over,
 });
 
-type When = { claim: string; op: string; value: string; ignoreCase?: boolean }[];
+/** A condition as a config file writes it (any version: the schema decides). */
+export type Cond = {
+  claim: string;
+  op: string;
+  value?: string;
+  quantifier?: string;
+  case?: string;
+  ifMissing?: string;
+  ignoreCase?: boolean;
+};
+type When = Cond[];
 
 export const allow = (
   id: string,
@@ -52,12 +67,30 @@ export const deny = (id: string, priority: number, when: When, roleArns?: string
 export const run = (
   rules: readonly Rule[],
   who: Identity,
-  opts: { defaults?: GatewayDefaults } = {},
+  opts: { defaults?: GatewayDefaults; gatewayRules?: readonly DenyRule[] } = {},
 ): MappingResult =>
-  mapGrants({ identity: who, rules, defaults: opts.defaults ?? defaults, accounts });
+  mapGrants({
+    identity: who,
+    rules,
+    gatewayRules: opts.gatewayRules ?? [],
+    defaults: opts.defaults ?? defaults,
+    accounts,
+    regex,
+  });
 
-export const explainRun = (rules: readonly Rule[], who: Identity) =>
-  explain({ identity: who, rules, defaults, accounts });
+export const explainRun = (
+  rules: readonly Rule[],
+  who: Identity,
+  opts: { gatewayRules?: readonly DenyRule[] } = {},
+) =>
+  explain({
+    identity: who,
+    rules,
+    gatewayRules: opts.gatewayRules ?? [],
+    defaults,
+    accounts,
+    regex,
+  });
 
 /** A single grant's outcome: the grant, or the problems' reasons. */
 export const only = (result: MappingResult) => ({

@@ -30,7 +30,15 @@ const config = parseGatewayConfig({
           id: 'no-contractors',
           priority: 1,
           effect: 'deny',
-          when: [{ claim: 'type', op: 'equals', value: 'contractor' }],
+          when: [
+            {
+              claim: 'type',
+              op: 'equals',
+              value: 'contractor',
+              quantifier: 'any',
+              ifMissing: 'noMatch',
+            },
+          ],
         },
         {
           id: 'all',

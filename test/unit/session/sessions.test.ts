@@ -65,6 +65,8 @@ const rig = (initial: GatewayConfig) => {
     listIdps: () => createMemoryAttributeStore(config).listIdps(),
     getAccounts: (ids: readonly string[]) => createMemoryAttributeStore(config).getAccounts(ids),
     getDefaults: () => createMemoryAttributeStore(config).getDefaults(),
+    getSettings: () => createMemoryAttributeStore(config).getSettings(),
+    getGatewayRules: () => createMemoryAttributeStore(config).getGatewayRules(),
   };
   // A new mapper cache per config, as the cached attribute store hands back a new IdP object.
   const sessions = createSessionService({

@@ -92,6 +92,7 @@ describe('getIdp', () => {
     const doc = JSON.parse(first!.doc);
     doc.grant = { roleArn: 'arn:aws:iam::1:role/secret-looking-value' };
     doc.effect = 'allow';
+    doc.when = [];
     dynamo.on(QueryCommand).resolves({
       Items: [settings!, { ...first!, doc: JSON.stringify(doc) }, ...rest].map(raw),
     });
@@ -100,6 +101,36 @@ describe('getIdp', () => {
       'attribute item IDP#okta/RULE#000005#contractors fails validation at grant.roleArn',
     );
     expect(detail).not.toContain('secret-looking-value');
+  });
+
+  it('fails closed on a deny item written for the old condition semantics, naming it', async () => {
+    // What the previous version stored for { claim: type, op: equals, value: contractor }.
+    const [settings, first, ...rest] = partition('okta');
+    const doc = JSON.parse(first!.doc);
+    doc.when = [{ claim: 'type', op: 'equals', value: 'contractor', ignoreCase: false }];
+    dynamo.on(QueryCommand).resolves({
+      Items: [settings!, { ...first!, doc: JSON.stringify(doc) }, ...rest].map(raw),
+    });
+    expect(await misconfigured(store().getIdp('okta'))).toBe(
+      'attribute item IDP#okta/RULE#000005#contractors fails validation at when[0].ignoreCase',
+    );
+  });
+
+  it('reads an old allow item with its old meaning (contains = equals + any)', async () => {
+    const [settings, ...rules] = partition('okta');
+    const admins = rules.find((r) => r.sk.endsWith('#admins'))!;
+    const doc = JSON.parse(admins.doc);
+    doc.when = [{ claim: 'groups', op: 'contains', value: 'aws-admins', ignoreCase: false }];
+    dynamo.on(QueryCommand).resolves({
+      Items: [
+        settings!,
+        ...rules.map((r) => (r === admins ? { ...r, doc: JSON.stringify(doc) } : r)),
+      ].map(raw),
+    });
+    const idp = await store().getIdp('okta');
+    expect(idp?.rules.find((r) => r.id === 'admins')?.when).toEqual([
+      { claim: 'groups', op: 'equals', value: 'aws-admins', quantifier: 'any', case: 'exact' },
+    ]);
   });
 
   it('names the settings item when it is invalid', async () => {
@@ -326,5 +357,49 @@ describe('getDefaults', () => {
       code: 'temporarily_unavailable',
       status: 503,
     });
+  });
+});
+
+describe('getGatewayRules', () => {
+  const gatewayItems = () => items().filter((i) => i.pk === 'GATEWAY' && i.sk.startsWith('RULE#'));
+
+  it('reads the GATEWAY/RULE# items with one Query and returns them validated, in order', async () => {
+    expect(gatewayItems().map((i) => i.sk)).toEqual(['RULE#000000#suspended']);
+    dynamo.on(QueryCommand).resolves({ Items: gatewayItems().map(raw) });
+    await expect(store().getGatewayRules()).resolves.toEqual(sampleConfig().gatewayRules);
+    expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'attrs',
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rule)',
+      ExpressionAttributeValues: { ':pk': { S: 'GATEWAY' }, ':rule': { S: 'RULE#' } },
+    });
+  });
+
+  it('returns none when the table holds none', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    await expect(store().getGatewayRules()).resolves.toEqual([]);
+  });
+
+  it.each<[string, (doc: Record<string, unknown>) => void, string]>([
+    [
+      'an old deny form (no quantifier)',
+      (doc) => {
+        doc.when = [{ claim: 'status', op: 'equals', value: 'suspended', ignoreCase: false }];
+      },
+      'when[0].ignoreCase',
+    ],
+    ['an allow rule', (doc) => Object.assign(doc, { effect: 'allow' }), 'effect'],
+    ['another priority than its key', (doc) => Object.assign(doc, { priority: 7 }), ''],
+  ])('fails closed on %s, naming the item only', async (_, edit, at) => {
+    const [item] = gatewayItems();
+    const doc = JSON.parse(item!.doc);
+    edit(doc);
+    dynamo.on(QueryCommand).resolves({ Items: [raw({ ...item!, doc: JSON.stringify(doc) })] });
+    const detail = await misconfigured(store().getGatewayRules());
+    expect(detail).toBe(
+      at
+        ? `attribute item GATEWAY/RULE#000000#suspended fails validation at ${at}`
+        : 'attribute item GATEWAY/RULE#000000#suspended does not match the priority and id in its doc',
+    );
+    expect(detail).not.toContain('suspended"');
   });
 });

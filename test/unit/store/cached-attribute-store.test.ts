@@ -19,6 +19,7 @@ const createFakeStore = () => {
     ),
     getDefaults: vi.fn(async () => structuredClone(config.defaults)),
     getSettings: vi.fn(async () => ({ portal: { regions: ['us-east-1'] } })),
+    getGatewayRules: vi.fn(async () => structuredClone(config.gatewayRules)),
   } satisfies AttributeStore;
   return store;
 };
@@ -137,6 +138,22 @@ describe('createCachedAttributeStore', () => {
     time.advance(60);
     await cached.getDefaults();
     expect(inner.getDefaults).toHaveBeenCalledTimes(3);
+  });
+
+  it('caches the gateway rules for ttlSeconds as one frozen array (mappers are kept per array)', async () => {
+    const inner = createFakeStore();
+    const time = clock();
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: time.now });
+    const first = await cached.getGatewayRules();
+    expect(first).toEqual(config.gatewayRules);
+    expect(first.length).toBeGreaterThan(0);
+    expect(await cached.getGatewayRules()).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first[0]?.when)).toBe(true);
+    expect(inner.getGatewayRules).toHaveBeenCalledTimes(1);
+    time.advance(61);
+    expect(await cached.getGatewayRules()).not.toBe(first);
+    expect(inner.getGatewayRules).toHaveBeenCalledTimes(2);
   });
 
   it('keeps at most maxEntries keys, dropping the oldest', async () => {

@@ -29,12 +29,13 @@ const asRaw = (item: AttributeItem): Record<string, AttributeValue> => ({
 });
 
 describe('toItems', () => {
-  it('splits a config into its defaults and one item per IdP (without rules), rule and account', () => {
+  it('splits a config into its defaults, gateway rules and one item per IdP (without rules), rule and account', () => {
     const items = toItems(sampleConfig(), { updatedAt });
     expect(keysOf(items)).toEqual([
       'ACCOUNT#111122223333 PROFILE',
       'ACCOUNT#444455556666 PROFILE',
       'GATEWAY DEFAULTS',
+      'GATEWAY RULE#000000#suspended',
       'GATEWAY SETTINGS',
       'IDP#entra CONFIG',
       'IDP#entra RULE#000001#devs',
@@ -50,6 +51,18 @@ describe('toItems', () => {
     const admins = items.find((i) => i.sk === 'RULE#000010#admins');
     expect(admins?.kind).toBe('rule');
     expect(JSON.parse(admins?.doc ?? '')).toEqual(sampleConfig().idps[0]?.rules[1]);
+    const gate = items.find((i) => i.pk === 'GATEWAY' && i.sk === 'RULE#000000#suspended');
+    expect(gate?.kind).toBe('rule');
+    expect(JSON.parse(gate?.doc ?? '')).toEqual(sampleConfig().gatewayRules[0]);
+  });
+
+  it('deletes a gateway rule that the config no longer has, and keeps one it still has', () => {
+    const desired = toItems(sampleConfig(), { updatedAt });
+    const removed = { pk: 'GATEWAY', sk: 'RULE#000009#gone', kind: 'rule', doc: '{}', updatedAt };
+    expect(diffItems([...desired, removed], desired)).toEqual({
+      puts: [],
+      deletes: [{ pk: 'GATEWAY', sk: 'RULE#000009#gone' }],
+    });
   });
 
   it('stores the defaults as validated, with the schema filling in what the file leaves out', () => {
@@ -187,7 +200,7 @@ describe('applyConfig', () => {
 
     const diff = await applyConfig(client(), 'attrs', sampleConfig(), { updatedAt });
 
-    expect(diff.puts).toHaveLength(10);
+    expect(diff.puts).toHaveLength(11);
     expect(diff.deletes).toHaveLength(30);
     expect(dynamo).toHaveReceivedCommandTimes(ScanCommand, 2);
     expect(dynamo).toHaveReceivedNthCommandWith(ScanCommand, 1, {
@@ -200,7 +213,7 @@ describe('applyConfig', () => {
     const batches = dynamo
       .commandCalls(BatchWriteItemCommand)
       .map((call) => call.args[0].input.RequestItems?.attrs ?? []);
-    expect(batches.map((b) => b.length)).toEqual([25, 15]);
+    expect(batches.map((b) => b.length)).toEqual([25, 16]);
     const kinds = batches.flat().map((r) => (r.PutRequest ? 'put' : 'delete'));
     expect(kinds.lastIndexOf('put')).toBeLessThan(kinds.indexOf('delete'));
   });
@@ -226,7 +239,7 @@ describe('applyConfig', () => {
     const sizes = dynamo
       .commandCalls(BatchWriteItemCommand)
       .map((call) => call.args[0].input.RequestItems?.attrs?.length);
-    expect(sizes).toEqual([10, 3]);
+    expect(sizes).toEqual([11, 3]);
   });
 
   it('gives up with temporarily_unavailable when items stay unprocessed', async () => {

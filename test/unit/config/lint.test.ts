@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { lintGatewayConfig, parseGatewayConfig } from '../../../shared/config/index.js';
+
+const CERT = 'A'.repeat(80);
+const saml = (over: Record<string, unknown> = {}) => ({
+  id: 'okta',
+  displayName: 'Okta',
+  protocol: 'saml',
+  saml: { entityId: 'http://www.okta.com/exk1', signingCertificates: [CERT] },
+  subjectClaim: 'oktaUserId',
+  ...over,
+});
+const allowOn = (when: unknown[]) => ({
+  id: 'r',
+  priority: 1,
+  effect: 'allow',
+  when,
+  grant: { roleArn: 'arn:aws:iam::111122223333:role/R' },
+});
+const lint = (doc: Record<string, unknown>) =>
+  lintGatewayConfig(parseGatewayConfig({ version: 1, ...doc }));
+
+describe('lintGatewayConfig', () => {
+  it('warns on a condition keyed on email, also through an alias, naming the path', () => {
+    const warnings = lint({
+      idps: [
+        saml({
+          claimAliases: {
+            mail: ['http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'],
+          },
+          rules: [
+            allowOn([
+              { claim: 'groups', op: 'contains', value: 'a' },
+              { claim: 'email', op: 'matches', value: '.*@example\\.com' },
+            ]),
+            {
+              ...allowOn([{ claim: 'mail', op: 'equals', value: 'x@example.com' }]),
+              id: 'r2',
+              priority: 2,
+            },
+          ],
+        }),
+      ],
+    });
+    expect(warnings.map((w) => w.path)).toEqual([
+      'idps[0].rules[0].when[1].claim',
+      'idps[0].rules[1].when[0].claim',
+    ]);
+    expect(warnings[0]?.message).toMatch(/allow rule "r" keys on "email"/);
+  });
+
+  it.each([
+    'preferred_username',
+    'upn',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
+    'given_name',
+  ])('warns on %s', (claim) => {
+    expect(
+      lint({ idps: [saml({ rules: [allowOn([{ claim, op: 'equals', value: 'x' }])] })] }),
+    ).toHaveLength(1);
+  });
+
+  it('warns on a gateway deny that lets a missing claim through, and on a mutable subject claim', () => {
+    const warnings = lint({
+      gatewayRules: [
+        {
+          id: 'g',
+          priority: 1,
+          effect: 'deny',
+          when: [
+            {
+              claim: 'employeeType',
+              op: 'equals',
+              value: 'contractor',
+              quantifier: 'any',
+              ifMissing: 'noMatch',
+            },
+          ],
+        },
+      ],
+      idps: [saml({ subjectClaim: 'email' })],
+    });
+    expect(warnings.map((w) => w.path)).toEqual([
+      'gatewayRules[0].when[0].ifMissing',
+      'idps[0].subjectClaim',
+    ]);
+    expect(warnings[0]?.message).toMatch(/escapes the deny/);
+  });
+
+  it('warns on an Entra SAML IdP keyed on the NameID (the UPN)', () => {
+    const entra = saml({
+      id: 'entra',
+      subjectClaim: undefined,
+      saml: {
+        entityId: 'https://sts.windows.net/t/',
+        signingCertificates: [CERT],
+        allowedTenants: ['t'],
+      },
+    });
+    expect(lint({ idps: [entra] }).map((w) => w.path)).toEqual(['idps[0].subjectClaim']);
+  });
+
+  it('is quiet on groups, immutable ids and safe denies', () => {
+    expect(
+      lint({
+        gatewayRules: [
+          {
+            id: 'g',
+            priority: 1,
+            effect: 'deny',
+            when: [{ claim: 'employeeType', op: 'equals', value: 'contractor', quantifier: 'any' }],
+          },
+        ],
+        idps: [saml({ rules: [allowOn([{ claim: 'groups', op: 'contains', value: 'a' }])] })],
+      }),
+    ).toEqual([]);
+  });
+});
+
+describe('the shipped configs draw no warning', () => {
+  /** The file as written, with each SAML IdP's metadata file replaced by inline settings. */
+  const shipped = (path: string) => {
+    const doc = parse(
+      readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8').replaceAll(
+        `$\{LOCAL_BASE_URL}`,
+        'http://127.0.0.1:8787',
+      ),
+    ) as { idps: { saml?: Record<string, unknown> }[] };
+    for (const idp of doc.idps) {
+      if (idp.saml?.metadataFile) {
+        delete idp.saml.metadataFile;
+        Object.assign(idp.saml, { entityId: 'https://idp.example', signingCertificates: [CERT] });
+      }
+    }
+    return parseGatewayConfig(doc);
+  };
+
+  it.each(['infra/local/demo-config.yaml', 'infra/cdk/example/gateway-config.yaml'])(
+    '%s',
+    (path) => {
+      expect(lintGatewayConfig(shipped(path))).toEqual([]);
+    },
+  );
+});
