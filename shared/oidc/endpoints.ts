@@ -7,7 +7,7 @@ import { GatewayMisconfiguredError, InvalidRequestError, NotFoundError } from '.
 import { queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
-import { hashSubject, type Log, type Meter } from '../log.js';
+import type { Log, Meter } from '../log.js';
 import { createMapperCache } from '../mapping/index.js';
 import { sessionIdentityOf } from '../session/index.js';
 import type { SignInCompletion } from '../signin/index.js';
@@ -274,28 +274,22 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
           nonce: txn.nonce,
           codeVerifier: txn.codeVerifier,
         });
-        const identity = mapOidcIdentity(idp, claims);
-        deps.log.info('oidc sign-in verified', {
-          subjectRef: hashSubject(`${idp.id}:${identity.subject}`),
-        });
-        return { identity: sessionIdentityOf(identity, 'oidc'), claims };
+        const identity = sessionIdentityOf(mapOidcIdentity(idp, claims), 'oidc');
+        deps.log.info('oidc sign-in verified', { subjectRef: identity.subjectRef });
+        return identity;
       };
       const spa = spaLoginOf(txn);
       if (spa) {
         // An SPA's sign-in: from here on every refusal goes back to the SPA (shared/spa), and
         // success is a one-time code holding the verified identity, never grants.
         if (!spaCompletion) throw new GatewayMisconfiguredError('SPA callback without a registry');
-        return spaCompletion.complete(
-          spa,
-          async () => {
-            const { identity, claims } = await verify();
-            // A session never outlives what the IdP vouched for: its ID token's lifetime.
-            return { identity, idp, upstreamEndsAt: claims.exp };
-          },
-          { cookies: [txnCookie] },
-        );
+        // As for the browser: the IdP's session settings bound it (an ID token's `exp` is how
+        // long the token may be presented, not a session lifetime: shared/session/README.md).
+        return spaCompletion.complete(spa, async () => ({ identity: await verify(), idp }), {
+          cookies: [txnCookie],
+        });
       }
-      const { identity } = await verify();
+      const identity = await verify();
       return complete.browser({
         identity,
         idp,

@@ -32,8 +32,8 @@ export interface SpaCompletionDeps {
 export interface VerifiedSpaSignIn {
   identity: SessionIdentity;
   idp: IdpConfig;
-  /** Epoch seconds: the upstream login's end (the ID token's `exp`). */
-  upstreamEndsAt: number;
+  /** Epoch seconds: the end the upstream set for the session, if any (shared/session). */
+  upstreamEndsAt?: number;
 }
 
 /**
@@ -137,7 +137,9 @@ export const createSpaCompletion = (deps: SpaCompletionDeps) => {
             codeChallenge: login.codeChallenge,
             state: login.state,
             loginBinding: login.loginBinding,
-            upstreamEndsAt: signIn.upstreamEndsAt,
+            ...(signIn.upstreamEndsAt !== undefined
+              ? { upstreamEndsAt: signIn.upstreamEndsAt }
+              : {}),
           },
           now(),
         );

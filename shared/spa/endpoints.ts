@@ -256,7 +256,7 @@ export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
         idp,
         kind: 'spa',
         client: client.id,
-        upstreamEndsAt: code.upstreamEndsAt,
+        ...(code.upstreamEndsAt !== undefined ? { upstreamEndsAt: code.upstreamEndsAt } : {}),
         clientMaxSeconds: client.sessionMaxSeconds,
       });
       const res = grant

@@ -91,8 +91,8 @@ export type SpaLogin = z.infer<typeof SpaLoginSchema>;
 /**
  * A one-time code under `CODE#<sha256(code)>` for 60 s, single use: the verified identity (never a
  * grant: redemption runs the current rules), the client, the SPA's challenge and `state`, the
- * login binding's hash and the upstream bound of the session it may start. A strict schema: an
- * item with anything else (a `grants` list written into it) is refused.
+ * login binding's hash and, when the upstream set one, the bound of the session it may start. A
+ * strict schema: an item with anything else (a `grants` list written into it) is refused.
  */
 export const SpaCodeSchema = z.strictObject({
   v: z.literal(2),
@@ -102,8 +102,11 @@ export const SpaCodeSchema = z.strictObject({
   /** The SPA's `state` the code was returned with (never compared by fedgate: see README.md). */
   state: SpaLoginSchema.shape.state,
   loginBinding: HASH,
-  /** Epoch seconds: the end of the upstream login (the ID token's `exp`). */
-  upstreamEndsAt: z.int().check(z.positive()),
+  /**
+   * Epoch seconds: the end the upstream set for the session, if any (SAML `SessionNotOnOrAfter`).
+   * OIDC has none: an ID token's `exp` is how long the token may be presented (shared/session).
+   */
+  upstreamEndsAt: z.optional(z.int().check(z.positive())),
 });
 export type SpaCode = z.infer<typeof SpaCodeSchema>;
 

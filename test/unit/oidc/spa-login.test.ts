@@ -241,10 +241,11 @@ describe('the callback of an SPA login', () => {
       client: 'app',
       codeChallenge: CHALLENGE,
       state: SPA_STATE,
-      upstreamEndsAt: NOW + 900,
       identity: { idp: 'op', protocol: 'oidc', subject: 'u1', displayName: 'u1@example.com' },
     });
     expect(JSON.stringify(code)).not.toContain(ROLE);
+    // OIDC sets no session bound: the ID token's `exp` (NOW + 900) is not one (shared/session).
+    expect(code.upstreamEndsAt).toBeUndefined();
     // No role is assumed and no session started at the callback: that is the redemption's.
     expect(rig.signIn.assume).not.toHaveBeenCalled();
     expect(rig.signIn.sessionStore.sessions.size).toBe(0);

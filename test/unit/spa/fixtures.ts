@@ -212,7 +212,6 @@ export const createSpaRig = (initial: GatewayConfig) => {
           codeChallenge: CHALLENGE,
           state: SPA_STATE,
           loginBinding: loginBindingHash(BINDING),
-          upstreamEndsAt: clock + 7200,
           ...over,
         },
         clock,
