@@ -15,7 +15,7 @@ import {
 } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import { KMS_CLIENT_DEFAULTS, loadSigningKeys } from '../shared/issuer/index.js';
-import { logger } from '../shared/log.js';
+import { logger, meter } from '../shared/log.js';
 import {
   createClientAuthenticator,
   createClientJwksEndpoint,
@@ -81,6 +81,7 @@ const endpoints = createOidcEndpoints({
   complete,
   publicBaseUrl: config.publicBaseUrl,
   log: logger,
+  meter,
 });
 
 const clientJwks = createClientJwksEndpoint({ attributes, authenticator });

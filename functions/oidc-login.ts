@@ -4,7 +4,7 @@ import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
 import { createStores, errorPagesFor } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
-import { logger } from '../shared/log.js';
+import { logger, meter } from '../shared/log.js';
 import {
   createOidcClient,
   createOidcEndpoints,
@@ -39,6 +39,7 @@ const endpoints = createOidcEndpoints({
   }),
   publicBaseUrl: config.publicBaseUrl,
   log: logger,
+  meter,
 });
 
 /** `GET /oidc/{idp}/login`: start a sign-in at an upstream OpenID provider (code + PKCE). */

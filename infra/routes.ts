@@ -29,8 +29,10 @@ export const ROUTES: readonly RouteDef[] = [
   { routeKey: 'GET /aws/saml-metadata.xml', fn: 'published' },
   { routeKey: 'GET /.well-known/openid-configuration', fn: 'published' },
   { routeKey: 'GET /.well-known/jwks.json', fn: 'published' },
-  // The SPA hand-off: the only routes with CORS (exactly each SPA client's origin), and their
+  // The SPA's API: the only routes with CORS (exactly each SPA client's origin), and their
   // explicit preflights (the HTTP API itself has no CORS configuration).
+  { routeKey: 'POST /redeem', fn: 'credentials' },
+  { routeKey: 'OPTIONS /redeem', fn: 'credentials' },
   { routeKey: 'POST /credentials', fn: 'credentials' },
   { routeKey: 'OPTIONS /credentials', fn: 'credentials' },
   { routeKey: 'POST /grants', fn: 'credentials' },

@@ -27,6 +27,7 @@ export const STAGES: Readonly<Record<string, StageConfig>> = {
         'GET /portal/keys': { rateLimit: 20, burstLimit: 40 },
         'POST /signin/confirm': { rateLimit: 20, burstLimit: 40 },
         'GET /oidc/{idp}/callback': { rateLimit: 20, burstLimit: 40 },
+        'POST /redeem': { rateLimit: 20, burstLimit: 40 },
         'POST /credentials': { rateLimit: 20, burstLimit: 40 },
         'POST /grants': { rateLimit: 20, burstLimit: 40 },
       },

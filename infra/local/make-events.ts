@@ -124,8 +124,9 @@ const events: Record<string, Promise<unknown>> = {
     { idp: 'demo-oidc' },
   ),
   // The SPA hand-off (shared/spa). An SPA login carries the SPA's own S256 challenge (here RFC 7636
-  // appendix B's); a real redemption needs a fresh code, so the credentials events show the
-  // preflight and the refusals a recorded request can still produce.
+  // appendix B's) and state; a real redemption needs a fresh code and the login-binding cookie of
+  // its login, so the credentials events show the preflight and the refusals a recorded request
+  // can still produce.
   'oidc-login.spa': capture(
     'GET /oidc/{idp}/login',
     `/oidc/demo-oidc/login?${new URLSearchParams({
@@ -133,6 +134,7 @@ const events: Record<string, Promise<unknown>> = {
       return_to: `${EVENTS_BASE_URL}/_local/spa/`,
       code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       code_challenge_method: 'S256',
+      state: 'recorded-spa-state-0123456789',
     })}`,
     {},
     { idp: 'demo-oidc' },
@@ -145,7 +147,7 @@ const events: Record<string, Promise<unknown>> = {
       'access-control-request-headers': 'content-type',
     },
   }),
-  'credentials.redeem-used-code': capture('POST /credentials', '/credentials?client_id=demo-spa', {
+  'credentials.redeem-used-code': capture('POST /redeem', '/redeem?client_id=demo-spa', {
     method: 'POST',
     headers: { origin: EVENTS_BASE_URL, 'content-type': 'application/json' },
     body: JSON.stringify({

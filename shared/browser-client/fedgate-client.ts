@@ -5,13 +5,16 @@
  * @example
  * const fedgate = createFedgateClient({ gatewayUrl: 'https://sso.example.com', clientId: 'my-app',
  *   idp: 'okta', redirectUri: 'https://app.example.com/callback' });
- * await fedgate.handleRedirect();                 // on the redirect URI: redeems ?code=…
+ * await fedgate.handleRedirect();                 // on the redirect URI: redeems ?code=&state=
  * if (!(await fedgate.isSignedIn())) await fedgate.login();
  * const s3 = new S3Client({ region: 'eu-west-1', credentials: fedgate.credentialProvider() });
  *
  * Nothing secret touches a URL or storage that scripts of other origins can read: the PKCE
- * verifier sits in this tab's sessionStorage only between `login()` and `handleRedirect()`,
- * credentials live in memory, and the fedgate session is an HttpOnly cookie of fedgate's origin.
+ * verifier and the login's `state` sit in this tab's sessionStorage only between `login()` and
+ * `handleRedirect()`, credentials live in memory, and the fedgate session (like the login
+ * binding) is an HttpOnly cookie of fedgate's origin. `handleRedirect()` accepts a code or an
+ * error only with the `state` this tab stored: a code or an error from a login this tab did not
+ * start (login CSRF, a URL someone sent) is refused.
  * This file runs in browsers: it uses only web platform APIs (fetch, crypto, URL).
  */
 
@@ -31,7 +34,7 @@ export interface FedgateGrant {
   accountAlias?: string;
 }
 
-/** What `POST /credentials` answers with credentials. */
+/** What `POST /redeem` (one grant) and `POST /credentials` answer: credentials. */
 export interface FedgateCredentials {
   Version: 1;
   AccessKeyId: string;
@@ -44,14 +47,18 @@ export interface FedgateCredentials {
   session: { endsAt: string };
 }
 
-/** The session's grants (`POST /grants`, or a redeemed code with several grants). */
+/** The session's grants as the current rules give them (`POST /grants`, or `POST /redeem` with several). */
 export interface FedgateSessionInfo {
   grants: FedgateGrant[];
   identity: { idp: string; subject: string; displayName?: string };
   session: { endsAt: string };
 }
 
-/** A refusal from fedgate, with its stable `code` (e.g. `spa_session_invalid`). */
+/**
+ * A refusal from fedgate, with its stable `code` (e.g. `session_invalid`). `status` is the HTTP
+ * status of the refusal; for one that came back through the redirect (`?error=`), 503 for
+ * `temporarily_unavailable`, 500 for `server_error` and 400 otherwise.
+ */
 export class FedgateError extends Error {
   readonly code: string;
   readonly status: number;
@@ -63,7 +70,7 @@ export class FedgateError extends Error {
   }
 }
 
-/** The storage the verifier waits in between login and redirect (the tab's sessionStorage). */
+/** The storage the login's verifier and state wait in until the redirect (the tab's sessionStorage). */
 export interface VerifierStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
@@ -97,7 +104,7 @@ interface BrowserGlobals {
   history?: { replaceState(data: unknown, unused: string, url: string): void };
 }
 
-const VERIFIER_KEY = 'fedgate.pkce';
+const LOGIN_KEY = 'fedgate.login';
 
 const base64url = (bytes: Uint8Array): string => {
   let s = '';
@@ -105,9 +112,33 @@ const base64url = (bytes: Uint8Array): string => {
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 };
 
+/** 32 random bytes, base64url: a PKCE verifier, or the login's `state`. */
+const randomToken = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
+
+/** What `login()` leaves in the tab for `handleRedirect()`. */
+interface PendingLogin {
+  verifier: string;
+  state: string;
+}
+
+const readPendingLogin = (raw: string | null | undefined): PendingLogin | undefined => {
+  try {
+    const v = JSON.parse(raw ?? '') as Partial<PendingLogin>;
+    return typeof v.verifier === 'string' && typeof v.state === 'string'
+      ? { verifier: v.verifier, state: v.state }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** HTTP-like status of a refusal that came back through the redirect. */
+const redirectStatusOf = (code: string) =>
+  code === 'temporarily_unavailable' ? 503 : code === 'server_error' ? 500 : 400;
+
 /** A fresh PKCE pair (RFC 7636): 32 random bytes as the verifier, its S256 challenge. */
 export const createPkce = async (): Promise<{ verifier: string; challenge: string }> => {
-  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const verifier = randomToken();
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
   return { verifier, challenge: base64url(new Uint8Array(digest)) };
 };
@@ -179,11 +210,15 @@ export const createFedgateClient = (options: FedgateClientOptions) => {
   };
 
   const client = {
-    /** Sends the browser to fedgate's login with a fresh S256 challenge. */
+    /**
+     * Sends the browser to fedgate's login with a fresh S256 challenge and a fresh `state`; the
+     * verifier and the state wait in this tab's sessionStorage.
+     */
     async login(): Promise<void> {
       if (!storage) throw new Error('fedgate: no sessionStorage for the PKCE verifier');
       const { verifier, challenge } = await createPkce();
-      storage.setItem(VERIFIER_KEY, verifier);
+      const state = randomToken();
+      storage.setItem(LOGIN_KEY, JSON.stringify({ verifier, state } satisfies PendingLogin));
       const url = new URL(
         `${gateway.pathname.replace(/\/+$/, '')}/oidc/${encodeURIComponent(options.idp)}/login`,
         gateway.origin,
@@ -193,37 +228,59 @@ export const createFedgateClient = (options: FedgateClientOptions) => {
         return_to: options.redirectUri,
         code_challenge: challenge,
         code_challenge_method: 'S256',
+        state,
       }).toString();
       navigate(url.href);
     },
 
     /**
-     * On the redirect URI: redeems `?code=` with this tab's verifier (once), removes the code
-     * from the address bar, and returns the session (credentials when there is one grant).
-     * `undefined` when the URL carries no code.
-     * @throws FedgateError (spa_code_invalid, spa_verifier_mismatch, …).
+     * On the redirect URI: takes `?code=&state=` (or `?error=&state=`) out of the address bar,
+     * checks `state` against the one this tab's `login()` stored (once), and redeems the code at
+     * `POST /redeem` with this tab's verifier (fedgate also checks the login-binding cookie).
+     * Returns the session (credentials when there is one grant); `undefined` when the URL
+     * carries neither a code nor an error.
+     * @throws FedgateError: spa_verifier_missing (no login started in this tab),
+     * spa_state_mismatch (a code or error from another login), the refusal's own code for
+     * `?error=` (e.g. no_role_matched), and the redemption's (spa_code_invalid,
+     * spa_login_binding_invalid, spa_verifier_mismatch, …).
      */
     async handleRedirect(
       href: string = currentUrl(),
     ): Promise<FedgateCredentials | FedgateSessionInfo | undefined> {
       const url = new URL(href);
       const code = url.searchParams.get('code');
-      if (!code) return undefined;
-      url.searchParams.delete('code');
+      const error = url.searchParams.get('error');
+      if (!code && !error) return undefined;
+      const returned = url.searchParams.get('state');
+      for (const name of ['code', 'state', 'error']) url.searchParams.delete(name);
       replaceUrl(url.href);
-      const verifier = storage?.getItem(VERIFIER_KEY);
-      storage?.removeItem(VERIFIER_KEY);
-      if (!verifier)
+      const pending = readPendingLogin(storage?.getItem(LOGIN_KEY));
+      storage?.removeItem(LOGIN_KEY);
+      if (!pending) {
         throw new FedgateError(400, 'spa_verifier_missing', 'No sign-in started here.');
-      const out = await call<FedgateCredentials | FedgateSessionInfo>('/credentials', {
+      }
+      if (returned !== pending.state) {
+        throw new FedgateError(
+          400,
+          'spa_state_mismatch',
+          'This sign-in was not started here. Please sign in again.',
+        );
+      }
+      if (error) {
+        throw new FedgateError(redirectStatusOf(error), error, 'fedgate refused the sign-in.');
+      }
+      const out = await call<FedgateCredentials | FedgateSessionInfo>('/redeem', {
         code,
-        code_verifier: verifier,
+        code_verifier: pending.verifier,
       });
       if ('AccessKeyId' in out) remember(undefined, out);
       return out;
     },
 
-    /** The session's grants and identity. @throws FedgateError spa_session_invalid. */
+    /**
+     * The session's grants (what the current rules give it now) and identity.
+     * @throws FedgateError session_invalid, session_revoked.
+     */
     listGrants: (): Promise<FedgateSessionInfo> => call<FedgateSessionInfo>('/grants', {}),
 
     /** Whether a fedgate session exists for this SPA in this browser. */
@@ -240,7 +297,8 @@ export const createFedgateClient = (options: FedgateClientOptions) => {
     /**
      * Credentials for `grant` (an id from `listGrants()`; omit with one grant): cached until
      * `refreshMarginSeconds` before expiry, then fresh ones from the session.
-     * @throws FedgateError (spa_session_invalid after logout or the session's end, …).
+     * @throws FedgateError (session_invalid after logout or the session's end, session_revoked,
+     * grant_not_available / no_role_matched when the rules no longer grant it, …).
      */
     async getDetailedCredentials(
       opts: { grant?: string; forceRefresh?: boolean } = {},

@@ -172,13 +172,9 @@ export const NEXT_STEPS: Readonly<Record<string, NextStep>> = Object.freeze({
   spa_origin_not_allowed: app,
   spa_code_invalid: againPlain,
   spa_verifier_mismatch: againPlain,
-  spa_session_invalid: {
-    person: 'Your session has ended. Sign in again.',
+  spa_login_binding_invalid: {
+    person: 'This sign-in was started in another browser. Sign in again from this one.',
     action: 'sign-in-again',
-  },
-  spa_grant_not_allowed: {
-    person: 'This role is not granted to you. Choose another role, or ask your help desk for it.',
-    action: 'contact',
   },
   spa_grant_required: { person: 'Choose one of your roles.', action: 'sign-in-again' },
   // shared/issuer, shared/sts, shared/console (5xx: an operator must act)

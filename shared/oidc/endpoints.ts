@@ -2,22 +2,25 @@ import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { OidcIdpConfig } from '../config/index.js';
 import { DEFAULT_CONSOLE_DESTINATION } from '../console/index.js';
-import { NoRoleMatchedError } from '../handback/errors.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { GatewayMisconfiguredError, InvalidRequestError, NotFoundError } from '../http/errors.js';
 import { queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
-import { hashSubject, type Log } from '../log.js';
+import type { Log, Meter } from '../log.js';
 import { createMapperCache } from '../mapping/index.js';
 import { sessionIdentityOf } from '../session/index.js';
 import type { SignInCompletion } from '../signin/index.js';
 import {
+  createSpaCompletion,
   isS256Challenge,
-  issueSpaCode,
+  isSpaState,
+  newLoginBinding,
   parseSpaReturnTo,
   requireSpaClient,
   type SpaClientRegistry,
+  type SpaLogin,
+  SpaLoginSchema,
 } from '../spa/index.js';
 import type { AttributeStore, StateStore } from '../store/index.js';
 import { mapOidcIdentity } from './claims.js';
@@ -45,6 +48,8 @@ export interface OidcEndpointsDeps {
   spaClients?: SpaClientRegistry;
   publicBaseUrl: URL;
   log: Log;
+  /** Counts the refusals that go back to an SPA as a redirect (`Refusals` / `Failures`). */
+  meter?: Meter;
   /** Epoch seconds. */
   now?: () => number;
 }
@@ -101,6 +106,16 @@ export const loadOidcIdp = async (
 export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const mapperFor = createMapperCache(deps.attributes);
+  const spaCompletion = deps.spaClients
+    ? createSpaCompletion({
+        clients: deps.spaClients,
+        state: deps.state,
+        mapperFor,
+        log: deps.log,
+        ...(deps.meter ? { meter: deps.meter } : {}),
+        now,
+      })
+    : undefined;
 
   /** The callback's state must equal this browser's cookie; then the transaction is consumed once. */
   const consumeTransaction = async (
@@ -129,14 +144,17 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
 
   /**
    * An SPA's login: `client_id` names a registered SPA client, `return_to` must be exactly one of
-   * its URLs, and `code_challenge` (S256 only) is the SPA's own PKCE challenge for redeeming the
-   * one-time code. Without `client_id` it is a console sign-in (`undefined`).
+   * its URLs, `code_challenge` (S256 only) is the SPA's own PKCE challenge for redeeming the
+   * one-time code, and `state` (22-128 unreserved characters) the SPA's own state, echoed back with
+   * the code or the error. Without `client_id` it is a console sign-in (`undefined`).
    * @throws spa_client_unknown, spa_return_to_invalid, invalid_request.
    */
   const parseSpaLogin = async (event: APIGatewayProxyEventV2) => {
     const clientId = queryParam(event, 'client_id');
     if (clientId === undefined) return undefined;
-    if (!deps.spaClients) throw new GatewayMisconfiguredError('SPA login without an SPA registry');
+    if (!deps.spaClients || !spaCompletion) {
+      throw new GatewayMisconfiguredError('SPA login without an SPA registry');
+    }
     const client = await requireSpaClient(deps.spaClients, clientId);
     const returnTo = parseSpaReturnTo(client, queryParam(event, 'return_to'));
     const codeChallenge = queryParam(event, 'code_challenge');
@@ -144,47 +162,88 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
     if (!codeChallenge || !isS256Challenge(codeChallenge) || method !== 'S256') {
       throw new InvalidRequestError('an SPA login needs code_challenge with S256');
     }
-    return { client: client.id, returnTo: returnTo.href, codeChallenge };
+    const state = queryParam(event, 'state');
+    if (!state || !isSpaState(state)) {
+      throw new InvalidRequestError('an SPA login needs its own state (22-128 characters)');
+    }
+    return { client, returnTo: returnTo.href, codeChallenge, state, completion: spaCompletion };
+  };
+
+  /** The SPA login a transaction carries, or `undefined` for a console sign-in. */
+  const spaLoginOf = (txn: OidcTransaction): SpaLogin | undefined => {
+    if (txn.client === undefined && txn.returnTo === undefined) return undefined;
+    const parsed = SpaLoginSchema.safeParse({
+      client: txn.client,
+      returnTo: txn.returnTo,
+      codeChallenge: txn.spaCodeChallenge,
+      state: txn.spaState,
+      loginBinding: txn.spaLoginBinding,
+    });
+    if (!parsed.success) throw new OidcTransactionInvalidError('malformed SPA transaction');
+    return parsed.data;
+  };
+
+  /** Starts the sign-in at the IdP: the transaction, its cookie, and an SPA's login binding. */
+  const startLogin = async (
+    event: APIGatewayProxyEventV2,
+    spa: Awaited<ReturnType<typeof parseSpaLogin>>,
+  ): Promise<HttpResponse> => {
+    const idp = await loadOidcIdp(deps.attributes, event, deps.log);
+    const destination = deps.parseDestination(spa ? undefined : queryParam(event, 'return_to'));
+    const { state, nonce, codeVerifier } = newTransactionSecrets();
+    const url = await deps.client.authorizationUrl(idp, {
+      redirectUri: oidcRedirectUri(deps.publicBaseUrl, idp.id),
+      state,
+      nonce,
+      codeVerifier,
+    });
+    const binding = spa ? newLoginBinding() : undefined;
+    const txn: OidcTransaction = {
+      v: 1,
+      idp: idp.id,
+      nonce,
+      codeVerifier,
+      destination: destination.href,
+      ...(spa && binding
+        ? {
+            client: spa.client.id,
+            returnTo: spa.returnTo,
+            spaCodeChallenge: spa.codeChallenge,
+            spaState: spa.state,
+            spaLoginBinding: binding.hash,
+          }
+        : {}),
+      created: now(),
+    };
+    await deps.state.put(transactionKey(state), txn, now() + OIDC_TRANSACTION_TTL_SECONDS);
+    return redirect(url, {
+      cookies: [
+        serializeCookie(transactionCookie(idp.id), state, {
+          maxAgeSeconds: OIDC_TRANSACTION_TTL_SECONDS,
+          sameSite: 'Lax',
+        }),
+        ...(binding ? [binding.cookie] : []),
+      ],
+    });
   };
 
   return {
     /**
-     * `GET /oidc/{idp}/login?return_to=…`: start a sign-in at the IdP. An SPA adds `client_id`
-     * and `code_challenge` (+ `code_challenge_method=S256`).
+     * `GET /oidc/{idp}/login?return_to=…`: start a sign-in at the IdP. An SPA adds `client_id`,
+     * `code_challenge` (+ `code_challenge_method=S256`) and its own `state`; once those are good,
+     * a refusal goes back to the SPA's error URL instead of a fedgate page.
      * @throws not_found, invalid_request, temporarily_unavailable (discovery, DynamoDB).
      */
     async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       requireMethod(event, 'GET');
-      const idp = await loadOidcIdp(deps.attributes, event, deps.log);
       const spa = await parseSpaLogin(event);
-      const destination = deps.parseDestination(spa ? undefined : queryParam(event, 'return_to'));
-      const { state, nonce, codeVerifier } = newTransactionSecrets();
-      const url = await deps.client.authorizationUrl(idp, {
-        redirectUri: oidcRedirectUri(deps.publicBaseUrl, idp.id),
-        state,
-        nonce,
-        codeVerifier,
-      });
-      const txn: OidcTransaction = {
-        v: 1,
-        idp: idp.id,
-        nonce,
-        codeVerifier,
-        destination: destination.href,
-        ...(spa
-          ? { client: spa.client, returnTo: spa.returnTo, spaCodeChallenge: spa.codeChallenge }
-          : {}),
-        created: now(),
-      };
-      await deps.state.put(transactionKey(state), txn, now() + OIDC_TRANSACTION_TTL_SECONDS);
-      return redirect(url, {
-        cookies: [
-          serializeCookie(transactionCookie(idp.id), state, {
-            maxAgeSeconds: OIDC_TRANSACTION_TTL_SECONDS,
-            sameSite: 'Lax',
-          }),
-        ],
-      });
+      if (!spa) return startLogin(event, undefined);
+      try {
+        return await startLogin(event, spa);
+      } catch (err) {
+        // client_id, return_to and state are known good: the SPA hears of it (errorPath).
+        return spa.completion.refuse(spa.client, spa.state, err);
+      }
     },
 
     /**
@@ -204,65 +263,40 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
         throw new OidcStateMismatchError('callback query string over 8 KiB');
       }
       const { state, txn } = await consumeTransaction(event, idp, queryParam(event, 'state'));
-      const redirectUri = oidcRedirectUri(deps.publicBaseUrl, idp.id);
-      const callbackUrl = new URL(redirectUri);
-      callbackUrl.search = query;
-      const claims = await deps.client.redeem(idp, {
-        callbackUrl,
-        state,
-        nonce: txn.nonce,
-        codeVerifier: txn.codeVerifier,
-      });
-      const identity = mapOidcIdentity(idp, claims);
-      const subjectRef = hashSubject(`${idp.id}:${identity.subject}`);
-      const result = (await mapperFor(idp)).mapGrants(identity);
-      for (const p of result.problems)
-        deps.log.warn('grant not issued', {
-          ruleId: p.ruleId,
-          roleArn: p.roleArn,
-          reason: p.reason,
+      const txnCookie = clearCookie(transactionCookie(idp.id), 'Lax');
+      // The code redemption and every ID token check, after the state check above.
+      const verify = async () => {
+        const callbackUrl = new URL(oidcRedirectUri(deps.publicBaseUrl, idp.id));
+        callbackUrl.search = query;
+        const claims = await deps.client.redeem(idp, {
+          callbackUrl,
+          state,
+          nonce: txn.nonce,
+          codeVerifier: txn.codeVerifier,
         });
-      if (result.denied || result.grants.length === 0) {
-        throw new NoRoleMatchedError(
-          result.denied
-            ? `denied by ${result.deniedBy.join(', ')}`
-            : `no rule granted subject ${subjectRef}`,
-        );
-      }
-      deps.log.info('oidc sign-in verified', { subjectRef, grants: result.grants.length });
-      const email = identity.claims.email?.length === 1 ? identity.claims.email[0] : undefined;
-      const person = {
-        idp: idp.id,
-        protocol: 'oidc' as const,
-        subjectRef,
-        ...(email ? { displayName: email } : {}),
+        const identity = sessionIdentityOf(mapOidcIdentity(idp, claims), 'oidc');
+        deps.log.info('oidc sign-in verified', { subjectRef: identity.subjectRef });
+        return identity;
       };
-      if (txn.returnTo && txn.client && txn.spaCodeChallenge) {
-        // The SPA hand-off: the grants wait under a one-time code; only the code is in the URL.
-        const code = await issueSpaCode(
-          deps.state,
-          {
-            client: txn.client,
-            person,
-            grants: [...result.grants],
-            codeChallenge: txn.spaCodeChallenge,
-            // The upstream login lasts as long as its ID token (SECURITY: a session never
-            // outlives what the IdP vouched for).
-            upstreamExpiresAt: claims.exp,
-          },
-          now(),
-        );
-        const back = new URL(txn.returnTo);
-        back.searchParams.set('code', code);
-        return redirect(back, { cookies: [clearCookie(transactionCookie(idp.id), 'Lax')] });
+      const spa = spaLoginOf(txn);
+      if (spa) {
+        // An SPA's sign-in: from here on every refusal goes back to the SPA (shared/spa), and
+        // success is a one-time code holding the verified identity, never grants.
+        if (!spaCompletion) throw new GatewayMisconfiguredError('SPA callback without a registry');
+        // As for the browser: the IdP's session settings bound it (an ID token's `exp` is how
+        // long the token may be presented, not a session lifetime: shared/session/README.md).
+        return spaCompletion.complete(spa, async () => ({ identity: await verify(), idp }), {
+          cookies: [txnCookie],
+        });
       }
+      const identity = await verify();
       return complete.browser({
-        identity: sessionIdentityOf(identity, 'oidc'),
+        identity,
         idp,
         // The console deep link the sign-in asked for, if any (the default asks for nothing).
         destination:
           txn.destination === DEFAULT_CONSOLE_DESTINATION ? undefined : new URL(txn.destination),
-        cookies: [clearCookie(transactionCookie(idp.id), 'Lax')],
+        cookies: [txnCookie],
       });
     },
   };

@@ -30,6 +30,10 @@ export const OidcTransactionSchema = z.object({
   client: z.optional(z.string()),
   /** The SPA's own S256 PKCE challenge, checked when it redeems the one-time code. */
   spaCodeChallenge: z.optional(z.string()),
+  /** The SPA's own `state`, echoed back to it with the code or the error (shared/spa). */
+  spaState: z.optional(z.string()),
+  /** SHA-256 of the SPA login-binding cookie set on the login response (shared/spa). */
+  spaLoginBinding: z.optional(z.string()),
   /** Epoch seconds. */
   created: z.int(),
 });

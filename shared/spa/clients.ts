@@ -1,6 +1,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { type SpaClient, SpaClientSchema } from '../config/index.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
+import type { Grant } from '../mapping/index.js';
 import { type DynamoPort, spaClientKey, translateDynamoError } from '../store/index.js';
 import { SpaClientUnknownError, SpaReturnToInvalidError } from './errors.js';
 
@@ -124,6 +125,30 @@ export const parseSpaReturnTo = (client: SpaClient, raw: string | undefined): UR
     url.href !== `${client.origin}${url.pathname}`
   ) {
     throw new SpaReturnToInvalidError(`return_to is not one of client ${client.id}'s URLs`);
+  }
+  return url;
+};
+
+/**
+ * The grants this client may hand out: all of them without `allowedRoles`, else those whose role
+ * ARN or 12-digit account id is listed (compared exactly: a near miss grants less, never more).
+ */
+export const spaGrantsOf = (client: SpaClient, grants: readonly Grant[]): Grant[] => {
+  const allowed = client.allowedRoles;
+  if (!allowed) return [...grants];
+  return grants.filter((g) => allowed.includes(g.roleArn) || allowed.includes(g.accountId));
+};
+
+/**
+ * Where a refused SPA sign-in returns: `origin` + `errorPath` (default: the first of
+ * `returnPaths`), joined as strings so that a path such as `//host` stays a path of the origin.
+ * @throws spa_return_to_invalid when the result is not under the client's origin.
+ */
+export const spaErrorUrl = (client: SpaClient): URL => {
+  const path = client.errorPath ?? client.returnPaths[0] ?? '/';
+  const url = new URL(`${client.origin}${path}`);
+  if (url.origin !== client.origin) {
+    throw new SpaReturnToInvalidError(`client ${client.id}'s errorPath leaves its origin`);
   }
   return url;
 };

@@ -1,47 +1,53 @@
-import { randomBytes } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { SpaClient } from '../config/index.js';
-import type { AwsSession, RoleAssumption } from '../handback/index.js';
+import type { IdpConfig, SpaClient } from '../config/index.js';
+import { type AwsAccess, NoRoleMatchedError } from '../handback/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { InvalidRequestError } from '../http/errors.js';
 import { mediaType, queryParam, readBody, requireMethod } from '../http/request.js';
 import { type HttpResponse, json } from '../http/responses.js';
-import type { Log, Meter } from '../log.js';
-import type { Grant } from '../mapping/index.js';
+import type { Log } from '../log.js';
+import type { Grant, Mapper } from '../mapping/index.js';
+import {
+  GrantNotAvailableError,
+  type LiveSession,
+  personOf,
+  type SessionIdentity,
+  SessionInvalidError,
+  type SessionService,
+} from '../session/index.js';
+import { grantsFor } from '../signin/index.js';
 import type { StateStore } from '../store/index.js';
 import * as z from '../zod.js';
-import { requireSpaClient, type SpaClientRegistry } from './clients.js';
+import { requireSpaClient, type SpaClientRegistry, spaGrantsOf } from './clients.js';
 import {
   SpaCodeInvalidError,
-  SpaGrantNotAllowedError,
   SpaGrantRequiredError,
+  SpaLoginBindingInvalidError,
   SpaOriginNotAllowedError,
-  SpaSessionInvalidError,
   SpaVerifierMismatchError,
 } from './errors.js';
 import {
   codeKey,
+  isLoginBinding,
   isPkceVerifier,
+  SPA_LOGIN_COOKIE,
   SpaCodeSchema,
-  type SpaSession,
-  SpaSessionSchema,
-  sessionKey,
   verifierMatches,
 } from './handoff.js';
 
 /**
- * The session cookie of one SPA client. SameSite=None: an SPA on another site calls fedgate with
+ * The session cookie of one SPA client, `__Host-fedgate-spa-<client>`: a session token of kind
+ * `spa` for that client. SameSite=None: an SPA on another site calls fedgate with
  * `fetch(…, { credentials: 'include' })`, a cross-site subrequest that Lax/Strict cookies never
  * accompany. What SameSite would otherwise stop (a foreign page posting with the cookie) is
  * stopped by the Origin check on every request and the JSON content type (a preflight).
  */
 export const spaSessionCookie = (clientId: string): string => `spa-${clientId}`;
 
-/** The least STS accepts (`DurationSeconds` ≥ 900). */
-const MIN_CREDENTIAL_SECONDS = 900;
 const BODY_MAX_BYTES = 2048;
-const GRANT_ID = z.string().check(z.minLength(1), z.maxLength(128));
+// A grant id as the mapping engine makes it (shared/mapping: a hash of IdP and role ARN).
+const GRANT_ID = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
 
 const RedeemSchema = z.strictObject({
   code: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/)),
@@ -53,15 +59,17 @@ const EmptySchema = z.strictObject({});
 
 export interface SpaEndpointsDeps {
   clients: SpaClientRegistry;
+  /** The state table: one-time codes. */
   state: StateStore;
-  /** The `oidc` RoleAssumption: fedgate's web identity token → AssumeRoleWithWebIdentity. */
-  assume: RoleAssumption;
+  /** Sessions of kind `spa`, re-evaluated at every use. */
+  sessions: SessionService;
+  /** Credentials for a grant (target `spa`), bounded by the session. */
+  access: AwsAccess;
+  /** The IdP's current config (a redeemed code starts a session under it). */
+  loadIdp: (idpId: string) => Promise<IdpConfig | undefined>;
+  /** The IdP's compiled rules (with the gateway-wide rules). */
+  mapperFor: (idp: IdpConfig) => Promise<Mapper>;
   log: Log;
-  /**
-   * Counts completed sign-ins (`SignIns`, protocol and target `spa`) when a code becomes a
-   * session, as the hand-back counts the console and keys ones; refreshes are not sign-ins.
-   */
-  meter?: Meter;
   /** Epoch seconds. */
   now?: () => number;
 }
@@ -121,11 +129,37 @@ const grantView = (g: Grant) => ({
   ...(g.accountAlias ? { accountAlias: g.accountAlias } : {}),
 });
 
+const identityView = (s: SessionIdentity) => ({
+  idp: s.idp,
+  subject: s.subjectRef,
+  ...(s.displayName !== undefined ? { displayName: s.displayName } : {}),
+});
+
+const sessionView = (endsAt: number) => ({ endsAt: new Date(endsAt * 1000).toISOString() });
+
 /**
- * The SPA's side of fedgate (issue #4, SECURITY.md §6): `POST /credentials` (redeem a one-time
- * code with the SPA's PKCE verifier, or refresh with the session cookie), `POST /grants` (the
- * session's grant ids), `POST /logout`, and their CORS preflights. Every route takes `?client_id=`
- * (so a preflight can name its client) and answers only the client's registered origin.
+ * The grant a request asks for among what this client may hand out now.
+ * @throws no_role_matched (nothing left: a deny, a deleted rule, allowedRoles),
+ * grant_not_available (the named grant is not among them), spa_grant_required (several, none named).
+ */
+const chooseGrant = (grants: readonly Grant[], grantId: string | undefined): Grant => {
+  if (grants.length === 0) throw new NoRoleMatchedError('the current rules grant this client none');
+  if (grantId === undefined) {
+    if (grants.length === 1) return grants[0] as Grant;
+    throw new SpaGrantRequiredError(`${grants.length} grants and none chosen`);
+  }
+  const grant = grants.find((g) => g.id === grantId);
+  if (!grant) throw new GrantNotAvailableError('the current rules do not grant it to this client');
+  return grant;
+};
+
+/**
+ * The SPA's side of fedgate (SECURITY.md §6, README.md in this folder): `POST /redeem` (a one-time
+ * code with the SPA's PKCE verifier and the login-binding cookie starts a session of kind `spa`),
+ * `POST /credentials` (fresh credentials from the session), `POST /grants`, `POST /logout`, and
+ * their CORS preflights. A session stores the verified identity; every use re-runs the CURRENT
+ * rules, filtered by the client's `allowedRoles`. Every route takes `?client_id=` (so a preflight
+ * can name its client) and answers only the client's registered origin.
  */
 export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
@@ -133,31 +167,40 @@ export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
   const clientOf = (event: APIGatewayProxyEventV2) =>
     requireSpaClient(deps.clients, queryParam(event, 'client_id'));
 
-  const chooseGrant = (grants: readonly Grant[], grantId: string | undefined): Grant => {
-    if (grantId === undefined) {
-      if (grants.length === 1) return grants[0] as Grant;
-      throw new SpaGrantRequiredError(`${grants.length} grants and none chosen`);
-    }
-    const grant = grants.find((g) => g.id === grantId);
-    if (!grant) throw new SpaGrantNotAllowedError('grant id not in the session');
-    return grant;
+  /** The request's client, from its own origin, with its JSON body parsed by `schema`. */
+  const accept = async <T>(
+    event: APIGatewayProxyEventV2,
+    schema: z.ZodMiniType<T>,
+  ): Promise<{ client: SpaClient; body: T }> => {
+    requireMethod(event, 'POST');
+    const client = await clientOf(event);
+    requireOrigin(event, client);
+    return { client, body: parseFields(readJson(event), schema) };
   };
 
-  const credentialsFor = async (session: SpaSession, grant: Grant): Promise<HttpResponse> => {
-    // Credentials should not outlive the session by more than STS's minimum duration.
-    const remaining = session.endsAt - now();
-    const durationSeconds = Math.max(
-      MIN_CREDENTIAL_SECONDS,
-      Math.min(grant.durationSeconds, remaining),
-    );
-    const aws: AwsSession = await deps.assume({ ...grant, durationSeconds }, session.person);
-    deps.log.info('spa credentials issued', {
-      client: session.client,
-      idp: session.person.idp,
-      subject: session.person.subjectRef,
-      roleArn: grant.roleArn,
-      durationSeconds,
+  const resume = (event: APIGatewayProxyEventV2, client: SpaClient) =>
+    deps.sessions.resume(readCookie(event.cookies, spaSessionCookie(client.id)), {
+      kind: 'spa',
+      client: client.id,
     });
+
+  // The idle timer only: a failed write must not cost the SPA credentials already issued.
+  const touch = (live: LiveSession, grantId?: string) =>
+    deps.sessions.touch(live, grantId).catch((err: unknown) => {
+      deps.log.warn('session use not recorded', { error: err });
+    });
+
+  const credentialsFor = async (
+    client: SpaClient,
+    identity: SessionIdentity,
+    grant: Grant,
+    sessionEndsAt: number,
+  ): Promise<HttpResponse> => {
+    const aws = await deps.access.credentials(grant, personOf(identity), {
+      sessionEndsAt,
+      target: 'spa',
+    });
+    deps.log.info('spa credentials issued', { client: client.id, grantId: grant.id });
     return json(200, {
       Version: 1,
       AccessKeyId: aws.accessKeyId,
@@ -166,126 +209,120 @@ export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
       Expiration: aws.expiration.toISOString(),
       role: { ...grantView(grant), arn: grant.roleArn },
       tags: Object.fromEntries(grant.tags.map((t) => [t.key, t.value])),
-      identity: {
-        idp: session.person.idp,
-        subject: session.person.subjectRef,
-        ...(session.person.displayName ? { displayName: session.person.displayName } : {}),
-      },
-      session: { endsAt: new Date(session.endsAt * 1000).toISOString() },
+      identity: identityView(identity),
+      session: sessionView(sessionEndsAt),
     });
-  };
-
-  const liveSession = async (event: APIGatewayProxyEventV2, client: SpaClient) => {
-    const id = readCookie(event.cookies, spaSessionCookie(client.id));
-    if (!id) throw new SpaSessionInvalidError('no session cookie');
-    const parsed = SpaSessionSchema.safeParse(await deps.state.get(sessionKey(id)));
-    // The item's expiry is the session's end; the read checks it (TTL deletes late).
-    if (!parsed.success || parsed.data.endsAt <= now())
-      throw new SpaSessionInvalidError('no live session (ended, logged out or unknown)');
-    if (parsed.data.client !== client.id)
-      throw new SpaSessionInvalidError(`session of client ${parsed.data.client}`);
-    return parsed.data;
-  };
-
-  const redeem = async (raw: unknown, client: SpaClient) => {
-    const body = parseFields(raw, RedeemSchema);
-    // Consumed first, with a conditional delete: of concurrent redemptions exactly one gets it,
-    // and a code presented with a wrong verifier is gone too (it leaked: nobody may use it).
-    const parsed = SpaCodeSchema.safeParse(await deps.state.consume(codeKey(body.code)));
-    if (!parsed.success) throw new SpaCodeInvalidError('code unknown, expired or redeemed');
-    const code = parsed.data;
-    if (code.client !== client.id) throw new SpaCodeInvalidError(`code of client ${code.client}`);
-    if (!verifierMatches(body.code_verifier, code.codeChallenge)) {
-      throw new SpaVerifierMismatchError('S256(code_verifier) differs from the challenge');
-    }
-    const created = now();
-    const endsAt = Math.min(code.upstreamExpiresAt, created + client.sessionMaxSeconds);
-    if (endsAt <= created) throw new SpaCodeInvalidError('the upstream login has ended');
-    const session: SpaSession = {
-      v: 1,
-      client: client.id,
-      person: code.person,
-      grants: code.grants,
-      created,
-      endsAt,
-    };
-    const id = randomBytes(32).toString('base64url');
-    await deps.state.put(sessionKey(id), session, endsAt);
-    const cookie = serializeCookie(spaSessionCookie(client.id), id, {
-      maxAgeSeconds: endsAt - created,
-      sameSite: 'None',
-    });
-    deps.log.info('spa session started', {
-      client: client.id,
-      idp: code.person.idp,
-      subject: code.person.subjectRef,
-      endsAt,
-    });
-    // Several grants and none named: the session exists, the SPA lists and chooses.
-    const res =
-      body.grant === undefined && code.grants.length > 1
-        ? json(200, {
-            grants: code.grants.map(grantView),
-            identity: { idp: code.person.idp, subject: code.person.subjectRef },
-            session: { endsAt: new Date(endsAt * 1000).toISOString() },
-          })
-        : await credentialsFor(session, chooseGrant(code.grants, body.grant));
-    res.cookies = [cookie];
-    deps.meter?.count('SignIns', { protocol: code.person.protocol, target: 'spa' });
-    return res;
   };
 
   return {
     /**
-     * `POST /credentials?client_id=…`: with `{ code, code_verifier[, grant] }` redeems a one-time
-     * code and starts the session (cookie); with `{ [grant] }` and the cookie, fresh credentials.
+     * `POST /redeem?client_id=…` `{ code, code_verifier[, grant] }` with the login-binding cookie:
+     * consumes the one-time code, checks it against this client, this browser's login and the
+     * SPA's verifier, runs the CURRENT rules on the identity it holds, and starts a session of
+     * kind `spa` (cookie `__Host-fedgate-spa-<client>`). One grant (or the one named): credentials;
+     * several and none named: the list.
      * @throws spa_client_unknown, spa_origin_not_allowed, invalid_request, spa_code_invalid,
-     * spa_verifier_mismatch, spa_session_invalid, spa_grant_required, spa_grant_not_allowed,
-     * temporarily_unavailable, sts_* (STS refusals).
+     * spa_login_binding_invalid, spa_verifier_mismatch, session_invalid (IdP removed, upstream
+     * login over), no_role_matched, grant_not_available, temporarily_unavailable, sts_*.
      */
-    async credentials(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'POST');
-      const client = await clientOf(event);
-      requireOrigin(event, client);
-      const raw = readJson(event);
-      if (typeof raw === 'object' && raw !== null && 'code' in raw) return redeem(raw, client);
-      const body = parseFields(raw, RefreshSchema);
-      const session = await liveSession(event, client);
-      return credentialsFor(session, chooseGrant(session.grants, body.grant));
+    async redeem(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+      const { client, body } = await accept(event, RedeemSchema);
+      // Consumed first, with a conditional delete: of concurrent redemptions exactly one gets it,
+      // and a code presented by another browser or with a wrong verifier is gone too (it leaked:
+      // nobody may use it). Origin, content type and body shape were refused before.
+      const parsed = SpaCodeSchema.safeParse(await deps.state.consume(codeKey(body.code)));
+      if (!parsed.success)
+        throw new SpaCodeInvalidError('code unknown, expired, used or malformed');
+      const code = parsed.data;
+      if (code.client !== client.id) throw new SpaCodeInvalidError(`code of client ${code.client}`);
+      if (!isLoginBinding(readCookie(event.cookies, SPA_LOGIN_COOKIE), code.loginBinding)) {
+        throw new SpaLoginBindingInvalidError('no login-binding cookie, or another login’s');
+      }
+      if (!verifierMatches(body.code_verifier, code.codeChallenge)) {
+        throw new SpaVerifierMismatchError('S256(code_verifier) differs from the challenge');
+      }
+      const idp = await deps.loadIdp(code.identity.idp);
+      if (!idp || idp.protocol !== code.identity.protocol) {
+        throw new SessionInvalidError(`idp ${code.identity.idp} is no longer configured`);
+      }
+      // The rules as they are now, not as they were at the callback a minute ago.
+      const grants = spaGrantsOf(client, await grantsFor(deps, idp, code.identity));
+      const grant =
+        body.grant !== undefined || grants.length <= 1
+          ? chooseGrant(grants, body.grant)
+          : undefined;
+      const { tokenValue, record } = await deps.sessions.start({
+        identity: code.identity,
+        idp,
+        kind: 'spa',
+        client: client.id,
+        ...(code.upstreamEndsAt !== undefined ? { upstreamEndsAt: code.upstreamEndsAt } : {}),
+        clientMaxSeconds: client.sessionMaxSeconds,
+      });
+      const res = grant
+        ? await credentialsFor(client, code.identity, grant, record.endsAt)
+        : json(200, {
+            grants: grants.map(grantView),
+            identity: identityView(code.identity),
+            session: sessionView(record.endsAt),
+          });
+      if (grant) {
+        // Best effort, as at the browser's sign-in: "recently used" must not cost the credentials.
+        await deps.sessions.recordFirstUse(tokenValue, grant.id).catch(() => undefined);
+      }
+      res.cookies = [
+        serializeCookie(spaSessionCookie(client.id), tokenValue, {
+          maxAgeSeconds: record.endsAt - now(),
+          sameSite: 'None',
+        }),
+        // The binding has done its job: the code it guarded is spent.
+        clearCookie(SPA_LOGIN_COOKIE, 'None'),
+      ];
+      return res;
     },
 
     /**
-     * `POST /grants?client_id=…`: the session's grants as opaque ids and labels.
-     * @throws spa_client_unknown, spa_origin_not_allowed, spa_session_invalid.
+     * `POST /credentials?client_id=…` `{ [grant] }` with the session cookie: fresh credentials
+     * for a grant the CURRENT rules (and the client's allowedRoles) give the session's identity.
+     * @throws spa_client_unknown, spa_origin_not_allowed, invalid_request, session_invalid,
+     * session_revoked, no_role_matched, grant_not_available, spa_grant_required,
+     * temporarily_unavailable, sts_* (STS refusals).
+     */
+    async credentials(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+      const { client, body } = await accept(event, RefreshSchema);
+      const live = await resume(event, client);
+      const grant = chooseGrant(spaGrantsOf(client, live.grants), body.grant);
+      const res = await credentialsFor(client, live.record.identity, grant, live.endsAt);
+      await touch(live, grant.id);
+      return res;
+    },
+
+    /**
+     * `POST /grants?client_id=…`: what the CURRENT rules give the session for this client, as
+     * opaque ids and labels (empty after a deny).
+     * @throws spa_client_unknown, spa_origin_not_allowed, session_invalid, session_revoked.
      */
     async grants(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'POST');
-      const client = await clientOf(event);
-      requireOrigin(event, client);
-      parseFields(readJson(event), EmptySchema);
-      const session = await liveSession(event, client);
+      const { client } = await accept(event, EmptySchema);
+      const live = await resume(event, client);
+      await touch(live);
       return json(200, {
-        grants: session.grants.map(grantView),
-        identity: {
-          idp: session.person.idp,
-          subject: session.person.subjectRef,
-          ...(session.person.displayName ? { displayName: session.person.displayName } : {}),
-        },
-        session: { endsAt: new Date(session.endsAt * 1000).toISOString() },
+        grants: spaGrantsOf(client, live.grants).map(grantView),
+        identity: identityView(live.record.identity),
+        session: sessionView(live.endsAt),
       });
     },
 
     /**
-     * `POST /logout?client_id=…`: deletes the session item and the cookie; 204 also without one.
-     * @throws spa_client_unknown, spa_origin_not_allowed.
+     * `POST /logout?client_id=…`: ends the session (its item) and clears the cookie; 204 also
+     * without one.
+     * @throws spa_client_unknown, spa_origin_not_allowed, invalid_request.
      */
     async logout(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'POST');
-      const client = await clientOf(event);
-      requireOrigin(event, client);
-      const id = readCookie(event.cookies, spaSessionCookie(client.id));
-      if (id) await deps.state.delete(sessionKey(id));
-      deps.log.info('spa session ended', { client: client.id, hadSession: Boolean(id) });
+      const { client } = await accept(event, EmptySchema);
+      const tokenValue = readCookie(event.cookies, spaSessionCookie(client.id));
+      await deps.sessions.end(tokenValue);
+      deps.log.info('spa session ended', { client: client.id, hadSession: Boolean(tokenValue) });
       return {
         statusCode: 204,
         headers: {},

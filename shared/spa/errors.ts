@@ -47,20 +47,19 @@ export class SpaVerifierMismatchError extends GatewayError {
   }
 }
 
-/** No live fedgate session for this browser and client (never made, logged out, or over). */
-export class SpaSessionInvalidError extends GatewayError {
+/**
+ * `POST /redeem` came without the login-binding cookie of the login that produced the code, or
+ * with another one: the code is being redeemed in another browser than the one that started the
+ * login (or the browser does not send fedgate's cookies to this SPA: see README.md).
+ */
+export class SpaLoginBindingInvalidError extends GatewayError {
   constructor(detail: string, opts?: ErrorOptions) {
-    super(401, 'spa_session_invalid', 'Your session has ended. Please sign in again.', {
-      ...opts,
-      detail,
-    });
-  }
-}
-
-/** The grant id asked for is not one of the session's grants. */
-export class SpaGrantNotAllowedError extends GatewayError {
-  constructor(detail: string, opts?: ErrorOptions) {
-    super(403, 'spa_grant_not_allowed', 'This role was not granted to you.', { ...opts, detail });
+    super(
+      400,
+      'spa_login_binding_invalid',
+      'This sign-in was started in another browser. Please sign in again.',
+      { ...opts, detail },
+    );
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * The SPA hand-off (issue #4): allowlisted `return_to` per SPA client, one-time codes bound to the
- * SPA's PKCE challenge, `POST /credentials` with CORS for exactly the client's origin, fedgate
- * sessions with refresh and logout, grants chosen by opaque id. See README.md in this folder.
+ * SPAs on the one session model: allowlisted `return_to` per SPA client, one-time codes holding
+ * the verified identity and bound to the SPA's PKCE challenge and to the browser that started the
+ * login, sessions of kind `spa` re-evaluated at every refresh, CORS for exactly the client's
+ * origin, grants chosen by opaque id. See README.md in this folder.
  */
 export {
   createDynamoSpaClients,
@@ -9,7 +10,15 @@ export {
   parseSpaReturnTo,
   requireSpaClient,
   type SpaClientRegistry,
+  spaErrorUrl,
+  spaGrantsOf,
 } from './clients.js';
+export {
+  createSpaCompletion,
+  type SpaCompletion,
+  type SpaCompletionDeps,
+  type VerifiedSpaSignIn,
+} from './completion.js';
 export {
   createSpaEndpoints,
   type SpaEndpointsDeps,
@@ -19,14 +28,19 @@ export {
 export * from './errors.js';
 export {
   codeKey,
+  isLoginBinding,
   isPkceVerifier,
   isS256Challenge,
+  isSpaState,
   issueSpaCode,
+  loginBindingHash,
+  newLoginBinding,
   SPA_CODE_TTL_SECONDS,
+  SPA_LOGIN_COOKIE,
+  SPA_LOGIN_TTL_SECONDS,
   type SpaCode,
   SpaCodeSchema,
-  type SpaSession,
-  SpaSessionSchema,
-  sessionKey,
+  type SpaLogin,
+  SpaLoginSchema,
   verifierMatches,
 } from './handoff.js';

@@ -17,7 +17,7 @@
  * checks happen inside openid-client's token-response processing and are timed only within
  * `redeem` whole, which also pays for the token exchange (no target is claimed for it).
  * Then a full local SPA sign-in on the runner (DynamoDB Local, the demo OP, the STS stand-in), as
- * the SPA's fetch makes it: login → OP → callback → `POST /credentials`, with the median of the
+ * the SPA's fetch makes it: login → OP → callback → `POST /redeem`, with the median of the
  * part fedgate serves after the IdP (callback → credentials).
  */
 import {
@@ -124,7 +124,7 @@ const spaRoundTrips = async (rounds: number) => {
       const code = new URL(back.headers.get('location') ?? '', gateway.url).searchParams.get(
         'code',
       );
-      const res = await spaPost(jar, gateway.url, '/credentials', {
+      const res = await spaPost(jar, gateway.url, '/redeem', {
         code,
         code_verifier: pkce.verifier,
       });

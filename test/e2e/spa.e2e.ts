@@ -6,10 +6,12 @@ import { launchChromium } from '../support/browser.js';
 
 /**
  * The SPA hand-off in a real browser against the local runner: the demo SPA (the browser client
- * bundled with esbuild) → fedgate's login with the SPA's S256 challenge → the demo OpenID provider
- * → fedgate's callback → back to the SPA with a one-time code → POST /credentials (the STS stand-in
- * verifies fedgate's web identity token) → credentials shown → refresh without a login → logout,
- * after which nothing refreshes.
+ * bundled with esbuild) → fedgate's login with the SPA's S256 challenge and state (the login
+ * binding cookie set) → the demo OpenID provider → fedgate's callback → back to the SPA with a
+ * one-time code and its state → POST /redeem (a session of kind `spa`; the STS stand-in verifies
+ * fedgate's web identity token) → credentials shown → refresh without a login → logout, after
+ * which nothing refreshes. Refusals come back to the SPA; a login URL someone else started does
+ * not end in a session.
  */
 describe('the demo SPA in Chromium', () => {
   let gateway: LocalGateway;
@@ -51,7 +53,22 @@ describe('the demo SPA in Chromium', () => {
   it('sign in → credentials shown → refresh without a login → logout ends refresh', async () => {
     const urls: string[] = [];
     page.on('request', (r) => urls.push(r.url()));
+    const bindings: string[] = [];
+    page.on('response', async (r) => {
+      if (new URL(r.url()).pathname === '/oidc/demo-oidc/login') {
+        bindings.push(...((await r.headerValue('set-cookie')) ?? '').split('\n'));
+      }
+    });
     await signIn('Paul');
+    // The login set the binding cookie (SameSite=None: a cross-site SPA redeems with it)…
+    expect(bindings).toContainEqual(
+      expect.stringMatching(/^__Host-fedgate-spa-login=.+; SameSite=None$/),
+    );
+    // …and the redemption, its job done, cleared it; the redemption went to /redeem.
+    expect((await context.cookies()).some((c) => c.name === '__Host-fedgate-spa-login')).toBe(
+      false,
+    );
+    expect(urls.filter((u) => new URL(u).pathname === '/redeem')).toHaveLength(1);
     // The code is gone from the address bar, and no URL ever carried credentials.
     expect(page.url()).toBe(spaUrl());
     expect(urls.some((u) => /ASIA|SessionToken|AccessKeyId/i.test(u))).toBe(false);
@@ -95,7 +112,7 @@ describe('the demo SPA in Chromium', () => {
       return { status: res.status, body: await res.text() };
     });
     expect(after.status).toBe(401);
-    expect(after.body).toContain('spa_session_invalid');
+    expect(after.body).toContain('session_invalid');
     await page.reload();
     await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
   });
@@ -119,6 +136,47 @@ describe('the demo SPA in Chromium', () => {
     await expect.poll(() => page.locator('#role').textContent()).not.toBe(before);
     expect(String(await page.locator('#role').textContent())).toMatch(
       /fedgate-demo-(admin|developer)/,
+    );
+  });
+
+  it('a person with no grant comes back to the SPA with the refusal, not to a fedgate page', async () => {
+    await page.goto(spaUrl());
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
+    await page.getByRole('button', { name: 'Sign in with fedgate' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Demo OpenID Provider');
+    await page.getByRole('button', { name: 'Sign in as Quinn' }).click();
+    await page.waitForURL((u) => u.pathname === '/_local/spa/');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
+    expect(await page.locator('#error').textContent()).toMatch(/^no_role_matched: /);
+    // The SPA took error and state out of its address bar.
+    expect(page.url()).toBe(spaUrl());
+    expect((await context.cookies()).some((c) => c.name === '__Host-fedgate-spa-demo-spa')).toBe(
+      false,
+    );
+  });
+
+  it('a login URL someone else started (their challenge and state) ends in no session here', async () => {
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    // The attacker's SPA login URL, opened in the victim's browser.
+    const attacker = new URL('/oidc/demo-oidc/login', gateway.url);
+    attacker.search = new URLSearchParams({
+      client_id: 'demo-spa',
+      return_to: spaUrl(),
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      state: 'attacker-chosen-state-0123456789',
+    }).toString();
+    await page.goto(attacker.href);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Demo OpenID Provider');
+    await page.getByRole('button', { name: 'Sign in as Paul' }).click();
+    await page.waitForURL((u) => u.pathname === '/_local/spa/');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
+    // This tab started no login: the SPA refuses the code before any request.
+    expect(await page.locator('#error').textContent()).toMatch(/^spa_verifier_missing: /);
+    expect(urls.some((u) => new URL(u).pathname === '/redeem')).toBe(false);
+    expect((await context.cookies()).some((c) => c.name === '__Host-fedgate-spa-demo-spa')).toBe(
+      false,
     );
   });
 

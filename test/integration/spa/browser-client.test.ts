@@ -81,7 +81,7 @@ const signIn = async (b: ReturnType<typeof browserFor>, user: string) => {
 };
 
 describe('the browser client against the runner', () => {
-  it('login sends the S256 challenge; handleRedirect redeems once and cleans the address bar', async () => {
+  it('login sends the S256 challenge and a state; handleRedirect checks it, redeems once at /redeem and cleans the address bar', async () => {
     const b = browserFor(gateway.url.origin);
     const fedgate = clientFor(b);
     await fedgate.login();
@@ -92,16 +92,58 @@ describe('the browser client against the runner', () => {
       return_to: `${gateway.url.origin}/_local/spa/`,
       code_challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       code_challenge_method: 'S256',
+      state: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
-    expect([...b.items.values()][0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.parse(String([...b.items.values()][0]))).toEqual({
+      verifier: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      state: login.searchParams.get('state'),
+    });
 
+    // signIn() logs in again (a fresh pair and state) and follows the redirects.
     const signedIn = await signIn(b, 'paul');
-    expect(new URL(b.address()).searchParams.has('code')).toBe(true);
+    const back = new URL(b.address());
+    expect(back.searchParams.has('code')).toBe(true);
+    expect(back.searchParams.get('state')).toBe(JSON.parse(String([...b.items.values()][0])).state);
     const out = await signedIn.handleRedirect();
     expect(out).toMatchObject({ AccessKeyId: expect.stringMatching(/^ASIALOCAL/) });
+    expect(b.calls.filter((c) => new URL(c).pathname === '/redeem')).toHaveLength(1);
     expect(b.address()).toBe(`${gateway.url.origin}/_local/spa/`);
     expect(b.items.size).toBe(0);
     expect(await signedIn.handleRedirect()).toBeUndefined();
+  });
+
+  it('a person with no grant: handleRedirect throws the refusal fedgate sent back (no_role_matched)', async () => {
+    const b = browserFor(gateway.url.origin);
+    const fedgate = await signIn(b, 'quinn');
+    expect(new URL(b.address()).searchParams.get('error')).toBe('no_role_matched');
+    const err = await fedgate.handleRedirect().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FedgateError);
+    expect(err).toMatchObject({ code: 'no_role_matched' });
+    expect(b.address()).toBe(`${gateway.url.origin}/_local/spa/`);
+    expect(b.calls.filter((c) => c.includes('/redeem'))).toEqual([]);
+    expect(await fedgate.isSignedIn()).toBe(false);
+  });
+
+  it('an attacker-started login opened in the victim’s tab: the victim’s SPA refuses the code (state), no redemption', async () => {
+    // The attacker's SPA login URL: the attacker's own client instance, PKCE pair and state.
+    const attacker = browserFor(gateway.url.origin);
+    await clientFor(attacker).login();
+    const attackerUrl = attacker.address();
+    // The victim's SPA has a login of its own under way; the victim opens the attacker's URL.
+    const victim = browserFor(gateway.url.origin);
+    const victimSpa = clientFor(victim);
+    await victimSpa.login();
+    const login = await step(victim.jar, attackerUrl);
+    const { callback } = await driveOp(
+      new URL(String(login.headers.get('location'))),
+      'paul',
+      victim.jar,
+    );
+    victim.setAddress(String((await step(victim.jar, callback)).headers.get('location')));
+    const err = await victimSpa.handleRedirect().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'spa_state_mismatch' });
+    expect(victim.calls.filter((c) => c.includes('/redeem'))).toEqual([]);
+    expect(await victimSpa.isSignedIn()).toBe(false);
   });
 
   it('getCredentials: cached while fresh, refreshed near expiry, SDK shape; logout ends it', async () => {
@@ -129,7 +171,7 @@ describe('the browser client against the runner', () => {
     await timed.logout();
     expect(await timed.isSignedIn()).toBe(false);
     await expect(timed.getCredentials({ forceRefresh: true })).rejects.toMatchObject({
-      code: 'spa_session_invalid',
+      code: 'session_invalid',
       status: 401,
     });
   });
@@ -151,7 +193,9 @@ describe('the browser client against the runner', () => {
     const b = browserFor(gateway.url.origin);
     const fedgate = clientFor(b);
     const err = await fedgate
-      .handleRedirect(`${gateway.url.origin}/_local/spa/?code=${'a'.repeat(43)}`)
+      .handleRedirect(
+        `${gateway.url.origin}/_local/spa/?code=${'a'.repeat(43)}&state=${'s'.repeat(43)}`,
+      )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FedgateError);
     expect(err).toMatchObject({ code: 'spa_verifier_missing' });

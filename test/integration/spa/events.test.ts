@@ -58,8 +58,8 @@ describe('events/credentials.*.json', () => {
   it.each([
     ['credentials.redeem-used-code', 400, 'spa_code_invalid', true],
     ['credentials.foreign-origin', 403, 'spa_origin_not_allowed', false],
-    ['credentials.refresh-without-session', 401, 'spa_session_invalid', true],
-    ['credentials.grants-without-session', 401, 'spa_session_invalid', true],
+    ['credentials.refresh-without-session', 401, 'session_invalid', true],
+    ['credentials.grants-without-session', 401, 'session_invalid', true],
   ])('%s: %i %s', async (name, status, code, cors) => {
     const res = await credentials(await event(name), lambdaContext());
     expect(res.statusCode).toBe(status);

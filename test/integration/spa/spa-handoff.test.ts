@@ -5,8 +5,11 @@ import { signInAtOp, step } from '../oidc/browserless.js';
 import {
   CLIENT_ID,
   createJar,
+  type Jar,
   newPkce,
+  newState,
   RETURN_PATH,
+  redeemBody,
   spaLoginUrl,
   spaPost,
   spaSignIn,
@@ -14,8 +17,9 @@ import {
 
 /**
  * The SPA hand-off against the local runner (the server `npm start` runs: DynamoDB Local, the demo
- * OP, the STS stand-in verifying fedgate's web identity token): login with the SPA's challenge →
- * one-time code → POST /credentials (PKCE, Origin, CORS) → session refresh, grants, logout.
+ * OP, the STS stand-in verifying fedgate's web identity token): login with the SPA's challenge and
+ * state → one-time code → POST /redeem (PKCE, login binding, Origin, CORS) → a session of kind
+ * `spa`: refresh (POST /credentials), grants, logout.
  */
 let gateway: LocalGateway;
 let origin: string;
@@ -35,13 +39,29 @@ afterAll(async () => {
 const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
 
 describe('login and the redirect back', () => {
-  it('the callback sends the browser back to return_to with only a one-time code', async () => {
-    const { returned, jar } = await spaSignIn(gateway.url, 'paul');
+  it('the callback sends the browser back to return_to with only a one-time code and the SPA’s state', async () => {
+    const { returned, jar, state } = await spaSignIn(gateway.url, 'paul');
     expect(returned.origin + returned.pathname).toBe(`${origin}${RETURN_PATH}`);
-    expect([...returned.searchParams.keys()]).toEqual(['code']);
+    expect([...returned.searchParams.keys()]).toEqual(['code', 'state']);
     expect(returned.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    // The transaction cookie is gone; no session exists before the code is redeemed.
-    expect([...jar.cookies.keys()].filter((k) => k.startsWith('__Host-fedgate'))).toEqual([]);
+    expect(returned.searchParams.get('state')).toBe(state);
+    // The transaction cookie is gone, the login binding stays for the redemption; no session
+    // exists before the code is redeemed.
+    expect([...jar.cookies.keys()].filter((k) => k.startsWith('__Host-fedgate'))).toEqual([
+      '__Host-fedgate-spa-login',
+    ]);
+  });
+
+  it('the login response sets the login-binding cookie: __Host-, HttpOnly, SameSite=None, 10 minutes', async () => {
+    const res = await fetch(spaLoginUrl(gateway.url, { challenge: newPkce().challenge }), {
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.getSetCookie()).toContainEqual(
+      expect.stringMatching(
+        /^__Host-fedgate-spa-login=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/; Secure; HttpOnly; SameSite=None$/,
+      ),
+    );
   });
 
   it.each([
@@ -92,21 +112,73 @@ describe('login and the redirect back', () => {
     expect(short.status).toBe(400);
   });
 
-  it('a person with no grant gets no code (no_role_matched)', async () => {
+  it.each([
+    ['no state', ''],
+    ['a short state', 'abc'],
+    ['a state with a quote', `${'a'.repeat(30)}"`],
+  ])(
+    'an SPA login with %s is refused before the IdP (error page, nothing stored)',
+    async (_, state) => {
+      const res = await fetch(spaLoginUrl(gateway.url, { challenge: newPkce().challenge, state }), {
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.getSetCookie()).toEqual([]);
+      expect(await res.text()).toContain('invalid_request');
+    },
+  );
+
+  it('a person with no grant goes back to the SPA with error=no_role_matched and the SPA’s state, no code', async () => {
+    const state = newState();
     const { callback, jar } = await signInAtOp(
-      spaLoginUrl(gateway.url, { challenge: newPkce().challenge }),
+      spaLoginUrl(gateway.url, { challenge: newPkce().challenge, state }),
       'quinn',
     );
     const res = await step(jar, callback);
-    expect(res.status).toBe(403);
-    expect(res.headers.get('location')).toBeNull();
+    expect(res.status).toBe(302);
+    const back = new URL(String(res.headers.get('location')));
+    expect(back.origin + back.pathname).toBe(`${origin}${RETURN_PATH}`);
+    expect(Object.fromEntries(back.searchParams)).toEqual({ error: 'no_role_matched', state });
+  });
+
+  it('an error the IdP sends back after the state check goes back to the SPA too', async () => {
+    const state = newState();
+    const jar = createJar();
+    const login = await step(
+      jar,
+      spaLoginUrl(gateway.url, { challenge: newPkce().challenge, state }),
+    );
+    const authorize = new URL(String(login.headers.get('location')));
+    // The IdP refuses (RFC 6749 §4.1.2.1): ?error=access_denied with fedgate's own state.
+    const callback = new URL('/oidc/demo-oidc/callback', gateway.url);
+    callback.search = new URLSearchParams({
+      error: 'access_denied',
+      state: String(authorize.searchParams.get('state')),
+      iss: `${origin}/_local/oidc`,
+    }).toString();
+    const res = await step(jar, callback);
+    expect(res.status).toBe(302);
+    const back = new URL(String(res.headers.get('location')));
+    expect(back.origin + back.pathname).toBe(`${origin}${RETURN_PATH}`);
+    expect(Object.fromEntries(back.searchParams)).toEqual({
+      error: 'oidc_authorization_failed',
+      state,
+    });
   });
 });
 
-describe('POST /credentials', () => {
-  it('redeems the code with the verifier: credentials JSON, no-store, CORS for the origin, a session cookie', async () => {
-    const { code, verifier, jar } = await spaSignIn(gateway.url, 'paul');
-    const res = await spaPost(jar, gateway.url, '/credentials', { code, code_verifier: verifier });
+/** A copy of a jar: another request from the same browser (its cookies), sent concurrently. */
+const copyOf = (jar: Jar) => {
+  const copy = createJar();
+  for (const [k, v] of jar.cookies) copy.cookies.set(k, v);
+  return copy;
+};
+
+describe('POST /redeem', () => {
+  it('redeems the code with the verifier and the login binding: credentials JSON, no-store, CORS, a session cookie', async () => {
+    const s = await spaSignIn(gateway.url, 'paul');
+    const res = await spaPost(s.jar, gateway.url, '/redeem', redeemBody(s));
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('access-control-allow-origin')).toBe(origin);
@@ -127,32 +199,29 @@ describe('POST /credentials', () => {
       tags: { department: 'Data' },
       identity: { idp: 'demo-oidc', displayName: 'paul@example.com' },
     });
-    const setCookie = res.headers.getSetCookie().join('\n');
-    expect(setCookie).toMatch(
-      /^__Host-fedgate-spa-demo-spa=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; Secure; HttpOnly; SameSite=None$/,
-    );
+    expect(res.headers.getSetCookie()).toEqual([
+      expect.stringMatching(
+        /^__Host-fedgate-spa-demo-spa=demo-oidc\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; Secure; HttpOnly; SameSite=None$/,
+      ),
+      '__Host-fedgate-spa-login=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=None',
+    ]);
   });
 
   it('a redeemed code cannot be redeemed again', async () => {
-    const { code, verifier, jar } = await spaSignIn(gateway.url, 'paul');
-    const first = await spaPost(jar, gateway.url, '/credentials', {
-      code,
-      code_verifier: verifier,
-    });
+    const s = await spaSignIn(gateway.url, 'paul');
+    const replayJar = copyOf(s.jar);
+    const first = await spaPost(s.jar, gateway.url, '/redeem', redeemBody(s));
     expect(first.status).toBe(200);
-    const again = await spaPost(createJar(), gateway.url, '/credentials', {
-      code,
-      code_verifier: verifier,
-    });
+    const again = await spaPost(replayJar, gateway.url, '/redeem', redeemBody(s));
     expect(again.status).toBe(400);
     expect(await errorOf(again)).toBe('spa_code_invalid');
   });
 
-  it('redeemed concurrently, exactly one of eight succeeds', async () => {
-    const { code, verifier } = await spaSignIn(gateway.url, 'paul');
+  it('redeemed concurrently from the same browser, exactly one of eight succeeds', async () => {
+    const s = await spaSignIn(gateway.url, 'paul');
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        spaPost(createJar(), gateway.url, '/credentials', { code, code_verifier: verifier }),
+        spaPost(copyOf(s.jar), gateway.url, '/redeem', redeemBody(s)),
       ),
     );
     const statuses = results.map((r) => r.status).sort();
@@ -162,36 +231,30 @@ describe('POST /credentials', () => {
   });
 
   it('a verifier that does not match the challenge is refused, and the code is spent', async () => {
-    const { code, verifier, jar } = await spaSignIn(gateway.url, 'paul');
-    const wrong = await spaPost(jar, gateway.url, '/credentials', {
-      code,
+    const s = await spaSignIn(gateway.url, 'paul');
+    const retry = copyOf(s.jar);
+    const wrong = await spaPost(s.jar, gateway.url, '/redeem', {
+      code: s.code,
       code_verifier: newPkce().verifier,
     });
     expect(wrong.status).toBe(400);
     expect(await errorOf(wrong)).toBe('spa_verifier_mismatch');
     expect(wrong.headers.getSetCookie()).toEqual([]);
-    const right = await spaPost(jar, gateway.url, '/credentials', {
-      code,
-      code_verifier: verifier,
-    });
+    const right = await spaPost(retry, gateway.url, '/redeem', redeemBody(s));
     expect(await errorOf(right)).toBe('spa_code_invalid');
   });
 
   it('from a foreign origin: no CORS grant, no credentials, and the code survives', async () => {
-    const { code, verifier, jar } = await spaSignIn(gateway.url, 'paul');
-    const foreign = await spaPost(
-      jar,
-      gateway.url,
-      '/credentials',
-      { code, code_verifier: verifier },
-      { origin: 'https://evil.example' },
-    );
+    const s = await spaSignIn(gateway.url, 'paul');
+    const foreign = await spaPost(s.jar, gateway.url, '/redeem', redeemBody(s), {
+      origin: 'https://evil.example',
+    });
     expect(foreign.status).toBe(403);
     expect(await errorOf(foreign)).toBe('spa_origin_not_allowed');
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     expect(foreign.headers.get('access-control-allow-credentials')).toBeNull();
     expect(foreign.headers.get('vary')).toBe('Origin');
-    const preflight = await fetch(new URL(`/credentials?client_id=${CLIENT_ID}`, gateway.url), {
+    const preflight = await fetch(new URL(`/redeem?client_id=${CLIENT_ID}`, gateway.url), {
       method: 'OPTIONS',
       headers: {
         origin: 'https://evil.example',
@@ -202,48 +265,111 @@ describe('POST /credentials', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     expect(preflight.status).toBe(403);
     // The refusal happened before the code was touched: the SPA can still redeem it.
-    const own = await spaPost(jar, gateway.url, '/credentials', { code, code_verifier: verifier });
+    const own = await spaPost(s.jar, gateway.url, '/redeem', redeemBody(s));
     expect(own.status).toBe(200);
   });
 
-  it('the preflight from the client origin grants POST with content-type and credentials', async () => {
-    const res = await fetch(new URL(`/credentials?client_id=${CLIENT_ID}`, gateway.url), {
-      method: 'OPTIONS',
-      headers: {
-        origin,
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type',
-      },
-    });
-    expect(res.status).toBe(204);
-    expect(Object.fromEntries(res.headers)).toMatchObject({
-      'access-control-allow-origin': origin,
-      'access-control-allow-credentials': 'true',
-      'access-control-allow-methods': 'POST',
-      'access-control-allow-headers': 'content-type',
-      vary: 'Origin',
-    });
-  });
+  it.each(['/redeem', '/credentials'])(
+    'the preflight of %s from the client origin grants POST with content-type and credentials',
+    async (path) => {
+      const res = await fetch(new URL(`${path}?client_id=${CLIENT_ID}`, gateway.url), {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+      expect(res.status).toBe(204);
+      expect(Object.fromEntries(res.headers)).toMatchObject({
+        'access-control-allow-origin': origin,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type',
+        vary: 'Origin',
+      });
+    },
+  );
 
   it('a form post (no preflight) is refused', async () => {
-    const { code, verifier, jar } = await spaSignIn(gateway.url, 'paul');
-    const res = await step(jar, new URL(`/credentials?client_id=${CLIENT_ID}`, gateway.url), {
+    const s = await spaSignIn(gateway.url, 'paul');
+    const res = await step(s.jar, new URL(`/redeem?client_id=${CLIENT_ID}`, gateway.url), {
       method: 'POST',
       headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ code, code_verifier: verifier }).toString(),
+      body: new URLSearchParams({ code: s.code, code_verifier: s.verifier }).toString(),
     });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toBe('invalid_request');
+  });
+
+  it('POST /credentials with a code is not a redemption any more (no body sniffing)', async () => {
+    const s = await spaSignIn(gateway.url, 'paul');
+    const res = await spaPost(s.jar, gateway.url, '/credentials', redeemBody(s));
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toBe('invalid_request');
+    // …and the code is untouched: /redeem still takes it.
+    expect((await spaPost(s.jar, gateway.url, '/redeem', redeemBody(s))).status).toBe(200);
+  });
+});
+
+describe('an SPA login URL started by someone else (the login binding)', () => {
+  /** The attacker's SPA login URL: the attacker's PKCE pair and state. */
+  const attackerLogin = () => {
+    const pkce = newPkce();
+    const state = newState();
+    return { url: spaLoginUrl(gateway.url, { ...pkce, state }), verifier: pkce.verifier, state };
+  };
+
+  it('the victim opens it: the code comes back with the attacker’s state; the victim’s verifier cannot redeem it', async () => {
+    const attacker = attackerLogin();
+    const { callback, jar } = await signInAtOp(attacker.url, 'paul');
+    const back = new URL(String((await step(jar, callback)).headers.get('location')));
+    expect(back.searchParams.get('state')).toBe(attacker.state);
+    const res = await spaPost(jar, gateway.url, '/redeem', {
+      code: back.searchParams.get('code'),
+      code_verifier: newPkce().verifier,
+    });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toBe('spa_verifier_mismatch');
+  });
+
+  it('the victim opens it: the attacker, with the leaked code and the verifier but not the victim’s cookie, cannot redeem it', async () => {
+    const attacker = attackerLogin();
+    const { callback, jar } = await signInAtOp(attacker.url, 'paul');
+    const back = new URL(String((await step(jar, callback)).headers.get('location')));
+    // The attacker's browser holds a binding cookie of the attacker's own login.
+    const mallory = (await spaSignIn(gateway.url, 'olivia')).jar;
+    const res = await spaPost(mallory, gateway.url, '/redeem', {
+      code: back.searchParams.get('code'),
+      code_verifier: attacker.verifier,
+    });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toBe('spa_login_binding_invalid');
+    expect(res.headers.getSetCookie()).toEqual([]);
+    // The code is spent: not even the victim's browser can be made to use it now.
+    const later = await spaPost(jar, gateway.url, '/redeem', {
+      code: back.searchParams.get('code'),
+      code_verifier: attacker.verifier,
+    });
+    expect(await errorOf(later)).toBe('spa_code_invalid');
+  });
+
+  it('login CSRF: the attacker’s own code planted in the victim’s browser fails the cookie check', async () => {
+    const mallory = await spaSignIn(gateway.url, 'olivia');
+    // The victim's browser, with a login of its own (its own binding cookie).
+    const victim = await spaSignIn(gateway.url, 'paul');
+    const res = await spaPost(victim.jar, gateway.url, '/redeem', redeemBody(mallory));
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toBe('spa_login_binding_invalid');
+    expect(res.headers.getSetCookie()).toEqual([]);
   });
 });
 
 describe('the session: refresh, grants, logout', () => {
   it('several grants: the list gives opaque ids, each refreshes; an id not granted is refused', async () => {
-    const { code, verifier, jar } = await spaSignIn(gateway.url, 'olivia');
-    const redeemed = await spaPost(jar, gateway.url, '/credentials', {
-      code,
-      code_verifier: verifier,
-    });
+    const s = await spaSignIn(gateway.url, 'olivia');
+    const { jar } = s;
+    const redeemed = await spaPost(jar, gateway.url, '/redeem', redeemBody(s));
     expect(redeemed.status).toBe(200);
     const first = (await redeemed.json()) as { grants: { id: string }[]; AccessKeyId?: string };
     expect(first.AccessKeyId).toBeUndefined();
@@ -266,19 +392,21 @@ describe('the session: refresh, grants, logout', () => {
       expect(body.role.id).toBe(g.id);
       expect(body.AccessKeyId).toMatch(/^ASIALOCAL/);
     }
-    // Paul's grant id (another person's role) and an ARN are not grant ids of this session.
-    for (const grant of ['arn:aws:iam::222222222222:role/fedgate-demo-admin', 'g-unknown']) {
-      const res = await spaPost(jar, gateway.url, '/credentials', { grant });
-      expect(res.status).toBe(403);
-      expect(await errorOf(res)).toBe('spa_grant_not_allowed');
-    }
+    // A grant id the rules do not give this person is refused; an ARN is not a grant id at all.
+    const unknown = await spaPost(jar, gateway.url, '/credentials', { grant: 'g-unknown' });
+    expect([unknown.status, await errorOf(unknown)]).toEqual([403, 'grant_not_available']);
+    const arn = await spaPost(jar, gateway.url, '/credentials', {
+      grant: 'arn:aws:iam::222222222222:role/fedgate-demo-admin',
+    });
+    expect([arn.status, await errorOf(arn)]).toEqual([400, 'invalid_request']);
   });
 
   it('refresh gives fresh credentials without a login, and stops after logout', async () => {
-    const { code, verifier, jar } = await spaSignIn(gateway.url, 'paul');
-    const first = (await (
-      await spaPost(jar, gateway.url, '/credentials', { code, code_verifier: verifier })
-    ).json()) as { AccessKeyId: string };
+    const s = await spaSignIn(gateway.url, 'paul');
+    const { jar } = s;
+    const first = (await (await spaPost(jar, gateway.url, '/redeem', redeemBody(s))).json()) as {
+      AccessKeyId: string;
+    };
     const refreshed = await spaPost(jar, gateway.url, '/credentials', {});
     expect(refreshed.status).toBe(200);
     const second = (await refreshed.json()) as { AccessKeyId: string };
@@ -297,14 +425,14 @@ describe('the session: refresh, grants, logout', () => {
       body: '{}',
     });
     expect(after.status).toBe(401);
-    expect(await errorOf(after)).toBe('spa_session_invalid');
+    expect(await errorOf(after)).toBe('session_invalid');
   });
 
   it('without a session cookie there is nothing to refresh or list', async () => {
     const res = await spaPost(createJar(), gateway.url, '/credentials', {});
     expect(res.status).toBe(401);
-    expect(await errorOf(res)).toBe('spa_session_invalid');
+    expect(await errorOf(res)).toBe('session_invalid');
     const list = await spaPost(createJar(), gateway.url, '/grants', {});
-    expect(await errorOf(list)).toBe('spa_session_invalid');
+    expect(await errorOf(list)).toBe('session_invalid');
   });
 });

@@ -168,11 +168,12 @@ describe('secrets never logged', () => {
     expect(replay.status).toBeGreaterThanOrEqual(400);
   });
 
-  it('SPA hand-off: one-time code, SPA PKCE verifier, credentials JSON, SPA session; replay refused', async () => {
+  it('SPA hand-off: one-time code, SPA PKCE verifier, login binding, credentials JSON, SPA session; replay refused', async () => {
     const { code, verifier, jar } = await spaSignIn(runner.url, 'paul');
     keep('SPA one-time code', code);
     keep('SPA PKCE verifier', verifier);
-    const wrong = await spaPost(jar, runner.url, '/credentials', {
+    keep('SPA login binding', jar.cookies.get('__Host-fedgate-spa-login'));
+    const wrong = await spaPost(jar, runner.url, '/redeem', {
       code,
       code_verifier: newPkce().verifier,
     });
@@ -180,7 +181,8 @@ describe('secrets never logged', () => {
     const second = await spaSignIn(runner.url, 'paul');
     keep('SPA one-time code', second.code);
     keep('SPA PKCE verifier', second.verifier);
-    const res = await spaPost(second.jar, runner.url, '/credentials', {
+    keep('SPA login binding', second.jar.cookies.get('__Host-fedgate-spa-login'));
+    const res = await spaPost(second.jar, runner.url, '/redeem', {
       code: second.code,
       code_verifier: second.verifier,
     });
@@ -188,8 +190,18 @@ describe('secrets never logged', () => {
     const body = (await res.json()) as { SecretAccessKey: string; SessionToken: string };
     keep('AWS secret access key', body.SecretAccessKey);
     keep('AWS session token', body.SessionToken);
-    keep('SPA session id', second.jar.cookies.get('__Host-fedgate-spa-demo-spa'));
-    const replay = await spaPost(second.jar, runner.url, '/credentials', {
+    // The session token is `<idp>.<subject ref>.<secret>`: the first two are logged on purpose.
+    keep(
+      'SPA session secret',
+      second.jar.cookies.get('__Host-fedgate-spa-demo-spa')?.split('.')[2],
+    );
+    const refreshed = await spaPost(second.jar, runner.url, '/credentials', {});
+    expect(refreshed.status).toBe(200);
+    keep(
+      'AWS secret access key',
+      ((await refreshed.json()) as { SecretAccessKey: string }).SecretAccessKey,
+    );
+    const replay = await spaPost(second.jar, runner.url, '/redeem', {
       code: second.code,
       code_verifier: second.verifier,
     });
@@ -294,7 +306,8 @@ describe('secrets never logged', () => {
       'OIDC client secret',
       'SPA one-time code',
       'SPA PKCE verifier',
-      'SPA session id',
+      'SPA login binding',
+      'SPA session secret',
     ])
       expect(labels, label).toContain(label);
     // the runner did log these flows (a capture that saw nothing would pass vacuously)

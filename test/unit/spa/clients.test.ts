@@ -3,9 +3,16 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GatewayConfigSchema, SpaClientSchema } from '../../../shared/config/index.js';
+import type { Grant } from '../../../shared/mapping/index.js';
 import {
   createDynamoSpaClients,
+  isLoginBinding,
+  isSpaState,
+  loginBindingHash,
+  newLoginBinding,
   parseSpaReturnTo,
+  spaErrorUrl,
+  spaGrantsOf,
   verifierMatches,
 } from '../../../shared/spa/index.js';
 import { toItems } from '../../../shared/store/index.js';
@@ -152,5 +159,78 @@ describe('verifierMatches', () => {
           .digest('base64url'),
       ),
     ).toBe(false);
+  });
+});
+
+describe('spaGrantsOf (allowedRoles)', () => {
+  const grant = (roleArn: string): Grant => ({
+    id: roleArn.slice(-6),
+    ruleId: 'r',
+    roleArn,
+    accountId: roleArn.split(':')[4] as string,
+    label: 'l',
+    durationSeconds: 3600,
+    sessionName: 's',
+    tags: [],
+    transitiveTagKeys: [],
+  });
+  const admin = grant('arn:aws:iam::111111111111:role/admin');
+  const dev = grant('arn:aws:iam::111111111111:role/dev');
+  const prod = grant('arn:aws:iam::222222222222:role/dev');
+  const withAllowed = (allowedRoles?: string[]) =>
+    SpaClientSchema.parse({ ...client, ...(allowedRoles ? { allowedRoles } : {}) });
+
+  it('without allowedRoles: every grant', () => {
+    expect(spaGrantsOf(withAllowed(), [admin, dev, prod])).toEqual([admin, dev, prod]);
+  });
+
+  it('by role ARN and by account id, compared exactly', () => {
+    expect(spaGrantsOf(withAllowed([dev.roleArn]), [admin, dev, prod])).toEqual([dev]);
+    expect(spaGrantsOf(withAllowed(['222222222222']), [admin, dev, prod])).toEqual([prod]);
+    // A near miss (case, a path) grants less, never more.
+    expect(
+      spaGrantsOf(withAllowed(['arn:aws:iam::111111111111:role/Dev']), [admin, dev, prod]),
+    ).toEqual([]);
+  });
+});
+
+describe('spaErrorUrl', () => {
+  it('is the first return path by default, errorPath when set', () => {
+    expect(spaErrorUrl(client).href).toBe('https://app.example.com/');
+    expect(spaErrorUrl(SpaClientSchema.parse({ ...client, errorPath: '/failed' })).href).toBe(
+      'https://app.example.com/failed',
+    );
+  });
+
+  it('a path that looks like another host stays a path of the origin', () => {
+    const url = spaErrorUrl(SpaClientSchema.parse({ ...client, errorPath: '//evil.example/x' }));
+    expect(url.origin).toBe('https://app.example.com');
+  });
+});
+
+describe('the SPA state and the login binding', () => {
+  it.each([
+    ['a 43-character random value', 'a'.repeat(43), true],
+    ['22 unreserved characters', 'aZ0-._~aZ0-._~aZ0-._~a', true],
+    ['21 characters', 'a'.repeat(21), false],
+    ['129 characters', 'a'.repeat(129), false],
+    ['a space', `${'a'.repeat(30)} b`, false],
+    ['an ampersand', `${'a'.repeat(30)}&b=c`, false],
+  ])('isSpaState: %s → %s', (_, value, ok) => {
+    expect(isSpaState(value)).toBe(ok);
+  });
+
+  it('a fresh binding is a __Host- cookie whose hash alone is kept; only that cookie matches', () => {
+    const { cookie, hash } = newLoginBinding();
+    expect(cookie).toMatch(
+      /^__Host-fedgate-spa-login=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/; Secure; HttpOnly; SameSite=None$/,
+    );
+    const value = /=([^;]+)/.exec(cookie)?.[1] as string;
+    expect(hash).toBe(loginBindingHash(value));
+    expect(hash).not.toContain(value);
+    expect(isLoginBinding(value, hash)).toBe(true);
+    expect(isLoginBinding(undefined, hash)).toBe(false);
+    expect(isLoginBinding(`${value.slice(0, -1)}A`, hash)).toBe(false);
+    expect(isLoginBinding(hash, hash)).toBe(false);
   });
 });
