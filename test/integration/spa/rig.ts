@@ -60,7 +60,7 @@ export const RULES = {
     id: 'no-data-department',
     priority: 1,
     effect: 'deny',
-    when: [{ claim: 'department', op: 'equals', value: 'Data' }],
+    when: [{ claim: 'department', op: 'equals', value: 'Data', quantifier: 'any' }],
   },
 } as const;
 

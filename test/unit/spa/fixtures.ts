@@ -64,7 +64,7 @@ export const DENY_DEVS = {
   id: 'no-devs',
   priority: 1,
   effect: 'deny',
-  when: [{ claim: 'groups', op: 'contains', value: 'devs' }],
+  when: [{ claim: 'groups', op: 'equals', value: 'devs', quantifier: 'any' }],
 };
 
 /** A gateway config with one OIDC IdP `corp` and one SPA client `app` (3600 s sessions). */
@@ -131,6 +131,7 @@ export const createSpaRig = (initial: GatewayConfig) => {
     getAccounts: (ids) => current().getAccounts(ids),
     getDefaults: () => current().getDefaults(),
     getSettings: () => current().getSettings(),
+    getGatewayRules: () => current().getGatewayRules(),
   };
   // A fresh mapper per use: the cached attribute store hands back a new IdP object after a change.
   const mapperFor = (idp: Parameters<ReturnType<typeof createMapperCache>>[0]) =>
