@@ -386,7 +386,12 @@ export const SpaClientSchema = z.strictObject({
   /** Sent by the SPA as `client_id`. */
   id: z
     .string()
-    .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes')),
+    // The session cookie is `__Host-fedgate-spa-<id>` (a cookie name ≤ 64 characters here) and
+    // `__Host-fedgate-spa-login` is the login-binding cookie: 60 characters at most, not `login`.
+    .check(
+      z.regex(/^[a-z0-9][a-z0-9-]{0,59}$/, 'lowercase letters, digits and dashes, 1-60'),
+      z.refine((id) => id !== 'login', '"login" is reserved (the login-binding cookie)'),
+    ),
   displayName: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   /** The SPA's origin, exactly (scheme, host, port): https, or http on loopback only. */
   origin: z.pipe(

@@ -14,7 +14,7 @@ export interface SpaClientRegistry {
   get(clientId: string): Promise<SpaClient | undefined>;
 }
 
-const CLIENT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const CLIENT_ID = /^[a-z0-9][a-z0-9-]{0,59}$/;
 
 /**
  * The SPA clients of the attribute table (`GATEWAY` / `SPA#<id>`, written from the config's

@@ -234,3 +234,13 @@ describe('the SPA state and the login binding', () => {
     expect(isLoginBinding(hash, hash)).toBe(false);
   });
 });
+
+describe('SPA client ids', () => {
+  const base = { origin: 'https://app.example.com', returnPaths: ['/'] };
+  it('fit the session cookie name and never take the login-binding cookie’s name', () => {
+    expect(SpaClientSchema.safeParse({ ...base, id: 'a'.repeat(60) }).success).toBe(true);
+    expect(SpaClientSchema.safeParse({ ...base, id: 'a'.repeat(61) }).success).toBe(false);
+    expect(SpaClientSchema.safeParse({ ...base, id: 'login' }).success).toBe(false);
+    expect(SpaClientSchema.safeParse({ ...base, id: 'login-app' }).success).toBe(true);
+  });
+});
