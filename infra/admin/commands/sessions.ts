@@ -1,3 +1,5 @@
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
 import { hashSubject } from '../../../shared/log.js';
 import { SessionRecordSchema } from '../../../shared/session/index.js';
 import {
@@ -8,6 +10,8 @@ import {
 } from '../../../shared/store/index.js';
 import { COMMON_OPTIONS, type Command, type CommandContext } from '../command.js';
 import { CliFailure, UsageError } from '../errors.js';
+import type { Revocation } from '../kill-switch.js';
+import { type AppliedRevocation, createKillSwitch } from '../kill-switch-aws.js';
 import { resolveTarget, TARGET_OPTIONS, type TargetValues } from '../target.js';
 
 /** The state table the local runner (`npm start`) creates. */
@@ -203,10 +207,23 @@ see the AWS kill switch in infra/cdk/README.md to cut those too.
   --all                    everyone (needs --yes)
   --yes                    confirm a revocation of more than one person
 
+The AWS kill switch (live AWS sessions too):
+  --aws                    also deny, at IAM, every AWS session of that scope issued before now:
+                           a statement on aws:SourceIdentity and aws:TokenIssueTime in the
+                           fedgate-session-revocations boundary of every fedgate role, written
+                           through the fedgate-revocation-writer role of each target account
+                           (with your AWS credentials; see infra/cdk/README.md)
+  --accounts A,B           the target accounts (12 digits each), required with --aws
+  --partition P            aws (default), aws-cn or aws-us-gov
+  --source-identity V      with --subject: another SourceIdentity of that person to deny
+                           (repeatable; rules with a templated sourceIdentity); the default
+                           <idp>.<subject ref> is always included
+
 ${STATE_HELP}
 
-Example:
-  fedgate-admin sessions revoke --idp demo-okta --subject 00u1alice --endpoint http://127.0.0.1:8000`,
+Examples:
+  fedgate-admin sessions revoke --idp demo-okta --subject 00u1alice --endpoint http://127.0.0.1:8000
+  fedgate-admin sessions revoke --idp okta --subject 00u1alice --aws --accounts 111111111111,222222222222`,
   options: {
     ...COMMON_OPTIONS,
     ...STATE_OPTIONS,
@@ -215,10 +232,15 @@ Example:
     'subject-ref': { type: 'string' },
     all: { type: 'boolean' },
     yes: { type: 'boolean' },
+    aws: { type: 'boolean' },
+    accounts: { type: 'string' },
+    partition: { type: 'string' },
+    'source-identity': { type: 'string', multiple: true },
   },
   positionals: { min: 0, max: 0 },
   async run(ctx) {
     const idp = idpOf(ctx);
+    const aws = awsOptionsOf(ctx);
     const subjectRef = subjectRefOf(ctx, idp);
     const all = ctx.values.all === true;
     if (all && (idp !== undefined || subjectRef !== undefined)) {
@@ -233,11 +255,14 @@ Example:
         ? { kind: 'subject', idp: idp as string, subjectRef }
         : { kind: 'idp', idp: idp as string };
     const { store, describe, close } = await openSessions(ctx);
+    let result: Awaited<ReturnType<typeof revoke>>;
     try {
-      return await revoke(ctx, store, scope, describe);
+      result = await revoke(ctx, store, scope, describe);
     } finally {
       close();
     }
+    if (!aws) return result;
+    return withKillSwitch(ctx, result, scope, aws);
   },
 };
 
@@ -275,5 +300,137 @@ const revoke = async (
       sessionsEnded: affected.length,
     },
     text: `revoked ${what} started before ${new Date(now).toISOString()}: ${affected.length} live session${affected.length === 1 ? '' : 's'} end at their next use (${describe})`,
+  };
+};
+
+const ACCOUNT = /^\d{12}$/;
+const SOURCE_IDENTITY = /^[A-Za-z0-9_+=,.@-]{2,64}$/;
+
+interface AwsOptions {
+  accounts: string[];
+  partition: 'aws' | 'aws-cn' | 'aws-us-gov';
+  sourceIdentities: string[];
+}
+
+/** `--aws` and its options, checked before anything is written. */
+const awsOptionsOf = (ctx: CommandContext): AwsOptions | undefined => {
+  const extra = (ctx.values['source-identity'] as string[] | undefined) ?? [];
+  if (ctx.values.aws !== true) {
+    for (const name of ['accounts', 'partition', 'source-identity']) {
+      if (ctx.values[name] !== undefined)
+        throw new UsageError(`--${name} needs --aws`, ctx.command);
+    }
+    return undefined;
+  }
+  const accounts = String(ctx.values.accounts ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (accounts.length === 0 || !accounts.every((a) => ACCOUNT.test(a))) {
+    throw new UsageError(
+      '--aws needs --accounts with 12-digit account ids, comma-separated',
+      ctx.command,
+    );
+  }
+  const partition = (ctx.values.partition as string | undefined) ?? 'aws';
+  if (partition !== 'aws' && partition !== 'aws-cn' && partition !== 'aws-us-gov') {
+    throw new UsageError('--partition: aws, aws-cn or aws-us-gov', ctx.command);
+  }
+  for (const v of extra) {
+    if (!SOURCE_IDENTITY.test(v) || v.startsWith('aws:')) {
+      throw new UsageError(
+        `--source-identity: not a SourceIdentity: ${JSON.stringify(v)}`,
+        ctx.command,
+      );
+    }
+  }
+  if (
+    extra.length > 0 &&
+    ctx.values.subject === undefined &&
+    ctx.values['subject-ref'] === undefined
+  ) {
+    throw new UsageError('--source-identity goes with --subject', ctx.command);
+  }
+  return { accounts: [...new Set(accounts)], partition, sourceIdentities: extra };
+};
+
+/** IAM is global: its endpoint region per partition. */
+const IAM_REGION = { aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' };
+
+/**
+ * After the fedgate mark: the same revocation at IAM in every target account, one by one; a
+ * failing account does not stop the others, and the result says which ones hold it.
+ */
+const withKillSwitch = async (
+  ctx: CommandContext,
+  result: Awaited<ReturnType<typeof revoke>>,
+  scope: RevocationScope,
+  aws: AwsOptions,
+) => {
+  const revokedBefore = new Date((result.json as { revokedBefore: string }).revokedBefore);
+  const revocation: Revocation = {
+    issuedBefore: revokedBefore,
+    scope:
+      scope.kind === 'all'
+        ? { kind: 'all' }
+        : scope.kind === 'idp'
+          ? { kind: 'idp', idp: scope.idp }
+          : {
+              kind: 'subject',
+              sourceIdentities: [
+                ...new Set([`${scope.idp}.${scope.subjectRef}`, ...aws.sourceIdentities]),
+              ],
+            },
+  };
+  const region = (ctx.values.region as string | undefined) ?? ctx.io.env.AWS_REGION;
+  const sts = new STSClient({ ...(region ? { region } : {}) });
+  const iams: IAMClient[] = [];
+  const killSwitch = createKillSwitch({
+    sts,
+    iamFor: (credentials) => {
+      const iam = new IAMClient({ region: IAM_REGION[aws.partition], credentials });
+      iams.push(iam);
+      return iam;
+    },
+  });
+  const applied: AppliedRevocation[] = [];
+  const failed: { account: string; code: string; message: string }[] = [];
+  try {
+    for (const account of aws.accounts) {
+      try {
+        applied.push(await killSwitch.apply({ account, partition: aws.partition }, revocation));
+      } catch (err) {
+        const code = err instanceof CliFailure ? err.code : 'kill_switch_failed';
+        failed.push({ account, code, message: (err as Error).message });
+      }
+    }
+  } finally {
+    sts.destroy();
+    for (const iam of iams) iam.destroy();
+  }
+  const lines = [
+    result.text,
+    ...applied.map(
+      (a) =>
+        `AWS ${a.account}: ${a.changed ? `denied in ${a.versionId} of ${a.policyArn}` : 'already denied (nothing written)'}`,
+    ),
+    ...failed.map((f) => `AWS ${f.account}: NOT denied: ${f.code}: ${f.message}`),
+    'IAM applies a policy change within seconds to a few minutes (eventual consistency).',
+  ];
+  return {
+    json: {
+      ...(result.json as object),
+      aws: {
+        applied: applied.map(({ account, changed, versionId, policyArn }) => ({
+          account,
+          changed,
+          versionId,
+          policyArn,
+        })),
+        failed,
+      },
+    },
+    text: lines.join('\n'),
+    ...(failed.length > 0 ? { exitCode: 1 as const } : {}),
   };
 };

@@ -1,0 +1,198 @@
+import {
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreatePolicyVersionCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  IAMClient,
+  IAMServiceException,
+  ListPolicyVersionsCommand,
+} from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../../infra/admin/cli.js';
+import { INITIAL_REVOCATION_POLICY } from '../../../infra/admin/kill-switch.js';
+import type { CliIo } from '../../../infra/admin/target.js';
+import { hashSubject } from '../../../shared/log.js';
+import { explicitlyDenies, validateManagedPolicy } from '../../support/iam-policy-grammar.js';
+
+const dynamo = mockClient(DynamoDBClient);
+const sts = mockClient(STSClient);
+const iam = mockClient(IAMClient);
+
+const run = async (...argv: string[]) => {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    env: { AWS_REGION: 'eu-west-1', STATE_TABLE_NAME: 'fedgate-state' },
+    cwd: process.cwd(),
+    fetch,
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+};
+
+beforeEach(() => {
+  dynamo.reset();
+  sts.reset();
+  iam.reset();
+  dynamo.on(ScanCommand).resolves({ Items: [] });
+  dynamo.on(PutItemCommand).resolves({});
+  dynamo.on(BatchWriteItemCommand).resolves({});
+  sts.on(AssumeRoleCommand).resolves({
+    Credentials: {
+      AccessKeyId: 'ASIAWRITER',
+      SecretAccessKey: 'writer-secret',
+      SessionToken: 'writer-token',
+      Expiration: undefined as unknown as Date,
+    },
+  });
+  iam.on(GetPolicyCommand).resolves({ Policy: { DefaultVersionId: 'v1' } });
+  iam.on(ListPolicyVersionsCommand).resolves({
+    Versions: [{ VersionId: 'v1', IsDefaultVersion: true }],
+  });
+  iam.on(GetPolicyVersionCommand).resolves({
+    PolicyVersion: {
+      VersionId: 'v1',
+      Document: encodeURIComponent(JSON.stringify(INITIAL_REVOCATION_POLICY)),
+    },
+  });
+  iam.on(CreatePolicyVersionCommand).resolves({ PolicyVersion: { VersionId: 'v2' } });
+});
+
+describe('fedgate-admin sessions revoke --aws (the kill switch)', () => {
+  it('marks the fedgate sessions, then denies the person’s SourceIdentity in every account', async () => {
+    const res = await run(
+      'sessions',
+      'revoke',
+      '--idp',
+      'okta',
+      '--subject',
+      '00u1alice',
+      '--aws',
+      '--accounts',
+      '111111111111,222222222222',
+      '--json',
+    );
+    expect(res.code).toBe(0);
+    // The fedgate mark first: REVOKED#SUB#okta#<ref>.
+    const mark = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(mark?.Item?.pk?.S).toBe(`REVOKED#SUB#okta#${hashSubject('okta:00u1alice')}`);
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).toEqual([
+      'arn:aws:iam::111111111111:role/fedgate-revocation-writer',
+      'arn:aws:iam::222222222222:role/fedgate-revocation-writer',
+    ]);
+    const writes = iam.commandCalls(CreatePolicyVersionCommand).map((c) => c.args[0].input);
+    expect(writes.map((w) => w.PolicyArn)).toEqual([
+      'arn:aws:iam::111111111111:policy/fedgate-session-revocations',
+      'arn:aws:iam::222222222222:policy/fedgate-session-revocations',
+    ]);
+    const document = JSON.parse(writes[0]?.PolicyDocument as string);
+    expect(validateManagedPolicy(document)).toEqual([]);
+    const issued = new Date(Date.now() - 60_000);
+    const si = `okta.${hashSubject('okta:00u1alice')}`;
+    expect(explicitlyDenies(document, { sourceIdentity: si, tokenIssueTime: issued })).toBe(true);
+    expect(
+      explicitlyDenies(document, {
+        sourceIdentity: 'okta.ffffffffffffffff',
+        tokenIssueTime: issued,
+      }),
+    ).toBe(false);
+    // Credentials issued after the revocation are not denied.
+    expect(
+      explicitlyDenies(document, {
+        sourceIdentity: si,
+        tokenIssueTime: new Date(Date.now() + 5000),
+      }),
+    ).toBe(false);
+  });
+
+  it('says which accounts hold the deny and which do not, and exits 1', async () => {
+    sts
+      .on(AssumeRoleCommand, {
+        RoleArn: 'arn:aws:iam::222222222222:role/fedgate-revocation-writer',
+      })
+      .rejects(
+        new STSServiceException({
+          name: 'AccessDenied',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+          message: 'not authorized',
+        }),
+      );
+    const res = await run(
+      'sessions',
+      'revoke',
+      '--idp',
+      'okta',
+      '--yes',
+      '--aws',
+      '--accounts',
+      '111111111111,222222222222',
+    );
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('AWS 111111111111: denied in v2');
+    expect(res.stdout).toMatch(/AWS 222222222222: NOT denied: kill_switch_access_denied/);
+    // Nothing half-written in the failing account; the fedgate mark stays.
+    expect(iam.commandCalls(CreatePolicyVersionCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(1);
+  });
+
+  it('refuses --aws without accounts, and kill-switch options without --aws, before writing', async () => {
+    for (const argv of [
+      ['sessions', 'revoke', '--idp', 'okta', '--subject', 'x', '--aws'],
+      ['sessions', 'revoke', '--idp', 'okta', '--subject', 'x', '--aws', '--accounts', '12'],
+      ['sessions', 'revoke', '--idp', 'okta', '--subject', 'x', '--accounts', '111111111111'],
+      [
+        'sessions',
+        'revoke',
+        '--idp',
+        'okta',
+        '--yes',
+        '--aws',
+        '--accounts',
+        '111111111111',
+        '--source-identity',
+        'okta.x',
+      ],
+    ]) {
+      const res = await run(...argv);
+      expect(res.code).toBe(2);
+    }
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(iam.commandCalls(CreatePolicyVersionCommand)).toHaveLength(0);
+  });
+
+  it('an IAM throttle in one account is reported, not retried into a partial write', async () => {
+    iam.on(CreatePolicyVersionCommand).rejects(
+      new IAMServiceException({
+        name: 'Throttling',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
+    );
+    const res = await run(
+      'sessions',
+      'revoke',
+      '--all',
+      '--yes',
+      '--aws',
+      '--accounts',
+      '111111111111',
+    );
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/NOT denied: kill_switch_throttled/);
+  });
+});
