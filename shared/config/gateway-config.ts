@@ -373,6 +373,11 @@ export const AccountProfileSchema = z.strictObject({
   id: z.string().check(z.regex(/^\d{12}$/, 'a 12-digit AWS account id')),
   alias: z.string().check(z.minLength(1), z.maxLength(64)),
   description: z.optional(z.string().check(z.maxLength(256))),
+  /**
+   * Take the account out of service: no rule grants a role in it (every sign-in and every use of
+   * a live session re-evaluates, so it takes effect at the next use), as if a deny named them all.
+   */
+  disabled: z.optional(z.boolean()),
 });
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];

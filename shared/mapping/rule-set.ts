@@ -1,6 +1,7 @@
 import type { AccountProfile, AllowRule, DenyRule, Rule } from '../config/index.js';
 import type { ClaimView } from './claims.js';
 import { type CompiledCondition, compileCondition } from './conditions.js';
+import { parseRoleArn } from './aws-rules.js';
 import { type CompiledGrant, compileGrant, roleKeyOf } from './grant.js';
 import type { MapperConfig } from './types.js';
 
@@ -14,14 +15,20 @@ export interface CompiledAllowRule {
   readonly grant: CompiledGrant;
 }
 
-/** Where a rule comes from: the IdP's own rules, or the gateway-wide deny rules. */
-export type RuleScope = 'idp' | 'gateway';
+/**
+ * Where a rule comes from: the IdP's own rules, the gateway-wide deny rules, or an account profile
+ * marked `disabled` (a deny of every role the rules name in it).
+ */
+export type RuleScope = 'idp' | 'gateway' | 'account';
 
 /** A deny rule prepared once; `roleKeys` absent: it denies every role. */
 export interface CompiledDenyRule {
   readonly effect: 'deny';
   readonly scope: RuleScope;
-  /** How results name it: the rule id, `gateway:<id>` for a gateway rule (ids have no `:`). */
+  /**
+   * How results name it: the rule id, `gateway:<id>` for a gateway rule, `account:<id>` for a
+   * disabled account (rule ids have no `:`).
+   */
   readonly ref: string;
   readonly rule: DenyRule;
   readonly conditions: readonly CompiledCondition[];
@@ -56,7 +63,7 @@ export const compileRuleSet = (config: MapperConfig): readonly CompiledRule[] =>
   const compileDeny = (rule: DenyRule, scope: RuleScope): CompiledDenyRule => ({
     effect: 'deny',
     scope,
-    ref: scope === 'gateway' ? `gateway:${rule.id}` : rule.id,
+    ref: scope === 'idp' ? rule.id : `${scope}:${rule.id}`,
     rule,
     conditions: rule.when.map((c) => compileCondition(c, 'deny', config.regex)),
     roleKeys: rule.roleArns ? new Set(rule.roleArns.map((arn) => roleKeyOf(arn))) : undefined,
@@ -78,7 +85,22 @@ export const compileRuleSet = (config: MapperConfig): readonly CompiledRule[] =>
     }
     return compileDeny(rule, 'idp');
   });
-  return [...gateway, ...own];
+  // A disabled account: one deny per account naming every role the allow rules grant in it.
+  const disabled = new Map<string, string[]>();
+  for (const r of own) {
+    if (r.effect !== 'allow') continue;
+    const accountId = parseRoleArn(r.rule.grant.roleArn)?.accountId;
+    if (accountId !== undefined && accounts.get(accountId)?.disabled === true) {
+      disabled.set(accountId, [...(disabled.get(accountId) ?? []), r.rule.grant.roleArn]);
+    }
+  }
+  const accountDenies = [...disabled].map(([accountId, roleArns]) =>
+    compileDeny(
+      { id: accountId, priority: 0, effect: 'deny', when: [], roleArns } as DenyRule,
+      'account',
+    ),
+  );
+  return [...gateway, ...accountDenies, ...own];
 };
 
 /** Whether every condition holds (an empty `when` always holds); stops at the first that fails. */

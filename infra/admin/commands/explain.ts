@@ -133,7 +133,12 @@ export const formatExplanation = (identity: Identity, result: Explanation): stri
   for (const rule of result.rules) {
     const what =
       rule.effect === 'allow' ? rule.roleArn : (rule.roleArns?.join(', ') ?? 'every role');
-    const scope = rule.scope === 'gateway' ? 'gateway rule, ' : '';
+    const scope =
+      rule.scope === 'gateway'
+        ? 'gateway rule, '
+        : rule.scope === 'account'
+          ? 'disabled account, '
+          : '';
     lines.push(
       `  ${mark(rule.matched)} ${rule.ruleId} (${scope}priority ${rule.priority}, ${rule.effect} ${what}): ${rule.outcome}`,
     );

@@ -145,6 +145,44 @@ describe('sessions', () => {
     });
   });
 
+  it('a disabled account takes effect at the next use, and only for roles in it', async () => {
+    const OTHER = 'arn:aws:iam::222222222222:role/reader';
+    const withAccounts = (disabled: boolean) =>
+      parseGatewayConfig({
+        version: 1,
+        accounts: [
+          { id: '111111111111', alias: 'sandbox', ...(disabled ? { disabled } : {}) },
+          { id: '222222222222', alias: 'prod' },
+        ],
+        idps: [
+          {
+            id: 'okta',
+            displayName: 'Okta',
+            protocol: 'oidc',
+            oidc: { issuer: 'https://okta.example.com', clientId: 'c' },
+            rules: [
+              ALLOW_ADMIN,
+              ALLOW_DEV,
+              { ...ALLOW_DEV, id: 'readers', priority: 30, grant: { roleArn: OTHER } },
+            ],
+          },
+        ],
+      });
+    const r = rig(withAccounts(false));
+    const { tokenValue } = await r.sessions.start({
+      identity: alice,
+      idp: r.idp(),
+      kind: 'browser',
+    });
+    expect(roles(await r.sessions.resume(tokenValue, { kind: 'browser' }))).toEqual([
+      ADMIN,
+      DEV,
+      OTHER,
+    ]);
+    r.setConfig(withAccounts(true));
+    expect(roles(await r.sessions.resume(tokenValue, { kind: 'browser' }))).toEqual([OTHER]);
+  });
+
   it('cost one read per use, and no write when nothing changed within a minute', async () => {
     const r = rig(baseConfig([ALLOW_ADMIN]));
     const { tokenValue } = await r.sessions.start({
