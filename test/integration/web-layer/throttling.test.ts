@@ -39,7 +39,9 @@ describe('throttling configured in the stack', () => {
     >;
     for (const key of [
       'POST /saml/{idp}/acs',
-      'POST /select-role',
+      'POST /signin/confirm',
+      'POST /portal/open',
+      'GET /portal/keys',
       'GET /oidc/{idp}/callback',
       'POST /credentials',
       'POST /grants',
