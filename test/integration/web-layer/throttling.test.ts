@@ -43,6 +43,7 @@ describe('throttling configured in the stack', () => {
       'POST /portal/open',
       'GET /portal/keys',
       'GET /oidc/{idp}/callback',
+      'POST /redeem',
       'POST /credentials',
       'POST /grants',
     ]) {
