@@ -6,8 +6,9 @@ import { launchChromium } from '../support/browser.js';
 
 /**
  * The OIDC sign-in a newcomer tries first, in a real browser against the local runner: home page
- * → the demo OpenID provider (oidc-provider) → fedgate's callback → role picker → the console
- * stand-in, with the web identity token verified by the STS stand-in along the way.
+ * → the demo OpenID provider (oidc-provider) → fedgate's callback → the access portal (several
+ * grants) or the console (one) → the console stand-in, with the web identity token verified by the
+ * STS stand-in along the way.
  */
 describe('OIDC sign-in in Chromium', () => {
   let gateway: LocalGateway;
@@ -42,10 +43,12 @@ describe('OIDC sign-in in Chromium', () => {
     await page.getByRole('button', { name: `Sign in as ${person}` }).click();
   };
 
-  it('home → demo OP → role picker → Console as Administrator → the console stand-in', async () => {
+  it('home → demo OP → the portal → Console as Administrator → the console stand-in', async () => {
     await startAtHome('Olivia');
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Choose a role');
-    await page.screenshot({ path: '.local/e2e-oidc-role-picker.png', fullPage: true });
+    await expect.poll(() => page.locator('h1').textContent()).toBe('AWS access');
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await page.locator('.topbar').textContent()).toContain('Demo OpenID Provider');
+    await page.screenshot({ path: '.local/e2e-oidc-portal.png', fullPage: true });
     await page.getByRole('button', { name: 'Console as Administrator in production' }).click();
     await page.waitForURL(/\/_local\/federation\?Action=login/);
     const body = await page.locator('body').textContent();
@@ -54,9 +57,14 @@ describe('OIDC sign-in in Chromium', () => {
     expect(body).toContain('222222222222');
     expect(body).toContain('olivia@example.com');
     expect(body).toContain('Engineering');
-    // The transaction cookie is gone once the callback used it.
+    // The transaction cookie is gone once the callback used it; the session stays.
     const cookies = await context.cookies();
     expect(cookies.some((c) => c.name === '__Host-fedgate-oidc-demo-oidc')).toBe(false);
+    expect(cookies.find((c) => c.name === '__Host-fedgate-session')).toMatchObject({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Lax',
+    });
   });
 
   it('one grant goes straight to the console', async () => {

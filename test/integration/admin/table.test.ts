@@ -69,8 +69,10 @@ describe('import and export against DynamoDB Local', () => {
     const expected = await loadGatewayConfigFile(file(demoConfig), {
       LOCAL_BASE_URL: 'http://127.0.0.1:8787',
     });
+    // The gateway-wide items (`GATEWAY`/`DEFAULTS` and `GATEWAY`/`SETTINGS`), then one per
+    // gateway rule, account, SPA client, IdP and IdP rule.
     const items =
-      1 +
+      2 +
       expected.gatewayRules.length +
       expected.accounts.length +
       expected.spaClients.length +
@@ -87,6 +89,8 @@ describe('import and export against DynamoDB Local', () => {
       key: 'GATEWAY/RULE#000001#contractors-never-prod',
       kind: 'rule',
     });
+    expect(saved.puts).toContainEqual({ key: 'GATEWAY/DEFAULTS', kind: 'defaults' });
+    expect(saved.puts).toContainEqual({ key: 'GATEWAY/SETTINGS', kind: 'settings' });
     expect(Object.keys(await snapshot())).toHaveLength(items);
 
     const again = await cli('import', demoConfig, ...DEMO_VARS, ...table());

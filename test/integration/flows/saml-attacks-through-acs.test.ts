@@ -6,6 +6,12 @@ import { awsStandIns } from '../../../infra/local/aws/index.js';
 import { demoSamlIdps } from '../../../infra/local/demo/saml-idps.js';
 import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
 import {
+  CONFIRM_COOKIE,
+  completeConfirmation,
+  SESSION_COOKIE,
+  setCookiePair,
+} from '../../support/portal-flow.js';
+import {
   buildSamlCorpus,
   createSamlFixtureEnv,
   IDP_ENTITY_ID,
@@ -15,8 +21,9 @@ import {
 
 /**
  * The attack corpus through the whole gateway (runner → ACS function → verifier), not just the
- * verifier: every refused case answers with its code, carries no Location and no credentials, and
- * makes no STS call (the STS stand-in issues no session).
+ * verifier: every refused case answers with its code, carries no Location, no credentials and no
+ * confirmation cookie (nothing is held for the person to confirm), and makes no STS call (the STS
+ * stand-in issues no session).
  */
 describe('SAML attack corpus through the ACS', () => {
   let env: SamlFixtureEnv;
@@ -86,7 +93,9 @@ describe('SAML attack corpus through the ACS', () => {
       const res = await post(c);
       const body = await res.text();
       const code = /<code>([a-z_]+)<\/code>/.exec(body)?.[1];
+      // Nothing held for a confirmation, no redirect, no credentials.
       const clean =
+        setCookiePair(res, CONFIRM_COOKIE) === undefined &&
         res.headers.get('location') === null &&
         !body.includes('ASIALOCAL') &&
         !body.includes('SigninToken');
@@ -99,17 +108,37 @@ describe('SAML attack corpus through the ACS', () => {
     expect(outcomes.filter((o) => o.endsWith('LEAK'))).toEqual([]);
   });
 
-  it('accepts the valid shapes end to end (302 to the console), once each', async () => {
+  it('accepts the valid shapes end to end (the confirmation, then 302 to the console), once each', async () => {
+    // The corpus is IdP-initiated and this IdP keeps the default `idpInitiated: confirm`: an
+    // accepted response is held and answered with the confirmation page; Continue completes it.
     const valid = corpus.filter((c) => c.expect === 'accept');
     expect(valid.length).toBeGreaterThan(0);
     const seen = new Set<string>();
+    const before = standIns.sessions().length;
+    let accepted = 0;
     for (const c of valid) {
       const xml = c.xml ?? Buffer.from(c.samlResponseB64, 'base64').toString('utf8');
       const id = /<(?:\w+:)?Assertion\b[^>]*\sID="([^"]+)"/.exec(xml)?.[1] ?? c.name;
       const res = await post(c);
       // Valid shapes may share an assertion id: the second use is a replay, refused.
-      expect.soft([c.name, res.status]).toEqual([c.name, seen.has(id) ? 400 : 302]);
+      if (seen.has(id)) {
+        const code = /<code>([a-z_]+)<\/code>/.exec(await res.text())?.[1];
+        expect.soft([c.name, res.status, code]).toEqual([c.name, 400, 'replay_detected']);
+        continue;
+      }
       seen.add(id);
+      expect.soft([c.name, res.status]).toEqual([c.name, 200]);
+      if (res.status !== 200) continue;
+      const done = await completeConfirmation(gateway.url, res);
+      const location = done.headers.get('location') ?? '';
+      expect
+        .soft([c.name, done.status, new URL(location, gateway.url).pathname])
+        .toEqual([c.name, 302, '/_local/federation']);
+      expect.soft(setCookiePair(done, SESSION_COOKIE), c.name).toBeDefined();
+      accepted++;
     }
+    expect(accepted).toBe(seen.size);
+    // One STS session per accepted shape: each reached the console once.
+    expect(standIns.sessions().length).toBe(before + accepted);
   });
 });

@@ -3,8 +3,20 @@ import { defaultPlugins } from '../../../infra/local/default-plugins.js';
 import { startEmbeddedDynamoDb } from '../../../infra/local/embedded-dynamodb.js';
 import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
 import { demoSamlResponse, postToAcs } from '../../support/local-runner.js';
+import {
+  completeConfirmation,
+  getPortal,
+  postPortalOpen,
+  readPortal,
+  SESSION_COOKIE,
+  setCookiePair,
+} from '../../support/portal-flow.js';
 
-/** What a person sees when a dependency fails: a clear 503 page, and nothing issued. */
+/**
+ * What a person sees when a dependency fails: a clear 503 page, and nothing issued. Where STS is
+ * called: at the end of a one-grant sign-in (Carol; demo-okta confirms IdP-initiated sign-ins, so
+ * at Continue) and at the portal's Console for a person with several grants (Alice).
+ */
 describe('SAML sign-in when a dependency fails', () => {
   let gateway: LocalGateway;
   let db: Awaited<ReturnType<typeof startEmbeddedDynamoDb>>;
@@ -39,32 +51,65 @@ describe('SAML sign-in when a dependency fails', () => {
       expect(body).not.toContain(leak);
   };
 
-  it.each([
-    ['STS throttles', { sts: 'throttle' }],
-    ['STS is down', { sts: 'down' }],
-    ['STS resets the connection', { sts: 'reset' }],
-    ['the federation endpoint is down', { federation: 'down' }],
-  ])('%s: 503, and the next sign-in works once it recovers', async (_, fault) => {
-    expect((await faults(fault)).ok).toBe(true);
-    await expect503(
+  /** Carol's IdP-initiated sign-in at demo-okta, through the confirmation: the last answer. */
+  const carol = async () =>
+    completeConfirmation(
+      gateway.url,
       await postToAcs(
         gateway.url,
         'demo-okta',
         await demoSamlResponse(gateway.url, 'demo-okta', 'carol'),
       ),
     );
-    await faults(null);
-    const ok = await postToAcs(
-      gateway.url,
-      'demo-okta',
-      await demoSamlResponse(gateway.url, 'demo-okta', 'carol'),
-    );
-    expect(ok.status).toBe(302);
-  });
 
-  it('DynamoDB down: 503 with nothing issued (last: it stops the table)', async () => {
+  /** Alice's portal (several grants): her session cookie and the Console form for the developer. */
+  const alicesPortal = async () => {
+    const signedIn = await completeConfirmation(
+      gateway.url,
+      await postToAcs(
+        gateway.url,
+        'demo-okta',
+        await demoSamlResponse(gateway.url, 'demo-okta', 'alice'),
+      ),
+    );
+    expect(signedIn.status).toBe(303);
+    const cookie = setCookiePair(signedIn, SESSION_COOKIE) as string;
+    const portal = readPortal(await (await getPortal(gateway.url, cookie)).text());
+    const choice = {
+      csrf: portal.csrf,
+      grant: portal.grantFor('fedgate-demo-developer'),
+      target: 'console',
+    } as const;
+    return { open: () => postPortalOpen(gateway.url, cookie, choice) };
+  };
+
+  it.each([
+    ['STS throttles', { sts: 'throttle' }],
+    ['STS is down', { sts: 'down' }],
+    ['STS resets the connection', { sts: 'reset' }],
+    ['the federation endpoint is down', { federation: 'down' }],
+  ])(
+    '%s: 503 at the sign-in and at the portal, and both work once it recovers',
+    async (_, fault) => {
+      const alice = await alicesPortal();
+      expect((await faults(fault)).ok).toBe(true);
+      await expect503(await carol());
+      await expect503(await alice.open());
+      await faults(null);
+      const ok = await carol();
+      expect(ok.status).toBe(302);
+      expect(ok.headers.get('location')).toContain('/_local/federation?Action=login');
+      const opened = await alice.open();
+      expect(opened.status).toBe(303);
+      expect(opened.headers.get('location')).toContain('/_local/federation?Action=login');
+    },
+  );
+
+  it('DynamoDB down: 503 at the ACS and at the portal, nothing issued (last: it stops the table)', async () => {
     const response = await demoSamlResponse(gateway.url, 'demo-okta', 'carol');
+    const alice = await alicesPortal();
     await db.stop();
     await expect503(await postToAcs(gateway.url, 'demo-okta', response));
+    await expect503(await alice.open());
   });
 });

@@ -14,6 +14,8 @@ import { codeOf, cookieOf, createRig, oidcIdp, PUBLIC_BASE, type Rig } from './r
 
 const TENANT = '0b1e3c5a-7d2f-4e8a-9c61-5f0a2b4d6e18';
 const OTHER_TENANT = '7f3e2d1c-0b9a-4876-9543-210fedcba987';
+/** What the two rules of `oidcIdp` grant someone in `developers`, in rule order. */
+const BOTH_ROLES = ['arn:aws:iam::111111111111:role/dev', 'arn:aws:iam::111111111111:role/reader'];
 
 const entraUsers: DemoOidcUser[] = [
   {
@@ -139,11 +141,12 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
       rig = createRig(db, [oidcIdp('generic', client(generic.issuer))], secretEnv);
     });
 
-    it('a person in two rules gets the role picker; one in one rule goes to the console', async () => {
-      const olivia = await signIn(rig, 'generic', 'olivia');
-      expect(olivia.statusCode).toBe(200);
-      expect(String(olivia.body).match(/data-grant="/g)).toHaveLength(2);
+    it('a person in two rules gets the portal with both; one in one rule goes to the console', async () => {
       rig.assumed.length = 0;
+      const olivia = await signIn(rig, 'generic', 'olivia');
+      expect(await rig.portalRoles(olivia)).toEqual(BOTH_ROLES);
+      // Nothing is assumed until a role is used from the portal.
+      expect(rig.assumed).toEqual([]);
       const quinn = await signIn(rig, 'generic', 'quinn');
       expect(quinn.statusCode).toBe(302);
       expect(rig.assumed.map((a) => a.roleArn)).toEqual(['arn:aws:iam::111111111111:role/reader']);
@@ -162,12 +165,12 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
     });
 
     it('key rotation: the OP signs with a new key; a minute later fedgate refetches the JWKS and verifies', async () => {
-      expect((await signIn(rig, 'generic', 'paul')).statusCode).toBe(200);
+      expect(await rig.portalRoles(await signIn(rig, 'generic', 'paul'))).toEqual(BOTH_ROLES);
       await generic.op.rotateKeys();
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(Date.now() + 61_000);
       rig.assumed.length = 0;
-      expect((await signIn(rig, 'generic', 'paul')).statusCode).toBe(200);
+      expect(await rig.portalRoles(await signIn(rig, 'generic', 'paul'))).toEqual(BOTH_ROLES);
     });
 
     it('a wrong client secret: an operator error (500); once fixed, the next sign-in works', async () => {
@@ -175,9 +178,10 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
       const wrong = createRig(db, [oidcIdp('generic', client(generic.issuer))], { env });
       expect(await codeOf(() => signIn(wrong, 'generic', 'paul'))).toBe('server_error');
       expect(wrong.assumed).toEqual([]);
+      expect(wrong.sessions.calls.create).toBe(0);
       // A rotated secret: the cached configuration was dropped, the secret is resolved again.
       env.OP_SECRET = 'fedgate-secret';
-      expect((await signIn(wrong, 'generic', 'paul')).statusCode).toBe(200);
+      expect(await wrong.portalRoles(await signIn(wrong, 'generic', 'paul'))).toEqual(BOTH_ROLES);
     });
   });
 
@@ -188,7 +192,7 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
         [oidcIdp('okta', client(okta.issuer, { profile: 'okta' }))],
         secretEnv,
       );
-      expect((await signIn(rig, 'okta', 'paul')).statusCode).toBe(200);
+      expect(await rig.portalRoles(await signIn(rig, 'okta', 'paul'))).toEqual(BOTH_ROLES);
     });
 
     it('signs in through an org authorization server (the issuer is the origin)', async () => {
@@ -228,7 +232,7 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
 
     it('an allowed tenant signs in, keyed on tid/oid', async () => {
       const res = await signIn(rig, 'entra', 'erin');
-      expect(res.statusCode).toBe(200);
+      expect(await rig.portalRoles(res)).toEqual(BOTH_ROLES);
     });
 
     it.each([
@@ -237,8 +241,10 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
       ['group overage (_claim_names.groups)', 'grace', 'oidc_group_overage'],
     ])('%s is refused', async (_, user, code) => {
       rig.assumed.length = 0;
+      const created = rig.sessions.calls.create;
       expect(await codeOf(() => signIn(rig, 'entra', user))).toBe(code);
       expect(rig.assumed).toEqual([]);
+      expect(rig.sessions.calls.create).toBe(created);
     });
   });
 
@@ -266,10 +272,12 @@ describe('OIDC relying party against oidc-provider, per IdP profile', () => {
       ['another Workspace domain', 'ivan'],
     ])('%s is refused', async (_, user) => {
       rig.assumed.length = 0;
+      const created = rig.sessions.calls.create;
       expect(await codeOf(() => signIn(rig, 'google', user))).toBe(
         'oidc_hosted_domain_not_allowed',
       );
       expect(rig.assumed).toEqual([]);
+      expect(rig.sessions.calls.create).toBe(created);
     });
   });
 

@@ -14,7 +14,7 @@ import { createDynamoStateStore, type StateStore } from '../../../shared/store/i
 import type { DynamoDbFixture } from '../../support/dynamodb.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
-import { createSignInRig } from '../../support/signin-rig.js';
+import { cookiePair, createSignInRig } from '../../support/signin-rig.js';
 
 export const PUBLIC_BASE = new URL('https://sso.example.com');
 
@@ -55,6 +55,13 @@ export interface Rig {
   assumed: { roleArn: string; subjectRef: string }[];
   state: StateStore;
   log: ReturnType<typeof captureLogger>;
+  /** The browser sessions sign-ins started (in memory; `calls.create` counts them). */
+  sessions: ReturnType<typeof createSignInRig>['sessionStore'];
+  /**
+   * The role ARNs a sign-in's answer gives access to through the portal: it must be the 303 to
+   * the portal with a session cookie; the session is resumed as the portal would (current rules).
+   */
+  portalRoles(res: HttpResponse): Promise<string[]>;
 }
 
 const eventFor = (
@@ -137,6 +144,15 @@ export const createRig = (
     assumed,
     state,
     log,
+    sessions: signIn.sessionStore,
+    async portalRoles(res) {
+      if (res.statusCode !== 303 || res.headers?.location !== new URL('/', PUBLIC_BASE).href) {
+        throw new Error(`not sent to the portal: ${res.statusCode} ${res.headers?.location}`);
+      }
+      const token = cookiePair(res.cookies, 'session')?.split('=')[1];
+      const live = await signIn.sessions.resume(token, { kind: 'browser' });
+      return live.grants.map((g) => g.roleArn);
+    },
   };
 };
 

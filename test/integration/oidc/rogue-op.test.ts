@@ -37,16 +37,24 @@ describe('OIDC relying party against a rogue OP', () => {
     const { callbackUrl, cookies } = await authorize(r);
     return r.callback('rogue', callbackUrl, cookies);
   };
+  /** Refused with its code: no role assumed and no session started (nothing to use later). */
   const refused = async (expected: string, r: Rig = rig) => {
+    const created = r.sessions.calls.create;
     expect(await codeOf(() => signIn(r))).toBe(expected);
     expect(r.assumed).toEqual([]);
+    expect(r.sessions.calls.create).toBe(created);
   };
+  /** Two grants: the answer is the portal, whose session is granted both roles. */
+  const BOTH_ROLES = [
+    'arn:aws:iam::111111111111:role/dev',
+    'arn:aws:iam::111111111111:role/reader',
+  ];
 
   it('accepts the honest token (the baseline every case below changes one thing of)', async () => {
     rig = newRig();
     const res = await signIn(rig);
-    expect(res.statusCode).toBe(200); // two grants: the role picker
-    expect(res.body).toContain('dev');
+    expect(await rig.portalRoles(res)).toEqual(BOTH_ROLES);
+    expect(rig.sessions.calls.create).toBe(1);
     expect(res.cookies?.some((c) => c.startsWith('__Host-fedgate-oidc-rogue=;'))).toBe(true);
   });
 
@@ -124,7 +132,7 @@ describe('OIDC relying party against a rogue OP', () => {
     rogue.scenario = { claims: (c) => ({ ...c, auth_time: Math.floor(Date.now() / 1000) - 3600 }) };
     await refused('oidc_auth_too_old');
     rogue.scenario = { claims: (c) => ({ ...c, auth_time: Math.floor(Date.now() / 1000) - 5 }) };
-    expect((await signIn(rig)).statusCode).toBe(200);
+    expect(await rig.portalRoles(await signIn(rig))).toEqual(BOTH_ROLES);
   });
 
   it('header jwk/jku/x5u/x5c are ignored: an attacker key in the header does not verify', async () => {
@@ -163,7 +171,7 @@ describe('OIDC relying party against a rogue OP', () => {
     vi.setSystemTime(Date.now() + 61_000);
     rig.assumed.length = 0;
     const res = await signIn(rig);
-    expect(res.statusCode).toBe(200);
+    expect(await rig.portalRoles(res)).toEqual(BOTH_ROLES);
     expect(rogue.jwksFetches).toBe(fetches + 1);
     rogue.keys.shift();
   });
@@ -249,17 +257,21 @@ describe('OIDC relying party against a rogue OP', () => {
         'oidc_state_mismatch',
       );
       expect(rig.assumed).toEqual([]);
+      expect(rig.sessions.calls.create).toBe(0);
     });
 
     it('a replayed callback (state reused): refused, the transaction is single-use', async () => {
       rig = newRig();
       const { callbackUrl, cookies } = await authorize(rig);
-      expect((await rig.callback('rogue', callbackUrl, cookies)).statusCode).toBe(200);
+      expect(await rig.portalRoles(await rig.callback('rogue', callbackUrl, cookies))).toEqual(
+        BOTH_ROLES,
+      );
       rig.assumed.length = 0;
       expect(await codeOf(() => rig.callback('rogue', callbackUrl, cookies))).toBe(
         'oidc_transaction_invalid',
       );
       expect(rig.assumed).toEqual([]);
+      expect(rig.sessions.calls.create).toBe(1);
     });
 
     it('a callback without state: refused', async () => {
@@ -274,7 +286,9 @@ describe('OIDC relying party against a rogue OP', () => {
     it('code replay: a used code injected into a fresh transaction is refused by the OP (PKCE, single use)', async () => {
       rig = newRig();
       const first = await authorize(rig);
-      expect((await rig.callback('rogue', first.callbackUrl, first.cookies)).statusCode).toBe(200);
+      expect(
+        await rig.portalRoles(await rig.callback('rogue', first.callbackUrl, first.cookies)),
+      ).toEqual(BOTH_ROLES);
       rig.assumed.length = 0;
       const second = await authorize(rig);
       const injected = new URL(second.callbackUrl);
@@ -283,6 +297,7 @@ describe('OIDC relying party against a rogue OP', () => {
         'oidc_token_request_failed',
       );
       expect(rig.assumed).toEqual([]);
+      expect(rig.sessions.calls.create).toBe(1);
     });
 
     it('an error response from the IdP is refused with a fixed text (its description is not reflected)', async () => {
@@ -305,6 +320,7 @@ describe('OIDC relying party against a rogue OP', () => {
       expect(thrown.code).toBe('oidc_authorization_failed');
       expect(thrown.description).not.toContain('script');
       expect(rig.assumed).toEqual([]);
+      expect(rig.sessions.calls.create).toBe(0);
     });
   });
 

@@ -11,7 +11,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AwsStandIns, awsStandIns } from '../../../infra/local/aws/index.js';
 import type { LocalContext } from '../../../infra/local/plugin.js';
-import { EnvSchema } from '../../../shared/config/index.js';
+import {
+  EnvSchema,
+  type GatewayConfigInput,
+  parseGatewayConfig,
+} from '../../../shared/config/index.js';
 import { createAwsAccessFor } from '../../../shared/gateway/index.js';
 import { GatewayError } from '../../../shared/http/index.js';
 import {
@@ -20,8 +24,17 @@ import {
   createKmsSigningKeys,
   type SigningKeys,
 } from '../../../shared/issuer/index.js';
-import type { Grant } from '../../../shared/mapping/index.js';
-import { captureLogger } from '../../support/events.js';
+import { hashSubject } from '../../../shared/log.js';
+import { createMapperCache, type Grant } from '../../../shared/mapping/index.js';
+import { createPortalActions } from '../../../shared/portal/index.js';
+import {
+  createSessionService,
+  csrfTokenOf,
+  identityOf,
+  parseSessionToken,
+  type SessionIdentity,
+} from '../../../shared/session/index.js';
+import { apiEvent, captureLogger } from '../../support/events.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
 import {
   createFakeKmsKey,
@@ -31,6 +44,8 @@ import {
   kmsError,
   signDigestAsKms,
 } from '../../support/issuer/kms-mock.js';
+import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
+import { createMemorySessionStore } from '../../support/memory-session-store.js';
 
 const KEY_ID = 'alias/fedgate-signing';
 const grant: Grant = {
@@ -231,6 +246,123 @@ describe('KMS faults at the hand-back', () => {
     const started = signCalls();
     await expectSignedIn();
     expect(signCalls()).toBeGreaterThan(started);
+  });
+
+  describe('at the portal’s Console and Access keys (where a signed-in person’s STS call happens)', () => {
+    /** Paul's session at an OIDC IdP whose one rule grants the developer role. */
+    const setUpPortal = async () => {
+      const config = parseGatewayConfig({
+        version: 1,
+        idps: [
+          {
+            id: 'demo-oidc',
+            displayName: 'Demo OIDC',
+            protocol: 'oidc',
+            oidc: { issuer: 'https://op.example', clientId: 'fedgate' },
+            rules: [
+              {
+                id: 'developers',
+                priority: 10,
+                effect: 'allow',
+                when: [{ claim: 'groups', op: 'contains', value: 'developers' }],
+                grant: { roleArn: grant.roleArn, sessionName: 'paul@example.com' },
+              },
+            ],
+          },
+        ],
+      } as GatewayConfigInput);
+      const attributes = createMemoryAttributeStore(config);
+      const mapperFor = createMapperCache(attributes);
+      const log = captureLogger();
+      const sessions = createSessionService({
+        store: createMemorySessionStore(),
+        loadIdp: (id) => attributes.getIdp(id),
+        mapperFor,
+        log,
+      });
+      const idp = config.idps[0] as (typeof config.idps)[number];
+      const identity: SessionIdentity = {
+        idp: 'demo-oidc',
+        protocol: 'oidc',
+        issuer: 'https://op.example',
+        subject: 'paul',
+        subjectRef: hashSubject('demo-oidc:paul'),
+        claims: { groups: ['developers'], email: ['paul@example.com'] },
+      };
+      const { tokenValue } = await sessions.start({ identity, idp, kind: 'browser' });
+      const granted = (await mapperFor(idp)).mapGrants(identityOf(identity)).grants[0] as Grant;
+      const portal = createPortalActions({
+        sessions,
+        settings: async () => ({ regions: ['us-east-1'], defaultRegion: 'us-east-1' }),
+        parseDestination: () => new URL('https://console.aws.amazon.com/'),
+        publicBaseUrl: base,
+        log,
+        access: handback,
+      });
+      const cookies = [`__Host-fedgate-session=${tokenValue}`];
+      const csrf = csrfTokenOf(
+        parseSessionToken(tokenValue) as NonNullable<ReturnType<typeof parseSessionToken>>,
+      );
+      return {
+        console: () =>
+          portal.open(
+            apiEvent({
+              method: 'POST',
+              path: '/portal/open',
+              cookies,
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams({ csrf, grant: granted.id, target: 'console' }).toString(),
+            }),
+          ),
+        keys: () =>
+          portal.keys(
+            apiEvent({
+              path: '/portal/keys',
+              cookies,
+              rawQueryString: new URLSearchParams({
+                grant: granted.id,
+                region: 'us-east-1',
+              }).toString(),
+              queryStringParameters: { grant: granted.id, region: 'us-east-1' },
+            }),
+          ),
+      };
+    };
+
+    it.each([
+      [
+        'KMSInternalException (500)',
+        () => kmsError('KMSInternalException', { fault: 'server', status: 500 }),
+      ],
+      ['ThrottlingException', () => kmsError('ThrottlingException')],
+      ['a request timeout', timeout],
+    ])(
+      'Sign fails with %s: 503 at Console and at Access keys, nothing issued; the same session then works',
+      async (_, err) => {
+        const portal = await setUpPortal();
+        const console = await portal.console();
+        expect([console.statusCode, String(console.headers?.location)]).toEqual([
+          303,
+          expect.stringContaining('/_local/federation?Action=login'),
+        ]);
+        const before = standIns.sessions().length;
+        for (const use of [portal.console, portal.keys]) {
+          fake.failNext('Sign', KEY_ID, err());
+          await expect(use()).rejects.toMatchObject({
+            status: 503,
+            code: 'temporarily_unavailable',
+          });
+        }
+        expect(standIns.sessions()).toHaveLength(before);
+        expect((await portal.console()).statusCode).toBe(303);
+        const keys = await portal.keys();
+        expect([keys.statusCode, String(keys.body)]).toEqual([
+          200,
+          expect.stringContaining('ASIA'),
+        ]);
+        expect(standIns.sessions()).toHaveLength(before + 2);
+      },
+    );
   });
 
   it('a KMS error that is not transient (AccessDeniedException) is a 500 configuration error, nothing issued', async () => {

@@ -1,9 +1,11 @@
 import { fetchDemoSamlResponse } from '../../../infra/local/demo/saml-idps.js';
+import { completeConfirmation, type PortalChoice, readPortal } from '../../support/portal-flow.js';
 import { createJar, type Jar, signInAtOp, step } from '../oidc/browserless.js';
 
 /**
  * The sign-in flows of the local runner driven with fetch (no browser), for the web-layer checks
- * and the log scan. Every helper returns the raw responses so tests can assert on headers too.
+ * and the log scan. Every helper returns the raw responses so tests can assert on headers too;
+ * the jar plays the browser's cookie store.
  */
 
 export const form = (fields: Record<string, string>): RequestInit => ({
@@ -21,14 +23,6 @@ export const destinationOf = (res: Response): string | null => {
 /** The value of one Set-Cookie by name (undefined when absent). */
 export const setCookie = (res: Response, name: string): string | undefined =>
   res.headers.getSetCookie().find((line) => line.startsWith(`${name}=`));
-
-/** The picker's hidden fields: one CSRF token and the grant ids it offers. */
-export const pickerFields = (html: string): { csrf: string; grants: string[] } => {
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!csrf) throw new Error('no role picker in the page');
-  const grants = [...new Set([...html.matchAll(/name="grant" value="([^"]+)"/g)].map((m) => m[1]))];
-  return { csrf, grants: grants as string[] };
-};
 
 /** IdP-initiated SAML: a fresh response from the demo IdP, posted to the ACS with a jar. */
 export const samlIdpInitiated = async (
@@ -82,17 +76,53 @@ export const oidcSignIn = async (runner: URL, user: string, returnTo?: string) =
   return { callback, authorize, res, jar };
 };
 
-/** The role picker's choice, with the jar's ticket cookie. */
-export const choose = (
+/**
+ * IdP-initiated SAML at an IdP that confirms it (demo-okta): the ACS's confirmation page, then
+ * Continue with the jar's confirmation cookie. `confirmation` is the ACS's raw answer.
+ */
+export const samlConfirmed = async (
   runner: URL,
-  jar: Jar,
-  fields: { csrf: string; grant: string; target: 'console' | 'keys' },
-) => step(jar, new URL('/select-role', runner), form(fields));
+  idp: string,
+  user: string,
+  extra: Record<string, string> = {},
+  jar: Jar = createJar(),
+) => {
+  const signIn = await samlIdpInitiated(runner, idp, user, extra, jar);
+  const res = await completeConfirmation(runner, signIn.res, { jar });
+  return { ...signIn, confirmation: signIn.res, res };
+};
+
+/** The portal page (`GET /`) with the jar's session cookie: the raw answer and its forms. */
+export const portalOf = async (runner: URL, jar: Jar) => {
+  const res = await step(jar, new URL('/', runner));
+  const html = await res.text();
+  return { res, html, portal: readPortal(html) };
+};
+
+/** A portal row's button: `POST /portal/open` with the jar's session cookie. */
+export const open = (runner: URL, jar: Jar, choice: PortalChoice) =>
+  step(
+    jar,
+    new URL('/portal/open', runner),
+    form(
+      Object.fromEntries(
+        Object.entries(choice).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
+    ),
+  );
+
+/** The access keys page the portal's Access keys button leads to (its 303 followed). */
+export const openKeys = async (runner: URL, jar: Jar, choice: Omit<PortalChoice, 'target'>) => {
+  const opened = await open(runner, jar, { ...choice, target: 'keys' });
+  const location = opened.headers.get('location');
+  if (opened.status !== 303 || !location) throw new Error(`Access keys answered ${opened.status}`);
+  return step(jar, new URL(location));
+};
 
 /** The secret values on an access-keys page. */
 export const keysOf = (html: string): { secretAccessKey: string; sessionToken: string } => {
-  const secretAccessKey = /aws_secret_access_key = (\S+)/.exec(html)?.[1];
-  const sessionToken = /aws_session_token = (\S+?)<\/pre>/.exec(html)?.[1];
+  const secretAccessKey = /<code id="secret-access-key">([^<]+)<\/code>/.exec(html)?.[1];
+  const sessionToken = /<code id="session-token">([^<]+)<\/code>/.exec(html)?.[1];
   if (!secretAccessKey || !sessionToken) throw new Error('no access keys in the page');
   return { secretAccessKey, sessionToken };
 };

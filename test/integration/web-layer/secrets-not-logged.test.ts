@@ -9,24 +9,27 @@ import {
   type Secret,
   spawnCapturedRunner,
 } from '../../support/log-capture.js';
-import { createJar, step } from '../oidc/browserless.js';
+import { readConfirmation, SESSION_COOKIE } from '../../support/portal-flow.js';
+import { createJar, type Jar, step } from '../oidc/browserless.js';
 import { newPkce, spaPost, spaSignIn } from '../spa/flow.js';
 import {
-  choose,
   form,
   keysOf,
   oidcSignIn,
-  pickerFields,
-  samlIdpInitiated,
+  open,
+  openKeys,
+  portalOf,
+  samlConfirmed,
   samlSpInitiated,
-  setCookie,
 } from './flows.js';
 
 /**
  * SECURITY.md §6, last item: no secret in any log line. A runner in its own process (what
- * `npm start` runs) logs at DEBUG with metrics on; every flow runs through it (SAML IdP- and
- * SP-initiated → picker → console and access keys, OIDC through the demo OP, refusals, an STS
- * fault), collecting every secret that passed; then everything the process wrote is scanned.
+ * `npm start` runs) logs at DEBUG with metrics on; every flow runs through it (SAML IdP-initiated
+ * through the confirmation and SP-initiated → the portal → console and access keys, again and
+ * again, then sign-out; OIDC through the demo OP; refusals, an STS fault), collecting every secret
+ * that passed (session tokens, CSRF tokens, credentials, SigninTokens, …); then everything the
+ * process wrote is scanned.
  */
 describe('secrets never logged', () => {
   let runner: Awaited<ReturnType<typeof spawnCapturedRunner>>;
@@ -34,7 +37,37 @@ describe('secrets never logged', () => {
   const keep = (label: string, value: string | null | undefined) => {
     if (value) secrets.push({ label, value });
   };
-  const cookieValue = (line: string | undefined) => line?.split(';', 1)[0]?.split('=')[1];
+  /** A session cookie's value, and its secret part (`<idp>.<subject ref>.<secret>`) alone. */
+  const keepSession = (jar: Jar) => {
+    const value = jar.cookies.get(SESSION_COOKIE);
+    keep('session token', value);
+    keep('session secret', value?.split('.')[2]);
+  };
+  /** Uses a portal as a person would: Console and Access keys (twice), keeping what passed. */
+  const usePortal = async (jar: Jar) => {
+    keepSession(jar);
+    const { portal } = await portalOf(runner.url, jar);
+    keep('portal CSRF token', portal.csrf);
+    for (const row of portal.rows) {
+      const console = await open(runner.url, jar, {
+        csrf: portal.csrf,
+        grant: row.grant,
+        target: 'console',
+      });
+      expect(console.status).toBe(303);
+      const signin = new URL(console.headers.get('location') ?? '');
+      keep('SigninToken', signin.searchParams.get('SigninToken'));
+      await fetch(signin); // the federation stand-in redeems it
+      for (let i = 0; i < 2; i++) {
+        const keys = await openKeys(runner.url, jar, { csrf: portal.csrf, grant: row.grant });
+        expect(keys.status).toBe(200);
+        const found = keysOf(await keys.text());
+        keep('AWS secret access key', found.secretAccessKey);
+        keep('AWS session token', found.sessionToken);
+      }
+    }
+    return portal;
+  };
 
   beforeAll(async () => {
     runner = await spawnCapturedRunner([], {
@@ -61,13 +94,15 @@ describe('secrets never logged', () => {
     }
   };
 
-  it('SAML IdP-initiated: one grant → console (SigninToken), several → picker → keys and console', async () => {
-    const carol = await samlIdpInitiated(runner.url, 'demo-okta', 'carol', {
+  it('SAML IdP-initiated through the confirmation: one grant → console (SigninToken), several → portal → consoles and keys; sign-out', async () => {
+    const carol = await samlConfirmed(runner.url, 'demo-okta', 'carol', {
       RelayState: 'https://s3.console.aws.amazon.com/s3/home?code=relaystate-carried-secret-1234',
     });
     keep('SAMLResponse', carol.samlResponse);
     keep('RelayState-carried code', 'relaystate-carried-secret-1234');
     expect(carol.res.status).toBe(302);
+    keep('confirmation token', carol.confirmation.headers.getSetCookie()[0]?.split(/[=;]/)[1]);
+    keepSession(carol.jar);
     const signin = new URL(carol.res.headers.get('location') ?? '');
     keep('SigninToken', signin.searchParams.get('SigninToken'));
     expect(signin.searchParams.get('SigninToken')).toBeTruthy();
@@ -77,34 +112,35 @@ describe('secrets never logged', () => {
       keep('upstream signature value', m[1]?.replace(/\s+/g, ''));
     await fetch(signin); // the federation stand-in redeems it
 
-    for (const target of ['keys', 'console'] as const) {
-      const alice = await samlIdpInitiated(runner.url, 'demo-okta', 'alice');
-      keep('SAMLResponse', alice.samlResponse);
-      const html = await alice.res.text();
-      const { csrf, grants } = pickerFields(html);
-      keep('CSRF token', csrf);
-      keep('ticket id', cookieValue(setCookie(alice.res, '__Host-fedgate-ticket')));
-      const chosen = await choose(runner.url, alice.jar, {
-        csrf,
-        grant: grants[0] as string,
-        target,
-      });
-      if (target === 'keys') {
-        expect(chosen.status).toBe(200);
-        const keys = keysOf(await chosen.text());
-        keep('AWS secret access key', keys.secretAccessKey);
-        keep('AWS session token', keys.sessionToken);
-      } else {
-        expect(chosen.status).toBe(302);
-        keep(
-          'SigninToken',
-          new URL(chosen.headers.get('location') ?? '').searchParams.get('SigninToken'),
-        );
-      }
-    }
+    const alice = await samlConfirmed(runner.url, 'demo-okta', 'alice');
+    keep('SAMLResponse', alice.samlResponse);
+    keep('confirmation token', alice.confirmation.headers.getSetCookie()[0]?.split(/[=;]/)[1]);
+    expect(alice.res.status).toBe(303);
+    const portal = await usePortal(alice.jar);
+    expect(portal.rows).toHaveLength(3);
+    const out = await step(alice.jar, new URL('/signout', runner.url), form({ csrf: portal.csrf }));
+    expect(out.status).toBe(303);
   });
 
-  it('SAML SP-initiated on the Entra demo IdP → picker → keys', async () => {
+  it('the confirmation CSRF token is collected from a held sign-in', async () => {
+    const jar = createJar();
+    const held = await step(
+      jar,
+      new URL('/saml/demo-okta/acs', runner.url),
+      form({ SAMLResponse: await fetchDemoSamlResponse(runner.url, 'demo-okta', 'carol') }),
+    );
+    const confirmation = await readConfirmation(held);
+    keep('confirmation CSRF token', confirmation.csrf);
+    keep('confirmation token', confirmation.cookie.split('=')[1]);
+    const done = await step(
+      jar,
+      new URL('/signin/confirm', runner.url),
+      form({ csrf: confirmation.csrf }),
+    );
+    expect(done.status).toBe(302);
+  });
+
+  it('SAML SP-initiated on the Entra demo IdP → portal → consoles and keys', async () => {
     const erin = await samlSpInitiated(
       runner.url,
       'demo-entra',
@@ -112,18 +148,8 @@ describe('secrets never logged', () => {
       'https://console.aws.amazon.com/ec2/',
     );
     keep('SAMLResponse', erin.samlResponse);
-    expect(erin.res.status).toBe(200);
-    const { csrf, grants } = pickerFields(await erin.res.text());
-    keep('CSRF token', csrf);
-    keep('ticket id', erin.jar.cookies.get('__Host-fedgate-ticket'));
-    const chosen = await choose(runner.url, erin.jar, {
-      csrf,
-      grant: grants[0] as string,
-      target: 'keys',
-    });
-    const keys = keysOf(await chosen.text());
-    keep('AWS secret access key', keys.secretAccessKey);
-    keep('AWS session token', keys.sessionToken);
+    expect(erin.res.status).toBe(303);
+    await usePortal(erin.jar);
   });
 
   it('OIDC through the demo OP: code, state, nonce, PKCE verifier; console and keys', async () => {
@@ -151,21 +177,12 @@ describe('secrets never logged', () => {
     keep('OIDC code', olivia.callback.searchParams.get('code'));
     keep('OIDC state', olivia.callback.searchParams.get('state'));
     keep('OIDC nonce', olivia.authorize.searchParams.get('nonce'));
-    const { csrf, grants } = pickerFields(await olivia.res.text());
-    keep('CSRF token', csrf);
-    keep('ticket id', olivia.jar.cookies.get('__Host-fedgate-ticket'));
-    const chosen = await choose(runner.url, olivia.jar, {
-      csrf,
-      grant: grants[0] as string,
-      target: 'keys',
-    });
-    const keys = keysOf(await chosen.text());
-    keep('AWS secret access key', keys.secretAccessKey);
-    keep('AWS session token', keys.sessionToken);
+    expect(olivia.res.status).toBe(303);
+    await usePortal(olivia.jar);
 
     // a replayed callback (refused) carries the same code and state once more
     const replay = await step(olivia.jar, olivia.callback);
-    expect(replay.status).toBeGreaterThanOrEqual(400);
+    expect(replay.status).toBe(400);
   });
 
   it('SPA hand-off: one-time code, SPA PKCE verifier, login binding, credentials JSON, SPA session; replay refused', async () => {
@@ -177,7 +194,9 @@ describe('secrets never logged', () => {
       code,
       code_verifier: newPkce().verifier,
     });
+    // a refusal (4xx), never a server error
     expect(wrong.status).toBeGreaterThanOrEqual(400);
+    expect(wrong.status).toBeLessThan(500);
     const second = await spaSignIn(runner.url, 'paul');
     keep('SPA one-time code', second.code);
     keep('SPA PKCE verifier', second.verifier);
@@ -206,13 +225,15 @@ describe('secrets never logged', () => {
       code_verifier: second.verifier,
     });
     expect(replay.status).toBeGreaterThanOrEqual(400);
+    expect(replay.status).toBeLessThan(500);
     const logout = await spaPost(second.jar, runner.url, '/logout', {});
     expect(logout.status).toBe(204);
   });
 
-  it('refusals and faults: replay, tampering, forged CSRF, STS throttled', async () => {
-    const carol = await samlIdpInitiated(runner.url, 'demo-okta', 'carol');
+  it('refusals and faults: replay, tampering, forged CSRF, an ended session, STS throttled', async () => {
+    const carol = await samlConfirmed(runner.url, 'demo-okta', 'carol');
     keep('SAMLResponse', carol.samlResponse);
+    keepSession(carol.jar);
     const replay = await step(
       carol.jar,
       new URL('/saml/demo-okta/acs', runner.url),
@@ -221,8 +242,6 @@ describe('secrets never logged', () => {
     expect([replay.status, (await replay.text()).includes('replay_detected')]).toEqual([400, true]);
 
     // tampered: one character of the assertion changed, so the signature no longer holds
-    const fresh = await samlIdpInitiated(runner.url, 'demo-okta', 'alice');
-    keep('SAMLResponse', fresh.samlResponse);
     const original = await fetchDemoSamlResponse(runner.url, 'demo-okta', 'carol');
     keep('SAMLResponse', original);
     const xml = Buffer.from(original, 'base64').toString('utf8');
@@ -237,31 +256,41 @@ describe('secrets never logged', () => {
     });
     expect(bad.status).toBe(400);
 
-    // forged CSRF with a real ticket
-    const html = await fresh.res.text();
-    const { csrf, grants } = pickerFields(html);
-    keep('CSRF token', csrf);
-    keep('ticket id', fresh.jar.cookies.get('__Host-fedgate-ticket'));
-    const forged = await choose(runner.url, fresh.jar, {
-      csrf: `${csrf.slice(0, -4)}AAAA`,
-      grant: grants[0] as string,
+    // forged CSRF with a real session, on the portal and on sign-out
+    const alice = await samlConfirmed(runner.url, 'demo-okta', 'alice');
+    keep('SAMLResponse', alice.samlResponse);
+    keepSession(alice.jar);
+    const { portal } = await portalOf(runner.url, alice.jar);
+    keep('portal CSRF token', portal.csrf);
+    const grant = portal.grantFor('fedgate-demo-developer');
+    const forged = await open(runner.url, alice.jar, {
+      csrf: `${portal.csrf.slice(0, -4)}AAAA`,
+      grant,
       target: 'keys',
     });
     expect(forged.status).toBe(403);
+    const forgedOut = await step(
+      alice.jar,
+      new URL('/signout', runner.url),
+      form({ csrf: `${portal.csrf.slice(0, -4)}AAAA` }),
+    );
+    expect(forgedOut.status).toBe(403);
 
-    // STS throttled: a clear 503, nothing issued
+    // STS throttled at the portal's access keys and Console: a clear 503, nothing issued
     await fetch(new URL('/_local/faults', runner.url), {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ sts: 'throttle' }),
     });
     try {
-      const throttled = await choose(runner.url, fresh.jar, {
-        csrf,
-        grant: grants[0] as string,
-        target: 'keys',
-      });
+      const throttled = await openKeys(runner.url, alice.jar, { csrf: portal.csrf, grant });
       expect(throttled.status).toBe(503);
+      const console = await open(runner.url, alice.jar, {
+        csrf: portal.csrf,
+        grant,
+        target: 'console',
+      });
+      expect(console.status).toBe(503);
     } finally {
       await fetch(new URL('/_local/faults', runner.url), {
         method: 'PUT',
@@ -269,6 +298,18 @@ describe('secrets never logged', () => {
         body: '{}',
       });
     }
+
+    // a session cookie that no longer works (ended by sign-out), replayed at the portal
+    const cookie = alice.jar.header();
+    const out = await step(alice.jar, new URL('/signout', runner.url), form({ csrf: portal.csrf }));
+    expect(out.status).toBe(303);
+    const ended = await fetch(new URL('/portal/open', runner.url), {
+      ...form({ csrf: portal.csrf, grant, target: 'console' }),
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    });
+    expect(ended.status).toBe(401);
+    expect((await fetch(new URL('/', runner.url), { headers: { cookie } })).status).toBe(200);
   });
 
   it('collects the private keys of fedgate and the demo IdPs, and the OIDC client secret', async () => {
@@ -294,8 +335,11 @@ describe('secrets never logged', () => {
       'upstream signature value',
       'RelayState-carried code',
       'SigninToken',
-      'CSRF token',
-      'ticket id',
+      'confirmation token',
+      'confirmation CSRF token',
+      'session token',
+      'session secret',
+      'portal CSRF token',
       'AWS secret access key',
       'AWS session token',
       'OIDC code',

@@ -39,8 +39,11 @@ describe('throttling configured in the stack', () => {
     >;
     for (const key of [
       'POST /saml/{idp}/acs',
-      'POST /select-role',
+      'POST /signin/confirm',
+      'POST /portal/open',
+      'GET /portal/keys',
       'GET /oidc/{idp}/callback',
+      'POST /redeem',
       'POST /credentials',
       'POST /grants',
     ]) {

@@ -11,22 +11,31 @@ import { DEFAULT_CONSOLE_DESTINATION } from '../../../shared/console/destination
 import { NEXT_ACTION_LINKS, nextStepFor } from '../../../shared/http/index.js';
 import { apiEvent } from '../../support/events.js';
 import { spawnCapturedRunner } from '../../support/log-capture.js';
-import { createJar, step } from '../oidc/browserless.js';
 import {
-  choose,
+  CONFIRM_COOKIE,
+  type Confirmation,
+  postConfirmation,
+  readConfirmation,
+  SESSION_COOKIE,
+} from '../../support/portal-flow.js';
+import { createJar, type Jar, step } from '../oidc/browserless.js';
+import {
   destinationOf,
   form,
   oidcSignIn,
-  pickerFields,
+  open,
+  openKeys,
+  portalOf,
+  samlConfirmed,
   samlIdpInitiated,
   samlSpInitiated,
 } from './flows.js';
 
 /**
  * SECURITY.md §6 against the local runner (the same server `npm start` runs), item by item:
- * security headers on every route (errors included), open redirects on every redirecting input,
- * CSRF on the picker, the IdP-initiated policy, CORS, method and content-type strictness, uniform
- * error bodies. Cookies and framing in a real browser: test/e2e/web-layer.e2e.ts. Throttling:
+ * security headers on every route (errors included) and on the pages of a live sign-in, open
+ * redirects on every redirecting input, CSRF on the portal's forms and the sign-in confirmation,
+ * the IdP-initiated policy, CORS, method and content-type strictness, uniform error bodies. Cookies and framing in a real browser: test/e2e/web-layer.e2e.ts. Throttling:
  * ./throttling.test.ts.
  */
 let gateway: LocalGateway;
@@ -120,6 +129,84 @@ describe('security headers on every route, errors included', () => {
     const res = await fetch(url('/'), { method: 'HEAD' });
     expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=/);
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it('the pages of a live sign-in carry them too, never cached: the confirmation, the portal, the access keys', async () => {
+    const jar = createJar();
+    const held = await samlIdpInitiated(gateway.url, 'demo-okta', 'alice', {}, jar);
+    const confirmationHeaders = Object.fromEntries(held.res.headers);
+    const signedIn = await samlConfirmed(gateway.url, 'demo-okta', 'alice');
+    const home = await portalOf(gateway.url, signedIn.jar);
+    const keys = await openKeys(gateway.url, signedIn.jar, {
+      csrf: home.portal.csrf,
+      grant: home.portal.grantFor('fedgate-demo-developer'),
+    });
+    expect(keys.status).toBe(200);
+    expect(await keys.text()).toContain('ASIALOCAL');
+    for (const [label, status, h] of [
+      ['confirmation', held.res.status, confirmationHeaders],
+      ['portal', home.res.status, Object.fromEntries(home.res.headers)],
+      ['access keys', keys.status, Object.fromEntries(keys.headers)],
+    ] as const) {
+      expect([label, status, h['cache-control'], h.pragma]).toEqual([
+        label,
+        200,
+        'no-store',
+        'no-cache',
+      ]);
+      expect(h, label).toMatchObject({
+        'strict-transport-security': expect.stringMatching(/^max-age=(\d{8,}); includeSubDomains/),
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+      });
+      const csp = h['content-security-policy'] ?? '';
+      expect(csp, label).toContain("frame-ancestors 'none'");
+      expect(csp, label).toContain("default-src 'none'");
+      expect(csp, label).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+      // Forms may post only to fedgate itself.
+      const formAction = /form-action ([^;]+)/.exec(csp)?.[1]?.trim().split(/\s+/) ?? ["'none'"];
+      for (const source of formAction)
+        expect(["'self'", "'none'", gateway.url.origin], `${label}: ${source}`).toContain(source);
+    }
+  });
+
+  it('every form that changes something posts to fedgate with a CSRF token (portal, confirmation, keys, sign-in and error pages)', async () => {
+    const held = await samlIdpInitiated(gateway.url, 'demo-okta', 'alice');
+    const confirmation = await held.res.text();
+    const signedIn = await samlConfirmed(gateway.url, 'demo-okta', 'alice');
+    const home = await portalOf(gateway.url, signedIn.jar);
+    const keys = await (
+      await openKeys(gateway.url, signedIn.jar, {
+        csrf: home.portal.csrf,
+        grant: home.portal.grantFor('fedgate-demo-admin'),
+      })
+    ).text();
+    const signInPage = await (await fetch(url('/'))).text();
+    const errorPage = await (
+      await fetch(url('/portal/open'), { ...form({ csrf: 'x' }), redirect: 'manual' })
+    ).text();
+    const pages = { confirmation, portal: home.html, keys, signInPage, errorPage };
+    const forms = Object.entries(pages).flatMap(([label, html]) =>
+      [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)].map((m) => ({
+        label,
+        attrs: m[1] as string,
+        body: m[2] as string,
+      })),
+    );
+    // The portal: one form per role row and Sign out; the confirmation: Continue.
+    const count = (label: string) => forms.filter((f) => f.label === label).length;
+    expect([count('portal'), count('confirmation')]).toEqual([home.portal.rows.length + 1, 1]);
+    expect(home.portal.rows.length).toBe(3);
+    for (const f of forms) {
+      expect(f.attrs, f.label).toMatch(/^ method="post" action="[^"]+"$/);
+      const action = new URL(/action="([^"]+)"/.exec(f.attrs)?.[1] as string);
+      expect(action.origin, f.label).toBe(gateway.url.origin);
+      expect(['/portal/open', '/signout', '/signin/confirm'], f.label).toContain(action.pathname);
+      expect(f.body, f.label).toMatch(
+        /<input type="hidden" name="csrf" value="[A-Za-z0-9_-]{43}">/,
+      );
+    }
   });
 });
 
@@ -225,7 +312,6 @@ describe('method and content-type strictness', () => {
 
   it.each([
     ['saml-acs', 'GET', 'POST'],
-    ['select-role', 'GET', 'POST'],
     ['saml-login', 'POST', 'GET'],
     ['oidc-login', 'POST', 'GET'],
     ['oidc-callback', 'POST', 'GET'],
@@ -252,42 +338,102 @@ describe('method and content-type strictness', () => {
     },
   );
 
+  it('portal invoked on a route key it does not serve (a $default route) → 404 not_found, no action runs', async () => {
+    const { handler } = (await import('../../../functions/portal.js')) as {
+      handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResultV2>;
+    };
+    for (const method of ['GET', 'POST']) {
+      const event = { ...apiEvent({ method, path: '/portal/open' }), routeKey: '$default' };
+      const result = (await handler(event, createLambdaContext('fedgate-portal'))) as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: string;
+      };
+      expect([method, result.statusCode]).toEqual([method, 404]);
+      expect(result.body).toContain('<code>not_found</code>');
+      expect(result.headers['x-frame-options']).toBe('DENY');
+    }
+  });
+
+  it.each([
+    ['POST /portal/open', 'GET', 'POST'],
+    ['GET /portal/keys', 'POST', 'GET'],
+    ['POST /signout', 'GET', 'POST'],
+    ['POST /signin/confirm', 'GET', 'POST'],
+  ])(
+    'portal: %s invoked with %s (a route key and a method that disagree) → 405 with Allow',
+    async (routeKey, method, allow) => {
+      const { handler } = (await import('../../../functions/portal.js')) as {
+        handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResultV2>;
+      };
+      const path = routeKey.split(' ')[1] as string;
+      const event = { ...apiEvent({ method, path }), routeKey };
+      const result = (await handler(event, createLambdaContext('fedgate-portal'))) as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: string;
+      };
+      expect([result.statusCode, result.headers.allow]).toEqual([405, allow]);
+      expect(result.body).toContain('method_not_allowed');
+      expect(result.headers['x-frame-options']).toBe('DENY');
+    },
+  );
+
   it.each([
     'application/json',
     'text/plain',
     'multipart/form-data; boundary=x',
     'application/xml',
     '',
-  ])('form posts refuse content type "%s" with 400 invalid_request', async (type) => {
-    const alice = await samlIdpInitiated(gateway.url, 'demo-okta', 'alice');
-    const { csrf, grants } = pickerFields(await alice.res.text());
-    const posts = [
-      [
-        '/saml/demo-okta/acs',
-        new URLSearchParams({
-          SAMLResponse: await fetchDemoSamlResponse(gateway.url, 'demo-okta', 'carol'),
-        }).toString(),
-      ],
-      [
-        '/select-role',
-        new URLSearchParams({ csrf, grant: grants[0] as string, target: 'keys' }).toString(),
-      ],
-    ] as const;
-    for (const [path, body] of posts) {
-      const res = await step(alice.jar, url(path), {
-        method: 'POST',
-        headers: type ? { 'content-type': type } : {},
-        body: type === '' ? new Blob([body]) : body,
-      });
-      const text = await res.text();
-      expect([
-        path,
-        res.status,
-        text.includes('invalid_request'),
-        text.includes('ASIALOCAL'),
-      ]).toEqual([path, 400, true, false]);
-    }
-  });
+  ])(
+    'form posts refuse content type "%s" with 400 invalid_request, and change nothing',
+    async (type) => {
+      const alice = await samlConfirmed(gateway.url, 'demo-okta', 'alice');
+      const { portal } = await portalOf(gateway.url, alice.jar);
+      const held = createJar();
+      const carol = await samlIdpInitiated(gateway.url, 'demo-okta', 'carol', {}, held);
+      const confirmation = await readConfirmation(carol.res);
+      const posts: [string, Jar, string][] = [
+        [
+          '/saml/demo-okta/acs',
+          alice.jar,
+          new URLSearchParams({
+            SAMLResponse: await fetchDemoSamlResponse(gateway.url, 'demo-okta', 'carol'),
+          }).toString(),
+        ],
+        [
+          '/portal/open',
+          alice.jar,
+          new URLSearchParams({
+            csrf: portal.csrf,
+            grant: portal.grantFor('fedgate-demo-developer'),
+            target: 'keys',
+          }).toString(),
+        ],
+        ['/signout', alice.jar, new URLSearchParams({ csrf: portal.csrf }).toString()],
+        ['/signin/confirm', held, new URLSearchParams({ csrf: confirmation.csrf }).toString()],
+      ];
+      for (const [path, jar, body] of posts) {
+        const res = await step(jar, url(path), {
+          method: 'POST',
+          headers: type ? { 'content-type': type } : {},
+          body: type === '' ? new Blob([body]) : body,
+        });
+        const text = await res.text();
+        expect([
+          path,
+          res.status,
+          text.includes('<code>invalid_request</code>'),
+          text.includes('ASIALOCAL'),
+          res.headers.get('location'),
+          res.headers.getSetCookie(),
+        ]).toEqual([path, 400, true, false, null, []]);
+      }
+      // Nothing changed: the session was not ended, the held sign-in not spent.
+      expect((await portalOf(gateway.url, alice.jar)).portal.csrf).toBe(portal.csrf);
+      expect((await postConfirmation(gateway.url, confirmation)).status).toBe(302);
+    },
+  );
 });
 
 /** Open-redirect vectors (SECURITY.md §6): every one must fall back to the safe default. */
@@ -318,33 +464,69 @@ const VECTORS = [
 const KEPT = 'https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#Instances:';
 
 describe('open redirects: every redirecting input falls back to the safe default', () => {
-  it('the positive control: an AWS console deep link is kept on all three inputs', async () => {
-    const relay = await samlIdpInitiated(gateway.url, 'demo-okta', 'carol', { RelayState: KEPT });
+  /**
+   * Alice's portal (several grants), signed in once: its Console form takes a `destination`
+   * (free text: the fourth redirecting input).
+   */
+  let alice: { jar: Jar; csrf: string; grant: string };
+  beforeAll(async () => {
+    const signedIn = await samlConfirmed(gateway.url, 'demo-okta', 'alice');
+    const { portal } = await portalOf(gateway.url, signedIn.jar);
+    alice = { jar: signedIn.jar, csrf: portal.csrf, grant: portal.grantFor('fedgate-demo-admin') };
+  });
+  const portalConsole = (destination: string) =>
+    open(gateway.url, alice.jar, {
+      csrf: alice.csrf,
+      grant: alice.grant,
+      target: 'console',
+      destination,
+    });
+
+  it('the positive control: an AWS console deep link is kept on all four inputs', async () => {
+    // RelayState of an IdP-initiated sign-in: kept with the held sign-in, used at Continue.
+    const relay = await samlConfirmed(gateway.url, 'demo-okta', 'carol', { RelayState: KEPT });
     const sp = await samlSpInitiated(gateway.url, 'demo-okta', 'carol', KEPT);
     const oidc = await oidcSignIn(gateway.url, 'paul', KEPT);
-    expect([destinationOf(relay.res), destinationOf(sp.res), destinationOf(oidc.res)]).toEqual([
-      KEPT,
-      KEPT,
-      KEPT,
+    const portal = await portalConsole(KEPT);
+    expect([relay.res.status, sp.res.status, oidc.res.status, portal.status]).toEqual([
+      302, 302, 302, 303,
     ]);
+    expect([
+      destinationOf(relay.res),
+      destinationOf(sp.res),
+      destinationOf(oidc.res),
+      destinationOf(portal),
+    ]).toEqual([KEPT, KEPT, KEPT, KEPT]);
   });
 
   it.each(VECTORS.map((v) => [JSON.stringify(v), v] as const))(
-    'RelayState, SAML return_to and OIDC return_to %s → the default console',
+    'RelayState, SAML return_to, OIDC return_to and the portal’s destination %s → the default console',
     async (_, vector) => {
-      const relay = await samlIdpInitiated(gateway.url, 'demo-okta', 'carol', {
+      const relay = await samlConfirmed(gateway.url, 'demo-okta', 'carol', {
         RelayState: vector,
       });
       const sp = await samlSpInitiated(gateway.url, 'demo-okta', 'carol', vector);
       const oidc = await oidcSignIn(gateway.url, 'paul', vector);
-      for (const res of [relay.res, sp.res, oidc.res]) {
-        expect(res.status).toBe(302);
+      const portal = await portalConsole(vector);
+      for (const [res, status] of [
+        [relay.res, 302],
+        [sp.res, 302],
+        [oidc.res, 302],
+        [portal, 303],
+      ] as const) {
+        expect(res.status).toBe(status);
         // The redirect goes to the federation endpoint from the config, never elsewhere.
         const location = new URL(res.headers.get('location') ?? '');
         expect(location.origin + location.pathname).toBe(url('/_local/federation').href);
         expect(res.headers.get('location')).not.toMatch(/[\r\n]/);
       }
-      expect([destinationOf(relay.res), destinationOf(sp.res), destinationOf(oidc.res)]).toEqual([
+      expect([
+        destinationOf(relay.res),
+        destinationOf(sp.res),
+        destinationOf(oidc.res),
+        destinationOf(portal),
+      ]).toEqual([
+        DEFAULT_CONSOLE_DESTINATION,
         DEFAULT_CONSOLE_DESTINATION,
         DEFAULT_CONSOLE_DESTINATION,
         DEFAULT_CONSOLE_DESTINATION,
@@ -354,24 +536,34 @@ describe('open redirects: every redirecting input falls back to the safe default
 
   it('percent-encoded CR/LF stays inert inside a kept console path (no header split)', async () => {
     const vector = 'https://console.aws.amazon.com/%0d%0aLocation:%20https://evil.example';
-    const relay = await samlIdpInitiated(gateway.url, 'demo-okta', 'carol', { RelayState: vector });
-    const location = relay.res.headers.get('location') ?? '';
-    expect(location).not.toMatch(/[\r\n]/);
-    expect(relay.res.headers.get('set-cookie')).toBeNull();
-    expect(new URL(destinationOf(relay.res) ?? '').host).toBe('console.aws.amazon.com');
+    const relay = await samlConfirmed(gateway.url, 'demo-okta', 'carol', { RelayState: vector });
+    const portal = await portalConsole(vector);
+    for (const res of [relay.res, portal]) {
+      const location = res.headers.get('location') ?? '';
+      expect(location).not.toMatch(/[\r\n]/);
+      // Only fedgate's own cookies (the sign-in's session; clearing the confirmation), no `x=y`.
+      for (const line of res.headers.getSetCookie()) expect(line).toMatch(/^__Host-fedgate-/);
+      expect(new URL(destinationOf(res) ?? '').host).toBe('console.aws.amazon.com');
+    }
   });
 
-  it('through the role picker too: the ticket keeps the safe default, not the vector', async () => {
-    const alice = await samlIdpInitiated(gateway.url, 'demo-okta', 'alice', {
-      RelayState: 'https://console.aws.amazon.com.evil.example/',
-    });
-    const { csrf, grants } = pickerFields(await alice.res.text());
-    const res = await choose(gateway.url, alice.jar, {
-      csrf,
-      grant: grants[0] as string,
-      target: 'console',
-    });
-    expect(destinationOf(res)).toBe(DEFAULT_CONSOLE_DESTINATION);
+  it('through the portal too: a sign-in’s deep link reaches the portal allowlisted, a vector as the default', async () => {
+    const vector = 'https://console.aws.amazon.com.evil.example/';
+    const signedIn = await samlConfirmed(gateway.url, 'demo-okta', 'alice', { RelayState: vector });
+    expect(signedIn.res.status).toBe(303);
+    const portalUrl = new URL(signedIn.res.headers.get('location') ?? '');
+    expect(portalUrl.origin + portalUrl.pathname).toBe(url('/').href);
+    expect(portalUrl.searchParams.get('destination')).toBe(DEFAULT_CONSOLE_DESTINATION);
+    // The portal prefills what it was sent; a vector put in its address is not shown either.
+    for (const address of [portalUrl, url(`/?${new URLSearchParams({ destination: vector })}`)]) {
+      const html = await (await step(signedIn.jar, address)).text();
+      expect(html).toContain(`name="destination"`);
+      expect(html).not.toContain('evil.example');
+      const prefilled = [...html.matchAll(/name="destination"[^>]*value="([^"]*)"/g)].map(
+        (m) => m[1],
+      );
+      expect(new Set(prefilled)).toEqual(new Set([DEFAULT_CONSOLE_DESTINATION]));
+    }
   });
 
   it('URLs are built from the configuration, never from Host or X-Forwarded-*', async () => {
@@ -391,57 +583,175 @@ describe('open redirects: every redirecting input falls back to the safe default
   });
 });
 
-describe('CSRF on the role picker', () => {
-  const pickerFor = async (user = 'alice') => {
-    const alice = await samlIdpInitiated(gateway.url, 'demo-okta', user);
-    expect(alice.res.status).toBe(200);
-    return { ...pickerFields(await alice.res.text()), jar: alice.jar };
+describe('CSRF on the portal’s forms and the sign-in confirmation', () => {
+  /** A person signed in to the portal (several grants): the jar holds the session cookie. */
+  const portalFor = async (user = 'alice') => {
+    const signedIn = await samlConfirmed(gateway.url, 'demo-okta', user);
+    expect(signedIn.res.status).toBe(303);
+    const { portal } = await portalOf(gateway.url, signedIn.jar);
+    return { jar: signedIn.jar, csrf: portal.csrf, grant: portal.grantFor('fedgate-demo-admin') };
   };
+  /** An answer that refused with its code and changed nothing it shows. */
+  const refusal = async (res: Response) => [
+    res.status,
+    /<code>([a-z_]+)<\/code>/.exec(await res.text())?.[1],
+    res.headers.get('location'),
+    res.headers.getSetCookie(),
+  ];
 
-  it('refuses a post without the token, with a wrong one, with another ticket’s; the real one still works', async () => {
-    const mine = await pickerFor();
-    const other = await pickerFor();
-    const grant = mine.grants[0] as string;
-    const cases: [string, Record<string, string>, number, string][] = [
-      ['no token', { grant, target: 'keys' }, 400, 'invalid_request'],
+  it('the portal’s Console and Access keys refuse a post without the token, with a wrong one, with another session’s, or without the session cookie; the real one still works', async () => {
+    const mine = await portalFor();
+    const other = await portalFor();
+    expect(other.csrf).not.toBe(mine.csrf);
+    const { grant } = mine;
+    const cases: [string, Record<string, string>, Jar | undefined, number, string][] = [
+      ['no token', { grant, target: 'keys' }, mine.jar, 403, 'csrf_invalid'],
+      ['empty token', { grant, target: 'keys', csrf: '' }, mine.jar, 403, 'csrf_invalid'],
       [
         'wrong token',
-        { grant, target: 'keys', csrf: 'A'.repeat(mine.csrf.length) },
+        { grant, target: 'console', csrf: 'A'.repeat(mine.csrf.length) },
+        mine.jar,
         403,
-        'ticket_invalid',
+        'csrf_invalid',
       ],
       [
-        'another ticket’s token',
-        { grant, target: 'keys', csrf: other.csrf },
+        'another session’s token',
+        { grant, target: 'console', csrf: other.csrf },
+        mine.jar,
         403,
-        'ticket_invalid',
+        'csrf_invalid',
       ],
-      ['empty token', { grant, target: 'keys', csrf: '' }, 400, 'invalid_request'],
+      // the right token without the browser's session cookie: what a cross-site post carries
+      // (SameSite=Lax keeps the cookie off it; test/e2e/web-layer.e2e.ts shows it in Chromium)
+      [
+        'the right token, no session cookie',
+        { grant, target: 'console', csrf: mine.csrf },
+        undefined,
+        401,
+        'session_invalid',
+      ],
     ];
-    for (const [label, fields, status, code] of cases) {
-      const res = await step(mine.jar, url('/select-role'), form(fields));
-      const text = await res.text();
-      expect([label, res.status, text.includes(code), text.includes('ASIALOCAL')]).toEqual([
-        label,
-        status,
-        true,
-        false,
-      ]);
+    for (const [label, fields, jar, status, code] of cases) {
+      const res = await step(jar ?? createJar(), url('/portal/open'), form(fields));
+      expect([label, ...(await refusal(res))]).toEqual([label, status, code, null, []]);
     }
-    // the right token without this browser's ticket cookie (a cross-site post carries none)
-    const bare = await fetch(url('/select-role'), {
-      ...form({ grant, target: 'keys', csrf: mine.csrf }),
-      redirect: 'manual',
-    });
-    expect([bare.status, (await bare.text()).includes('ticket_invalid')]).toEqual([403, true]);
-    // both tickets survived the forged posts
+    // both sessions survived the forged posts
     for (const p of [mine, other]) {
-      const ok = await choose(gateway.url, p.jar, {
+      const ok = await open(gateway.url, p.jar, {
         csrf: p.csrf,
-        grant: p.grants[0] as string,
+        grant: p.grant,
         target: 'console',
       });
+      expect(ok.status).toBe(303);
+      expect(destinationOf(ok)).not.toBeNull();
+    }
+  });
+
+  it('Sign out needs the session’s own token: a foreign page cannot sign a person out', async () => {
+    const mine = await portalFor();
+    const other = await portalFor();
+    for (const [label, fields] of [
+      ['no token', {}],
+      ['another session’s token', { csrf: other.csrf }],
+    ] as const) {
+      const res = await step(mine.jar, url('/signout'), form(fields));
+      expect([label, ...(await refusal(res))]).toEqual([label, 403, 'csrf_invalid', null, []]);
+    }
+    expect((await portalOf(gateway.url, mine.jar)).portal.csrf).toBe(mine.csrf);
+    // The real sign-out ends the session and clears the cookie; the old page's forms are refused.
+    const out = await step(mine.jar, url('/signout'), form({ csrf: mine.csrf }));
+    expect([out.status, out.headers.get('location')]).toEqual([303, url('/').href]);
+    expect(out.headers.getSetCookie()).toEqual([
+      `${SESSION_COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax`,
+    ]);
+    expect(mine.jar.cookies.has(SESSION_COOKIE)).toBe(false);
+    const stale = await open(gateway.url, mine.jar, {
+      csrf: mine.csrf,
+      grant: mine.grant,
+      target: 'console',
+    });
+    expect((await refusal(stale)).slice(0, 3)).toEqual([401, 'session_invalid', null]);
+    // the other person's session is untouched
+    expect((await portalOf(gateway.url, other.jar)).portal.csrf).toBe(other.csrf);
+  });
+
+  it('an ended session’s cookie, replayed after Sign out, opens nothing', async () => {
+    const mine = await portalFor();
+    const cookie = mine.jar.header();
+    expect(cookie).toContain(`${SESSION_COOKIE}=`);
+    await step(mine.jar, url('/signout'), form({ csrf: mine.csrf }));
+    const replayed = await fetch(url('/portal/open'), {
+      ...form({ csrf: mine.csrf, grant: mine.grant, target: 'console' }),
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    });
+    expect((await refusal(replayed)).slice(0, 3)).toEqual([401, 'session_invalid', null]);
+    // `/` with it: the sign-in page, and the dead cookie is cleared
+    const home = await fetch(url('/'), { headers: { cookie } });
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('<h1>Sign in to AWS</h1>');
+    expect(home.headers.getSetCookie()).toEqual([
+      `${SESSION_COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax`,
+    ]);
+  });
+
+  it('with `confirm`, an unsolicited response is held, not completed: the confirmation page, a Strict cookie, no session', async () => {
+    const held = await samlIdpInitiated(gateway.url, 'demo-okta', 'carol');
+    expect([held.res.status, held.res.headers.get('location')]).toEqual([200, null]);
+    const cookies = held.res.headers.getSetCookie();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatch(
+      new RegExp(
+        `^${CONFIRM_COOKIE}=[A-Za-z0-9_-]{43}; Max-Age=300; Path=/; Secure; HttpOnly; SameSite=Strict$`,
+      ),
+    );
+    const page = await readConfirmation(held.res);
+    expect(page.html).toContain('carol@example.com');
+    expect(page.html).toContain('Okta (demo)');
+    expect(page.html).not.toContain('ASIALOCAL');
+  });
+
+  it('the confirmation refuses a post without the token, with a wrong one, with another confirmation’s, or without its cookie; the real ones still work', async () => {
+    const [mine, other] = (await Promise.all(
+      ['carol', 'carol'].map(async (user) =>
+        readConfirmation((await samlIdpInitiated(gateway.url, 'demo-okta', user)).res),
+      ),
+    )) as [Confirmation, Confirmation];
+    const post = (cookie: string | undefined, fields: Record<string, string>) =>
+      fetch(url('/signin/confirm'), {
+        ...form(fields),
+        redirect: 'manual',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(cookie ? { cookie } : {}),
+        },
+      });
+    const cases: [string, Response][] = [
+      ['no token', await post(mine.cookie, {})],
+      ['empty token', await post(mine.cookie, { csrf: '' })],
+      ['wrong token', await post(mine.cookie, { csrf: 'A'.repeat(mine.csrf.length) })],
+      ['another confirmation’s token', await post(mine.cookie, { csrf: other.csrf })],
+      // what a cross-site post carries: SameSite=Strict keeps the cookie home
+      ['the right token, no cookie', await post(undefined, { csrf: mine.csrf })],
+      ['another confirmation’s cookie', await post(other.cookie, { csrf: mine.csrf })],
+    ];
+    for (const [label, res] of cases) {
+      expect([label, ...(await refusal(res))]).toEqual([
+        label,
+        403,
+        'signin_confirmation_invalid',
+        null,
+        [],
+      ]);
+    }
+    // both held sign-ins survived the forged posts, and each completes once
+    for (const c of [mine, other]) {
+      const ok = await postConfirmation(gateway.url, c);
       expect(ok.status).toBe(302);
+      expect((await refusal(await postConfirmation(gateway.url, c))).slice(0, 2)).toEqual([
+        403,
+        'signin_confirmation_invalid',
+      ]);
     }
   });
 });
@@ -456,7 +766,8 @@ describe('uniform error bodies: no oracle beyond the code', () => {
       .replaceAll(`>${NEXT_ACTION_LINKS[nextStepFor(code).action]}</a>`, '><next-link></a>')
       .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<request-id>');
 
-  const failures = async () => {
+  /** Each failure as a request (with the Accept header the test gives); its answer is compared. */
+  const failures = async (): Promise<Record<string, (accept: string) => Promise<Response>>> => {
     const carol = () => fetchDemoSamlResponse(gateway.url, 'demo-okta', 'carol');
     const xmlOf = async () => Buffer.from(await carol(), 'base64').toString('utf8');
     const b64 = (xml: string) => Buffer.from(xml).toString('base64');
@@ -465,14 +776,24 @@ describe('uniform error bodies: no oracle beyond the code', () => {
       ...form({ SAMLResponse: replayed }),
       redirect: 'manual',
     });
+    const acs = (idp: string, samlResponse: string) => (accept: string) =>
+      fetch(url(`/saml/${idp}/acs`), {
+        ...form({ SAMLResponse: samlResponse }),
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
+      });
+    // Dave gets no role: demo-okta holds his sign-in first; the refusal comes at Continue.
+    const dave = await readConfirmation(
+      (await samlIdpInitiated(gateway.url, 'demo-okta', 'dave')).res,
+    );
     return {
-      'not base64': ['demo-okta', 'abc%%%'],
-      'not XML': ['demo-okta', b64('hello, this is not xml at all')],
-      'content tampered': [
+      'not base64': acs('demo-okta', 'abc%%%'),
+      'not XML': acs('demo-okta', b64('hello, this is not xml at all')),
+      'content tampered': acs(
         'demo-okta',
         b64((await xmlOf()).replace('carol@example.com', 'mallory@example.com')),
-      ],
-      'signature value altered': [
+      ),
+      'signature value altered': acs(
         'demo-okta',
         b64(
           (await xmlOf()).replace(
@@ -480,30 +801,24 @@ describe('uniform error bodies: no oracle beyond the code', () => {
             (_, c) => `<ds:SignatureValue>${c === 'A' ? 'B' : 'A'}`,
           ),
         ),
-      ],
-      'signature removed': [
+      ),
+      'signature removed': acs(
         'demo-okta',
         b64((await xmlOf()).replace(/<ds:Signature[\s\S]*?<\/ds:Signature>/g, '')),
-      ],
-      'another IdP’s response': ['demo-entra', await carol()],
-      replayed: ['demo-okta', replayed],
-      'no role for the person': [
-        'demo-okta',
-        await fetchDemoSamlResponse(gateway.url, 'demo-okta', 'dave'),
-      ],
-    } as Record<string, [string, string]>;
+      ),
+      'another IdP’s response': acs('demo-entra', await carol()),
+      replayed: acs('demo-okta', replayed),
+      'no role for the person (at Continue)': (accept) =>
+        postConfirmation(gateway.url, dave, { accept }),
+    };
   };
 
   it.each(['text/html', 'application/json'])(
     'SAML failures differ only in the code (Accept: %s)',
     async (accept) => {
       const seen = new Map<string, { status: number; body: string }>();
-      for (const [label, [idp, samlResponse]] of Object.entries(await failures())) {
-        const res = await fetch(url(`/saml/${idp}/acs`), {
-          ...form({ SAMLResponse: samlResponse }),
-          redirect: 'manual',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
-        });
+      for (const [label, send] of Object.entries(await failures())) {
+        const res = await send(accept);
         seen.set(label, { status: res.status, body: await res.text() });
       }
       const parsed = [...seen].map(([label, { status, body }]) => {
@@ -540,6 +855,17 @@ describe('uniform error bodies: no oracle beyond the code', () => {
       // the sender nothing it did not know)
       const sig = parsed.filter((p) => /tampered|altered/.test(p.label)).map((p) => p.code);
       expect(sig).toEqual(['saml_signature_invalid', 'saml_signature_invalid']);
+      // every failure was one (a case that stopped being refused would shrink the comparison)
+      expect(parsed.map((p) => `${p.label}: ${p.code}`)).toEqual([
+        'not base64: saml_malformed',
+        'not XML: saml_malformed',
+        'content tampered: saml_signature_invalid',
+        'signature value altered: saml_signature_invalid',
+        'signature removed: saml_signature_missing',
+        'another IdP’s response: saml_signature_invalid',
+        'replayed: replay_detected',
+        'no role for the person (at Continue): no_role_matched',
+      ]);
     },
   );
 });
@@ -573,11 +899,24 @@ describe('IdP-initiated login CSRF: saml.idpInitiated deny', () => {
     const jar = createJar();
     await step(jar, new URL('/saml/demo-okta/login', runner.url));
     const withCookie = await samlIdpInitiated(runner.url, 'demo-okta', 'carol', {}, jar);
-    expect(withCookie.res.status).toBeGreaterThanOrEqual(400);
-    // SP-initiated still works, and the other IdP (allow) still takes IdP-initiated sign-in
+    // with a pending request the response must answer it: this one answers nothing
+    expect([
+      withCookie.res.status,
+      /<code>([a-z_]+)<\/code>/.exec(await withCookie.res.text())?.[1],
+      withCookie.res.headers.get('location'),
+    ]).toEqual([400, 'saml_in_response_to_invalid', null]);
+    // SP-initiated still works, and the other IdP (allow) still takes IdP-initiated sign-in:
+    // Erin has two grants, so straight to the portal, with no confirmation page in between
     const sp = await samlSpInitiated(runner.url, 'demo-okta', 'carol');
     expect(sp.res.status).toBe(302);
+    expect(sp.res.headers.get('location')).toContain('/_local/federation?Action=login');
     const entra = await samlIdpInitiated(runner.url, 'demo-entra', 'erin');
-    expect(entra.res.status).toBe(200);
+    expect([entra.res.status, entra.res.headers.get('location')]).toEqual([
+      303,
+      new URL('/', runner.url).href,
+    ]);
+    expect(entra.res.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(
+      true,
+    );
   });
 });

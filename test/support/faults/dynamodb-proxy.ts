@@ -21,9 +21,10 @@ import type { AddressInfo } from 'node:net';
  * - `lost-answer`: the request IS forwarded and applied, then the answer is replaced by a 500
  *   (a write that happened although the client saw it fail: what a retried conditional write meets).
  *
- * A fault applies to the operations listed (`PutItem`, `DeleteItem`, …; all when absent) for its
- * first `times` matching requests (every one when absent) after the first `skip`; everything else
- * passes through.
+ * A fault applies to the operations listed (`PutItem`, `DeleteItem`, …; all when absent) on the
+ * item kinds listed (the partition key's prefix, `REPLAY#`, `CONFIRM#`, `SESSION#`, …; every item
+ * when absent) for its first `times` matching requests (every one when absent) after the first
+ * `skip`; everything else passes through.
  */
 export type DynamoFaultKind = 'internal' | 'throttle' | 'hang' | 'slow' | 'lost-answer';
 
@@ -35,6 +36,12 @@ export interface DynamoFault {
   delayMs?: number;
   /** Operation names (the part of `X-Amz-Target` after the dot); every operation when absent. */
   operations?: readonly string[];
+  /**
+   * Item kinds: the prefix of the partition key the request names (`Item.pk` or `Key.pk`) up to
+   * and including its `#`; every request when absent (a request naming no single key, e.g. a
+   * BatchGetItem, never matches a list).
+   */
+  keys?: readonly string[];
   /** How many matching requests pass through untouched before the fault starts (default 0). */
   skip?: number;
   /** How many matching requests fail; every one when absent. */
@@ -48,6 +55,8 @@ export interface ProxiedCall {
   fault?: DynamoFaultKind;
   /** The table named in the request body, if any. */
   table?: string;
+  /** The kind of item named (`REPLAY#`, …: the key's prefix only, never the id), if one is. */
+  key?: string;
 }
 
 export interface DynamoFaultProxy {
@@ -103,12 +112,22 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on('error', fail);
   });
 
-const tableOf = (body: Buffer): string | undefined => {
+/** The table and the kind of item (the partition key's prefix) a request names. */
+const targetOf = (body: Buffer): { table?: string; key?: string } => {
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as { TableName?: unknown };
-    return typeof parsed.TableName === 'string' ? parsed.TableName : undefined;
+    const parsed = JSON.parse(body.toString('utf8')) as {
+      TableName?: unknown;
+      Item?: { pk?: { S?: unknown } };
+      Key?: { pk?: { S?: unknown } };
+    };
+    const pk = parsed.Item?.pk?.S ?? parsed.Key?.pk?.S;
+    const hash = typeof pk === 'string' ? pk.indexOf('#') : -1;
+    return {
+      ...(typeof parsed.TableName === 'string' ? { table: parsed.TableName } : {}),
+      ...(typeof pk === 'string' && hash >= 0 ? { key: pk.slice(0, hash + 1) } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 };
 
@@ -150,7 +169,11 @@ export const startDynamoFaultProxy = async (target: string): Promise<DynamoFault
       const body = await readBody(req);
       const target = String(req.headers['x-amz-target'] ?? '');
       const operation = target.slice(target.indexOf('.') + 1);
-      const matches = fault && (!fault.operations || fault.operations.includes(operation));
+      const { table, key } = targetOf(body);
+      const matches =
+        fault &&
+        (!fault.operations || fault.operations.includes(operation)) &&
+        (!fault.keys || (key !== undefined && fault.keys.includes(key)));
       if (matches) matched++;
       const active =
         fault &&
@@ -160,11 +183,11 @@ export const startDynamoFaultProxy = async (target: string): Promise<DynamoFault
           ? fault
           : undefined;
       if (active) used++;
-      const table = tableOf(body);
       seen.push({
         operation,
         ...(active ? { fault: active.kind } : {}),
         ...(table ? { table } : {}),
+        ...(key ? { key } : {}),
       });
 
       switch (active?.kind) {

@@ -9,6 +9,17 @@ import { demoSamlIdps } from '../../../infra/local/demo/saml-idps.js';
 import { startEmbeddedDynamoDb } from '../../../infra/local/embedded-dynamodb.js';
 import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
 import { demoSamlResponse, postToAcs } from '../local-runner.js';
+import {
+  completeConfirmation,
+  getKeys,
+  getPortal,
+  isConfirmation,
+  type PortalChoice,
+  postPortalOpen,
+  readPortal,
+  SESSION_COOKIE,
+  setCookiePair,
+} from '../portal-flow.js';
 import { type DynamoFaultProxy, startDynamoFaultProxy } from './dynamodb-proxy.js';
 
 /**
@@ -57,65 +68,70 @@ export const startFaultRig = async (
   };
 };
 
-/** A fresh IdP-initiated response for a demo person, posted to the runner's ACS. */
-export const signIn = async (rig: FaultRig, user: string, samlResponse?: string) =>
+/** A fresh IdP-initiated response for a demo person, posted to the runner's ACS (raw answer). */
+export const postSignIn = async (rig: FaultRig, user: string, samlResponse?: string) =>
   postToAcs(
     rig.gateway.url,
     'demo-okta',
     samlResponse ?? (await demoSamlResponse(rig.gateway.url, 'demo-okta', user)),
   );
 
-/** The role picker's choices, read from the page, and the ticket cookie that goes with them. */
-export const readPicker = async (res: Response) => {
-  expect(res.status).toBe(200);
-  const html = await res.text();
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
-  const grants = [...html.matchAll(/name="grant" value="([^"]+)"/g)].map((m) => m[1] as string);
-  // `__Host-fedgate-ticket=…`: the cookie as set, name and value.
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => /^([^=;]*ticket=[^;]+)/.exec(c)?.[1])
-    .find(Boolean);
-  if (!csrf || !cookie || grants.length < 2) throw new Error('no role picker in the answer');
-  // Each choice names its role: `<li data-grant="ID">…<span class="muted">fedgate-demo-admin · …`.
-  const roles = new Map(
-    [...html.matchAll(/data-grant="([^"]+)">[\s\S]*?class="muted">([^ <]+)/g)].map(
-      (m) => [m[2] as string, m[1] as string] as const,
-    ),
-  );
-  /** The choice for a role name (the first choice when absent). */
-  const forRole = (roleName: string) => {
-    const grant = roles.get(roleName);
-    if (!grant) throw new Error(`no choice for ${roleName} in the picker`);
-    return { csrf, grant, cookie };
-  };
-  return { csrf, grant: grants[0] as string, cookie, forRole };
+/**
+ * An IdP-initiated sign-in at demo-okta as the person would make it: the response posted to the
+ * ACS and, since demo-okta confirms unsolicited sign-ins, Continue on the confirmation page.
+ * Returns the last answer: the ACS's when it showed no confirmation (a refusal, a 503), else the
+ * confirmation's (the console for one grant, the portal for several, or a refusal).
+ */
+export const signIn = async (rig: FaultRig, user: string, samlResponse?: string) => {
+  const acs = await postSignIn(rig, user, samlResponse);
+  return isConfirmation(acs) ? completeConfirmation(rig.gateway.url, acs) : acs;
 };
 
-/** Posts a role choice to `/select-role` (console target), without following the redirect. */
-export const selectRole = (
-  rig: FaultRig,
-  picker: { csrf: string; grant: string; cookie: string },
-) =>
-  fetch(new URL('/select-role', rig.gateway.url), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      cookie: picker.cookie,
-      origin: rig.gateway.url.origin,
-    },
-    body: new URLSearchParams({
-      csrf: picker.csrf,
-      grant: picker.grant,
-      target: 'console',
-    }).toString(),
-  });
+/** A signed-in person's portal: the session cookie from a sign-in's 303 and the page it shows. */
+export const openPortal = async (rig: FaultRig, signedIn: Response) => {
+  expect(signedIn.status).toBe(303);
+  expect(signedIn.headers.get('location')).toBe(new URL('/', rig.gateway.url).href);
+  const cookie = setCookiePair(signedIn, SESSION_COOKIE);
+  if (!cookie) throw new Error('the sign-in set no session cookie');
+  const page = await getPortal(rig.gateway.url, cookie);
+  expect(page.status).toBe(200);
+  const portal = readPortal(await page.text());
+  return {
+    cookie,
+    portal,
+    /** The portal's Console (or Access keys) form for a role, as its button posts it. */
+    choice: (roleName: string, target: 'console' | 'keys' = 'console'): PortalChoice => ({
+      csrf: portal.csrf,
+      grant: portal.grantFor(roleName),
+      target,
+    }),
+  };
+};
 
-/** A sign-in that reached the console: a redirect through the federation stand-in. */
-export const expectSignedIn = (res: Response) => {
-  expect(res.status).toBe(302);
+/** The portal's action for a role: `POST /portal/open` with the session cookie. */
+export const portalOpen = (rig: FaultRig, cookie: string, choice: PortalChoice) =>
+  postPortalOpen(rig.gateway.url, cookie, choice);
+
+/** The portal's Access keys for a role: `POST /portal/open`, then its `GET /portal/keys`. */
+export const portalKeys = async (rig: FaultRig, cookie: string, choice: PortalChoice) => {
+  const opened = await postPortalOpen(rig.gateway.url, cookie, { ...choice, target: 'keys' });
+  return getKeys(rig.gateway.url, cookie, opened);
+};
+
+/**
+ * A sign-in (or a portal Console) that reached the console: a redirect through the federation
+ * stand-in. The sign-in tail answers 302; the portal's POST answers 303 (See Other).
+ */
+export const expectSignedIn = (res: Response, status: 302 | 303 = 302) => {
+  expect(res.status).toBe(status);
   expect(res.headers.get('location')).toContain('/_local/federation?Action=login');
+};
+
+/** An access keys page with fresh keys from the STS stand-in. */
+export const expectKeys = async (res: Response) => {
+  expect(res.status).toBe(200);
+  expect(res.headers.get('cache-control')).toBe('no-store');
+  expect(await res.text()).toMatch(/aws_access_key_id = ASIALOCAL/);
 };
 
 /**
