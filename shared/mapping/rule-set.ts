@@ -1,7 +1,7 @@
 import type { AccountProfile, AllowRule, DenyRule, Rule } from '../config/index.js';
+import { parseRoleArn } from './aws-rules.js';
 import type { ClaimView } from './claims.js';
 import { type CompiledCondition, compileCondition } from './conditions.js';
-import { parseRoleArn } from './aws-rules.js';
 import { type CompiledGrant, compileGrant, roleKeyOf } from './grant.js';
 import type { MapperConfig } from './types.js';
 

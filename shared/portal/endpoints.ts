@@ -52,6 +52,8 @@ export interface PortalActionsDeps extends Omit<PortalViewDeps, 'idpDisplayName'
 }
 
 const FORM_MAX_BYTES = 4096;
+/** Codes of a session that has ended (as opposed to a store that cannot answer). */
+const ENDED_CODES = new Set(['session_invalid', 'session_revoked']);
 const GRANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** What a page may show of a grant: no tags' values, no template internals. */
@@ -131,6 +133,15 @@ export const createPortalView = (deps: PortalViewDeps) => {
 export const createPortalActions = (deps: PortalActionsDeps) => {
   const urls = urlsOf(deps.publicBaseUrl);
   const resume = (event: APIGatewayProxyEventV2) => resumeBrowser(deps.sessions, event);
+  // After STS has answered, recording the use (the idle timer, "recently used") is best effort:
+  // the credentials exist, and losing them to a failed bookkeeping write would only make the
+  // person ask STS again. The failure is logged; the next use records it.
+  const recordUse = (live: LiveSession, grantId: string) =>
+    deps.sessions.touch(live, grantId).catch((err: unknown) => {
+      deps.log.warn('session use not recorded', {
+        code: err instanceof GatewayError ? err.code : 'server_error',
+      });
+    });
   const requireGrant = (live: LiveSession, grantId: string | undefined): Grant => {
     if (!grantId || !GRANT_ID.test(grantId)) throw new InvalidRequestError('no grant chosen');
     const grant = live.grants.find((g) => g.id === grantId);
@@ -177,7 +188,7 @@ export const createPortalActions = (deps: PortalActionsDeps) => {
         destination,
         sessionEndsAt: live.endsAt,
       });
-      await deps.sessions.touch(live, grant.id);
+      await recordUse(live, grant.id);
       return seeOther(url);
     },
 
@@ -194,7 +205,7 @@ export const createPortalActions = (deps: PortalActionsDeps) => {
         sessionEndsAt: live.endsAt,
         target: 'keys',
       });
-      await deps.sessions.touch(live, grant.id);
+      await recordUse(live, grant.id);
       const { support } = await deps.settings();
       return accessKeysPage({
         credentials,
@@ -216,9 +227,15 @@ export const createPortalActions = (deps: PortalActionsDeps) => {
       requireMethod(event, 'POST');
       const form = parseForm(event, FORM_MAX_BYTES);
       const tokenValue = readCookie(event.cookies, SESSION_COOKIE);
-      const live = await deps.sessions
-        .resume(tokenValue, { kind: 'browser' })
-        .catch(() => undefined);
+      // No cookie (a cross-site post never carries the Lax cookie): nothing to end, and no
+      // Set-Cookie either — deleting the cookie would sign the person out from a foreign page.
+      if (tokenValue === undefined) return seeOther(urls.portal);
+      // Only an ended session is "nothing to end"; a store that cannot answer is a 503, never a
+      // sign-out reported as done while the session lives on.
+      const live = await deps.sessions.resume(tokenValue, { kind: 'browser' }).catch((err) => {
+        if (err instanceof GatewayError && ENDED_CODES.has(err.code)) return undefined;
+        throw err;
+      });
       if (live) {
         if (!isCsrfTokenOf(live.token, form.get('csrf'))) {
           throw new CsrfInvalidError('sign-out form is not this session’s');

@@ -59,21 +59,21 @@ const event = (routeKey: string, path: string) =>
 describe('requestOutcome', () => {
   it('writes one outcome line and the route latency for a success, nothing from the request', async () => {
     const { handler, log, figures } = chain(async () => json(200, { ok: true }));
-    const res = await handler(event('POST /select-role', '/select-role'), lambdaContext());
+    const res = await handler(event('POST /portal/open', '/portal/open'), lambdaContext());
     expect(res.statusCode).toBe(200);
     const outcome = log.lines.filter((l) => l.message === 'request completed');
     expect(outcome).toEqual([
       {
         level: 'info',
         message: 'request completed',
-        attrs: [{ route: 'POST /select-role', status: 200, durationMs: 12.5 }],
+        attrs: [{ route: 'POST /portal/open', status: 200, durationMs: 12.5 }],
       },
     ]);
     expect(figures).toEqual([
       {
         kind: 'ms',
         name: 'RequestLatency',
-        dimensions: { route: 'POST /select-role' },
+        dimensions: { route: 'POST /portal/open' },
         value: 12.5,
       },
     ]);
@@ -111,7 +111,7 @@ describe('requestOutcome', () => {
     const down = chain(async () => {
       throw new DependencyUnavailableError('sts', 'throttled');
     });
-    const r1 = await down.handler(event('POST /select-role', '/select-role'), lambdaContext());
+    const r1 = await down.handler(event('POST /portal/open', '/portal/open'), lambdaContext());
     expect(r1.statusCode).toBe(503);
     const failure = down.figures.find((f) => f.name === 'Failures');
     expect(failure?.dimensions.code).toMatch(/unavailable/);
