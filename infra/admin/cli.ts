@@ -1,5 +1,5 @@
 /**
- * fedgate-admin: the operator's CLI for the gateway config (issue #5). `npm run admin -- <command>`
+ * fedgate-admin: the operator's CLI for the gateway config. `npm run admin -- <command>`
  * or `npx fedgate-admin <command>`; `--help` lists the commands, `<command> --help` explains one.
  * Exit codes: 0 ok, 1 a failed check, validation or operation, 2 a usage error.
  */

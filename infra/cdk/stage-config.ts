@@ -44,7 +44,7 @@ export const StageConfigSchema = z
     /** The gateway config file (JSON/YAML), relative to the repository root; applied on deploy. */
     gatewayConfigFile: z.string().min(1),
     /**
-     * Exact origins of the SPAs that may use the credentials endpoint (issue #4). The API does not
+     * Exact origins of the SPAs that may use the credentials endpoint. The API does not
      * turn on API Gateway CORS (see README: it would override the function's per-client
      * answers); the list is validated here for the credentials function to take over.
      */

@@ -146,7 +146,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
     await applyConfig(client, tables.attributeTableName, config);
     client.destroy();
 
-    // fedgate's own signing key: generated once into .local/keys (KMS in AWS, issue #5).
+    // fedgate's own signing key: generated once into .local/keys (KMS in AWS).
     const signing = await ensureLocalKeyPair(
       join(workDir, 'keys'),
       'fedgate-signing',

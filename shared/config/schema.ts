@@ -62,7 +62,7 @@ export const EnvSchema = z.pipe(
       60,
     ),
     /**
-     * fedgate's signing key(s), a reference: `kms:<key id or ARN>` (issue #5) or `file:<pem path>`
+     * fedgate's signing key(s), a reference: `kms:<key id or ARN>` or `file:<pem path>`
      * (local runner). Comma-separated for rotation: the first signs, all are published.
      */
     [ENV.signingKeyRef]: z

@@ -1,7 +1,7 @@
 /**
  * The issuer domain: what fedgate signs for AWS (ARCHITECTURE.md §1: fedgate is the identity
  * provider AWS trusts). The SAML Response for AssumeRoleWithSAML, the IdP metadata registered as
- * the IAM SAML provider, and the Signer port they sign through (local keys here, KMS in #5).
+ * the IAM SAML provider, and the Signer port they sign through (local keys here, KMS in AWS).
  */
 
 export { type AwsIdpMetadataOptions, buildAwsIdpMetadata } from './aws-idp-metadata.js';

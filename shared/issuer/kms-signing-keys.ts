@@ -290,7 +290,7 @@ const createKmsKey = (kms: KmsPort, keyId: string, commonName: string) => {
 };
 
 /**
- * The `SigningKeys` port over KMS asymmetric keys (fedgate in AWS, issue #5): the first key signs
+ * The `SigningKeys` port over KMS asymmetric keys (fedgate in AWS): the first key signs
  * and every key is published, in order. Per key and per container, GetPublicKey is called once
  * and the self-signed certificate built once (signed through KMS Sign); a failed call is not
  * cached, so the next request tries again. Nothing is called before the first use. `active()`

@@ -1,6 +1,6 @@
 /**
  * The `Signer` port: what fedgate signs with for AWS (SAML assertions, web identity JWTs). In AWS
- * it is a KMS asymmetric key (issue #5); locally a generated key file. The private key never
+ * it is a KMS asymmetric key; locally a generated key file. The private key never
  * passes through this interface: callers hand over bytes and get a signature back.
  */
 

@@ -5,7 +5,7 @@ import { escapeXmlAttribute, escapeXmlText, refuseIllegalXml } from './xml-text.
  * The documents fedgate signs are built as a DOM tree, not as a string parsed back: the
  * canonicalizer (xml-crypto) digests the tree and {@link serializeXml} writes that same tree with
  * xml-text.ts's escaping, so one tree is both what is signed and what is sent. Building it costs a
- * fraction of parsing it (the AWS SAML Response mint; issue #3's 0.5 ms target).
+ * fraction of parsing it (the AWS SAML Response mint, whose target is 0.5 ms).
  *
  * Only what fedgate builds is supported: elements with constant qualified names, unqualified
  * attributes, `xmlns:` declarations, and text. No comments, processing instructions, CDATA or

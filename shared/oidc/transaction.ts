@@ -2,7 +2,7 @@ import { randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client'
 import { STATE_KEY_PREFIXES, type StateKey, stateKey } from '../store/index.js';
 import * as z from '../zod.js';
 
-/** How long a started sign-in waits for the IdP's answer (SECURITY.md §4: at most 10 minutes). */
+/** How long a started sign-in waits for the IdP's answer (SECURITY.md §2: at most 10 minutes). */
 export const OIDC_TRANSACTION_TTL_SECONDS = 600;
 
 /**

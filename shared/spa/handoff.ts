@@ -16,7 +16,7 @@ export const SPA_CODE_TTL_SECONDS = 60;
  */
 export const SPA_LOGIN_COOKIE = 'spa-login';
 
-/** The login-binding cookie lives as long as the OIDC transaction (SECURITY.md §4: 10 minutes). */
+/** The login-binding cookie lives as long as the OIDC transaction (SECURITY.md §2: 10 minutes). */
 export const SPA_LOGIN_TTL_SECONDS = 600;
 
 /** An S256 PKCE challenge (RFC 7636 §4.2): base64url of a SHA-256, 43 characters. */
