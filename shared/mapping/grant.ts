@@ -128,6 +128,14 @@ export const compileGrant = (
       : buildSessionName(identity.idp, rendered, identity.subject);
   };
 
+  // The id hashes (IdP, role ARN): the same for every identity of one IdP, so a compiled rule
+  // set (one per IdP config) hashes it once instead of at every use of every session.
+  let lastId: { idp: string; id: string } | undefined;
+  const grantIdFor = (idp: string): string => {
+    if (lastId?.idp !== idp) lastId = { idp, id: buildGrantId(idp, grant.roleArn) };
+    return lastId.id;
+  };
+
   return {
     roleArn: grant.roleArn,
     roleKey: roleKeyOf(grant.roleArn, arn),
@@ -173,7 +181,7 @@ export const compileGrant = (
       return {
         ok: true,
         grant: {
-          id: buildGrantId(identity.idp, grant.roleArn),
+          id: grantIdFor(identity.idp),
           ruleId: rule.id,
           roleArn: grant.roleArn,
           accountId: arn.accountId,
