@@ -30,4 +30,5 @@ export {
 } from './device.js';
 export * from './errors.js';
 export { parseLoopbackRedirectUri } from './loopback.js';
+export { cliSetupFor } from './portal-setup.js';
 export { type CliRole, cliRoleOf, resolveCliRole } from './roles.js';
