@@ -99,19 +99,24 @@ export const roles = async (ctx: CliContext, opts: { json?: boolean }): Promise<
   );
 };
 
-/** How AWS profiles call this CLI: `fedgate` when that is this CLI on PATH, else node + script. */
+/**
+ * How AWS profiles call this CLI: `fedgate` when the first `fedgate` on PATH (the one a tool would
+ * run) is this CLI, else node and this script by their full paths.
+ */
 export const defaultSelfCommand = (ctx: CliContext, script: string): string => {
   const exe = ctx.io.platform === 'win32' ? ['fedgate.cmd', 'fedgate.exe', 'fedgate'] : ['fedgate'];
-  for (const dir of (ctx.io.env.PATH ?? '').split(delimiter)) {
-    for (const name of exe) {
-      const candidate = join(dir, name);
-      try {
-        if (existsSync(candidate) && realpathSync(candidate) === realpathSync(script))
-          return 'fedgate';
-        // npm's Windows shims are not links; any fedgate on PATH is taken as this one there.
-        if (ctx.io.platform === 'win32' && existsSync(candidate)) return 'fedgate';
-      } catch {}
+  const first = (() => {
+    for (const dir of (ctx.io.env.PATH ?? '').split(delimiter)) {
+      for (const name of exe) if (dir && existsSync(join(dir, name))) return join(dir, name);
     }
+    return undefined;
+  })();
+  if (first !== undefined) {
+    // npm's Windows shims are not links: there, the fedgate on PATH is taken as this one.
+    if (ctx.io.platform === 'win32') return 'fedgate';
+    try {
+      if (realpathSync(first) === realpathSync(script)) return 'fedgate';
+    } catch {}
   }
   const quote = (s: string) => (/^[A-Za-z0-9_./:@+=,-]+$/.test(s) ? s : `"${s}"`);
   return `${quote(process.execPath)} ${quote(script)}`;

@@ -593,6 +593,75 @@ describe('fedgate roles, configure, exec, logout', () => {
   });
 });
 
+describe('fedgate console and status', () => {
+  const consoleAnswer: GatewayAnswer = {
+    status: 200,
+    body: { url: 'https://signin.aws.amazon.com/federation?Action=login&SigninToken=x', role: {} },
+  };
+
+  it('console: asks for the role and region, opens the sign-in URL (or prints it)', async () => {
+    const opened: string[] = [];
+    const c = cli(() => consoleAnswer, {
+      openBrowser: async (u) => {
+        opened.push(u);
+      },
+    });
+    c.setState(signedIn());
+    expect(
+      (await c.run('console', '--role', 'production/Admin', '--region', 'us-east-1')).code,
+    ).toBe(0);
+    expect(c.calls[0]).toEqual({
+      path: '/cli/console',
+      body: { client: 'alice@laptop', role: 'production/Admin', region: 'us-east-1' },
+      bearer: TOKEN,
+    });
+    expect(opened).toEqual([consoleAnswer.body && (consoleAnswer.body as { url: string }).url]);
+    const printed = await c.run('console', '--role', 'production/Admin', '--print');
+    expect(printed.stdout).toBe(`${(consoleAnswer.body as { url: string }).url}\n`);
+    expect(opened).toHaveLength(1);
+  });
+
+  it('console: a browser that cannot open says to use --print', async () => {
+    const c = cli(() => consoleAnswer);
+    c.setState(signedIn());
+    const r = await c.run('console', '--role', 'production/Admin');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Run it with --print');
+  });
+
+  it('status: who and until when, or exit 3 when not signed in', async () => {
+    const c = cli(() => consoleAnswer);
+    expect((await c.run('status')).code).toBe(3);
+    c.setState(signedIn());
+    const r = await c.run('status');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'Signed in to https://sso.example.com as alice@example.com (Okta) on alice@laptop',
+    );
+    expect(c.calls).toEqual([]);
+  });
+});
+
+describe('how profiles call the CLI', () => {
+  it("writes 'fedgate' when that name on PATH is this CLI, else node and the script", async () => {
+    const { defaultSelfCommand } = await import('../../../shared/cli-client/commands.js');
+    const dir = mkdtempSync(join(tmpdir(), 'fg-self-'));
+    const script = join(dir, 'lib', 'fedgate.cjs');
+    execFileSync('mkdir', ['-p', join(dir, 'lib'), join(dir, 'bin'), join(dir, 'other')]);
+    writeFileSync(script, '');
+    execFileSync('ln', ['-s', script, join(dir, 'bin', 'fedgate')]);
+    writeFileSync(join(dir, 'other', 'fedgate'), '');
+    const ctx = (path: string) =>
+      ({ io: { platform: 'linux', env: { PATH: path } }, paths: {} }) as never;
+    expect(defaultSelfCommand(ctx(`${join(dir, 'bin')}:/usr/bin`), script)).toBe('fedgate');
+    // Another fedgate first on PATH would run instead: the profile names node and this script.
+    expect(defaultSelfCommand(ctx(`${join(dir, 'other')}:${join(dir, 'bin')}`), script)).toBe(
+      `${process.execPath} ${script}`,
+    );
+    expect(defaultSelfCommand(ctx('/usr/bin'), script)).toBe(`${process.execPath} ${script}`);
+  });
+});
+
 describe('small parts', () => {
   it('labels the machine <user>@<short host name>', () => {
     expect(defaultLabel('alice', 'laptop.corp.example')).toBe('alice@laptop');
