@@ -116,11 +116,16 @@ const DeviceStart = z.strictObject({
   idp: z.optional(z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/))),
 });
 const ClientOnly = z.strictObject({ client: Client });
-const CredentialsRequest = z.strictObject({ client: Client, role: Role });
+const Region = z.string().check(z.maxLength(32));
+const CredentialsRequest = z.strictObject({
+  client: Client,
+  role: Role,
+  region: z.optional(Region),
+});
 const ConsoleRequest = z.strictObject({
   client: Client,
   role: Role,
-  region: z.optional(z.string().check(z.maxLength(32))),
+  region: z.optional(Region),
   destination: z.optional(z.string().check(z.maxLength(2048))),
 });
 
@@ -216,6 +221,14 @@ export const createCliApi = (deps: CliApiDeps) => {
     const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
     if (token === undefined) throw new SessionInvalidError('no bearer token');
     return deps.sessions.resume(token, { kind: 'cli', client });
+  };
+
+  /** A region the portal settings offer (default: their default region). */
+  const requireRegion = async (asked: string | undefined): Promise<string> => {
+    const { regions, defaultRegion } = await deps.settings();
+    const region = asked ?? defaultRegion;
+    if (!regions.includes(region)) throw new InvalidRequestError('region not offered');
+    return region;
   };
 
   const sessionView = (live: LiveSession) => ({
@@ -322,9 +335,11 @@ export const createCliApi = (deps: CliApiDeps) => {
     },
 
     /**
-     * `POST /cli/credentials` `{ client, role }`: fresh credentials for the role the current rules
-     * grant, in the credential_process shape. They last at most until the session would idle
-     * out, so a CLI in use refreshes (and keeps its session alive) before then.
+     * `POST /cli/credentials` `{ client, role, region? }`: fresh credentials for the role the
+     * current rules grant, in the credential_process shape. They last at most until the session
+     * would idle out, so a CLI in use refreshes (and keeps its session alive) before then.
+     * Credentials do not depend on a region; one asked for must be offered (as on the portal's
+     * access keys page) and is echoed for the caller's AWS_REGION.
      * @throws session_invalid, session_revoked, grant_not_available, cli_role_ambiguous,
      * invalid_request, the role assumption's codes, temporarily_unavailable.
      */
@@ -333,6 +348,7 @@ export const createCliApi = (deps: CliApiDeps) => {
       const body = fields(readCliJson(event), CredentialsRequest);
       const live = await resume(event, body.client);
       const grant = resolveCliRole(live.grants, body.role);
+      const region = body.region === undefined ? undefined : await requireRegion(body.region);
       const aws = await deps.access.credentials(grant, personOf(live.record.identity), {
         sessionEndsAt: live.idleEndsAt,
         target: 'cli',
@@ -345,6 +361,7 @@ export const createCliApi = (deps: CliApiDeps) => {
         SessionToken: aws.sessionToken,
         Expiration: aws.expiration.toISOString(),
         role: cliRoleOf(grant),
+        ...(region !== undefined ? { region } : {}),
         session: sessionView(live),
       });
     },
@@ -360,9 +377,7 @@ export const createCliApi = (deps: CliApiDeps) => {
       const body = fields(readCliJson(event), ConsoleRequest);
       const live = await resume(event, body.client);
       const grant = resolveCliRole(live.grants, body.role);
-      const { regions, defaultRegion } = await deps.settings();
-      const region = body.region ?? defaultRegion;
-      if (!regions.includes(region)) throw new InvalidRequestError('region not offered');
+      const region = await requireRegion(body.region);
       const destination =
         body.destination !== undefined
           ? deps.parseDestination(body.destination)

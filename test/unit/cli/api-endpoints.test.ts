@@ -331,6 +331,21 @@ describe('the bearer API: roles, credentials, console, logout', () => {
     );
   });
 
+  it('takes an offered region (echoed) and refuses another, the credentials being the same kind', async () => {
+    const rig = createCliRig();
+    const token = await signedInCli(rig);
+    const ask = (region: string) =>
+      rig.api.credentials(
+        rig.apiCall(
+          '/cli/credentials',
+          { client: 'alice@laptop', role: 'Admin', region },
+          { bearer: token },
+        ),
+      );
+    expect(json(await ask('us-east-1'))).toMatchObject({ Version: 1, region: 'us-east-1' });
+    expect(await codeOf(ask('ap-south-1'))).toBe('invalid_request');
+  });
+
   it('re-evaluates at every call: a removed rule refuses the next one (grant_not_available)', async () => {
     const rig = createCliRig();
     const token = await signedInCli(rig);
