@@ -7,6 +7,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -159,7 +160,56 @@ const readLock = (path: string): { raw: string; info: LockInfo | undefined } | u
 };
 
 /**
- * Runs `fn` holding the state's lock file (created with O_EXCL, so one process at a time), so
+ * Creates the lock file with its content in one step: written to a temporary file first, then
+ * hard-linked to the lock's name (which fails if it exists), so no other process ever reads a
+ * lock that is still empty. Where the filesystem has no hard links, O_EXCL create then write.
+ * @returns false when the lock exists.
+ */
+const tryCreateLock = (lock: string, content: string): boolean => {
+  const tmp = `${lock}.${unique()}.new`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, lock);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
+    try {
+      const lfd = openSync(lock, 'wx', 0o600);
+      try {
+        writeSync(lfd, content);
+      } finally {
+        closeSync(lfd);
+      }
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+  }
+};
+
+/** How old a file is (ms), by its modification time; 0 when it is gone. */
+const ageOf = (path: string, nowMs: number): number => {
+  try {
+    return nowMs - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * Runs `fn` holding the state's lock file (created whole and exclusively, so one process at a time), so
  * that several terminals or tools refreshing at once refresh once: the others wait, then find the
  * state already refreshed. A lock whose holder is gone (its pid is dead on this host, or it is
  * older than `staleMs`) is taken over: moved aside atomically (one process wins), and put back if
@@ -186,23 +236,14 @@ export const withStateLock = async <T>(
   const mineRaw = JSON.stringify(mine);
 
   for (;;) {
-    try {
-      const fd = openSync(paths.lock, 'wx', 0o600);
-      try {
-        writeSync(fd, mineRaw);
-      } finally {
-        closeSync(fd);
-      }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    if (tryCreateLock(paths.lock, mineRaw)) break;
     const held = readLock(paths.lock);
     if (held === undefined) continue;
     const { info } = held;
     const stale =
       info === undefined
-        ? true // a lock we cannot read was not written by a fedgate that is running
+        ? // Not ours to judge by content (a fedgate writes it whole): only its age counts.
+          ageOf(paths.lock, now()) > staleMs
         : now() - info.at > staleMs || (info.host === opts.hostname && !isAlive(info.pid));
     if (stale) {
       const aside = `${paths.lock}.${unique()}.stale`;

@@ -1,4 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +136,41 @@ describe('withStateLock', () => {
         async () => undefined,
       ),
     ).rejects.toMatchObject({ code: 'lock_timeout' });
+  });
+
+  it('waits for a lock that is still being written (empty), rather than taking it over', async () => {
+    const paths = fresh();
+    await withStateLock(paths, opts, async () => undefined);
+    // Another process has just created the lock file and not yet written its pid into it.
+    writeFileSync(paths.lock, '');
+    let waited = 0;
+    await withStateLock(
+      paths,
+      {
+        ...opts,
+        sleep: async () => {
+          // The other process finishes its refresh and releases the lock.
+          if (++waited === 3) unlinkSync(paths.lock);
+        },
+      },
+      async () => undefined,
+    );
+    expect(waited).toBe(3);
+  });
+
+  it('takes over an unreadable lock only once it is older than staleMs', async () => {
+    const paths = fresh();
+    await withStateLock(paths, opts, async () => undefined);
+    writeFileSync(paths.lock, 'garbage');
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(paths.lock, old, old);
+    let waited = 0;
+    await withStateLock(
+      paths,
+      { ...opts, sleep: async () => void waited++ },
+      async () => undefined,
+    );
+    expect(waited).toBe(0);
   });
 
   it("releases only its own lock (one taken over as stale is someone else's)", async () => {
