@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { fromProcess } from '@aws-sdk/credential-provider-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { buildCliPackage } from '../../../infra/packages/build-cli.js';
 import { runCli } from '../../../shared/cli-client/main.js';
 import { statePathsOf } from '../../../shared/cli-client/paths.js';
 import { readState, writeState } from '../../../shared/cli-client/state-file.js';
-import { createDynamoSessionStore, ruleKey } from '../../../shared/store/index.js';
+import { createDynamoSessionStore } from '../../../shared/store/index.js';
 import { browserlessConsent, runProcess, startCountingProxy, testIo } from './support.js';
 
 /**
@@ -199,11 +199,23 @@ describe('the fedgate CLI against the local runner', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const { pk, sk } = ruleKey('demo-okta', 100, 'everyone-readonly');
+    // The rule that grants the read-only role, whatever the demo config calls it.
+    const rules = await dynamo.send(
+      new QueryCommand({
+        TableName: 'fedgate-attributes',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rule)',
+        ExpressionAttributeValues: { ':pk': { S: 'IDP#demo-okta' }, ':rule': { S: 'RULE#' } },
+      }),
+    );
+    const readOnly = (rules.Items ?? []).filter((i) =>
+      i.doc?.S?.includes('role/fedgate-demo-readonly'),
+    );
+    expect(readOnly).toHaveLength(1);
     await dynamo.send(
       new DeleteItemCommand({
         TableName: 'fedgate-attributes',
-        Key: { pk: { S: pk }, sk: { S: sk } },
+        Key: { pk: readOnly[0]?.pk as never, sk: readOnly[0]?.sk as never },
+        ConditionExpression: 'attribute_exists(pk)',
       }),
     );
     dynamo.destroy();
