@@ -39,6 +39,19 @@ export const ROUTES: readonly RouteDef[] = [
   { routeKey: 'OPTIONS /grants', fn: 'credentials' },
   { routeKey: 'POST /logout', fn: 'credentials' },
   { routeKey: 'OPTIONS /logout', fn: 'credentials' },
+  // The fedgate CLI: its pages in the person's browser, on the browser session (the loopback
+  // sign-in's consent, the device sign-in's code entry and confirmation) …
+  { routeKey: 'GET /cli/authorize', fn: 'cli-pages' },
+  { routeKey: 'POST /cli/authorize', fn: 'cli-pages' },
+  { routeKey: 'GET /cli/device', fn: 'cli-pages' },
+  { routeKey: 'POST /cli/device/confirm', fn: 'cli-pages' },
+  // … and its JSON API (no cookies, no CORS): codes to a CLI session, then bearer calls.
+  { routeKey: 'POST /cli/token', fn: 'cli' },
+  { routeKey: 'POST /cli/device', fn: 'cli' },
+  { routeKey: 'POST /cli/roles', fn: 'cli' },
+  { routeKey: 'POST /cli/credentials', fn: 'cli' },
+  { routeKey: 'POST /cli/console', fn: 'cli' },
+  { routeKey: 'POST /cli/logout', fn: 'cli' },
 ];
 
 /** Function names, each once. */

@@ -30,6 +30,17 @@ export const STAGES: Readonly<Record<string, StageConfig>> = {
         'POST /redeem': { rateLimit: 20, burstLimit: 40 },
         'POST /credentials': { rateLimit: 20, burstLimit: 40 },
         'POST /grants': { rateLimit: 20, burstLimit: 40 },
+        // The CLI: codes become sessions, sessions credentials and console links; user codes
+        // are guessed only through GET /cli/device and its confirmation (also counted in the
+        // state table per source and overall).
+        'POST /cli/token': { rateLimit: 20, burstLimit: 40 },
+        'POST /cli/device': { rateLimit: 5, burstLimit: 10 },
+        'GET /cli/device': { rateLimit: 10, burstLimit: 20 },
+        'POST /cli/device/confirm': { rateLimit: 10, burstLimit: 20 },
+        'POST /cli/authorize': { rateLimit: 20, burstLimit: 40 },
+        'POST /cli/credentials': { rateLimit: 20, burstLimit: 40 },
+        'POST /cli/console': { rateLimit: 20, burstLimit: 40 },
+        'POST /cli/roles': { rateLimit: 20, burstLimit: 40 },
       },
     },
     reservedConcurrency: 20,

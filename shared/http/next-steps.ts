@@ -112,6 +112,37 @@ export const NEXT_STEPS: Readonly<Record<string, NextStep>> = Object.freeze({
     action: 'sign-in-again',
   },
   signin_confirmation_invalid: againPlain,
+  // shared/cli (the fedgate CLI's pages and API; the API's codes reach the CLI, which prints its
+  // own next step, and are listed here so that the table stays complete)
+  cli_redirect_uri_invalid: {
+    person:
+      'Start the sign-in from the fedgate CLI on your computer (fedgate login), not from a link ' +
+      'someone sent you.',
+    action: 'contact',
+  },
+  cli_user_code_invalid: {
+    person:
+      'Check the code your terminal shows and enter it again. If it expired, run ' +
+      'fedgate login --no-browser again for a new code.',
+    action: 'sign-in-again',
+  },
+  cli_too_many_attempts: { person: WAIT, action: 'retry-later' },
+  cli_role_ambiguous: {
+    person: 'Name the role as account/label, or by the id fedgate roles shows.',
+    action: 'sign-in-again',
+  },
+  invalid_grant: { person: 'Run fedgate login again.', action: 'sign-in-again' },
+  unsupported_grant_type: { person: 'Update the fedgate CLI.', action: 'contact' },
+  authorization_pending: {
+    person: 'Confirm the sign-in in your browser, then wait for the CLI.',
+    action: 'sign-in-again',
+  },
+  slow_down: { person: 'Wait a few seconds between requests.', action: 'retry-later' },
+  expired_token: { person: 'Run fedgate login again for a new code.', action: 'sign-in-again' },
+  access_denied: {
+    person: 'The sign-in was denied in the browser. Run fedgate login again if that was a mistake.',
+    action: 'sign-in-again',
+  },
   // shared/saml: integrity failures (one wording, as their descriptions share one)
   saml_malformed: again,
   saml_forbidden_construct: again,

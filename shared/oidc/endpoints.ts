@@ -10,7 +10,7 @@ import { publicUrl } from '../http/urls.js';
 import type { Log, Meter } from '../log.js';
 import { createMapperCache } from '../mapping/index.js';
 import { sessionIdentityOf } from '../session/index.js';
-import type { SignInCompletion } from '../signin/index.js';
+import { parseContinue, type SignInCompletion } from '../signin/index.js';
 import {
   createSpaCompletion,
   isS256Challenge,
@@ -187,6 +187,7 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
   const startLogin = async (
     event: APIGatewayProxyEventV2,
     spa: Awaited<ReturnType<typeof parseSpaLogin>>,
+    continueTo?: string,
   ): Promise<HttpResponse> => {
     const idp = await loadOidcIdp(deps.attributes, event, deps.log);
     const destination = deps.parseDestination(spa ? undefined : queryParam(event, 'return_to'));
@@ -213,6 +214,7 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
             spaLoginBinding: binding.hash,
           }
         : {}),
+      ...(continueTo !== undefined ? { continueTo } : {}),
       created: now(),
     };
     await deps.state.put(transactionKey(state), txn, now() + OIDC_TRANSACTION_TTL_SECONDS);
@@ -231,13 +233,18 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
     /**
      * `GET /oidc/{idp}/login?return_to=…`: start a sign-in at the IdP. An SPA adds `client_id`,
      * `code_challenge` (+ `code_challenge_method=S256`) and its own `state`; once those are good,
-     * a refusal goes back to the SPA's error URL instead of a fedgate page.
+     * a refusal goes back to the SPA's error URL instead of a fedgate page. A CLI page adds
+     * `continue=/cli/…` (never together with an SPA login).
      * @throws not_found, invalid_request, temporarily_unavailable (discovery, DynamoDB).
      */
     async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       requireMethod(event, 'GET');
       const spa = await parseSpaLogin(event);
-      if (!spa) return startLogin(event, undefined);
+      const continueTo = parseContinue(queryParam(event, 'continue'));
+      if (!spa) return startLogin(event, undefined, continueTo);
+      if (continueTo !== undefined) {
+        throw new InvalidRequestError('an SPA login cannot continue to a CLI page');
+      }
       try {
         return await startLogin(event, spa);
       } catch (err) {
@@ -297,6 +304,7 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
         destination:
           txn.destination === DEFAULT_CONSOLE_DESTINATION ? undefined : new URL(txn.destination),
         cookies: [txnCookie],
+        ...(txn.continueTo !== undefined ? { continueTo: txn.continueTo } : {}),
       });
     },
   };

@@ -34,6 +34,8 @@ export const OidcTransactionSchema = z.object({
   spaState: z.optional(z.string()),
   /** SHA-256 of the SPA login-binding cookie set on the login response (shared/spa). */
   spaLoginBinding: z.optional(z.string()),
+  /** A CLI page the sign-in comes back to (shared/signin's parseContinue). */
+  continueTo: z.optional(z.string()),
   /** Epoch seconds. */
   created: z.int(),
 });

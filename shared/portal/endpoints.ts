@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+// The file, not shared/cli's index: shared/cli uses this domain's CSRF error (no import cycle).
+import { cliSetupFor } from '../cli/portal-setup.js';
 import type { SupportContact } from '../config/index.js';
 import type { AwsAccess } from '../handback/index.js';
 import { clearCookie, readCookie } from '../http/cookies.js';
@@ -213,6 +215,12 @@ export const createPortalActions = (deps: PortalActionsDeps) => {
         region,
         portal: urls.portal,
         requestId: event.requestContext.requestId,
+        cliSetup: cliSetupFor({
+          grant,
+          grants: live.grants,
+          region,
+          publicBaseUrl: deps.publicBaseUrl,
+        }),
         ...(support ? { support } : {}),
       });
     },

@@ -69,10 +69,17 @@ export class UnsolicitedResponseRefusedError extends GatewayError {
 /** A SAMLResponse form is a few KB; Entra with many groups stays well under 256 KB. */
 const ACS_FORM_MAX_BYTES = 256 * 1024;
 
-const PendingRequestSchema = (v: unknown): { idp: string; destination: string } | undefined => {
-  const o = v as { idp?: unknown; destination?: unknown } | undefined;
+const PendingRequestSchema = (
+  v: unknown,
+): { idp: string; destination: string; continueTo?: string } | undefined => {
+  const o = v as { idp?: unknown; destination?: unknown; continueTo?: unknown } | undefined;
   return typeof o?.idp === 'string' && typeof o.destination === 'string'
-    ? { idp: o.idp, destination: o.destination }
+    ? {
+        idp: o.idp,
+        destination: o.destination,
+        // A CLI page to come back to (checked again by the completion).
+        ...(typeof o.continueTo === 'string' ? { continueTo: o.continueTo } : {}),
+      }
     : undefined;
 };
 
@@ -153,7 +160,14 @@ export const createAcsEndpoint = (deps: AcsDeps) => {
           cookies,
         });
       }
-      return deps.complete.browser({ identity, idp, destination, ...upstreamEnds, cookies });
+      return deps.complete.browser({
+        identity,
+        idp,
+        destination,
+        ...upstreamEnds,
+        cookies,
+        ...(pending?.continueTo !== undefined ? { continueTo: pending.continueTo } : {}),
+      });
     },
   };
 };

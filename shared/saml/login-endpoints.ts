@@ -3,6 +3,7 @@ import { serializeCookie } from '../http/cookies.js';
 import { queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import type { Log } from '../log.js';
+import { parseContinue } from '../signin/index.js';
 import {
   type AttributeStore,
   STATE_KEY_PREFIXES,
@@ -45,16 +46,22 @@ export const createSamlLoginEndpoints = (deps: SamlLoginDeps) => {
     /**
      * `GET /saml/{idp}/login?return_to=…`: SP-initiated sign-in. The request id is single-use in
      * the state table and bound to this browser by a `__Host-` cookie (SameSite=None: it must come
-     * back on the IdP's cross-site POST to the ACS).
+     * back on the IdP's cross-site POST to the ACS). `continue=/cli/…` (shared/signin's
+     * parseContinue) waits in the pending item: the sign-in comes back to that CLI page.
      */
     async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       requireMethod(event, 'GET');
       const idp = await loadSamlIdp(deps.attributes, event, deps.log);
       const destination = deps.parseDestination(queryParam(event, 'return_to'));
+      const continueTo = parseContinue(queryParam(event, 'continue'));
       const { id, url } = buildAuthnRequest(idp, spUrls(deps.publicBaseUrl, idp.id));
       await deps.state.put(
         stateKey(STATE_KEY_PREFIXES.authnRequest, id),
-        { idp: idp.id, destination: destination.href },
+        {
+          idp: idp.id,
+          destination: destination.href,
+          ...(continueTo !== undefined ? { continueTo } : {}),
+        },
         now() + AUTHN_REQUEST_TTL_SECONDS,
       );
       return redirect(url, {

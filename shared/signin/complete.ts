@@ -1,6 +1,7 @@
 import type { IdpConfig } from '../config/index.js';
 import { type AwsAccess, NoRoleMatchedError } from '../handback/index.js';
 import { serializeCookie } from '../http/cookies.js';
+import { InvalidRequestError } from '../http/errors.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
 import type { Log } from '../log.js';
@@ -32,6 +33,47 @@ export interface SignInCompletionDeps {
   now?: () => number;
 }
 
+const MAX_CONTINUE_LENGTH = 2048;
+// A fedgate page a sign-in may come back to: the CLI's pages only (shared/cli).
+const CONTINUE_PATH = /^\/cli\/[a-z][a-z0-9-]{0,31}$/;
+const CONTINUE_BASE = 'https://fedgate.invalid';
+
+/**
+ * A sign-in's `continue`: where it comes back to after the browser session starts, instead of the
+ * console or the portal (the CLI's consent and device pages send people to sign in this way).
+ * Only a path of fedgate's own, under `/cli/`, relative to the public base URL (never a URL with
+ * a scheme or host, `//host`, a backslash, dot segments, a fragment, or anything the WHATWG parser
+ * would rewrite: the raw value must equal its parsed path and query). Absent stays absent.
+ * @returns the path and query, e.g. `/cli/authorize?redirect_uri=…`, or undefined.
+ * @throws invalid_request (400) for any other value: nothing is stored, nothing redirects.
+ * @example parseContinue('/cli/device?user_code=BCDF-GHJK') // '/cli/device?user_code=BCDF-GHJK'
+ */
+export const parseContinue = (raw: string | undefined): string | undefined => {
+  if (raw === undefined) return undefined;
+  const refuse = (why: string): never => {
+    throw new InvalidRequestError(`continue ${why}`);
+  };
+  if (raw.length > MAX_CONTINUE_LENGTH) return refuse('too long');
+  // Printable ASCII, no space or backslash, and a single leading slash (not `//host`).
+  if (!/^\/[\x21-\x5b\x5d-\x7e]*$/.test(raw) || raw.startsWith('//')) return refuse('malformed');
+  if (!URL.canParse(raw, CONTINUE_BASE)) return refuse('does not parse');
+  const url = new URL(raw, CONTINUE_BASE);
+  if (url.origin !== CONTINUE_BASE || url.hash !== '' || raw.includes('#')) {
+    return refuse('leaves fedgate or carries a fragment');
+  }
+  if (`${url.pathname}${url.search}` !== raw) return refuse('is not in its normal form');
+  if (!CONTINUE_PATH.test(url.pathname)) return refuse('is not a CLI page');
+  return raw;
+};
+
+/** The absolute URL of a `continue` path under the public base URL. */
+export const continueUrl = (publicBaseUrl: URL, path: string): URL => {
+  const parsed = new URL(path, CONTINUE_BASE);
+  const url = publicUrl(publicBaseUrl, parsed.pathname);
+  url.search = parsed.search;
+  return url;
+};
+
 /** The grants the current rules give an identity, or why there are none (logged, never shown). */
 export const grantsFor = async (
   deps: Pick<SignInCompletionDeps, 'mapperFor' | 'log'>,
@@ -57,7 +99,8 @@ export const grantsFor = async (
  * confirmation, the OIDC callback): the current rules must grant something (else no session), a
  * browser session starts (its cookie), and then exactly one grant goes straight to the console —
  * one click stays one click — while several go to the access portal at `/`, where the person can
- * open any of them as often as the session lasts.
+ * open any of them as often as the session lasts. A sign-in started for a CLI page (`continueTo`)
+ * goes back to that page instead.
  * @throws no_role_matched (403), session_invalid (upstream session already over), the role
  * assumption's codes, temporarily_unavailable.
  */
@@ -75,7 +118,13 @@ export const createSignInCompletion = (deps: SignInCompletionDeps) => {
       upstreamEndsAt?: number;
       /** Extra `Set-Cookie` values (clearing the flow's own cookies). */
       cookies?: readonly string[];
+      /**
+       * A fedgate page to come back to once the session exists (a {@link parseContinue} path,
+       * checked again here): a 303 there instead of the console or the portal.
+       */
+      continueTo?: string;
     }): Promise<HttpResponse> {
+      const continueTo = parseContinue(opts.continueTo);
       const grants = await grantsFor(deps, opts.idp, opts.identity);
       const { tokenValue, record } = await deps.sessions.start({
         identity: opts.identity,
@@ -84,6 +133,11 @@ export const createSignInCompletion = (deps: SignInCompletionDeps) => {
         ...(opts.upstreamEndsAt !== undefined ? { upstreamEndsAt: opts.upstreamEndsAt } : {}),
       });
       const cookies = [...(opts.cookies ?? []), sessionCookie(tokenValue, record.endsAt - now())];
+      if (continueTo !== undefined) {
+        const res = redirect(continueUrl(deps.publicBaseUrl, continueTo), { cookies });
+        res.statusCode = 303;
+        return res;
+      }
       if (grants.length === 1) {
         const grant = grants[0] as Grant;
         const url = await deps.access.console(grant, personOf(opts.identity), {

@@ -1,3 +1,4 @@
+export { type AttemptCounter, createDynamoAttemptCounter } from './attempt-counter.js';
 export {
   type AttributeItem,
   type AttributeItemKind,

@@ -166,6 +166,14 @@ export const STATE_KEY_PREFIXES = {
   revoked: 'REVOKED#',
   /** IdP-initiated sign-ins waiting for the person to confirm them (login-CSRF defence). */
   confirm: 'CONFIRM#',
+  /** The CLI's one-time authorization codes (loopback sign-in), by hash of the code. */
+  cliCode: 'CLICODE#',
+  /** The CLI's device authorizations (by hash of the device code) and their decisions. */
+  device: 'DEVICE#',
+  /** Device authorizations by hash of their user code (what the person types in). */
+  userCode: 'USERCODE#',
+  /** Counters of failed attempts per source and window (user code guessing). */
+  attempts: 'ATTEMPTS#',
 } as const;
 
 /** One of {@link STATE_KEY_PREFIXES}. */

@@ -21,6 +21,7 @@ for (const path of [
   './load.bench.js',
   './portal.bench.js',
   './sessions.bench.js',
+  './cli.bench.js',
 ])
   await load(path);
 

@@ -52,13 +52,17 @@ describe('state keys', () => {
   it('prefixes ids with their kind', () => {
     expect(stateKey(STATE_KEY_PREFIXES.transaction, 'abc')).toBe('TXN#abc');
     expect(Object.values(STATE_KEY_PREFIXES).sort()).toEqual([
+      'ATTEMPTS#',
       'AUTHNREQ#',
+      'CLICODE#',
       'CODE#',
       'CONFIRM#',
+      'DEVICE#',
       'REPLAY#',
       'REVOKED#',
       'SESSION#',
       'TXN#',
+      'USERCODE#',
     ]);
   });
 
