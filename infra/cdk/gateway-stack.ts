@@ -371,12 +371,14 @@ export class GatewayStack extends Stack {
     for (const handler of functions.values()) {
       Validations.of(handler).acknowledge({
         id: 'AwsSolutions-L1',
-        reason: 'nodejs22.x is pinned on purpose: the bundles target Node 22 (infra/cdk/function-bundling.ts).',
+        reason:
+          'nodejs22.x is pinned on purpose: the bundles target Node 22 (infra/cdk/function-bundling.ts).',
       });
     }
     Validations.of(this.configAsCode.handler).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'nodejs22.x is pinned on purpose: the bundles target Node 22 (infra/cdk/function-bundling.ts).',
+      reason:
+        'nodejs22.x is pinned on purpose: the bundles target Node 22 (infra/cdk/function-bundling.ts).',
     });
   }
 
