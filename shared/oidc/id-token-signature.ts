@@ -12,6 +12,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from './bounded-fetch.js';
 import {
   OidcAlgorithmNotAllowedError,
   OidcIdTokenInvalidError,
+  OidcIdTokenTypInvalidError,
   OidcKeyNotFoundError,
   OidcSignatureInvalidError,
   OidcUpstreamInvalidError,
@@ -149,10 +150,11 @@ export interface IdTokenSignatureVerifierOptions {
 export interface IdTokenSignatureVerifier {
   /**
    * Verifies the compact JWS's signature with the IdP's key: `alg` the pinned one, no `crit`,
-   * the key chosen from the IdP's JWKS by `kid`/`kty`/`alg`/`use`/`key_ops`/`crv`. Header `jwk`,
-   * `jku`, `x5u` and `x5c` are never read. Resolves with nothing; claims are not checked here.
+   * `typ` absent or `JWT`, the key chosen from the IdP's JWKS by `kid`/`kty`/`alg`/`use`/
+   * `key_ops`/`crv`. Header `jwk`, `jku`, `x5u` and `x5c` are never read. Resolves with nothing;
+   * claims are not checked here (id-token-claims.ts).
    * @throws oidc_id_token_invalid (not a compact JWS, over the size cap, a bad header, `crit`),
-   * oidc_algorithm_not_allowed, oidc_key_not_found, oidc_signature_invalid; for the JWKS fetch
+   * oidc_id_token_typ_invalid (`typ` present and not `JWT`), oidc_algorithm_not_allowed, oidc_key_not_found, oidc_signature_invalid; for the JWKS fetch
    * oidc_response_too_large / oidc_discovery_invalid (502) or temporarily_unavailable (503).
    */
   verify(idToken: string): Promise<void>;
@@ -161,6 +163,17 @@ export interface IdTokenSignatureVerifier {
 /** A header or JWK `kid` for the log detail: quoted, at most 64 characters (it is the sender's). */
 const kidName = (kid: string | undefined): string =>
   kid === undefined ? '(no kid)' : JSON.stringify(kid.length > 64 ? `${kid.slice(0, 64)}…` : kid);
+
+/**
+ * Whether a header `typ` says "a plain JWT". RFC 7515 §4.1.9: `typ` is a media type, compared
+ * case-insensitively, with `application/` implied when the value has no `/`; so `JWT`, `jwt` and
+ * `application/jwt` are the same type (jose's normalizeTyp reads it the same way).
+ */
+export const isPlainJwtTyp = (typ: unknown): boolean => {
+  if (typeof typ !== 'string') return false;
+  const lower = typ.toLowerCase();
+  return lower === 'jwt' || lower === 'application/jwt';
+};
 
 const isObject = (v: unknown): v is Jwk => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -403,6 +416,14 @@ export const createIdTokenSignatureVerifier = (
         throw new OidcIdTokenInvalidError(
           'the ID token header has crit: no extension is supported',
         );
+      }
+      // An ID token is a plain JWT (OIDC Core §2 sets no other type). A `typ` naming anything
+      // else is another kind of token signed by the same key: an access token (`at+jwt`, RFC
+      // 9068), a logout token (`logout+jwt`)… which would otherwise pass every claim check that
+      // happens to fit. Absent is allowed: most IdPs send `JWT`, some send nothing.
+      if (header.typ !== undefined && !isPlainJwtTyp(header.typ)) {
+        const given = typeof header.typ === 'string' ? kidName(header.typ) : '(not a string)';
+        throw new OidcIdTokenTypInvalidError(`ID token typ ${given} is not JWT`);
       }
       const { kid } = header;
       if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0)) {

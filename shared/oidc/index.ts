@@ -51,11 +51,13 @@ export {
   oidcRedirectUri,
 } from './endpoints.js';
 export * from './errors.js';
+export { type IdTokenClaimsPolicy, verifyIdTokenClaims } from './id-token-claims.js';
 export {
   createIdTokenSignatureVerifier,
   type IdTokenSignatureVerifier,
   type IdTokenSignatureVerifierOptions,
   type IdTokenSigningAlg,
+  isPlainJwtTyp,
   JWKS_MAX_AGE_MS,
   JWKS_REFETCH_AFTER_MS,
 } from './id-token-signature.js';

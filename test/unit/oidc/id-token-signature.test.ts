@@ -219,6 +219,37 @@ describe('createIdTokenSignatureVerifier', () => {
       expect(op.urls).toEqual([JWKS_URI]);
     });
 
+    it.each([
+      ['absent', undefined],
+      ['JWT', 'JWT'],
+      ['jwt (media types compare case-insensitively)', 'jwt'],
+      ['application/jwt (the same media type, prefix written out)', 'application/jwt'],
+      ['Application/JWT', 'Application/JWT'],
+    ])('typ %s: accepted', async (_, typ) => {
+      const { verifier } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
+      const token = await signed(rs, { alg: 'RS256', kid: 'k1', ...(typ ? { typ } : {}) });
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+    });
+
+    it.each([
+      ['at+jwt (an access token, RFC 9068)', 'at+jwt'],
+      ['application/at+jwt', 'application/at+jwt'],
+      ['logout+jwt (a logout token)', 'logout+jwt'],
+      ['JOSE', 'JOSE'],
+      ['empty', ''],
+      ['JWT with a space', 'JWT '],
+      ['text/jwt (another media type)', 'text/jwt'],
+      ['not a string', ['JWT']],
+    ])(
+      'typ %s: oidc_id_token_typ_invalid, even with a valid signature, no key fetched',
+      async (_, typ) => {
+        const { verifier, op } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
+        const token = rawSigned(rs, { alg: 'RS256', kid: 'k1', typ });
+        expect(await codeOf(verifier.verify(token))).toBe('oidc_id_token_typ_invalid');
+        expect(op.fetches).toBe(0);
+      },
+    );
+
     it('an empty signature: oidc_signature_invalid', async () => {
       const { verifier } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
       const token = await signed(rs, { alg: 'RS256', kid: 'k1' });
