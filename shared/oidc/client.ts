@@ -154,6 +154,8 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
         alg: oidc.idTokenSignedResponseAlg,
         fetch: boundedFetch,
         allowInsecureRequests: insecure,
+        // The last good JWKS outlives an IdP outage as long as the configuration it came with.
+        maxStaleMs: ttlMs,
         now,
       }),
     };

@@ -58,7 +58,10 @@ export {
   type IdTokenSignatureVerifierOptions,
   type IdTokenSigningAlg,
   isPlainJwtTyp,
+  JWKS_BACKOFF_BASE_MS,
+  JWKS_BACKOFF_MAX_MS,
   JWKS_MAX_AGE_MS,
+  JWKS_MAX_STALE_MS,
   JWKS_REFETCH_AFTER_MS,
 } from './id-token-signature.js';
 export {
