@@ -129,6 +129,19 @@ const checkGoogle = (idp: OidcIdpConfig, claims: JsonClaims): void => {
 };
 
 /**
+ * How the person authenticated, as the ID token says: `acr` (the class, OIDC Core §2) when
+ * present, else the `amr` values (RFC 8176 tokens: `pwd`, `mfa`, `hwk`, …) joined by spaces.
+ */
+const authMethodOf = (claims: JsonClaims): string | undefined => {
+  const acr = single(claims, 'acr');
+  if (acr !== undefined) return acr;
+  const amr = claims.amr;
+  if (!Array.isArray(amr)) return undefined;
+  const methods = amr.filter((m): m is string => typeof m === 'string' && m !== '');
+  return methods.length > 0 ? methods.join(' ') : undefined;
+};
+
+/**
  * Turns validated ID token claims into the Identity the mapping engine reads, per IdP profile:
  * - claims: each claim whose values are strings, numbers or booleans (objects are skipped), as
  *   lists of strings; `email` only when the IdP does not say it is unverified (Google: only when
@@ -137,7 +150,8 @@ const checkGoogle = (idp: OidcIdpConfig, claims: JsonClaims): void => {
  * - subject: `idp.subjectClaim`, else Entra ID's `<tid>/<oid>`, else `sub`; Okta's exactly as
  *   issued, every other in Unicode NFC; whitespace or control characters anywhere → refused;
  * - Entra ID: `oid` and `tid` as canonical lower-case GUIDs in the claims (not GUIDs → refused);
- * - profile checks: Entra tenants and overage, Google `hd`.
+ * - profile checks: Entra tenants and overage, Google `hd`;
+ * - authTime: `auth_time`, else `iat`; authMethod: `acr`, else the `amr` values joined by spaces.
  * @throws oidc_tenant_not_allowed, oidc_group_overage, oidc_hosted_domain_not_allowed,
  * oidc_subject_invalid, oidc_id_token_invalid (control characters, too many claims/values).
  */
@@ -186,12 +200,16 @@ export const mapOidcIdentity = (idp: OidcIdpConfig, claims: JsonClaims): Identit
   }
   if (!subject) throw new OidcSubjectInvalidError('no sub claim');
   subject = normaliseSubject(profile, subject);
-  const authTime = claims.auth_time;
+  const authTime = [claims.auth_time, claims.iat].find(
+    (t): t is number => typeof t === 'number' && Number.isFinite(t),
+  );
+  const authMethod = authMethodOf(claims);
   return {
     idp: idp.id,
     issuer: single(claims, 'iss') ?? idp.oidc.issuer,
     subject,
     claims: Object.freeze(Object.fromEntries(out)),
-    ...(typeof authTime === 'number' && Number.isFinite(authTime) ? { authTime } : {}),
+    ...(authTime !== undefined ? { authTime } : {}),
+    ...(authMethod !== undefined ? { authMethod } : {}),
   };
 };

@@ -143,6 +143,9 @@ export const mapSamlIdentity = (idp: SamlIdpConfig, assertion: VerifiedAssertion
     subject: normaliseSubject(profile, subject),
     claims: Object.freeze(Object.fromEntries(claims)),
     ...(assertion.authnInstant !== undefined ? { authTime: assertion.authnInstant } : {}),
+    ...(assertion.authnContextClassRef !== undefined
+      ? { authMethod: assertion.authnContextClassRef }
+      : {}),
   };
 };
 

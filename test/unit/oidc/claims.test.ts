@@ -163,6 +163,39 @@ describe('mapOidcIdentity: entra', () => {
   });
 });
 
+describe('mapOidcIdentity: authentication time and method', () => {
+  const config = idp({ issuer: 'https://op.example' });
+  it.each([
+    ['auth_time when sent', { auth_time: 1_700_000_000, iat: 1_700_000_500 }, 1_700_000_000],
+    [
+      'else iat (the IdP authenticated the person no later than it issued the token)',
+      { iat: 1_700_000_500 },
+      1_700_000_500,
+    ],
+    ['neither: unknown', {}, undefined],
+    [
+      'a non-number auth_time is skipped for iat',
+      { auth_time: '1', iat: 1_700_000_500 },
+      1_700_000_500,
+    ],
+  ])('authTime: %s', (_, claims, expected) => {
+    expect(mapOidcIdentity(config, { sub: 's', ...claims }).authTime).toBe(expected);
+  });
+
+  it.each([
+    [
+      'acr when sent',
+      { acr: 'urn:mace:incommon:iap:silver', amr: ['pwd'] },
+      'urn:mace:incommon:iap:silver',
+    ],
+    ['else the amr values, space-separated', { amr: ['pwd', 'mfa'] }, 'pwd mfa'],
+    ['neither: unknown', {}, undefined],
+    ['an empty amr: unknown', { amr: [] }, undefined],
+  ])('authMethod: %s', (_, claims, expected) => {
+    expect(mapOidcIdentity(config, { sub: 's', ...claims }).authMethod).toBe(expected);
+  });
+});
+
 describe('mapOidcIdentity: identifier normalisation per profile', () => {
   const issuer = `https://login.microsoftonline.com/${TENANT}/v2.0`;
   // Hex letters, so that upper-casing changes it.

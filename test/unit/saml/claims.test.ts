@@ -161,6 +161,14 @@ describe('mapSamlIdentity', () => {
     });
   });
 
+  it('carries the upstream authentication time and method (AuthnInstant, AuthnContextClassRef)', () => {
+    const classRef = 'http://schemas.microsoft.com/claims/multipleauthn';
+    const identity = mapSamlIdentity(idp(), assertion({}, { authnContextClassRef: classRef }));
+    expect(identity.authTime).toBe(1_795_338_000);
+    expect(identity.authMethod).toBe(classRef);
+    expect(mapSamlIdentity(idp(), assertion({})).authMethod).toBeUndefined();
+  });
+
   describe('identifier normalisation per profile', () => {
     const generic = (extra: Record<string, unknown> = {}) =>
       idp(extra, { entityId: 'https://idp.example.com/saml' });
