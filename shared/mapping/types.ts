@@ -16,6 +16,8 @@ export interface Identity {
   claims: Readonly<Record<string, readonly string[]>>;
   /** When the person authenticated at the IdP (epoch seconds), if known. */
   authTime?: number;
+  /** How they authenticated, as the IdP said (SAML AuthnContextClassRef, OIDC `acr`/`amr`), if known. */
+  authMethod?: string;
 }
 
 /** One session tag as it will be minted. */

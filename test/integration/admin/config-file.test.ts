@@ -376,7 +376,7 @@ describe('explain, on the demo config', () => {
   it("maps Entra's claim URIs through the aliases and takes the object id as the subject", async () => {
     const { run, json } = await explainJson('demo-entra', await claimsFor('demo-entra', 0));
     expect(run.code).toBe(0);
-    expect(json?.identity.subject).toBe('erin0000-1111-4222-8333-444455556666');
+    expect(json?.identity.subject).toBe('6572696e-1111-4222-8333-444455556666');
     expect(json?.identity.issuer).toBe(`https://sts.windows.net/${DEMO_TENANT}/`);
     expect(json?.grants.map((g: { ruleId: string; tags: unknown }) => [g.ruleId, g.tags])).toEqual([
       ['cloud-admins', [{ key: 'department', value: 'platform' }]],

@@ -213,7 +213,7 @@ describe('rules and import-idp against DynamoDB Local', () => {
     expect(explained.code).toBe(0);
     expect(explained.json()).toMatchObject({
       identity: {
-        subject: 'erin0000-1111-4222-8333-444455556666',
+        subject: '6572696e-1111-4222-8333-444455556666',
         issuer: `https://sts.windows.net/${tenant}/`,
       },
       grants: [
