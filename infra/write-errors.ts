@@ -6,6 +6,6 @@ import { buildErrorCatalogue, renderErrorCatalogue } from './error-catalogue.js'
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const target = join(root, 'shared', 'http', 'ERRORS.md');
+const target = join(root, 'shared/http/ERRORS.md');
 writeFileSync(target, renderErrorCatalogue(await buildErrorCatalogue(root)));
 console.log(`wrote ${target}`);
