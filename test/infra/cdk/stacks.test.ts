@@ -424,13 +424,19 @@ describe('gateway stack (stateless)', () => {
         ThrottlingRateLimit: stage.throttle.default.rateLimit,
         ThrottlingBurstLimit: stage.throttle.default.burstLimit,
       },
-      RouteSettings: {
-        'POST /saml/{idp}/acs': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-        'POST /select-role': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-        'GET /oidc/{idp}/callback': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-        'POST /credentials': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-        'POST /grants': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-      },
+      // Every route that issues credentials or a console link (infra/cdk/stages.ts).
+      RouteSettings: Object.fromEntries(
+        [
+          'POST /saml/{idp}/acs',
+          'POST /portal/open',
+          'GET /portal/keys',
+          'POST /signin/confirm',
+          'GET /oidc/{idp}/callback',
+          'POST /redeem',
+          'POST /credentials',
+          'POST /grants',
+        ].map((key) => [key, { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }]),
+      ),
     });
   });
 
