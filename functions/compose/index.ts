@@ -74,7 +74,7 @@ import { STS_CLIENT_DEFAULTS } from '../../shared/sts/index.js';
 /** The environment a function reads (Lambda's, or the local runner's). */
 export type Env = Record<string, string | undefined>;
 
-/** One function's composition: its declaration, its config, and what its builders built so far. */
+/** One function's composition: its declaration and its config (its builders share clients through it). */
 export interface Composition<M extends FunctionManifest = FunctionManifest> {
   /** The function's name (its file in functions/). */
   readonly name: string;
@@ -255,17 +255,15 @@ export const samlAssumptionOf = (c: SignsWithFedgateKeys): RoleAssumption =>
  * ({@link samlAssumptionOf}) is given.
  */
 export const awsAccessOf = (c: SignsWithFedgateKeys, opts: { saml?: RoleAssumption } = {}) =>
-  once(c, 'access', () =>
-    createAwsAccessFor({
-      config: c.config,
-      sts: stsOf(c),
-      fetch,
-      signingKeys: signingKeysOf(c),
-      log: logger,
-      meter,
-      ...(opts.saml ? { saml: opts.saml } : {}),
-    }),
-  );
+  createAwsAccessFor({
+    config: c.config,
+    sts: stsOf(c),
+    fetch,
+    signingKeys: signingKeysOf(c),
+    log: logger,
+    meter,
+    ...(opts.saml ? { saml: opts.saml } : {}),
+  });
 
 /** Completing sign-ins (a new session) and the IdP-initiated confirmation. */
 export const signInOf = (
