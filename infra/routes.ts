@@ -1,58 +1,6 @@
 /**
- * The HTTP API's routes: which function serves which route. One table for the CDK app (one API
- * Gateway route per entry) and the local runner (which matches requests the same way), so the
- * two cannot disagree. Functions are named by their file in functions/.
+ * The HTTP API's routes and functions, derived from infra/manifest.ts (where a function and its
+ * routes are declared, with everything else it may touch). Kept as its own module for the code
+ * that only needs the routing: the local runner's route matcher, the tests.
  */
-export interface RouteDef {
-  /** API Gateway route key: `METHOD /path/{param}`. */
-  routeKey: `${'GET' | 'POST' | 'HEAD' | 'OPTIONS'} /${string}`;
-  /** File name in functions/ without extension. */
-  fn: string;
-}
-
-export const ROUTES: readonly RouteDef[] = [
-  { routeKey: 'GET /', fn: 'home' },
-  { routeKey: 'POST /saml/{idp}/acs', fn: 'saml-acs' },
-  { routeKey: 'GET /saml/{idp}/login', fn: 'saml-login' },
-  { routeKey: 'GET /oidc/{idp}/login', fn: 'oidc-login' },
-  // One redirect URI per IdP: a response can only ever be redeemed at the IdP it came from.
-  { routeKey: 'GET /oidc/{idp}/callback', fn: 'oidc-callback' },
-  // The private_key_jwt client key's public half, to register at the IdP: served by the function
-  // that signs client assertions (it alone holds that key's grant).
-  { routeKey: 'GET /oidc/{idp}/jwks.json', fn: 'oidc-callback' },
-  // The access portal's actions and the IdP-initiated sign-in confirmation (GET / is `home`).
-  { routeKey: 'POST /portal/open', fn: 'portal' },
-  { routeKey: 'GET /portal/keys', fn: 'portal' },
-  { routeKey: 'POST /signout', fn: 'portal' },
-  { routeKey: 'POST /signin/confirm', fn: 'portal' },
-  { routeKey: 'GET /saml/{idp}/metadata', fn: 'published' },
-  { routeKey: 'GET /aws/saml-metadata.xml', fn: 'published' },
-  { routeKey: 'GET /.well-known/openid-configuration', fn: 'published' },
-  { routeKey: 'GET /.well-known/jwks.json', fn: 'published' },
-  // The SPA's API: the only routes with CORS (exactly each SPA client's origin), and their
-  // explicit preflights (the HTTP API itself has no CORS configuration).
-  { routeKey: 'POST /redeem', fn: 'credentials' },
-  { routeKey: 'OPTIONS /redeem', fn: 'credentials' },
-  { routeKey: 'POST /credentials', fn: 'credentials' },
-  { routeKey: 'OPTIONS /credentials', fn: 'credentials' },
-  { routeKey: 'POST /grants', fn: 'credentials' },
-  { routeKey: 'OPTIONS /grants', fn: 'credentials' },
-  { routeKey: 'POST /logout', fn: 'credentials' },
-  { routeKey: 'OPTIONS /logout', fn: 'credentials' },
-  // The fedgate CLI: its pages in the person's browser, on the browser session (the loopback
-  // sign-in's consent, the device sign-in's code entry and confirmation) …
-  { routeKey: 'GET /cli/authorize', fn: 'cli-pages' },
-  { routeKey: 'POST /cli/authorize', fn: 'cli-pages' },
-  { routeKey: 'GET /cli/device', fn: 'cli-pages' },
-  { routeKey: 'POST /cli/device/confirm', fn: 'cli-pages' },
-  // … and its JSON API (no cookies, no CORS): codes to a CLI session, then bearer calls.
-  { routeKey: 'POST /cli/token', fn: 'cli' },
-  { routeKey: 'POST /cli/device', fn: 'cli' },
-  { routeKey: 'POST /cli/roles', fn: 'cli' },
-  { routeKey: 'POST /cli/credentials', fn: 'cli' },
-  { routeKey: 'POST /cli/console', fn: 'cli' },
-  { routeKey: 'POST /cli/logout', fn: 'cli' },
-];
-
-/** Function names, each once. */
-export const FUNCTIONS: readonly string[] = [...new Set(ROUTES.map((r) => r.fn))];
+export { FUNCTIONS, type FunctionName, ROUTES, type RouteDef, type RouteKey } from './manifest.js';

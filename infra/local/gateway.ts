@@ -10,12 +10,13 @@ import {
 } from '../../shared/config/index.js';
 import { applyConfig } from '../../shared/store/index.js';
 import { loadGatewayConfigFile } from '../config-file.js';
-import { FUNCTIONS, ROUTES } from '../routes.js';
+import { FUNCTIONS, type FunctionManifest, ROUTES } from '../manifest.js';
 import {
   createLambdaContext,
   toApiGatewayEvent,
   writeApiGatewayResult,
 } from './api-gateway-event.js';
+import { type IamRefusal, startIamDynamoProxy } from './aws/iam-dynamodb.js';
 import { ensureLocalKeyPair } from './demo/keys.js';
 import { createTables, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import type { LocalContext, LocalPlugin } from './plugin.js';
@@ -48,12 +49,24 @@ export interface LocalGatewayOptions {
    * one URL, like Lambda containers behind one API): every published URL is built from it.
    */
   publicBaseUrl?: string;
+  /**
+   * The declarations the IAM stand-in enforces on the functions' DynamoDB calls (default
+   * infra/manifest.ts; a test passes a changed one to see a refusal). Routes and functions always
+   * come from infra/manifest.ts.
+   */
+  manifest?: Readonly<Record<string, FunctionManifest>>;
 }
 
 export interface LocalGateway {
   url: URL;
   config: GatewayConfig;
+  /** The DynamoDB engine itself (what the admin CLI and tests use: no IAM in between). */
   dynamo: { endpoint: string; engine: string; notice?: string | undefined };
+  /**
+   * The IAM stand-in in front of it (infra/local/aws/iam-dynamodb.ts), where the functions' DynamoDB
+   * client points: each function's calls are checked against its declaration in infra/manifest.ts.
+   */
+  iam: { endpoint: string; refusals(): IamRefusal[]; clearRefusals(): void };
   /** What is running where, for the start-up banner. */
   summary: string[];
   stop(): Promise<void>;
@@ -146,6 +159,16 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
     await applyConfig(client, tables.attributeTableName, config);
     client.destroy();
 
+    // What AWS IAM would refuse the functions, refused here too: each function's DynamoDB calls
+    // against the role infra/cdk derives from its declaration.
+    const iam = await startIamDynamoProxy({
+      target: dynamo.endpoint,
+      tables,
+      region,
+      ...(opts.manifest ? { manifest: opts.manifest } : {}),
+    });
+    stops.push(() => iam.stop());
+
     // fedgate's own signing key: generated once into .local/keys (KMS in AWS).
     const signing = await ensureLocalKeyPair(
       join(workDir, 'keys'),
@@ -162,7 +185,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
         signingKeyRefs: [`file:${signing.bundlePath}`],
       }),
       AWS_REGION: region,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: iam.endpoint,
       // Local, visibly fake credentials for the embedded services; real AWS is never called.
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'LOCALFEDGATE',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local-not-a-secret',
@@ -222,13 +245,25 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
       `fedgate local gateway  ${listenUrl.origin}/${listenUrl.origin === baseUrl.origin ? '' : ` (public base URL ${baseUrl.origin})`}`,
       `  DynamoDB             ${dynamo.engine} at ${dynamo.endpoint}${opts.dbPath ? ` (on disk: ${opts.dbPath})` : ' (in memory)'}`,
       ...(dynamo.notice ? [`                       ${dynamo.notice}`] : []),
+      `  IAM stand-in         ${iam.endpoint}: each function's DynamoDB calls as its role in infra/manifest.ts allows`,
       `  tables               ${tables.attributeTableName}, ${tables.stateTableName}`,
       `  gateway config       ${opts.configPath} (${config.idps.length} IdPs, ${config.idps.reduce((n, i) => n + i.rules.length, 0)} rules, ${config.gatewayRules.length} gateway rules)`,
       ...lintGatewayConfig(config).map((w) => `  warning              ${w.path}: ${w.message}`),
       `  routes               ${ROUTES.map((r) => r.routeKey).join(', ')}`,
       ...plugins.flatMap((p) => (p.describe?.(ctx) ?? []).map((line) => `  ${line}`)),
     ];
-    return { url: listenUrl, config, dynamo, summary, stop };
+    return {
+      url: listenUrl,
+      config,
+      dynamo,
+      iam: {
+        endpoint: iam.endpoint,
+        refusals: () => iam.refusals(),
+        clearRefusals: () => iam.clearRefusals(),
+      },
+      summary,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { FUNCTIONS } from '../routes.js';
+import { FUNCTIONS, isFunctionName } from '../manifest.js';
 import { createLambdaContext } from './api-gateway-event.js';
 import { defaultPlugins } from './default-plugins.js';
 import { startLocalGateway } from './gateway.js';
@@ -18,7 +18,7 @@ const { positionals, values } = parseArgs({
   options: { config: { type: 'string' } },
 });
 const [fn, eventFile] = positionals;
-if (!fn || !eventFile || !FUNCTIONS.includes(fn)) {
+if (!fn || !eventFile || !isFunctionName(fn)) {
   console.error(`usage: npm run invoke -- <${FUNCTIONS.join('|')}> <event.json> [--config FILE]`);
   process.exit(2);
 }

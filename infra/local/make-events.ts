@@ -104,7 +104,7 @@ const events: Record<string, Promise<unknown>> = {
     '/portal/open',
     form({ csrf: 'x', grant: 'g', target: 'console', region: 'us-east-1' }),
   ),
-  'published.aws-saml-metadata': capture(
+  'published-keys.aws-saml-metadata': capture(
     'GET /aws/saml-metadata.xml',
     '/aws/saml-metadata.xml',
     {},
