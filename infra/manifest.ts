@@ -96,7 +96,8 @@ export const MANIFEST = {
     routes: ['POST /saml/{idp}/acs'],
     attributes: 'read',
     state: {
-      read: [],
+      // The pending SP-initiated request, peeked before verification (spent only after it).
+      read: [P.authnRequest],
       // The replay cache, the IdP-initiated confirmation, the new session.
       put: [P.replay, P.confirm, P.session],
       // The session's first use (the one grant a sign-in opened straight away).

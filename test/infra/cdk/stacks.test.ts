@@ -212,6 +212,7 @@ describe('gateway stack (stateless)', () => {
     'saml-login': () => [readAttributes, putState(['AUTHNREQ#*'])],
     'saml-acs': () => [
       readAttributes,
+      readState(['AUTHNREQ#*']),
       putState(['CONFIRM#*', 'REPLAY#*', 'SESSION#*']),
       updateState(['SESSION#*']),
       deleteState(['AUTHNREQ#*']),
