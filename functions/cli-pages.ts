@@ -6,7 +6,6 @@ import {
   compose,
   dynamoOf,
   errorPagesOf,
-  logger,
   meter,
   routesOf,
   sessionsOf,
@@ -26,7 +25,7 @@ const pages = createCliPages({
   }),
   listIdps: () => attributes.listIdps(),
   publicBaseUrl: fn.config.publicBaseUrl,
-  log: logger,
+  log: fn.logger,
 });
 
 /**
@@ -34,7 +33,7 @@ const pages = createCliPages({
  * sign-in's consent and the device sign-in's code entry and confirmation.
  */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'html', ...errorPagesOf(fn) },
+  { logger: fn.logger, meter, format: 'html', ...errorPagesOf(fn) },
   routesOf(fn, {
     'GET /cli/authorize': (e) => pages.authorize(e),
     'POST /cli/authorize': (e) => pages.consent(e),

@@ -8,7 +8,6 @@ import {
   awsAccessOf,
   compose,
   dynamoOf,
-  logger,
   meter,
   routesOf,
   samlAssumptionOf,
@@ -30,7 +29,7 @@ const api = createCliApi({
   settings: portalSettingsFrom(attributes),
   parseDestination: (raw) => parseConsoleDestination(raw),
   publicBaseUrl: fn.config.publicBaseUrl,
-  log: logger,
+  log: fn.logger,
 });
 
 /**
@@ -39,7 +38,7 @@ const api = createCliApi({
  * roles, credentials (credential_process), the console, logout.
  */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'json' },
+  { logger: fn.logger, meter, format: 'json' },
   routesOf(fn, {
     'POST /cli/token': (e) => api.token(e),
     'POST /cli/device': (e) => api.device(e),

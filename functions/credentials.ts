@@ -5,7 +5,6 @@ import {
   attributesOf,
   awsAccessOf,
   compose,
-  logger,
   meter,
   routesOf,
   sessionsOf,
@@ -24,7 +23,7 @@ const spa = createSpaEndpoints({
   access: awsAccessOf(fn),
   loadIdp: (id) => attributes.getIdp(id),
   mapperFor: createMapperCache(attributes),
-  log: logger,
+  log: fn.logger,
 });
 
 /**
@@ -33,7 +32,7 @@ const spa = createSpaEndpoints({
  * (`POST /grants`), end the session (`POST /logout`), and the preflights of the four.
  */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'json', middlewares: [spaCors(clients)] },
+  { logger: fn.logger, meter, format: 'json', middlewares: [spaCors(clients)] },
   routesOf(fn, {
     'POST /redeem': (e) => spa.redeem(e),
     'OPTIONS /redeem': (e) => spa.preflight(e),

@@ -5,7 +5,6 @@ import {
   attributesOf,
   compose,
   errorPagesOf,
-  logger,
   meter,
   onlyRouteOf,
   sessionsOf,
@@ -18,7 +17,7 @@ const home = createHome({
     config: fn.config,
     attributes,
     sessions: sessionsOf(fn),
-    log: logger,
+    log: fn.logger,
   }),
   signIn: createHomeEndpoint({
     listIdps: () => attributes.listIdps(),
@@ -28,6 +27,6 @@ const home = createHome({
 
 /** `GET /`: the access portal for a signed-in person, the IdP list for anyone else. */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'html', ...errorPagesOf(fn) },
+  { logger: fn.logger, meter, format: 'html', ...errorPagesOf(fn) },
   onlyRouteOf(fn, home),
 );

@@ -12,7 +12,6 @@ import {
   clientAuthenticatorOf,
   compose,
   errorPagesOf,
-  logger,
   meter,
   routesOf,
   secretResolverOf,
@@ -39,7 +38,7 @@ const endpoints = createOidcEndpoints({
   spaClients: spaClientsOf(fn),
   complete,
   publicBaseUrl: fn.config.publicBaseUrl,
-  log: logger,
+  log: fn.logger,
   meter,
 });
 const clientJwks = createClientJwksEndpoint({ attributes: attributesOf(fn), authenticator });
@@ -53,7 +52,7 @@ const callback = (event: Parameters<typeof endpoints.callback>[0]) => endpoints.
  * callback, as before.
  */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'html', ...errorPagesOf(fn) },
+  { logger: fn.logger, meter, format: 'html', ...errorPagesOf(fn) },
   routesOf(
     fn,
     { 'GET /oidc/{idp}/callback': callback, [CLIENT_JWKS_ROUTE_KEY]: clientJwks },

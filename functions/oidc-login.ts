@@ -5,7 +5,6 @@ import {
   attributesOf,
   compose,
   errorPagesOf,
-  logger,
   meter,
   onlyRouteOf,
   secretResolverOf,
@@ -26,12 +25,12 @@ const endpoints = createOidcEndpoints({
   parseDestination: (raw) => parseConsoleDestination(raw),
   spaClients: spaClientsOf(fn),
   publicBaseUrl: fn.config.publicBaseUrl,
-  log: logger,
+  log: fn.logger,
   meter,
 });
 
 /** `GET /oidc/{idp}/login`: start a sign-in at an upstream OpenID provider (code + PKCE). */
 export const handler = createHttpHandler(
-  { logger, format: 'html', ...errorPagesOf(fn) },
+  { logger: fn.logger, format: 'html', ...errorPagesOf(fn) },
   onlyRouteOf(fn, (event) => endpoints.login(event)),
 );

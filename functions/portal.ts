@@ -5,7 +5,6 @@ import {
   awsAccessOf,
   compose,
   errorPagesOf,
-  logger,
   meter,
   routesOf,
   samlAssumptionOf,
@@ -20,7 +19,7 @@ const portal = createPortalActionsFor({
   attributes: attributesOf(fn),
   sessions: sessionsOf(fn),
   access,
-  log: logger,
+  log: fn.logger,
 });
 const { confirmation } = signInOf(fn, { access });
 
@@ -29,7 +28,7 @@ const { confirmation } = signInOf(fn, { access });
  * granted role, sign out) and the confirmation of IdP-initiated sign-ins.
  */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'html', ...errorPagesOf(fn) },
+  { logger: fn.logger, meter, format: 'html', ...errorPagesOf(fn) },
   routesOf(fn, {
     'POST /portal/open': (e) => portal.open(e),
     'GET /portal/keys': (e) => portal.keys(e),

@@ -1,6 +1,6 @@
 import { createPublishedEndpoints } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
-import { compose, logger, meter, routesOf, signingKeysOf } from './compose/index.js';
+import { compose, meter, routesOf, signingKeysOf } from './compose/index.js';
 
 // fedgate's keys as AWS reads them. Each key's certificate is self-signed through KMS Sign once
 // per container (shared/issuer/kms-signing-keys.ts), so this function holds Sign and GetPublicKey
@@ -14,7 +14,7 @@ const published = createPublishedEndpoints({ config: fn.config, signingKeys: sig
  * signs.
  */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'json' },
+  { logger: fn.logger, meter, format: 'json' },
   routesOf(fn, {
     'GET /aws/saml-metadata.xml': (e) => published.awsSamlMetadata(e),
     'GET /.well-known/jwks.json': (e) => published.jwks(e),

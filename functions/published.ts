@@ -4,7 +4,7 @@ import { createHttpHandler } from '../shared/http/index.js';
 import type { SigningKeys } from '../shared/issuer/index.js';
 import { createSamlLoginEndpoints } from '../shared/saml/login-endpoints.js';
 import type { StateStore } from '../shared/store/index.js';
-import { attributesOf, compose, logger, meter, routesOf, unusedPortOf } from './compose/index.js';
+import { attributesOf, compose, meter, routesOf, unusedPortOf } from './compose/index.js';
 
 // No keys here: the documents that carry fedgate's keys are published-keys' (their certificates
 // are self-signed through KMS, a grant this function, which runs samlify on any IdP's metadata
@@ -16,7 +16,7 @@ const sp = createSamlLoginEndpoints({
   state: unusedPortOf<StateStore>(fn, 'the state store', 'any state access'),
   parseDestination: (raw) => parseConsoleDestination(raw),
   publicBaseUrl: fn.config.publicBaseUrl,
-  log: logger,
+  log: fn.logger,
 });
 const published = createPublishedEndpoints({
   config: fn.config,
@@ -28,7 +28,7 @@ const published = createPublishedEndpoints({
  * and fedgate's OIDC discovery document for the IAM OIDC provider.
  */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'json' },
+  { logger: fn.logger, meter, format: 'json' },
   routesOf(fn, {
     'GET /saml/{idp}/metadata': (e) => sp.metadata(e),
     'GET /.well-known/openid-configuration': (e) => published.openIdConfiguration(e),

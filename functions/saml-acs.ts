@@ -10,7 +10,6 @@ import {
   awsAccessOf,
   compose,
   errorPagesOf,
-  logger,
   meter,
   onlyRouteOf,
   replayOf,
@@ -33,11 +32,11 @@ const acs = createAcsEndpoint({
   complete,
   confirmation,
   publicBaseUrl: fn.config.publicBaseUrl,
-  log: logger,
+  log: fn.logger,
 });
 
 /** `POST /saml/{idp}/acs`: an upstream IdP's SAML response → a session, then the AWS console or the access portal. */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'html', ...errorPagesOf(fn) },
+  { logger: fn.logger, meter, format: 'html', ...errorPagesOf(fn) },
   onlyRouteOf(fn, (event) => acs.acs(event)),
 );

@@ -5,7 +5,6 @@ import {
   attributesOf,
   compose,
   errorPagesOf,
-  logger,
   meter,
   onlyRouteOf,
   stateOf,
@@ -17,11 +16,11 @@ const endpoints = createSamlLoginEndpoints({
   state: stateOf(fn),
   parseDestination: (raw) => parseConsoleDestination(raw),
   publicBaseUrl: fn.config.publicBaseUrl,
-  log: logger,
+  log: fn.logger,
 });
 
 /** `GET /saml/{idp}/login`: SP-initiated sign-in (an AuthnRequest to the IdP). */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'html', ...errorPagesOf(fn) },
+  { logger: fn.logger, meter, format: 'html', ...errorPagesOf(fn) },
   onlyRouteOf(fn, (event) => endpoints.login(event)),
 );

@@ -19,6 +19,7 @@
  * IAM stand-in, which reads the user agent each client here carries (`fedgate-fn/<name>`).
  */
 import { readFile } from 'node:fs/promises';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -81,6 +82,11 @@ export interface Composition<M extends FunctionManifest = FunctionManifest> {
   readonly manifest: M;
   readonly config: Readonly<RuntimeConfig>;
   readonly env: Env;
+  /**
+   * The function's own logger (a child of fedgate's one logger): in Lambda each function is its
+   * own process anyway; on the local runner, where all share one, each still logs as itself.
+   */
+  readonly logger: Logger;
 }
 
 /** The composition of a function whose declaration has `K` (for the builders' parameter types). */
@@ -128,7 +134,13 @@ export function compose(
   const manifest = opts.manifest ?? (isFunctionName(name) ? MANIFEST[name] : undefined);
   if (!manifest) throw new Error(`infra/manifest.ts declares no function ${name}`);
   const env = opts.env ?? process.env;
-  const composition: Composition = { name, manifest, config: loadConfig(env), env };
+  const composition: Composition = {
+    name,
+    manifest,
+    config: loadConfig(env),
+    env,
+    logger: logger.createChild({ persistentKeys: { function: name } }),
+  };
   built.set(composition, new Map());
   return composition;
 }
@@ -184,7 +196,7 @@ export const sessionsOf = (c: Declaring<{ readonly attributes: 'read' }>): Sessi
       config: c.config,
       dynamo: dynamoOf(c),
       attributes: attributesOf(c),
-      log: logger,
+      log: c.logger,
     }),
   );
 };
@@ -247,7 +259,7 @@ export const samlAssumptionOf = (c: SignsWithFedgateKeys): RoleAssumption =>
     config: c.config,
     sts: stsOf(c),
     signingKeys: signingKeysOf(c),
-    log: logger,
+    log: c.logger,
   });
 
 /**
@@ -260,7 +272,7 @@ export const awsAccessOf = (c: SignsWithFedgateKeys, opts: { saml?: RoleAssumpti
     sts: stsOf(c),
     fetch,
     signingKeys: signingKeysOf(c),
-    log: logger,
+    log: c.logger,
     meter,
     ...(opts.saml ? { saml: opts.saml } : {}),
   });
@@ -278,7 +290,7 @@ export const signInOf = (
     state: stateOf(c),
     sessions: sessionsOf(c),
     access: deps.access,
-    log: logger,
+    log: c.logger,
   });
 };
 

@@ -75,20 +75,30 @@ export interface LocalGateway {
 /** API Gateway HTTP API's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** Past this much a too-large body is not even drained: the connection is closed. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a request body up to API Gateway's limit. A larger body is drained (not kept) so that the
+ * 413 reaches the client instead of a reset connection; past 64 MB the connection is dropped.
+ */
 const readRequestBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((done, fail) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        fail(Object.assign(new Error('payload too large'), { status: 413 }));
+      if (size > MAX_DRAIN_BYTES) {
         req.destroy();
         return;
       }
-      chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => done(Buffer.concat(chunks)));
+    req.on('end', () =>
+      size > MAX_BODY_BYTES
+        ? fail(Object.assign(new Error('payload too large'), { status: 413 }))
+        : done(Buffer.concat(chunks)),
+    );
     req.on('error', fail);
   });
 
@@ -124,8 +134,16 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
   };
   const region = opts.region ?? 'us-east-1';
 
-  // Listen first: plugins and the config need the real base URL (port 0 picks one).
-  const server = createServer();
+  // Listen first: plugins and the config need the real base URL (port 0 picks one). Until the
+  // functions are loaded every request gets a 503 (as API Gateway answers while a function cannot
+  // start), so none hangs or holds up a stop.
+  let serve: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (serve) return serve(req, res);
+    req.resume();
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end('{"message":"Service Unavailable"}');
+  });
   const address = await listen(server, opts.port ?? 8787, host);
   const listenUrl = new URL(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
   const baseUrl = opts.publicBaseUrl ? new URL(new URL(opts.publicBaseUrl).origin) : listenUrl;
@@ -199,7 +217,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
     }
 
     const match = createRouteMatcher(ROUTES);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    serve = (req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
         const url = req.url ?? '/';
         const path = url.split('?', 1)[0] ?? '/';
@@ -230,7 +248,9 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
         } catch (err) {
           // What API Gateway answers when a function throws: no detail, no stack.
           const status = (err as { status?: number }).status === 413 ? 413 : 500;
-          console.error(`local gateway: ${req.method} ${path} failed:`, err);
+          if (status === 413)
+            console.error(`local gateway: ${req.method} ${path}: body over 10 MB (413)`);
+          else console.error(`local gateway: ${req.method} ${path} failed:`, err);
           if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
           res.end(
             status === 413
@@ -239,7 +259,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
           );
         }
       })();
-    });
+    };
 
     const summary = [
       `fedgate local gateway  ${listenUrl.origin}/${listenUrl.origin === baseUrl.origin ? '' : ` (public base URL ${baseUrl.origin})`}`,
