@@ -267,7 +267,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
       ...(dynamo.notice ? [`                       ${dynamo.notice}`] : []),
       `  IAM stand-in         ${iam.endpoint}: each function's DynamoDB calls as its role in infra/manifest.ts allows`,
       `  tables               ${tables.attributeTableName}, ${tables.stateTableName}`,
-      `  gateway config       ${opts.configPath} (${config.idps.length} IdPs, ${config.idps.reduce((n, i) => n + i.rules.length, 0)} rules, ${config.gatewayRules.length} gateway rules)`,
+      `  gateway config       ${opts.configPath} (${config.idps.length} IdPs, ${config.idps.reduce((n, i) => n + i.rules.length, 0)} rules, ${config.gatewayRules.length} gateway rule${config.gatewayRules.length === 1 ? '' : 's'})`,
       ...lintGatewayConfig(config).map((w) => `  warning              ${w.path}: ${w.message}`),
       `  routes               ${ROUTES.map((r) => r.routeKey).join(', ')}`,
       ...plugins.flatMap((p) => (p.describe?.(ctx) ?? []).map((line) => `  ${line}`)),
