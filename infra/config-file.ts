@@ -32,6 +32,25 @@ export const parseConfigText = (
   }
 };
 
+/**
+ * Reads a config file's text.
+ * @throws ConfigError saying "not found", "is a directory" or why else it cannot be read.
+ */
+export const readConfigText = async (path: string, what: string): Promise<string> => {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? `not found: ${path}`
+        : code === 'EISDIR'
+          ? `${path} is a directory, not a file`
+          : `cannot read ${path}: ${code ?? (err as Error).message}`;
+    throw new ConfigError(what, [{ path: '', message }]);
+  }
+};
+
 /** Parses and validates gateway config text (JSON or YAML). @throws ConfigError with paths. */
 export const parseGatewayConfigText = (text: string): GatewayConfig =>
   parseGatewayConfig(parseConfigText(text, 'the gateway config'));

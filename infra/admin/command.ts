@@ -24,6 +24,8 @@ export interface CommandContext {
   values: Readonly<Record<string, string | boolean | string[] | undefined>>;
   positionals: readonly string[];
   io: CliIo;
+  /** `--json`: one JSON document on stdout, so nothing else may be printed and nobody is asked. */
+  json: boolean;
   /** `--var NAME=VALUE` pairs, for `${NAME}` in config files. */
   vars: ConfigVars;
   /** A path relative to the caller's working directory, made absolute. */
@@ -77,6 +79,7 @@ export const createContext = (
     values,
     positionals,
     io,
+    json: values.json === true,
     vars: parseVars((values.var as string[] | undefined) ?? [], command),
     resolvePath,
     async openTarget({ allowFile = true } = {}) {
@@ -122,3 +125,13 @@ export const TARGET_HELP = `Target (where the config lives):
 /** The help line for --var. */
 export const VAR_HELP = `  --var NAME=VALUE     replace \${NAME} in the config file (repeatable), e.g.
                        --var LOCAL_BASE_URL=http://127.0.0.1:8787 for the demo config`;
+
+/** The option every command that writes a table takes. */
+export const YES_OPTION = { yes: { type: 'boolean', short: 'y' } } as const satisfies Record<
+  string,
+  OptionSpec
+>;
+
+/** The help line for --yes. */
+export const YES_HELP = `  --yes, -y            apply a table write that deletes items without asking (else: asked at
+                       a terminal, refused in a script; a backup is written first either way)`;
