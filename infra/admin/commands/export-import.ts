@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { ConfigError } from '../../../shared/config/index.js';
-import { loadGatewayConfigFile } from '../../config-file.js';
+import { checkGatewayConfigFile } from '../../config-file.js';
 import {
   COMMON_OPTIONS,
   type Command,
@@ -16,7 +16,7 @@ import { BACKUP_DIR, createTableGuard } from '../consent.js';
 import { describeSave } from '../edits.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { TARGET_OPTIONS } from '../target.js';
-import { checkSamlTrust } from './validate.js';
+import { checkIdpTrust, variableNotes } from './validate.js';
 
 const TABLE_OPTIONS = {
   table: TARGET_OPTIONS.table,
@@ -130,9 +130,13 @@ Examples:
     const file = ctx.positionals[0] as string;
     const target = await ctx.openTarget({ allowFile: false });
     if (target.kind !== 'table') throw new UsageError('import writes a table', ctx.command);
-    const config = await loadGatewayConfigFile(ctx.resolvePath(file), ctx.vars);
-    const trust = checkSamlTrust(config);
-    if (trust.length > 0) throw new ConfigError(`the gateway config file ${file}`, trust);
+    const { config, issues, placeholders } = await checkGatewayConfigFile(
+      ctx.resolvePath(file),
+      ctx.vars,
+      { idpCheck: checkIdpTrust },
+    );
+    if (!config) throw new ConfigError(`the gateway config file ${file}`, issues);
+    const { notes } = variableNotes(placeholders, ctx);
     const guard = createTableGuard(ctx);
     const result = await writeTableConfig(target, config, {
       dryRun: Boolean(ctx.values['dry-run']),
@@ -141,8 +145,12 @@ Examples:
     const saved = { kind: 'table' as const, table: target.tableName, ...result };
     const nothing = result.puts.length === 0 && result.deletes.length === 0;
     return {
-      json: { file, ...saved },
-      text: `${describeSave(saved, { itemsShown: guard.shown })}${nothing ? `\nthe ${target.describe} already matches ${file}` : ''}`,
+      json: { file, ...saved, notes },
+      text: [
+        ...notes.map((n) => `note: ${n}`),
+        describeSave(saved, { itemsShown: guard.shown }),
+        ...(nothing ? [`the ${target.describe} already matches ${file}`] : []),
+      ].join('\n'),
     };
   },
 };
