@@ -178,6 +178,8 @@ export const planTableConfig = async (
 
 /** What a table write asks for before it changes anything (see infra/admin/consent.ts). */
 export interface TableWriteGuard {
+  /** Before anything is written: shows the plan. */
+  showPlan(plan: TablePlan, target: TableTarget): void;
   /** Before a write that deletes items: resolves to go on, throws to stop (nothing written). */
   confirmDeletes(plan: TablePlan, target: TableTarget): Promise<void>;
   /** Before a write that replaces or deletes stored items: saves the table, returns where. */
@@ -192,9 +194,9 @@ export interface TableWriteResult extends TableChanges {
 }
 
 /**
- * Brings the table to the config: plans the diff, asks the guard's consent when the plan deletes
- * anything, takes a backup when it replaces or deletes stored items, then writes exactly the plan
- * (puts first, then deletes). With `dryRun` it only plans. An empty plan writes nothing.
+ * Brings the table to the config: plans the diff, shows it, asks the guard's consent when it
+ * deletes anything, takes a backup when it replaces or deletes stored items, then writes exactly
+ * the plan (puts first, then deletes). With `dryRun` it only plans. An empty plan writes nothing.
  * @throws whatever the guard throws (nothing written); a GatewayError from DynamoDB.
  */
 export const writeTableConfig = async (
@@ -206,6 +208,7 @@ export const writeTableConfig = async (
   const { diff, changes } = plan;
   if (dryRun) return { ...changes, applied: false };
   if (diff.puts.length === 0 && diff.deletes.length === 0) return { ...changes, applied: true };
+  guard.showPlan(plan, target);
   if (diff.deletes.length > 0) await guard.confirmDeletes(plan, target);
   const backup = plan.touchesExisting ? await guard.backup(target) : undefined;
   // The plan the operator saw, not a fresh diff: an item created since is never deleted unseen.

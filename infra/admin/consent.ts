@@ -1,7 +1,7 @@
 /**
- * Consent and backup before a table write: the admin CLI never deletes without consent. A write
- * that deletes items needs `--yes`, or a "yes" typed at a terminal after the plan is shown; in a
- * script (no terminal, or `--json`) it stops before writing and shows the plan. A write that
+ * Consent and backup before a table write: the admin CLI never deletes without consent. The plan
+ * is printed before anything is written. A write that deletes items needs `--yes`, or a "yes"
+ * typed at a terminal; in a script (no terminal, or `--json`) it stops before writing. A write that
  * replaces or deletes stored items first saves the table's whole config to a new file under
  * `.local/backups/` (the caller's working directory) and names it.
  */
@@ -23,27 +23,27 @@ const YES = /^\s*y(es)?\s*$/i;
  */
 export const createTableGuard = (ctx: CommandContext): TableWriteGuard & { shown: boolean } => {
   const guard = {
-    /** The plan was printed before the question: the result need not repeat its items. */
+    /** The plan was printed before the write: the result need not repeat its items. */
     shown: false as boolean,
+    showPlan(plan: TablePlan, target: TableTarget) {
+      // With --json the plan is in the one JSON document (the result, or the error's details).
+      if (ctx.json) return;
+      ctx.io.stdout(
+        `The plan for the ${target.describe}:\n${describeChanges(plan.changes).join('\n')}\n`,
+      );
+      guard.shown = true;
+    },
     async confirmDeletes(plan: TablePlan, target: TableTarget) {
       if (ctx.values.yes === true) return;
-      const { changes } = plan;
-      const count = changes.deletes.length;
-      const lines = describeChanges(changes);
+      const count = plan.changes.deletes.length;
       const what = `${count} item${count === 1 ? '' : 's'} from the ${target.describe}`;
       if (ctx.io.ask === undefined || ctx.json) {
         throw new CliFailure(
           'confirmation_required',
-          [
-            `this would delete ${what}; nothing was written. The plan:`,
-            ...lines,
-            'Review it (--dry-run prints it again), then rerun with --yes; a backup of the table is written first.',
-          ].join('\n'),
-          { details: { ...changes } },
+          `this would delete ${what}; nothing was written. Review the plan${ctx.json ? '' : ' above'}, then rerun with --yes (a backup of the table is written first).`,
+          { details: { ...plan.changes } },
         );
       }
-      ctx.io.stdout(`The plan for the ${target.describe}:\n${lines.join('\n')}\n`);
-      guard.shown = true;
       const answer = await ctx.io.ask(
         `Delete ${what}? A backup is written first. Type "yes" to apply: `,
       );

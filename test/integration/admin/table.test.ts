@@ -173,10 +173,12 @@ idps:
     const backupsBefore = await backups();
     const run = await cli('import', 'other.yaml', ...table());
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('fedgate-admin import: this would delete');
-    expect(run.stderr).toContain('  delete IDP#demo-okta/CONFIG');
-    expect(run.stderr).toContain('  delete IDP#demo-okta/RULE#000010#platform-admins');
-    expect(run.stderr).toContain('  put    IDP#corp/CONFIG (idp, new)');
+    // The plan first (the command's output), then why nothing was written.
+    expect(run.stdout).toContain('The plan for the table');
+    expect(run.stdout).toContain('  delete IDP#demo-okta/CONFIG');
+    expect(run.stdout).toContain('  delete IDP#demo-okta/RULE#000010#platform-admins');
+    expect(run.stdout).toContain('  put    IDP#corp/CONFIG (idp, new)');
+    expect(run.stderr).toMatch(/^fedgate-admin import: this would delete \d+ items from the table/);
     expect(run.stderr).toContain('--yes');
     expect(run.questions).toEqual([]);
 
