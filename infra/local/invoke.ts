@@ -3,7 +3,7 @@
  * Gateway v2 event, as Lambda would, against the embedded DynamoDB seeded from the gateway config
  * (the demo config by default), and prints the result.
  * Example: npm run invoke -- home events/home.default.json
- * SAML events expire within minutes: `npm run events` writes fresh ones first.
+ * SAML events expire within minutes: `npm run events` writes fresh ones into .local/events/ first.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
