@@ -1,5 +1,5 @@
+import { DURATION_MIN_SECONDS } from '../aws-rules.js';
 import { DependencyUnavailableError, GatewayError } from '../http/index.js';
-import { DURATION_MIN_SECONDS } from '../mapping/index.js';
 import { type AwsSessionCredentials, clampDuration } from '../sts/index.js';
 import { isAllowedConsoleDestination, parseConsoleDestination } from './destination.js';
 import { ConsoleSigninFailedError } from './errors.js';

@@ -1,7 +1,8 @@
 import { createHash, type KeyObject, randomUUID, verify, X509Certificate } from 'node:crypto';
 // The canonicalizer alone: the package index also loads SignedXml and its XPath engine.
 import { ExclusiveCanonicalization } from 'xml-crypto/lib/exclusive-canonicalization.js';
-import { checkRoleArn, checkSessionValues, type Grant, parseRoleArn } from '../mapping/index.js';
+import { checkRoleArn, checkSessionValues, parseRoleArn } from '../aws-rules.js';
+import type { Grant } from '../mapping/index.js';
 import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
 import type { Signer, SigningKeys } from './signing-keys.js';
 import { IllegalXmlCharacterError, isXmlSafe } from './xml-text.js';
