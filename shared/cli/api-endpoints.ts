@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IdpConfig } from '../config/index.js';
 import type { AwsAccess } from '../handback/index.js';
+import { readBody } from '../http/capped-body.js';
 import { GatewayError, InvalidRequestError } from '../http/errors.js';
-import { mediaType, readBody, requireMethod } from '../http/request.js';
+import { mediaType, requireMethod } from '../http/request.js';
 import { type HttpResponse, json } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
 import type { Log } from '../log.js';
