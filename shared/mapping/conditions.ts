@@ -2,6 +2,7 @@ import { type Condition, isValueCondition } from '../config/index.js';
 import type { CaseMode, ClaimView } from './claims.js';
 import { foldValue } from './fold.js';
 import type { CompiledPattern, RegexEngine } from './regex.js';
+import type { ClaimSource } from './types.js';
 
 /** Claim values longer than this (after normalisation) are never tested against a pattern. */
 export const MAX_MATCHED_VALUE_LENGTH = 1024;
@@ -14,6 +15,11 @@ type Quantifier = 'any' | 'all' | 'exactlyOne';
 /** One condition's verdict, with a reason a person can read (names and config values only). */
 export interface ConditionExplanation {
   claim: string;
+  /**
+   * Where the claim's values came from (token, directory, both), for an identity the directory
+   * was joined to; absent when the claim is missing.
+   */
+  source?: ClaimSource;
   op: Condition['op'];
   /** The compared value or pattern (value ops). */
   value?: string;
@@ -37,6 +43,19 @@ export interface CompiledCondition {
 }
 
 const q = JSON.stringify;
+
+/** The claim's source for explain: what the directory join recorded, else the token. */
+const sourceOf = (
+  claims: ClaimView,
+  claim: string,
+  missing: boolean,
+): { source?: ClaimSource } => {
+  // Only an identity the directory was joined to has more than one source.
+  const provenance = claims.identity.provenance;
+  if (missing || provenance === undefined) return {};
+  const source = Object.hasOwn(provenance, claim) ? provenance[claim] : undefined;
+  return { source: source ?? 'token' };
+};
 
 const QUANTIFIER_TEXT: Record<Quantifier, string> = {
   any: 'any value',
@@ -71,8 +90,9 @@ export const compileCondition = (
   const isDeny = effect === 'deny';
 
   if (!isValueCondition(condition)) {
+    const side = isDeny ? 'deny' : 'allow';
     const test = (claims: ClaimView): boolean => {
-      const present = claims.valueSet(claim, 'fold') !== undefined;
+      const present = claims.valueSet(claim, 'fold', side) !== undefined;
       if (op === 'absent') return isDeny ? !present : false;
       if (op === 'exists') return isDeny ? true : present;
       // An operator this version does not know (a rule that bypassed the schema): fail closed.
@@ -82,7 +102,7 @@ export const compileCondition = (
       condition,
       test,
       explain: (claims) => {
-        const missing = claims.valueSet(claim, 'fold') === undefined;
+        const missing = claims.valueSet(claim, 'fold', side) === undefined;
         const holds = test(claims);
         const reason =
           op !== 'absent' && op !== 'exists'
@@ -94,7 +114,7 @@ export const compileCondition = (
                 : missing
                   ? `claim ${claim} is missing`
                   : `claim ${claim} is present`;
-        return { claim, op, missing, holds, reason };
+        return { claim, ...sourceOf(claims, claim, missing), op, missing, holds, reason };
       },
     };
   }
@@ -139,8 +159,9 @@ export const compileCondition = (
   };
   const counts = (v: string): boolean => satisfies(v) ?? isDeny;
 
+  const side = isDeny ? 'deny' : 'allow';
   const test = (claims: ClaimView): boolean => {
-    const values = claims.valueSet(claim, caseMode);
+    const values = claims.valueSet(claim, caseMode, side);
     if (values === undefined) return holdsWhenMissing;
     if (valueOp === 'equals' && valid) {
       // The values are a set: a thousand equals rules against a 200-value groups claim cost a
@@ -212,10 +233,11 @@ export const compileCondition = (
     condition,
     test,
     explain: (claims) => {
-      const values = claims.valueSet(claim, caseMode);
+      const values = claims.valueSet(claim, caseMode, side);
       const holds = test(claims);
       return {
         claim,
+        ...sourceOf(claims, claim, values === undefined),
         op,
         value: condition.value,
         quantifier,
