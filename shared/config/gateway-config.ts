@@ -8,8 +8,8 @@ import {
   DURATION_MIN_SECONDS,
   MAX_SESSION_TAGS,
 } from '../mapping/aws-rules.js';
-import * as z from '../zod.js';
 import { checkPatternSyntax } from '../mapping/pattern-syntax.js';
+import * as z from '../zod.js';
 import { checkSubjectClaim } from './claim-trust.js';
 import { AllowConditionSchema, ClaimNameSchema, DenyConditionSchema } from './conditions.js';
 

@@ -195,6 +195,24 @@ export const NEXT_STEPS: Readonly<Record<string, NextStep>> = Object.freeze({
   oidc_tenant_not_allowed: org,
   oidc_hosted_domain_not_allowed: org,
   oidc_group_overage: idpSetUp,
+  // shared/directory: the IdP's provisioning decides; people ask its administrators.
+  directory_user_not_provisioned: {
+    person:
+      'Your account is not set up for AWS access through this sign-in. Ask your help desk to ' +
+      'assign you to the AWS application at your identity provider.',
+    action: 'contact',
+  },
+  directory_user_inactive: {
+    person:
+      'Your account has been deactivated for AWS access. Contact your help desk if you still need it.',
+    action: 'contact',
+  },
+  // shared/scim: answered to an IdP's provisioning client, never shown on a page.
+  scim_unauthorized: gatewaySetUp,
+  scim_not_found: gatewaySetUp,
+  scim_throttled: { person: WAIT, action: 'retry-later' },
+  scim_payload_too_large: gatewaySetUp,
+  scim_not_implemented: gatewaySetUp,
   oidc_response_too_large: idpSetUp,
   oidc_discovery_invalid: idpSetUp,
   // shared/spa

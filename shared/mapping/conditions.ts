@@ -45,11 +45,7 @@ export interface CompiledCondition {
 const q = JSON.stringify;
 
 /** The claim's source for explain: what the directory join recorded, else the token. */
-const sourceOf = (
-  claims: ClaimView,
-  claim: string,
-  missing: boolean,
-): { source?: ClaimSource } => {
+const sourceOf = (claims: ClaimView, claim: string, missing: boolean): { source?: ClaimSource } => {
   // Only an identity the directory was joined to has more than one source.
   const provenance = claims.identity.provenance;
   if (missing || provenance === undefined) return {};

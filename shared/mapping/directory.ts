@@ -54,9 +54,8 @@ export const applyDirectory = (
   }
   const unionClaims: Record<string, readonly string[]> = {};
   const fill = (name: string, from: string, prefer: ClaimMerge['prefer']) => {
-    const token = Object.hasOwn(claims, name) && !name.startsWith(DIRECTORY_PREFIX)
-      ? claims[name]
-      : undefined;
+    const token =
+      Object.hasOwn(claims, name) && !name.startsWith(DIRECTORY_PREFIX) ? claims[name] : undefined;
     const directory = facts && Object.hasOwn(facts.values, from) ? facts.values[from] : undefined;
     const both = union(token, directory);
     const chosen =

@@ -7,8 +7,8 @@ import {
   parseRoleArn,
   type RoleArnParts,
 } from './aws-rules.js';
-import { buildSessionName } from './session-name.js';
 import type { RegexEngine } from './regex.js';
+import { buildSessionName } from './session-name.js';
 import { compileSessionTags, type MentionedValues, type TagFitNote } from './session-tags.js';
 import { subjectRefOf } from './subject-ref.js';
 import {

@@ -223,7 +223,9 @@ export const compileSessionTags = (
           keys.set(folded, folded);
         }
         if (tags.length > MAX_SESSION_TAGS) {
-          failures.push(`${tags.length} session tags would be emitted, at most ${MAX_SESSION_TAGS}`);
+          failures.push(
+            `${tags.length} session tags would be emitted, at most ${MAX_SESSION_TAGS}`,
+          );
         }
       }
       const emitted = new Map(tags.map((t) => [t.key.toLowerCase(), t.key]));
@@ -268,9 +270,7 @@ const renderFitted = (
       dropped.push({ value, reason: `starts with none of fit.prefixes` });
     } else if (
       plan.pattern !== undefined &&
-      (typeof plan.pattern === 'string' ||
-        value.length > 1024 ||
-        !plan.pattern.fullMatch(value))
+      (typeof plan.pattern === 'string' || value.length > 1024 || !plan.pattern.fullMatch(value))
     ) {
       dropped.push({ value, reason: 'does not match fit.pattern' });
     } else if (fit.onlyMentioned && !mentioned?.(claim, value)) {

@@ -9,6 +9,8 @@ import type { VerifiedAssertion } from './types.js';
 
 /** Entra ID puts this in place of the groups claim when a user has more than 150 groups. */
 export const ENTRA_GROUPS_LINK_CLAIM = 'http://schemas.microsoft.com/claims/groups.link';
+/** Entra ID's groups claim (group object ids), which the groups link replaces on overage. */
+export const ENTRA_GROUPS_CLAIM = 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups';
 /** Entra ID's tenant id claim. */
 export const ENTRA_TENANT_CLAIM = 'http://schemas.microsoft.com/identity/claims/tenantid';
 /** The claim fedgate adds for the NameID. */
@@ -24,8 +26,9 @@ const ENTRA_ISSUER = /^https:\/\/sts\.windows\.net\/([0-9A-Fa-f-]{36})\/$/;
  *   (which replaces an attribute named `nameId`);
  * - subject: the single value of `idp.subjectClaim` (an attribute or alias name), or the NameID
  *   when the IdP sets none;
- * - Entra ID group overage (`groups.link` sent instead of groups): refused, never read as
- *   "no groups";
+ * - Entra ID group overage (`groups.link` sent instead of groups): with a directory, the groups
+ *   claim and its aliases are marked `groupsOverage` (filled from the directory's memberships
+ *   when the rules run); without one refused, never read as "no groups";
  * - `saml.allowedTenants`: the tenantid claim must be present, single, allowed, and the issuer
  *   must be `https://sts.windows.net/<that tenant>/`.
  * @throws saml_group_overage (SamlGroupOverageError)
@@ -36,9 +39,11 @@ const ENTRA_ISSUER = /^https:\/\/sts\.windows\.net\/([0-9A-Fa-f-]{36})\/$/;
  */
 export const mapSamlIdentity = (idp: SamlIdpConfig, assertion: VerifiedAssertion): Identity => {
   const sent = assertion.attributes;
-  if (Object.hasOwn(sent, ENTRA_GROUPS_LINK_CLAIM)) {
+  const overage = Object.hasOwn(sent, ENTRA_GROUPS_LINK_CLAIM);
+  // Without a directory the groups are known nowhere: refuse, never read as "no groups".
+  if (overage && idp.directory === undefined) {
     throw new SamlGroupOverageError(
-      'the IdP sent a groups link instead of the groups (Entra ID overage): limit the groups emitted to this application',
+      'the IdP sent a groups link instead of the groups (Entra ID overage): provision this IdP (directory.scim) so fedgate reads the groups from its directory, or limit the groups emitted to this application',
     );
   }
   checkTenant(idp, assertion);
@@ -65,12 +70,23 @@ export const mapSamlIdentity = (idp: SamlIdpConfig, assertion: VerifiedAssertion
     }
     subject = values[0] as string;
   }
+  // Overage with a directory: the groups claim and every alias of it are filled from the
+  // directory's memberships when the rules run (shared/directory/join.ts).
+  const overageClaims = overage
+    ? [
+        ENTRA_GROUPS_CLAIM,
+        ...Object.entries(idp.claimAliases)
+          .filter(([, sources]) => sources.includes(ENTRA_GROUPS_CLAIM))
+          .map(([alias]) => alias),
+      ]
+    : [];
   return {
     idp: idp.id,
     issuer: assertion.issuer,
     subject,
     claims: Object.freeze(Object.fromEntries(claims)),
     ...(assertion.authnInstant !== undefined ? { authTime: assertion.authnInstant } : {}),
+    ...(overageClaims.length > 0 ? { groupsOverage: overageClaims } : {}),
   };
 };
 

@@ -1,6 +1,6 @@
 import type { IdpConfig } from '../config/index.js';
 import type { Log } from '../log.js';
-import type { Grant, Mapper } from '../mapping/index.js';
+import { type Grant, identityForRules, type Mapper } from '../mapping/index.js';
 import type { RevocationScope, SessionStore } from '../store/index.js';
 import { SessionInvalidError, SessionRevokedError } from './errors.js';
 import {
@@ -175,7 +175,11 @@ export const createSessionService = (deps: SessionServiceDeps) => {
       if (now - lastUsedAt > idleSeconds * 1000) {
         throw new SessionInvalidError(`idle for more than ${idleSeconds}s`);
       }
-      const result = (await deps.mapperFor(idp)).mapGrants(identityOf(record.identity));
+      // The directory is joined at every use: a deprovisioned person, or a changed attribute or
+      // membership, takes effect here too (not only at the next sign-in).
+      const mapper = await deps.mapperFor(idp);
+      const identity = await identityForRules(mapper, idp, identityOf(record.identity));
+      const result = mapper.mapGrants(identity);
       return {
         token,
         tokenValue: formatSessionToken(token),
