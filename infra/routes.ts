@@ -5,7 +5,7 @@
  */
 export interface RouteDef {
   /** API Gateway route key: `METHOD /path/{param}`. */
-  routeKey: `${'GET' | 'POST' | 'HEAD' | 'OPTIONS'} /${string}`;
+  routeKey: `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'} /${string}`;
   /** File name in functions/ without extension. */
   fn: string;
 }
@@ -52,6 +52,25 @@ export const ROUTES: readonly RouteDef[] = [
   { routeKey: 'POST /cli/credentials', fn: 'cli' },
   { routeKey: 'POST /cli/console', fn: 'cli' },
   { routeKey: 'POST /cli/logout', fn: 'cli' },
+  // SCIM 2.0 provisioning, one base URL per IdP (its bearer token opens its directory only):
+  // discovery documents, then Users and Groups (shared/directory/README.md).
+  { routeKey: 'GET /scim/v2/{idp}/ServiceProviderConfig', fn: 'scim' },
+  { routeKey: 'GET /scim/v2/{idp}/ResourceTypes', fn: 'scim' },
+  { routeKey: 'GET /scim/v2/{idp}/ResourceTypes/{id}', fn: 'scim' },
+  { routeKey: 'GET /scim/v2/{idp}/Schemas', fn: 'scim' },
+  { routeKey: 'GET /scim/v2/{idp}/Schemas/{id}', fn: 'scim' },
+  { routeKey: 'GET /scim/v2/{idp}/Users', fn: 'scim' },
+  { routeKey: 'POST /scim/v2/{idp}/Users', fn: 'scim' },
+  { routeKey: 'GET /scim/v2/{idp}/Users/{id}', fn: 'scim' },
+  { routeKey: 'PUT /scim/v2/{idp}/Users/{id}', fn: 'scim' },
+  { routeKey: 'PATCH /scim/v2/{idp}/Users/{id}', fn: 'scim' },
+  { routeKey: 'DELETE /scim/v2/{idp}/Users/{id}', fn: 'scim' },
+  { routeKey: 'GET /scim/v2/{idp}/Groups', fn: 'scim' },
+  { routeKey: 'POST /scim/v2/{idp}/Groups', fn: 'scim' },
+  { routeKey: 'GET /scim/v2/{idp}/Groups/{id}', fn: 'scim' },
+  { routeKey: 'PUT /scim/v2/{idp}/Groups/{id}', fn: 'scim' },
+  { routeKey: 'PATCH /scim/v2/{idp}/Groups/{id}', fn: 'scim' },
+  { routeKey: 'DELETE /scim/v2/{idp}/Groups/{id}', fn: 'scim' },
 ];
 
 /** Function names, each once. */

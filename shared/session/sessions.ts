@@ -120,6 +120,13 @@ export const createSessionService = (deps: SessionServiceDeps) => {
       };
       const token = newSessionToken(opts.identity.idp, opts.identity.subjectRef);
       await deps.store.create(sessionIdOf(token), record, endsAt, now);
+      // Best effort: the index only counts sessions for a deprovisioning's audit line; the
+      // revocation it accompanies does not depend on it.
+      await deps.store
+        .indexSession?.(opts.identity.idp, opts.identity.subjectRef, sessionIdOf(token), endsAt)
+        .catch((err: unknown) =>
+          deps.log.warn('session index not written', { code: (err as { code?: string }).code }),
+        );
       deps.log.info('session started', {
         idp: opts.identity.idp,
         subject: opts.identity.subjectRef,
