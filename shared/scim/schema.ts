@@ -206,6 +206,10 @@ export const coerceValue = (def: AttributeDef, value: unknown, path: string): un
       throw scimBadRequest('invalidValue', `${path} must be a boolean`);
     }
     case 'complex': {
+      // Entra ID sets the manager with the manager's id alone: `{ value: id }`.
+      if (typeof value === 'string' && def.subAttributes?.some((s) => s.name === 'value')) {
+        return coerceValue(def, { value }, path);
+      }
       if (!isObject(value)) throw scimBadRequest('invalidValue', `${path} must be an object`);
       const out: ScimObject = {};
       for (const [key, v] of Object.entries(value)) {
@@ -273,8 +277,13 @@ export const coerceResource = (schema: ResourceSchema, body: unknown): ScimObjec
     if (!Array.isArray(body.schemas) || !body.schemas.every((s) => typeof s === 'string')) {
       throw scimBadRequest('invalidSyntax', 'schemas must be a list of schema URNs');
     }
+    // The list only names schemas; what counts is the attributes. Entra ID names a schema of its
+    // own on groups (…/ADSCIM/Group) and sends nothing under it: accepted. Any attribute under
+    // an unknown schema is refused below as an unknown attribute.
+    const keys = new Set(Object.keys(body).map((k) => k.toLowerCase()));
     for (const urn of body.schemas as string[]) {
-      if (urn.toLowerCase() !== schema.core.toLowerCase() && !extensions.has(urn.toLowerCase())) {
+      const lower = urn.toLowerCase();
+      if (lower !== schema.core.toLowerCase() && !extensions.has(lower) && keys.has(lower)) {
         throw scimBadRequest('invalidSyntax', `schema ${urn.slice(0, 128)} is not supported`);
       }
     }

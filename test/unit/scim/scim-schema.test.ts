@@ -4,6 +4,19 @@ import { coerceResource, USER_SCHEMA } from '../../../shared/scim/schema.js';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 describe('coerceResource (User)', () => {
+  it("accepts a schema named without attributes (Entra ID's ADSCIM group schema) and a bare manager id", () => {
+    expect(
+      coerceResource(USER_SCHEMA, {
+        schemas: [
+          'urn:ietf:params:scim:schemas:core:2.0:User',
+          'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/User',
+        ],
+        userName: 'a',
+        [ENTERPRISE]: { manager: 'boss-id' },
+      }),
+    ).toEqual({ userName: 'a', [ENTERPRISE]: { manager: { value: 'boss-id' } } });
+  });
+
   it('keeps known attributes under their canonical names, drops password and read-only ones', () => {
     const out = coerceResource(USER_SCHEMA, {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
@@ -31,8 +44,8 @@ describe('coerceResource (User)', () => {
     ['an unknown attribute', { userName: 'a', favouriteColour: 'red' }, 'scim_invalid_syntax'],
     ['an unknown sub-attribute', { userName: 'a', name: { nickname: 'x' } }, 'scim_invalid_syntax'],
     [
-      'an unknown schema',
-      { userName: 'a', schemas: ['urn:example:custom'] },
+      'attributes under an unknown schema',
+      { userName: 'a', schemas: ['urn:example:custom'], 'urn:example:custom': { x: 'y' } },
       'scim_invalid_syntax',
     ],
     ['a userName over 256 characters', { userName: 'a'.repeat(257) }, 'scim_invalid_value'],
