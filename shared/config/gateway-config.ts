@@ -435,7 +435,10 @@ export const DirectorySettingsSchema = z.strictObject({
     }),
     {},
   ),
-  /** How long a container keeps a person's directory data (and the group list) before re-reading. */
+  /**
+   * How long a container keeps the IdP's group list (names, nesting, group attributes) before
+   * re-reading it; a person's own directory data is read at every sign-in and session use.
+   */
   cacheSeconds: z._default(z.int().check(z.minimum(0), z.maximum(300)), 15),
 });
 export type DirectorySettings = z.output<typeof DirectorySettingsSchema>;

@@ -7,6 +7,7 @@ export * from './deprovision.js';
 export * from './errors.js';
 export * from './facts.js';
 export * from './join.js';
+export * from './kill-switch.js';
 export type { DirectoryStore } from './ports.js';
 export * from './reader.js';
 export type * from './types.js';

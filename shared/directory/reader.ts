@@ -13,54 +13,45 @@ interface Cached<T> {
 }
 
 /**
- * The directory as the sign-in path reads it, cached per container for `cacheSeconds` (the IdP's
- * `directory.cacheSeconds`): a person's partition (one Query) and the IdP's group list (one
- * Query, shared by everyone of that IdP). So a sign-in costs at most two reads, usually one, and a
- * change reaches a warm container within `cacheSeconds` (deprovisioning does not wait for it: it
- * revokes the person's sessions at once). Failures are not cached; the maps are bounded.
+ * The directory as the sign-in path reads it: the person's partition, read at every evaluation
+ * (one Query: a deprovisioning or a changed attribute counts from the next use in every
+ * container, with no cache to wait out), and the IdP's group list (one Query, shared by everyone
+ * of that IdP), cached per container for `cacheSeconds` (the IdP's `directory.cacheSeconds`),
+ * so that a group rename, nesting or group attribute reaches a warm container within it. A
+ * sign-in or a session use therefore costs at most two reads, usually one. Failures are not
+ * cached; the map is bounded.
  * @throws whatever the store throws (temporarily_unavailable, server_error).
  */
 export const createDirectoryReader = ({
   store,
   nowMs = Date.now,
-  maxPeople = 500,
+  maxIdps = 100,
 }: {
   store: Pick<DirectoryStore, 'readPerson' | 'readGroups'>;
   nowMs?: () => number;
-  maxPeople?: number;
+  maxIdps?: number;
 }) => {
-  const people = new Map<string, Cached<PersonRecord>>();
   const groupLists = new Map<string, Cached<ReadonlyMap<string, GroupEntry>>>();
-  const memo = <T>(
-    map: Map<string, Cached<T>>,
-    key: string,
-    ttlMs: number,
-    max: number,
-    load: () => Promise<T>,
-  ): Promise<T> => {
-    const hit = map.get(key);
+  const groupsOf = (idp: string, ttlMs: number): Promise<ReadonlyMap<string, GroupEntry>> => {
+    const hit = groupLists.get(idp);
     if (hit && hit.until > nowMs()) return hit.value;
-    map.delete(key);
-    const value = load();
+    groupLists.delete(idp);
+    const value = store.readGroups(idp).then((list) => new Map(list.map((g) => [g.id, g])));
     if (ttlMs > 0) {
-      map.set(key, { value, until: nowMs() + ttlMs });
-      value.catch(() => map.delete(key));
-      while (map.size > max) {
-        const oldest = map.keys().next();
+      groupLists.set(idp, { value, until: nowMs() + ttlMs });
+      value.catch(() => groupLists.delete(idp));
+      while (groupLists.size > maxIdps) {
+        const oldest = groupLists.keys().next();
         if (oldest.done) break;
-        map.delete(oldest.value);
+        groupLists.delete(oldest.value);
       }
     }
     return value;
   };
   return async (idp: string, subject: string, cacheSeconds: number): Promise<DirectoryRead> => {
-    const ttl = cacheSeconds * 1000;
     const [person, groups] = await Promise.all([
-      memo(people, `${idp}\n${subject}`, ttl, maxPeople, () => store.readPerson(idp, subject)),
-      memo(groupLists, idp, ttl, 100, async () => {
-        const list = await store.readGroups(idp);
-        return new Map(list.map((g) => [g.id, g]));
-      }),
+      store.readPerson(idp, subject),
+      groupsOf(idp, cacheSeconds * 1000),
     ]);
     return { person, groups };
   };

@@ -65,8 +65,8 @@ export interface AttributeStore {
   getGatewayRules(): Promise<readonly DenyRule[]>;
   /**
    * Joins the IdP's directory (`DIR#<idp>#…`) to a verified identity for the rules
-   * (shared/directory/join.ts): one Query of the person's partition and the IdP's group list,
-   * each cached per container for the IdP's `directory.cacheSeconds`.
+   * (shared/directory/join.ts): one Query of the person's partition, and the IdP's group list
+   * (cached per container for the IdP's `directory.cacheSeconds`).
    * @throws directory_user_not_provisioned, directory_user_inactive, server_error,
    * temporarily_unavailable.
    */
