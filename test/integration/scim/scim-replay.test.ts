@@ -167,7 +167,8 @@ describe('SCIM provisioning sequences against DynamoDB Local', () => {
     const okta = await rig.request('GET', '/scim/v2/okta/Users', {
       token: SCIM_TOKENS.OKTA_SCIM_TOKEN,
     });
-    const ids = (okta.body?.Resources as { id: string }[]).map((r) => r.id);
+    const ids = ((okta.body?.Resources ?? []) as { id: string }[]).map((r) => r.id);
+    expect(ids.length).toBeGreaterThan(0);
     for (const id of ids) {
       const res = await rig.request('GET', `/scim/v2/entra/Users/${id}`, {
         token: SCIM_TOKENS.ENTRA_SCIM_TOKEN,
