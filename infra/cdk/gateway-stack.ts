@@ -34,7 +34,9 @@ import {
   acknowledgeOidcSecretWildcards,
   oidcSecretStatements,
   paramsAndSecretsLayer,
+  readsScimTokens,
   resolvesAwsSecrets,
+  scimTokenStatements,
   signsClientAssertions,
 } from './oidc-secrets.js';
 import type { StageConfig } from './stage-config.js';
@@ -71,6 +73,27 @@ export const STATE_READ_WRITE_ACTIONS = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
 ] as const;
+
+/**
+ * What the SCIM function does to the directory (shared/store/directory-store.ts), on `DIR#…`
+ * partitions only: config as code and every other function keep their read-only view.
+ */
+export const DIRECTORY_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+/** Whether `functions/<fn>.ts` writes the directory (builds the directory store). */
+export const writesDirectory = (fn: string): boolean =>
+  /\bcreateDynamoDirectoryStore\(/.test(
+    readFileSync(join(REPO_ROOT, 'functions', `${fn}.ts`), 'utf8'),
+  );
+
+/** Whether `functions/<fn>.ts` applies the AWS kill switch (deprovisioning). */
+export const appliesKillSwitch = (fn: string): boolean =>
+  /\bcreateKillSwitch\(/.test(readFileSync(join(REPO_ROOT, 'functions', `${fn}.ts`), 'utf8'));
 
 /** What the KMS signer does (shared/issuer/kms-signing-keys.ts). */
 export const SIGNING_KEY_ACTIONS = ['kms:Sign', 'kms:GetPublicKey'] as const;
@@ -289,6 +312,36 @@ export class GatewayStack extends Stack {
           }),
         );
       }
+      if (clients.dynamodb && writesDirectory(fn)) {
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'WriteDirectoryItems',
+            actions: [...DIRECTORY_WRITE_ACTIONS],
+            resources: [props.attributeTable.tableArn],
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DIR#*'] } },
+          }),
+        );
+      }
+      const killSwitchAccounts = [
+        ...new Set(
+          props.gatewayConfig.idps.flatMap((idp) => {
+            const k = idp.directory?.deprovisioning.awsKillSwitch;
+            return k
+              ? k.accounts.map((a) => `arn:${k.partition}:iam::${a}:role/fedgate-revocation-writer`)
+              : [];
+          }),
+        ),
+      ].sort();
+      if (appliesKillSwitch(fn) && killSwitchAccounts.length > 0) {
+        // The writer role must also trust this role: add it to the stage's revocationWriters.
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'AssumeRevocationWriters',
+            actions: ['sts:AssumeRole'],
+            resources: killSwitchAccounts,
+          }),
+        );
+      }
       if (clients.kms) {
         role.addToPolicy(
           new iam.PolicyStatement({
@@ -301,10 +354,13 @@ export class GatewayStack extends Stack {
       // OIDC client secrets (Secrets Manager / SSM through the extension layer) and
       // private_key_jwt keys: only for the functions whose file resolves or signs with them.
       const secrets = resolvesAwsSecrets(fn);
-      const secretStatements = oidcSecretStatements(props.gatewayConfig, stage, {
-        secrets,
-        signs: signsClientAssertions(fn),
-      });
+      // The SCIM function reads its bearer tokens only, never the OIDC client secrets.
+      const secretStatements = readsScimTokens(fn)
+        ? scimTokenStatements(props.gatewayConfig, stage)
+        : oidcSecretStatements(props.gatewayConfig, stage, {
+            secrets,
+            signs: signsClientAssertions(fn),
+          });
       for (const statement of secretStatements) role.addToPolicy(statement);
       acknowledgeOidcSecretWildcards(role, secretStatements);
       const handler = new NodejsFunction(this, cid, {

@@ -236,7 +236,11 @@ describe('gateway stack (stateless)', () => {
   ];
 
   it('attaches the Parameters and Secrets extension (arm64, pinned) to exactly the OIDC functions, with short timeouts', () => {
-    expect(FUNCTIONS.filter(resolvesAwsSecrets).sort()).toEqual(['oidc-callback', 'oidc-login']);
+    expect(FUNCTIONS.filter(resolvesAwsSecrets).sort()).toEqual([
+      'oidc-callback',
+      'oidc-login',
+      'scim',
+    ]);
     expect(FUNCTIONS.filter(signsClientAssertions)).toEqual(['oidc-callback']);
     for (const fn of FUNCTIONS) {
       const props = functionOf(fn)[1].Properties;
