@@ -48,13 +48,15 @@ describe('the scim function in the gateway stack', () => {
           r.Type === 'AWS::Lambda::Function' &&
           r.Properties.Description === `fedgate ${stage.name}: ${fn}`,
       );
-      const role = (f?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      if (!f) throw new Error(`no function ${fn}`);
+      const role = (f.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
       const policy = Object.values(resources).find(
         (r) =>
           r.Type === 'AWS::IAM::Policy' &&
           (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === role),
       );
-      return (policy?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+      if (!policy) throw new Error(`no policy for ${fn}`);
+      return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
     };
   }, 120_000);
 
