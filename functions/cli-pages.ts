@@ -1,29 +1,31 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createCliPages, createUserCodeLimiter } from '../shared/cli/index.js';
-import { loadConfig } from '../shared/config/index.js';
-import {
-  createSessionsFor,
-  createStores,
-  errorPagesFor,
-  routeBy,
-} from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
-import { logger, meter } from '../shared/log.js';
-import { createDynamoAttemptCounter, DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
+import { createDynamoAttemptCounter } from '../shared/store/index.js';
+import {
+  attributesOf,
+  compose,
+  dynamoOf,
+  errorPagesOf,
+  meter,
+  routesOf,
+  sessionsOf,
+  stateOf,
+} from './compose/index.js';
 
-// Cold start: a bad deploy fails here, at init, not on a user.
-const config = loadConfig(process.env);
-const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
-const { attributes, state } = createStores({ config, dynamo });
+const fn = compose('cli-pages');
+const attributes = attributesOf(fn);
 const pages = createCliPages({
-  sessions: createSessionsFor({ config, dynamo, attributes, log: logger }),
-  state,
+  sessions: sessionsOf(fn),
+  state: stateOf(fn),
   limitUserCodes: createUserCodeLimiter({
-    counter: createDynamoAttemptCounter({ client: dynamo, tableName: config.stateTableName }),
+    counter: createDynamoAttemptCounter({
+      client: dynamoOf(fn),
+      tableName: fn.config.stateTableName,
+    }),
   }),
   listIdps: () => attributes.listIdps(),
-  publicBaseUrl: config.publicBaseUrl,
-  log: logger,
+  publicBaseUrl: fn.config.publicBaseUrl,
+  log: fn.logger,
 });
 
 /**
@@ -31,13 +33,8 @@ const pages = createCliPages({
  * sign-in's consent and the device sign-in's code entry and confirmation.
  */
 export const handler = createHttpHandler(
-  {
-    logger,
-    meter,
-    format: 'html',
-    ...errorPagesFor({ config, attributes }),
-  },
-  routeBy({
+  { logger: fn.logger, meter, format: 'html', ...errorPagesOf(fn) },
+  routesOf(fn, {
     'GET /cli/authorize': (e) => pages.authorize(e),
     'POST /cli/authorize': (e) => pages.consent(e),
     'GET /cli/device': (e) => pages.device(e),

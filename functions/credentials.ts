@@ -1,52 +1,29 @@
-import { readFile } from 'node:fs/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { STSClient } from '@aws-sdk/client-sts';
-import { loadConfig } from '../shared/config/index.js';
-import {
-  createAwsAccessFor,
-  createLazySigningKeys,
-  createSessionsFor,
-  createStores,
-  routeBy,
-} from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
-import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
-import { logger, meter } from '../shared/log.js';
 import { createMapperCache } from '../shared/mapping/index.js';
-import { createDynamoSpaClients, createSpaEndpoints, spaCors } from '../shared/spa/index.js';
-import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
-import { STS_CLIENT_DEFAULTS } from '../shared/sts/index.js';
+import { createSpaEndpoints, spaCors } from '../shared/spa/index.js';
+import {
+  attributesOf,
+  awsAccessOf,
+  compose,
+  meter,
+  routesOf,
+  sessionsOf,
+  spaClientsOf,
+  stateOf,
+} from './compose/index.js';
 
-// Cold start: config, clients, keys.
-const config = loadConfig(process.env);
-const dynamo = new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS });
-const { attributes, state } = createStores({ config, dynamo });
-const clients = createDynamoSpaClients({
-  client: dynamo,
-  tableName: config.attributeTableName,
-  ttlSeconds: config.configCacheSeconds,
-});
+// SPA sessions are OIDC sign-ins: fedgate's web identity token → AssumeRoleWithWebIdentity.
+const fn = compose('credentials');
+const attributes = attributesOf(fn);
+const clients = spaClientsOf(fn);
 const spa = createSpaEndpoints({
   clients,
-  state,
-  sessions: createSessionsFor({ config, dynamo, attributes, log: logger }),
-  // SPA sessions are OIDC sign-ins: fedgate's web identity token → AssumeRoleWithWebIdentity.
-  access: createAwsAccessFor({
-    config,
-    sts: new STSClient({ ...STS_CLIENT_DEFAULTS }),
-    fetch,
-    signingKeys: createLazySigningKeys({
-      config,
-      readFile: (p) => readFile(p, 'utf8'),
-      kms: new KMSClient({ ...KMS_CLIENT_DEFAULTS }),
-    }),
-    log: logger,
-    meter,
-  }),
+  state: stateOf(fn),
+  sessions: sessionsOf(fn),
+  access: awsAccessOf(fn),
   loadIdp: (id) => attributes.getIdp(id),
   mapperFor: createMapperCache(attributes),
-  log: logger,
+  log: fn.logger,
 });
 
 /**
@@ -55,8 +32,8 @@ const spa = createSpaEndpoints({
  * (`POST /grants`), end the session (`POST /logout`), and the preflights of the four.
  */
 export const handler = createHttpHandler(
-  { logger, format: 'json', middlewares: [spaCors(clients)] },
-  routeBy({
+  { logger: fn.logger, meter, format: 'json', middlewares: [spaCors(clients)] },
+  routesOf(fn, {
     'POST /redeem': (e) => spa.redeem(e),
     'OPTIONS /redeem': (e) => spa.preflight(e),
     'POST /credentials': (e) => spa.credentials(e),

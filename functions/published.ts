@@ -1,51 +1,36 @@
-import { readFile } from 'node:fs/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { loadConfig } from '../shared/config/index.js';
 import { parseConsoleDestination } from '../shared/console/index.js';
-import {
-  createLazySigningKeys,
-  createPublishedEndpoints,
-  createStores,
-  routeBy,
-} from '../shared/gateway/index.js';
+import { createPublishedEndpoints } from '../shared/gateway/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
-import { KMS_CLIENT_DEFAULTS } from '../shared/issuer/index.js';
-import { logger, meter } from '../shared/log.js';
+import type { SigningKeys } from '../shared/issuer/index.js';
 import { createSamlLoginEndpoints } from '../shared/saml/login-endpoints.js';
-import { DYNAMODB_CLIENT_DEFAULTS } from '../shared/store/index.js';
+import type { StateStore } from '../shared/store/index.js';
+import { attributesOf, compose, meter, routesOf, unusedPortOf } from './compose/index.js';
 
-const config = loadConfig(process.env);
-const { attributes, state } = createStores({
-  config,
-  dynamo: new DynamoDBClient({ ...DYNAMODB_CLIENT_DEFAULTS }),
+// No keys here: the documents that carry fedgate's keys are published-keys' (their certificates
+// are self-signed through KMS, a grant this function, which runs samlify on any IdP's metadata
+// request, does not hold).
+const fn = compose('published');
+const sp = createSamlLoginEndpoints({
+  attributes: attributesOf(fn),
+  // SP metadata reads no state; the login endpoint that writes it is saml-login's.
+  state: unusedPortOf<StateStore>(fn, 'the state store', 'any state access'),
+  parseDestination: (raw) => parseConsoleDestination(raw),
+  publicBaseUrl: fn.config.publicBaseUrl,
+  log: fn.logger,
 });
 const published = createPublishedEndpoints({
-  config,
-  signingKeys: createLazySigningKeys({
-    config,
-    readFile: (p) => readFile(p, 'utf8'),
-    kms: new KMSClient({ ...KMS_CLIENT_DEFAULTS }),
-  }),
-});
-const sp = createSamlLoginEndpoints({
-  attributes,
-  state,
-  parseDestination: (raw) => parseConsoleDestination(raw),
-  publicBaseUrl: config.publicBaseUrl,
-  log: logger,
+  config: fn.config,
+  signingKeys: unusedPortOf<SigningKeys>(fn, "fedgate's signing keys", 'kms.fedgateKeys'),
 });
 
 /**
- * The published documents: SP metadata per upstream IdP, fedgate's IdP metadata for IAM, and
- * fedgate's OIDC discovery document and JWKS for the IAM OIDC provider.
+ * The published documents without keys: SP metadata per upstream IdP (to register at the IdP),
+ * and fedgate's OIDC discovery document for the IAM OIDC provider.
  */
 export const handler = createHttpHandler(
-  { logger, meter, format: 'json' },
-  routeBy({
+  { logger: fn.logger, meter, format: 'json' },
+  routesOf(fn, {
     'GET /saml/{idp}/metadata': (e) => sp.metadata(e),
-    'GET /aws/saml-metadata.xml': (e) => published.awsSamlMetadata(e),
     'GET /.well-known/openid-configuration': (e) => published.openIdConfiguration(e),
-    'GET /.well-known/jwks.json': (e) => published.jwks(e),
   }),
 );

@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 1 a failed check, validation or operation, 2 a usage error.
  */
 import { realpathSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/config/index.js';
@@ -155,7 +156,7 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
       return fail(
         1,
         `fedgate-admin ${command.name}: ${err.message}`,
-        errorJson(err.code, err.message),
+        errorJson(err.code, err.message, err.details),
       );
     }
     if (err instanceof GatewayError) {
@@ -178,13 +179,27 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
   }
 };
 
-/** The real process's streams, environment and fetch. */
+/** One question on the terminal (stderr, so stdout stays the command's output); EOF answers "". */
+const askOnTerminal = async (question: string): Promise<string> => {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await new Promise<string>((done) => {
+      rl.once('close', () => done(''));
+      rl.question(question).then(done, () => done(''));
+    });
+  } finally {
+    rl.close();
+  }
+};
+
+/** The real process's streams, environment and fetch; questions only on a terminal. */
 export const nodeIo = (): CliIo => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
   fetch: globalThis.fetch,
+  ...(process.stdin.isTTY && process.stderr.isTTY ? { ask: askOnTerminal } : {}),
 });
 
 /** Runs the CLI on this process's arguments and sets its exit code. */

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { LOCAL_BASE_URL_DEFAULT } from '../config-file.js';
 import type { ConfigVars } from './config-source.js';
 import { UsageError } from './errors.js';
 import { type CliIo, resolveTarget, type Target, type TargetValues } from './target.js';
@@ -24,8 +25,15 @@ export interface CommandContext {
   values: Readonly<Record<string, string | boolean | string[] | undefined>>;
   positionals: readonly string[];
   io: CliIo;
-  /** `--var NAME=VALUE` pairs, for `${NAME}` in config files. */
+  /** `--json`: one JSON document on stdout, so nothing else may be printed and nobody is asked. */
+  json: boolean;
+  /**
+   * `--var NAME=VALUE` pairs, for `${NAME}` in config files, over the defaults: LOCAL_BASE_URL
+   * (the local runner's own origin) is http://127.0.0.1:8787 unless given.
+   */
   vars: ConfigVars;
+  /** The variables in `vars` that hold a default, not a `--var`. */
+  defaultedVars: readonly string[];
   /** A path relative to the caller's working directory, made absolute. */
   resolvePath(path: string): string;
   /** The target of `--config` / `--table` / `--endpoint`; its client is closed after the command. */
@@ -72,12 +80,16 @@ export const createContext = (
 ): { ctx: CommandContext; close(): void } => {
   const targets: Target[] = [];
   const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(io.cwd, path));
+  const given = parseVars((values.var as string[] | undefined) ?? [], command);
+  const defaults: Record<string, string> = { LOCAL_BASE_URL: LOCAL_BASE_URL_DEFAULT };
   const ctx: CommandContext = {
     command,
     values,
     positionals,
     io,
-    vars: parseVars((values.var as string[] | undefined) ?? [], command),
+    json: values.json === true,
+    vars: { ...defaults, ...given },
+    defaultedVars: Object.keys(defaults).filter((name) => !(name in given)),
     resolvePath,
     async openTarget({ allowFile = true } = {}) {
       const target = await resolveTarget(values as TargetValues, io, command, {
@@ -120,5 +132,16 @@ export const TARGET_HELP = `Target (where the config lives):
                        from the SDK's default chain, except on a loopback endpoint`;
 
 /** The help line for --var. */
-export const VAR_HELP = `  --var NAME=VALUE     replace \${NAME} in the config file (repeatable), e.g.
-                       --var LOCAL_BASE_URL=http://127.0.0.1:8787 for the demo config`;
+export const VAR_HELP = `  --var NAME=VALUE     replace \${NAME} in the config file (repeatable); \${LOCAL_BASE_URL}
+                       (the local runner's origin, in the demo config) is ${LOCAL_BASE_URL_DEFAULT}
+                       unless given, e.g. --var LOCAL_BASE_URL=http://127.0.0.1:8788`;
+
+/** The option every command that writes a table takes. */
+export const YES_OPTION = { yes: { type: 'boolean', short: 'y' } } as const satisfies Record<
+  string,
+  OptionSpec
+>;
+
+/** The help line for --yes. */
+export const YES_HELP = `  --yes, -y            apply a table write that deletes items without asking (else: asked at
+                       a terminal, refused in a script; a backup is written first either way)`;

@@ -1,4 +1,4 @@
-import type { ConfigSource, SaveResult } from './config-source.js';
+import type { ConfigSource, SaveResult, TableChanges } from './config-source.js';
 
 /** The plain IdP entries of a source (whatever they hold: validation comes when saving). */
 export const idpEntries = (source: ConfigSource): Record<string, unknown>[] => {
@@ -12,25 +12,33 @@ export const idpEntries = (source: ConfigSource): Record<string, unknown>[] => {
 export const findIdp = (source: ConfigSource, id: string): number =>
   idpEntries(source).findIndex((idp) => idp.id === id);
 
-/** Appends to a list in the document, creating the list when the key is missing. */
-export const appendIn = (source: ConfigSource, path: (string | number)[], value: unknown): void => {
-  const node = source.doc.createNode(value);
-  if (source.doc.hasIn(path)) source.doc.addIn(path, node);
-  else source.doc.setIn(path, source.doc.createNode([value]));
-};
+/** A table plan, one line per item: `put    IDP#okta/CONFIG (idp, changed)`, `delete …`. */
+export const describeChanges = (changes: TableChanges): string[] => [
+  ...changes.puts.map((p) => `  put    ${p.key} (${p.kind}, ${p.change})`),
+  ...changes.deletes.map((d) => `  delete ${d.key}`),
+];
 
-/** One line on what saving did. */
-export const describeSave = (result: SaveResult): string => {
+/** What saving did: one line, then for a table each item (unless already shown) and the backup. */
+export const describeSave = (
+  result: SaveResult,
+  { itemsShown = false }: { itemsShown?: boolean } = {},
+): string => {
   if (result.kind === 'file') {
-    return result.written
-      ? `wrote ${result.path}`
-      : `dry run: ${result.path} not written (the edited config is valid)`;
+    if (!result.changed) return `${result.path} unchanged: nothing written`;
+    if (!result.written) return `dry run: ${result.path} not written (the edited config is valid)`;
+    return result.reformatted
+      ? `wrote ${result.path} (it could not be edited in place: rewritten whole, comments kept)`
+      : `wrote ${result.path}`;
   }
   const verb = result.applied ? '' : 'would ';
-  const lines = [
+  return [
     `${result.applied ? 'table' : 'dry run: table'} ${result.table}: ${verb}put ${result.puts.length}, ${verb}delete ${result.deletes.length}`,
-    ...result.puts.map((p) => `  put    ${p.key} (${p.kind})`),
-    ...result.deletes.map((d) => `  delete ${d.key}`),
-  ];
-  return lines.join('\n');
+    ...(itemsShown ? [] : describeChanges(result)),
+    ...(result.backup !== undefined
+      ? [
+          `backup of the table before this write: ${result.backup}`,
+          `  (to restore it: fedgate-admin import ${result.backup} --yes, with this command's --table/--endpoint)`,
+        ]
+      : []),
+  ].join('\n');
 };

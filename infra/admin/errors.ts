@@ -16,9 +16,16 @@ export class UsageError extends Error {
 /** The command ran but refused or failed: exit 1, with a stable snake_case code. */
 export class CliFailure extends Error {
   readonly code: string;
-  constructor(code: string, message: string, opts?: ErrorOptions) {
+  /** More fields for the `--json` error object (e.g. the plan a refused write would apply). */
+  readonly details: Readonly<Record<string, unknown>>;
+  constructor(
+    code: string,
+    message: string,
+    opts?: ErrorOptions & { details?: Record<string, unknown> },
+  ) {
     super(message, opts);
     this.name = 'CliFailure';
     this.code = code;
+    this.details = opts?.details ?? {};
   }
 }

@@ -12,6 +12,11 @@ export interface CliIo {
   /** Relative paths are resolved against it. */
   cwd: string;
   fetch: typeof fetch;
+  /**
+   * Asks a person one question and resolves their answer line. Present only when someone can
+   * answer (stdin and stderr are terminals): a script or a pipe never gets asked, it needs --yes.
+   */
+  ask?: (question: string) => Promise<string>;
 }
 
 /** The attribute table the local runner (`npm start`) creates. */

@@ -8,7 +8,11 @@ const app = new App();
 const stageName = String(app.node.tryGetContext('stage') ?? 'example');
 const known = STAGES[stageName];
 if (!known) {
-  throw new Error(`unknown stage "${stageName}"; known: ${Object.keys(STAGES).join(', ')}`);
+  // One line for the person who typed -c stage=…: a stack trace would only bury it.
+  process.stderr.write(
+    `fedgate: unknown stage "${stageName}"; known: ${Object.keys(STAGES).join(', ')} (infra/cdk/stages.ts)\n`,
+  );
+  process.exit(1);
 }
 // `-c gatewayConfigFile=<path>` checks a candidate config against a stage before it is committed.
 const configOverride = app.node.tryGetContext('gatewayConfigFile');

@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { ATTRIBUTE_TABLE, STATE_TABLE } from '../../shared/store/table-schema.js';
-import { functionRoleName, SIGNING_KEY_ACTIONS, signingKeyFunctions } from './gateway-stack.js';
+import { signingKeyFunctions } from '../manifest.js';
+import { functionRoleName, SIGNING_KEY_ACTIONS } from './gateway-stack.js';
 import { signingKeyAliasPrefix } from './oidc-secrets.js';
 import type { StageConfig } from './stage-config.js';
 
@@ -51,7 +52,8 @@ export const KEY_ADMIN_ACTIONS = [
 /**
  * A signing key's policy. Key administration goes to the account (so IAM decides who
  * administers it, and the key can never become unmanageable: KMS's own advice), without any
- * cryptographic action. Sign and GetPublicKey go to exactly the roles of the functions that sign,
+ * cryptographic action. Sign and GetPublicKey go to exactly the roles of the functions that sign
+ * (`kms.fedgateKeys` in infra/manifest.ts, the same declaration their IAM grant comes from),
  * named by `aws:PrincipalArn` (deterministic role names: naming them as principals would need
  * the roles to exist before the key, and a reference would make the data stack depend on the
  * gateway stack, which depends on it). The function roles also need their IAM grant

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { isFunctionName, MANIFEST } from '../manifest.js';
 
 /** The repository root: entries, package-lock.json and tsconfig.json are found from here. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,11 +52,13 @@ export const ESM_FUNCTION_BUNDLING: BundlingOptions = {
 };
 
 /**
- * Functions whose bundle holds samlify (SP metadata, AuthnRequests): samlify evaluates XPath, so
- * the real engine stays in them. test/infra/cdk/bundle.test.ts fails if a function not listed
- * here ever bundles samlify.
+ * Whether a function's bundle holds samlify (SP metadata, AuthnRequests): its declaration in
+ * infra/manifest.ts (`bundling.samlify`). samlify evaluates XPath, so the real engine stays in
+ * those bundles. test/infra/cdk/bundle.test.ts fails if a function bundles samlify without
+ * declaring it, or declares it without bundling it.
  */
-export const SAMLIFY_FUNCTIONS: ReadonlySet<string> = new Set(['saml-login', 'published']);
+export const bundlesSamlify = (fn: string): boolean =>
+  isFunctionName(fn) && MANIFEST[fn].bundling.samlify;
 
 const SHIMS = join(REPO_ROOT, 'infra', 'runtime', 'shims');
 
@@ -67,7 +70,7 @@ const SHIMS = join(REPO_ROOT, 'infra', 'runtime', 'shims');
  */
 export const functionAliases = (fn: string): Record<string, string> => ({
   '@aws-sdk/credential-provider-node': join(SHIMS, 'lambda-credentials.ts'),
-  ...(SAMLIFY_FUNCTIONS.has(fn) ? {} : { xpath: join(SHIMS, 'no-xpath.ts') }),
+  ...(bundlesSamlify(fn) ? {} : { xpath: join(SHIMS, 'no-xpath.ts') }),
 });
 
 /** {@link FUNCTION_BUNDLING} plus the function's aliases: what the CDK app bundles `fn` with. */

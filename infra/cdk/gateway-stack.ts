@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -16,7 +15,14 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../../shared/config/index.js';
 import { buildEnvironment } from '../../shared/config/schema.js';
-import { FUNCTIONS, ROUTES } from '../routes.js';
+import {
+  dynamoStatementsOf,
+  FUNCTIONS,
+  type FunctionName,
+  MANIFEST,
+  ROUTES,
+  type TableStatement,
+} from '../manifest.js';
 import {
   FUNCTION_MEMORY_MB,
   NODE_WRAPPER_ENVIRONMENT,
@@ -34,10 +40,6 @@ import {
   acknowledgeOidcSecretWildcards,
   oidcSecretStatements,
   paramsAndSecretsLayer,
-  readsScimTokens,
-  resolvesAwsSecrets,
-  scimTokenStatements,
-  signsClientAssertions,
 } from './oidc-secrets.js';
 import type { StageConfig } from './stage-config.js';
 
@@ -50,50 +52,6 @@ export interface GatewayStackProps extends StackProps {
   /** The stage's signing keys; the active one first (it signs), all are published. */
   signingKeys: readonly SigningKey[];
 }
-
-/**
- * What the functions do on the attribute table (shared/store/attribute-store.ts): Query per IdP,
- * a filtered Scan for the IdP list, BatchGetItem for account profiles, GetItem for the defaults.
- */
-export const ATTRIBUTE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-] as const;
-
-/**
- * What the functions do on the state table (shared/store/state-store.ts): conditional PutItem,
- * GetItem, DeleteItem. No UpdateItem: nothing updates in place (single-use items are consumed).
- */
-export const STATE_READ_WRITE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-] as const;
-
-/**
- * What the SCIM function does to the directory (shared/store/directory-store.ts), on `DIR#…`
- * partitions only: config as code and every other function keep their read-only view.
- */
-export const DIRECTORY_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
-
-/** Whether `functions/<fn>.ts` writes the directory (builds the directory store). */
-export const writesDirectory = (fn: string): boolean =>
-  /\bcreateDynamoDirectoryStore\(/.test(
-    readFileSync(join(REPO_ROOT, 'functions', `${fn}.ts`), 'utf8'),
-  );
-
-/** Whether `functions/<fn>.ts` applies the AWS kill switch (deprovisioning). */
-export const appliesKillSwitch = (fn: string): boolean =>
-  /\bcreateKillSwitch\(/.test(readFileSync(join(REPO_ROOT, 'functions', `${fn}.ts`), 'utf8'));
 
 /** What the KMS signer does (shared/issuer/kms-signing-keys.ts). */
 export const SIGNING_KEY_ACTIONS = ['kms:Sign', 'kms:GetPublicKey'] as const;
@@ -125,7 +83,7 @@ export const ACCESS_LOG_FORMAT = {
  * exec wrapper (infra/runtime/fedgate-node: V8's young generation capped at 4 MB semi-spaces,
  * see the file), which `AWS_LAMBDA_EXEC_WRAPPER` in the function's environment switches on.
  */
-export const functionCodeProps = (fn: string) =>
+export const functionCodeProps = (fn: FunctionName) =>
   ({
     entry: join(REPO_ROOT, 'functions', `${fn}.ts`),
     handler: 'handler',
@@ -147,20 +105,6 @@ export const functionCodeProps = (fn: string) =>
     },
   }) satisfies NodejsFunctionProps;
 
-/**
- * Which AWS clients `functions/<fn>.ts` builds. The function file is the composition root (STYLE:
- * SDK clients are built there, once per container, and passed down), so a function that builds no
- * KMS client gets no KMS grant. Fails closed: a client built elsewhere would get AccessDenied, never
- * a wider grant.
- */
-export const sdkClientsOf = (fn: string): { dynamodb: boolean; kms: boolean } => {
-  const source = readFileSync(join(REPO_ROOT, 'functions', `${fn}.ts`), 'utf8');
-  return {
-    dynamodb: /\bnew DynamoDBClient\(/.test(source),
-    kms: /\bnew KMSClient\(/.test(source),
-  };
-};
-
 /** IAM: role names are at most 64 characters. */
 const MAX_ROLE_NAME_LENGTH = 64;
 
@@ -178,14 +122,6 @@ export const functionRoleName = (stageName: string, fn: string): string => {
   return name;
 };
 
-/**
- * The functions that use fedgate's signing keys: those whose file builds a KMS client
- * ({@link sdkClientsOf}). Each of them signs, not only reads the public key: a KMS key's
- * published certificate is self-signed through KMS Sign in every container that loads the keys
- * (shared/issuer/kms-signing-keys.ts), so none is GetPublicKey-only.
- */
-export const signingKeyFunctions = (): string[] => FUNCTIONS.filter((fn) => sdkClientsOf(fn).kms);
-
 /** The codes of STS refusals (shared/sts/errors.ts): each means an IAM setting needs fixing. */
 const STS_REFUSAL_CODES = [
   'sts_assume_role_failed',
@@ -199,13 +135,37 @@ const STS_REFUSAL_CODES = [
   'sts_validation_error',
 ] as const;
 
+/**
+ * A declared table statement as IAM: the table's ARN, and on the state table the key prefixes as
+ * `ForAllValues:StringLike` on `dynamodb:LeadingKeys`, so every key of a call (each of a
+ * BatchGetItem's) must be one the function declared.
+ */
+export const tablePolicyStatement = (
+  statement: TableStatement,
+  tables: { attributeTable: dynamodb.ITable; stateTable: dynamodb.ITable },
+): iam.PolicyStatement =>
+  new iam.PolicyStatement({
+    sid: statement.sid,
+    actions: [...statement.actions],
+    resources: [
+      (statement.table === 'attributes' ? tables.attributeTable : tables.stateTable).tableArn,
+    ],
+    ...(statement.leadingKeys
+      ? {
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...statement.leadingKeys] },
+          },
+        }
+      : {}),
+  });
+
 /** A CDK construct id from a function file name: `saml-acs` → `SamlAcs`. */
 const pascal = (name: string) =>
   name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
 
 /**
- * The stateless half of fedgate: one NodejsFunction per entry of `FUNCTIONS` (infra/routes.ts, so
- * a new function appears here by being routed), the HTTP API with one route per `ROUTES` entry,
+ * The stateless half of fedgate: one NodejsFunction per function of infra/manifest.ts, with a role
+ * derived from its declaration, the HTTP API with one route per declared route,
  * stage and route throttling, JSON access logs, an optional custom domain, config as code, and
  * alarms on 5xx, function errors and throttles.
  */
@@ -295,54 +255,12 @@ export class GatewayStack extends Stack {
         description: `fedgate ${stage.name} function ${fn}`,
       });
       logGroup.grantWrite(role);
-      const clients = sdkClientsOf(fn);
-      if (clients.dynamodb) {
-        role.addToPolicy(
-          new iam.PolicyStatement({
-            sid: 'ReadAttributeTable',
-            actions: [...ATTRIBUTE_READ_ACTIONS],
-            resources: [props.attributeTable.tableArn],
-          }),
-        );
-        role.addToPolicy(
-          new iam.PolicyStatement({
-            sid: 'ReadWriteStateTable',
-            actions: [...STATE_READ_WRITE_ACTIONS],
-            resources: [props.stateTable.tableArn],
-          }),
-        );
+      // Everything else from the function's declaration (infra/manifest.ts), nothing inferred.
+      const declared = MANIFEST[fn];
+      for (const statement of dynamoStatementsOf(declared)) {
+        role.addToPolicy(tablePolicyStatement(statement, props));
       }
-      if (clients.dynamodb && writesDirectory(fn)) {
-        role.addToPolicy(
-          new iam.PolicyStatement({
-            sid: 'WriteDirectoryItems',
-            actions: [...DIRECTORY_WRITE_ACTIONS],
-            resources: [props.attributeTable.tableArn],
-            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DIR#*'] } },
-          }),
-        );
-      }
-      const killSwitchAccounts = [
-        ...new Set(
-          props.gatewayConfig.idps.flatMap((idp) => {
-            const k = idp.directory?.deprovisioning.awsKillSwitch;
-            return k
-              ? k.accounts.map((a) => `arn:${k.partition}:iam::${a}:role/fedgate-revocation-writer`)
-              : [];
-          }),
-        ),
-      ].sort();
-      if (appliesKillSwitch(fn) && killSwitchAccounts.length > 0) {
-        // The writer role must also trust this role: add it to the stage's revocationWriters.
-        role.addToPolicy(
-          new iam.PolicyStatement({
-            sid: 'AssumeRevocationWriters',
-            actions: ['sts:AssumeRole'],
-            resources: killSwitchAccounts,
-          }),
-        );
-      }
-      if (clients.kms) {
+      if (declared.kms.fedgateKeys) {
         role.addToPolicy(
           new iam.PolicyStatement({
             sid: 'SignWithFedgateKeys',
@@ -352,15 +270,11 @@ export class GatewayStack extends Stack {
         );
       }
       // OIDC client secrets (Secrets Manager / SSM through the extension layer) and
-      // private_key_jwt keys: only for the functions whose file resolves or signs with them.
-      const secrets = resolvesAwsSecrets(fn);
-      // The SCIM function reads its bearer tokens only, never the OIDC client secrets.
-      const secretStatements = readsScimTokens(fn)
-        ? scimTokenStatements(props.gatewayConfig, stage)
-        : oidcSecretStatements(props.gatewayConfig, stage, {
-            secrets,
-            signs: signsClientAssertions(fn),
-          });
+      // private_key_jwt keys.
+      const secretStatements = oidcSecretStatements(props.gatewayConfig, stage, {
+        secrets: declared.secrets,
+        signs: declared.kms.clientKeys,
+      });
       for (const statement of secretStatements) role.addToPolicy(statement);
       acknowledgeOidcSecretWildcards(role, secretStatements);
       const handler = new NodejsFunction(this, cid, {
@@ -373,7 +287,7 @@ export class GatewayStack extends Stack {
         role,
         logGroup,
         environment: { ...environment, ...NODE_WRAPPER_ENVIRONMENT },
-        ...(secrets ? { paramsAndSecrets: paramsAndSecretsLayer() } : {}),
+        ...(declared.secrets ? { paramsAndSecrets: paramsAndSecretsLayer() } : {}),
         description: `fedgate ${stage.name}: ${fn}`,
         ...(stage.reservedConcurrency !== undefined
           ? { reservedConcurrentExecutions: stage.reservedConcurrency }

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
@@ -8,14 +6,14 @@ import {
   ParamsAndSecretsVersions,
 } from 'aws-cdk-lib/aws-lambda';
 import type { GatewayConfig } from '../../shared/config/index.js';
-import { REPO_ROOT } from './function-bundling.js';
 import type { StageConfig } from './stage-config.js';
 
 /**
  * What the OIDC functions need to read client secrets and sign client assertions in AWS: the AWS
  * Parameters and Secrets Lambda Extension layer (shared/oidc/aws-secrets.ts talks to it over
  * localhost, so no Secrets Manager/SSM SDK client is bundled), the read grants behind it, and the
- * KMS grants for private_key_jwt keys (shared/oidc/client-auth.ts).
+ * KMS grants for private_key_jwt keys (shared/oidc/client-auth.ts). Which functions get them is
+ * their declaration in infra/manifest.ts (`secrets`, `kms.clientKeys`).
  */
 
 /** What the extension calls with the function's role. */
@@ -26,19 +24,6 @@ export const CLIENT_KEY_ACTIONS = ['kms:Sign', 'kms:GetPublicKey'] as const;
 
 /** The extension's HTTP timeouts: under the function's own 3 s, so it answers a 5xx first. */
 const EXTENSION_TIMEOUT = Duration.seconds(2);
-
-/**
- * Whether `functions/<fn>.ts` resolves AWS secret references (builds the extension's port): such a
- * function gets the layer and the read grants; no other does (fails closed, like `sdkClientsOf`).
- */
-export const resolvesAwsSecrets = (fn: string): boolean =>
-  /\bextensionSecretPortFromEnv\(/.test(
-    readFileSync(join(REPO_ROOT, 'functions', `${fn}.ts`), 'utf8'),
-  );
-
-/** Whether `functions/<fn>.ts` signs private_key_jwt assertions (builds the key loader). */
-export const signsClientAssertions = (fn: string): boolean =>
-  /\bloadKeys:\s*\(/.test(readFileSync(join(REPO_ROOT, 'functions', `${fn}.ts`), 'utf8'));
 
 /** The layer, pinned, with the extension's cache at its default 300 s and short timeouts. */
 export const paramsAndSecretsLayer = (): ParamsAndSecretsLayerVersion =>
@@ -230,12 +215,6 @@ export const acknowledgeOidcSecretWildcards = (
   }
   if (acks.length > 0) Validations.of(role).acknowledge(...acks);
 };
-
-/** Whether `functions/<fn>.ts` checks SCIM bearer tokens (builds shared/scim's authenticator). */
-export const readsScimTokens = (fn: string): boolean =>
-  /\bcreateScimAuthenticator\(/.test(
-    readFileSync(join(REPO_ROOT, 'functions', `${fn}.ts`), 'utf8'),
-  );
 
 /**
  * The read grants of the SCIM function: exactly the IdPs' `directory.scim.tokenRef` secrets and

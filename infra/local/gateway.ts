@@ -10,12 +10,13 @@ import {
 } from '../../shared/config/index.js';
 import { applyConfig } from '../../shared/store/index.js';
 import { loadGatewayConfigFile } from '../config-file.js';
-import { FUNCTIONS, ROUTES } from '../routes.js';
+import { FUNCTIONS, type FunctionManifest, ROUTES } from '../manifest.js';
 import {
   createLambdaContext,
   toApiGatewayEvent,
   writeApiGatewayResult,
 } from './api-gateway-event.js';
+import { type IamRefusal, startIamDynamoProxy } from './aws/iam-dynamodb.js';
 import { ensureLocalKeyPair } from './demo/keys.js';
 import { createTables, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import type { LocalContext, LocalPlugin } from './plugin.js';
@@ -48,12 +49,24 @@ export interface LocalGatewayOptions {
    * one URL, like Lambda containers behind one API): every published URL is built from it.
    */
   publicBaseUrl?: string;
+  /**
+   * The declarations the IAM stand-in enforces on the functions' DynamoDB calls (default
+   * infra/manifest.ts; a test passes a changed one to see a refusal). Routes and functions always
+   * come from infra/manifest.ts.
+   */
+  manifest?: Readonly<Record<string, FunctionManifest>>;
 }
 
 export interface LocalGateway {
   url: URL;
   config: GatewayConfig;
+  /** The DynamoDB engine itself (what the admin CLI and tests use: no IAM in between). */
   dynamo: { endpoint: string; engine: string; notice?: string | undefined };
+  /**
+   * The IAM stand-in in front of it (infra/local/aws/iam-dynamodb.ts), where the functions' DynamoDB
+   * client points: each function's calls are checked against its declaration in infra/manifest.ts.
+   */
+  iam: { endpoint: string; refusals(): IamRefusal[]; clearRefusals(): void };
   /** What is running where, for the start-up banner. */
   summary: string[];
   stop(): Promise<void>;
@@ -62,20 +75,30 @@ export interface LocalGateway {
 /** API Gateway HTTP API's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** Past this much a too-large body is not even drained: the connection is closed. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a request body up to API Gateway's limit. A larger body is drained (not kept) so that the
+ * 413 reaches the client instead of a reset connection; past 64 MB the connection is dropped.
+ */
 const readRequestBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((done, fail) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        fail(Object.assign(new Error('payload too large'), { status: 413 }));
+      if (size > MAX_DRAIN_BYTES) {
         req.destroy();
         return;
       }
-      chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => done(Buffer.concat(chunks)));
+    req.on('end', () =>
+      size > MAX_BODY_BYTES
+        ? fail(Object.assign(new Error('payload too large'), { status: 413 }))
+        : done(Buffer.concat(chunks)),
+    );
     req.on('error', fail);
   });
 
@@ -111,8 +134,16 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
   };
   const region = opts.region ?? 'us-east-1';
 
-  // Listen first: plugins and the config need the real base URL (port 0 picks one).
-  const server = createServer();
+  // Listen first: plugins and the config need the real base URL (port 0 picks one). Until the
+  // functions are loaded every request gets a 503 (as API Gateway answers while a function cannot
+  // start), so none hangs or holds up a stop.
+  let serve: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (serve) return serve(req, res);
+    req.resume();
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end('{"message":"Service Unavailable"}');
+  });
   const address = await listen(server, opts.port ?? 8787, host);
   const listenUrl = new URL(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
   const baseUrl = opts.publicBaseUrl ? new URL(new URL(opts.publicBaseUrl).origin) : listenUrl;
@@ -146,6 +177,16 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
     await applyConfig(client, tables.attributeTableName, config);
     client.destroy();
 
+    // What AWS IAM would refuse the functions, refused here too: each function's DynamoDB calls
+    // against the role infra/cdk derives from its declaration.
+    const iam = await startIamDynamoProxy({
+      target: dynamo.endpoint,
+      tables,
+      region,
+      ...(opts.manifest ? { manifest: opts.manifest } : {}),
+    });
+    stops.push(() => iam.stop());
+
     // fedgate's own signing key: generated once into .local/keys (KMS in AWS).
     const signing = await ensureLocalKeyPair(
       join(workDir, 'keys'),
@@ -162,7 +203,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
         signingKeyRefs: [`file:${signing.bundlePath}`],
       }),
       AWS_REGION: region,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: iam.endpoint,
       // Local, visibly fake credentials for the embedded services; real AWS is never called.
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'LOCALFEDGATE',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local-not-a-secret',
@@ -176,7 +217,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
     }
 
     const match = createRouteMatcher(ROUTES);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    serve = (req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
         const url = req.url ?? '/';
         const path = url.split('?', 1)[0] ?? '/';
@@ -207,7 +248,9 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
         } catch (err) {
           // What API Gateway answers when a function throws: no detail, no stack.
           const status = (err as { status?: number }).status === 413 ? 413 : 500;
-          console.error(`local gateway: ${req.method} ${path} failed:`, err);
+          if (status === 413)
+            console.error(`local gateway: ${req.method} ${path}: body over 10 MB (413)`);
+          else console.error(`local gateway: ${req.method} ${path} failed:`, err);
           if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
           res.end(
             status === 413
@@ -216,7 +259,7 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
           );
         }
       })();
-    });
+    };
 
     for (const plugin of plugins) await plugin.started?.(ctx);
 
@@ -224,13 +267,25 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
       `fedgate local gateway  ${listenUrl.origin}/${listenUrl.origin === baseUrl.origin ? '' : ` (public base URL ${baseUrl.origin})`}`,
       `  DynamoDB             ${dynamo.engine} at ${dynamo.endpoint}${opts.dbPath ? ` (on disk: ${opts.dbPath})` : ' (in memory)'}`,
       ...(dynamo.notice ? [`                       ${dynamo.notice}`] : []),
+      `  IAM stand-in         ${iam.endpoint}: each function's DynamoDB calls as its role in infra/manifest.ts allows`,
       `  tables               ${tables.attributeTableName}, ${tables.stateTableName}`,
-      `  gateway config       ${opts.configPath} (${config.idps.length} IdPs, ${config.idps.reduce((n, i) => n + i.rules.length, 0)} rules, ${config.gatewayRules.length} gateway rules)`,
+      `  gateway config       ${opts.configPath} (${config.idps.length} IdPs, ${config.idps.reduce((n, i) => n + i.rules.length, 0)} rules, ${config.gatewayRules.length} gateway rule${config.gatewayRules.length === 1 ? '' : 's'})`,
       ...lintGatewayConfig(config).map((w) => `  warning              ${w.path}: ${w.message}`),
       `  routes               ${ROUTES.map((r) => r.routeKey).join(', ')}`,
       ...plugins.flatMap((p) => (p.describe?.(ctx) ?? []).map((line) => `  ${line}`)),
     ];
-    return { url: listenUrl, config, dynamo, summary, stop };
+    return {
+      url: listenUrl,
+      config,
+      dynamo,
+      iam: {
+        endpoint: iam.endpoint,
+        refusals: () => iam.refusals(),
+        clearRefusals: () => iam.clearRefusals(),
+      },
+      summary,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

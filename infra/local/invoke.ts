@@ -3,12 +3,12 @@
  * Gateway v2 event, as Lambda would, against the embedded DynamoDB seeded from the gateway config
  * (the demo config by default), and prints the result.
  * Example: npm run invoke -- home events/home.default.json
- * SAML events expire within minutes: `npm run events` writes fresh ones first.
+ * SAML events expire within minutes: `npm run events` writes fresh ones into .local/events/ first.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { FUNCTIONS } from '../routes.js';
+import { FUNCTIONS, isFunctionName } from '../manifest.js';
 import { createLambdaContext } from './api-gateway-event.js';
 import { defaultPlugins } from './default-plugins.js';
 import { startLocalGateway } from './gateway.js';
@@ -18,7 +18,7 @@ const { positionals, values } = parseArgs({
   options: { config: { type: 'string' } },
 });
 const [fn, eventFile] = positionals;
-if (!fn || !eventFile || !FUNCTIONS.includes(fn)) {
+if (!fn || !eventFile || !isFunctionName(fn)) {
   console.error(`usage: npm run invoke -- <${FUNCTIONS.join('|')}> <event.json> [--config FILE]`);
   process.exit(2);
 }

@@ -1,20 +1,32 @@
 /**
- * `npm run events`: (re)writes events/*.json, the API Gateway v2 events each function receives,
- * from real requests to a local runner whose public base URL is http://127.0.0.1:8787 (the
- * default of `npm run invoke`). SAML responses in them are signed by this machine's demo IdP keys
- * and expire within minutes: regenerate, then invoke, e.g.
- *   npm run events && npm run invoke -- saml-acs events/saml-acs.okta-idp-initiated.json
+ * `npm run events`: records the API Gateway v2 events each function receives, from real requests
+ * to a local runner whose public base URL is http://127.0.0.1:8787 (the base `npm run invoke`
+ * uses), into .local/events/ (untracked: the runner's work directory). SAML responses in them are
+ * signed by this machine's demo IdP keys and expire within minutes: record, then invoke, e.g.
+ *   npm run events && npm run invoke -- saml-acs .local/events/saml-acs.okta-idp-initiated.json
  * Arguments keep only the events whose names start with one of them: `npm run events -- oidc-`.
+ * The events in events/ are committed samples (tests read some; their SAML responses expired long
+ * ago): `npm run events -- --out events` rewrites them, deliberately.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { toApiGatewayEvent } from './api-gateway-event.js';
 import { defaultPlugins } from './default-plugins.js';
 import { fetchDemoSamlResponse } from './demo/saml-idps.js';
 import { startLocalGateway } from './gateway.js';
 
 export const EVENTS_BASE_URL = 'http://127.0.0.1:8787';
+/** Where a run writes unless `--out` says: nothing tracked changes. */
+export const EVENTS_OUT_DIR = '.local/events';
+
+const { values: flags, positionals: only } = parseArgs({
+  options: { out: { type: 'string' } },
+  allowPositionals: true,
+});
+const outDir = flags.out ?? EVENTS_OUT_DIR;
 
 const gateway = await startLocalGateway({
   port: 0,
@@ -104,7 +116,7 @@ const events: Record<string, Promise<unknown>> = {
     '/portal/open',
     form({ csrf: 'x', grant: 'g', target: 'console', region: 'us-east-1' }),
   ),
-  'published.aws-saml-metadata': capture(
+  'published-keys.aws-saml-metadata': capture(
     'GET /aws/saml-metadata.xml',
     '/aws/saml-metadata.xml',
     {},
@@ -186,13 +198,14 @@ const events: Record<string, Promise<unknown>> = {
     { idp: 'demo-okta' },
   ),
 };
-const only = process.argv.slice(2);
+await mkdir(outDir, { recursive: true });
 for (const [name, event] of Object.entries(events)) {
   if (only.length > 0 && !only.some((prefix) => name.startsWith(prefix))) continue;
   const e = (await event) as {
     requestContext: { requestId: string; time: string; timeEpoch: number };
   };
-  await writeFile(`events/${name}.json`, `${JSON.stringify(e, null, 2)}\n`);
-  console.log(`wrote events/${name}.json`);
+  const file = join(outDir, `${name}.json`);
+  await writeFile(file, `${JSON.stringify(e, null, 2)}\n`);
+  console.log(`wrote ${file}`);
 }
 await gateway.stop();

@@ -14,6 +14,7 @@ export {
   AWS_FEDERATION_ENDPOINT,
   type ConsoleSignin,
   type ConsoleSigninDeps,
+  consoleSessionSeconds,
   createConsoleSignin,
   type SigninUrlRequest,
 } from './signin.js';

@@ -1,4 +1,5 @@
 import { DependencyUnavailableError, GatewayError } from '../http/index.js';
+import { DURATION_MIN_SECONDS } from '../mapping/index.js';
 import { type AwsSessionCredentials, clampDuration } from '../sts/index.js';
 import { isAllowedConsoleDestination, parseConsoleDestination } from './destination.js';
 import { ConsoleSigninFailedError } from './errors.js';
@@ -24,16 +25,42 @@ export interface ConsoleSigninDeps {
   timeoutMs: number;
   /** Cap on the response body (default 64 KiB). */
   maxResponseBytes?: number;
+  /** Epoch milliseconds (read at each call, so fake clocks apply). */
+  now?: () => number;
 }
 
 /** What one console hand-off needs. */
 export interface SigninUrlRequest {
-  credentials: Pick<AwsSessionCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>;
+  /** The session's credentials, with their `expiration` (what STS actually granted). */
+  credentials: Pick<
+    AwsSessionCredentials,
+    'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration'
+  >;
   /** An allowlisted console URL (from {@link parseConsoleDestination}); re-checked here. */
   destination: URL;
-  /** Console session length; clamped into 900..43200 s. */
+  /**
+   * Console session length asked for (the grant's duration); clamped to what the credentials
+   * have left, then into 900..43200 s.
+   */
   sessionDurationSeconds: number;
 }
+
+/**
+ * The console `SessionDuration` for credentials: the requested length, but no longer than the
+ * credentials have left (STS may have granted less than asked: fedgate falls back to 3600 s when a
+ * role's maximum is lower), within the federation endpoint's 900..43200 s. Credentials whose
+ * expiry cannot be read get the shortest console session.
+ * @example consoleSessionSeconds(43_200, new Date(Date.now() + 3_600_000), Date.now()) // 3600
+ */
+export const consoleSessionSeconds = (
+  requestedSeconds: number,
+  expiration: Date,
+  nowMs: number,
+): number => {
+  const left = Math.floor((expiration.getTime() - nowMs) / 1000);
+  if (!Number.isFinite(left)) return DURATION_MIN_SECONDS;
+  return clampDuration(Math.min(clampDuration(requestedSeconds), left));
+};
 
 export interface ConsoleSignin {
   /**
@@ -88,13 +115,15 @@ const readCapped = async (res: Response, limit: number): Promise<string | undefi
  * Creates the console hand-off through the AWS federation endpoint: `getSigninToken` with the
  * session credentials (server to server), then the `login` URL with `Issuer`, `Destination` and
  * `SigninToken`. `SessionDuration` is always sent: the credentials come from AssumeRoleWith*
- * (never role chaining, for which AWS refuses a SessionDuration), so 900–43200 s is allowed.
+ * (never role chaining, for which AWS refuses a SessionDuration), so 900–43200 s is allowed; it is
+ * the requested length clamped to what the credentials have left ({@link consoleSessionSeconds}).
  * @example
  * const signin = createConsoleSignin({ fetch, federationEndpoint: new URL(AWS_FEDERATION_ENDPOINT), issuerUrl, timeoutMs: 3000 });
  * const url = await signin.buildSigninUrl({ credentials, destination, sessionDurationSeconds: 3600 });
  */
 export const createConsoleSignin = (deps: ConsoleSigninDeps): ConsoleSignin => {
   const maxBytes = deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const now = deps.now ?? (() => Date.now());
 
   const getSigninToken = async (
     credentials: SigninUrlRequest['credentials'],
@@ -103,7 +132,11 @@ export const createConsoleSignin = (deps: ConsoleSigninDeps): ConsoleSignin => {
     const url = new URL(deps.federationEndpoint.href);
     url.search = new URLSearchParams({
       Action: 'getSigninToken',
-      SessionDuration: String(clampDuration(sessionDurationSeconds)),
+      // Never longer than the credentials last: a 12 h console session on 1 h credentials
+      // would outlive what STS granted (and what the trust policy allows).
+      SessionDuration: String(
+        consoleSessionSeconds(sessionDurationSeconds, credentials.expiration, now()),
+      ),
       Session: JSON.stringify({
         sessionId: credentials.accessKeyId,
         sessionKey: credentials.secretAccessKey,

@@ -1,6 +1,6 @@
 import type { RuntimeConfig } from '../config/index.js';
 import type { RoleAssumption } from '../handback/index.js';
-import { createAwsSamlMinter, type SigningKeys } from '../issuer/index.js';
+import { createAwsSamlMinter, isAuthnContextClassRef, type SigningKeys } from '../issuer/index.js';
 import type { Log } from '../log.js';
 import { createRoleAssumer, type StsPort } from '../sts/index.js';
 import { awsIssuerEntityId } from './signing.js';
@@ -27,12 +27,26 @@ export const createSamlAssumption = (deps: {
   });
   const assumer = createRoleAssumer({ sts: deps.sts, log: deps.log });
   return async (grant, person) => {
+    const now = Date.now();
+    // When and how the person authenticated upstream, not when fedgate mints. An upstream time a
+    // little ahead of ours (within the verifier's clock skew) is written as now: the person did
+    // not authenticate after the assertion saying so. A method that is no URI (OIDC amr lists)
+    // is `unspecified`.
+    const authnInstant =
+      person.authTime !== undefined && Number.isFinite(person.authTime)
+        ? Math.min(Math.floor(person.authTime * 1000), now)
+        : undefined;
     const minted = await minter.mint({
       grant,
       recipient: config.awsSigninSamlUrl.href,
       // Opaque and stable: CloudTrail logs the NameID, so no email or UPN goes there.
       nameId: person.subjectRef,
-      now: Date.now(),
+      now,
+      // Before 2001 (outside the minter's epoch-milliseconds range) is no authentication time.
+      ...(authnInstant !== undefined && authnInstant >= 1e12 ? { authnInstant } : {}),
+      ...(person.authMethod !== undefined && isAuthnContextClassRef(person.authMethod)
+        ? { authnContextClassRef: person.authMethod }
+        : {}),
     });
     return assumer.assumeRoleWithSaml({
       roleArn: grant.roleArn,

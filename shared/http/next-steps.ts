@@ -191,6 +191,9 @@ export const NEXT_STEPS: Readonly<Record<string, NextStep>> = Object.freeze({
   oidc_token_expired: clock,
   oidc_auth_too_old: againPlain,
   oidc_id_token_invalid: again,
+  // Dated ahead of fedgate's clock: the IdP's clock, not the person's device.
+  oidc_id_token_iat_future: again,
+  oidc_id_token_typ_invalid: idpSetUp,
   oidc_subject_invalid: idpSetUp,
   oidc_tenant_not_allowed: org,
   oidc_hosted_domain_not_allowed: org,

@@ -77,6 +77,20 @@ const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
 const MAX_ENTITY_ID_LENGTH = 1024;
 
 /**
+ * An authentication context class: an absolute URI (a scheme, then only RFC 3986 URI characters:
+ * no space, `<`, `>`, `"`, `{`, `}`, `|`, `\`, `^` or backquote), at most 1024 characters.
+ */
+const AUTHN_CONTEXT_CLASS = /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
+
+/**
+ * Whether a value can be minted as the AuthnContextClassRef (an absolute URI of at most 1024
+ * characters): upstream SAML class refs are; OIDC `amr` lists and bare `acr` values like `1` are
+ * not, and go out as `…:ac:classes:unspecified`.
+ */
+export const isAuthnContextClassRef = (value: string): boolean =>
+  value.length <= MAX_ENTITY_ID_LENGTH && AUTHN_CONTEXT_CLASS.test(value);
+
+/**
  * The NameID: visible ASCII, 1–256 characters (SAML Core §8.3.7 caps persistent identifiers at
  * 256). It should be opaque (a hashed subject): CloudTrail logs it as `saml:sub`.
  */
@@ -125,8 +139,17 @@ export interface AwsSamlMintInput {
   now: number;
   /** Validity from `now`, 1–300 seconds (default {@link DEFAULT_ASSERTION_LIFETIME_SECONDS}). */
   lifetimeSeconds?: number;
-  /** When the person authenticated upstream, epoch milliseconds (default `now`). */
+  /**
+   * When the person authenticated upstream, epoch milliseconds, not after `now` (default `now`,
+   * for a sign-in whose upstream time is unknown).
+   */
   authnInstant?: number;
+  /**
+   * How the person authenticated upstream: an absolute URI of at most 1024 characters (SAML
+   * Core §2.7.2.2: `AuthnContextClassRef` is `xs:anyURI`), e.g. the upstream
+   * assertion's own class ref (default `urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified`).
+   */
+  authnContextClassRef?: string;
 }
 
 export interface MintedAwsSamlResponse {
@@ -192,6 +215,15 @@ const checkMintInput = (
   if (!isEpochMillis(input.now)) problems.push('now: must be epoch milliseconds');
   if (input.authnInstant !== undefined && !isEpochMillis(input.authnInstant)) {
     problems.push('authnInstant: must be epoch milliseconds');
+  } else if (input.authnInstant !== undefined && input.authnInstant > input.now) {
+    // The person cannot have authenticated after the assertion about it was issued.
+    problems.push('authnInstant: must not be after now');
+  }
+  if (
+    input.authnContextClassRef !== undefined &&
+    !isAuthnContextClassRef(input.authnContextClassRef)
+  ) {
+    problems.push('authnContextClassRef: must be an absolute URI of at most 1024 characters');
   }
   const lifetime = input.lifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_ASSERTION_LIFETIME_SECONDS) {
@@ -224,6 +256,7 @@ const buildUnsignedResponse = (
     issueInstant: string;
     notOnOrAfter: string;
     authnInstant: string;
+    authnContextClassRef: string;
   },
 ): UnsignedResponse => {
   const { grant } = v;
@@ -257,10 +290,11 @@ const buildUnsignedResponse = (
       saml('Conditions', { NotBefore: v.issueInstant, NotOnOrAfter: v.notOnOrAfter }, [
         saml('AudienceRestriction', undefined, [saml('Audience', undefined, [v.audience])]),
       ]),
+      // When and how the person authenticated at the upstream IdP (not when fedgate minted):
+      // what fedgate was told, or the mint time and `unspecified` when it was told nothing.
       saml('AuthnStatement', { AuthnInstant: v.authnInstant, SessionIndex: v.sessionIndex }, [
-        // fedgate does not see how the person authenticated upstream, so it claims nothing specific.
         saml('AuthnContext', undefined, [
-          saml('AuthnContextClassRef', undefined, [AC_UNSPECIFIED]),
+          saml('AuthnContextClassRef', undefined, [v.authnContextClassRef]),
         ]),
       ]),
       saml('AttributeStatement', undefined, [
@@ -415,6 +449,7 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
           issueInstant: isoInstant(issued),
           notOnOrAfter: isoInstant(notOnOrAfter),
           authnInstant: isoInstant(Math.floor((input.authnInstant ?? input.now) / 1000) * 1000),
+          authnContextClassRef: input.authnContextClassRef ?? AC_UNSPECIFIED,
         });
       } catch (cause) {
         if (cause instanceof IllegalXmlCharacterError) {

@@ -15,6 +15,7 @@ export {
   type AwsSamlMintInput,
   createAwsSamlMinter,
   DEFAULT_ASSERTION_LIFETIME_SECONDS,
+  isAuthnContextClassRef,
   MAX_ASSERTION_LIFETIME_SECONDS,
   MAX_SAML_RESPONSE_BASE64_LENGTH,
   type MintedAwsSamlResponse,

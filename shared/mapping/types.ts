@@ -16,6 +16,8 @@ export interface Identity {
   claims: Readonly<Record<string, readonly string[]>>;
   /** When the person authenticated at the IdP (epoch seconds), if known. */
   authTime?: number;
+  /** How they authenticated, as the IdP said (SAML AuthnContextClassRef, OIDC `acr`/`amr`), if known. */
+  authMethod?: string;
   /**
    * Claims the IdP could not send because the person has too many groups (Entra ID overage):
    * filled from the directory's groups (shared/directory), or the sign-in is refused.

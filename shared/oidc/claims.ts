@@ -15,6 +15,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Controls, format characters (zero-width, bidi overrides), lone surrogates and line separators
 // never belong in a claim value a rule or a tag reads (the same set as shared/saml/values.ts).
 const CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+// And in the subject, whitespace anywhere too (Unicode White_Space: NBSP, ideographic space, …).
+const NOT_IN_SUBJECT = /[\s\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 const MAX_CLAIMS = 200;
 const MAX_VALUES = 1000;
 const MAX_VALUE_LENGTH = 4096;
@@ -68,7 +70,7 @@ const issuerTenant = (issuer: string): string | undefined =>
 const checkEntra = (
   idp: OidcIdpConfig,
   claims: JsonClaims,
-): { subject: string; overage: boolean } => {
+): { tid: string; oid: string; overage: boolean } => {
   const tid = single(claims, 'tid')?.toLowerCase();
   const oid = single(claims, 'oid')?.toLowerCase();
   if (!tid || !GUID.test(tid)) throw new OidcTenantNotAllowedError('no tid claim (or not a GUID)');
@@ -97,7 +99,24 @@ const checkEntra = (
     );
   }
   if (!oid || !GUID.test(oid)) throw new OidcSubjectInvalidError('no oid claim (or not a GUID)');
-  return { subject: `${tid}/${oid}`, overage };
+  return { tid, oid, overage };
+};
+
+/**
+ * The subject as fedgate keys the person on it: Okta's user ids exactly as issued
+ * (case-sensitive); others in Unicode NFC (one person, one spelling). Whitespace or control
+ * characters anywhere — leading, trailing or inner — are refused, never trimmed.
+ */
+const normaliseSubject = (profile: OidcIdpConfig['oidc']['profile'], subject: string): string => {
+  const value = profile === 'okta' ? subject : subject.normalize('NFC');
+  const bad = NOT_IN_SUBJECT.exec(value);
+  if (bad) {
+    const at = (bad[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
+    throw new OidcSubjectInvalidError(
+      `the subject contains U+${at} (whitespace or a control character): refused, not trimmed`,
+    );
+  }
+  return value;
 };
 
 /** Google: `hd` must be an allowed Workspace domain when `allowedHostedDomains` is set. */
@@ -115,21 +134,35 @@ const checkGoogle = (idp: OidcIdpConfig, claims: JsonClaims): void => {
 };
 
 /**
+ * How the person authenticated, as the ID token says: `acr` (the class, OIDC Core §2) when
+ * present, else the `amr` values (RFC 8176 tokens: `pwd`, `mfa`, `hwk`, …) joined by spaces.
+ */
+const authMethodOf = (claims: JsonClaims): string | undefined => {
+  const acr = single(claims, 'acr');
+  if (acr !== undefined) return acr;
+  const amr = claims.amr;
+  if (!Array.isArray(amr)) return undefined;
+  const methods = amr.filter((m): m is string => typeof m === 'string' && m !== '');
+  return methods.length > 0 ? methods.join(' ') : undefined;
+};
+
+/**
  * Turns validated ID token claims into the Identity the mapping engine reads, per IdP profile:
  * - claims: each claim whose values are strings, numbers or booleans (objects are skipped), as
  *   lists of strings; `email` only when the IdP does not say it is unverified (Google: only when
  *   `email_verified` is true); then `idp.claimAliases` as for SAML (the union of the listed
  *   claims, replacing a claim of the alias's name);
- * - subject: `idp.subjectClaim`, else Entra ID's `<tid>/<oid>`, else `sub`;
- * - profile checks: Entra tenants and overage, Google `hd`.
+ * - subject: `idp.subjectClaim`, else Entra ID's `<tid>/<oid>`, else `sub`; Okta's exactly as
+ *   issued, every other in Unicode NFC; whitespace or control characters anywhere → refused;
+ * - Entra ID: `oid` and `tid` as canonical lower-case GUIDs in the claims (not GUIDs → refused);
+ * - profile checks: Entra tenants and overage, Google `hd`;
+ * - authTime: `auth_time`, else `iat`; authMethod: `acr`, else the `amr` values joined by spaces.
  * @throws oidc_tenant_not_allowed, oidc_group_overage, oidc_hosted_domain_not_allowed,
  * oidc_subject_invalid, oidc_id_token_invalid (control characters, too many claims/values).
  */
 export const mapOidcIdentity = (idp: OidcIdpConfig, claims: JsonClaims): Identity => {
   const { profile } = idp.oidc;
-  let profileSubject: string | undefined;
-  let overage = false;
-  if (profile === 'entra') ({ subject: profileSubject, overage } = checkEntra(idp, claims));
+  const entra = profile === 'entra' ? checkEntra(idp, claims) : undefined;
   if (profile === 'google') checkGoogle(idp, claims);
 
   const names = Object.keys(claims);
@@ -143,6 +176,12 @@ export const mapOidcIdentity = (idp: OidcIdpConfig, claims: JsonClaims): Identit
   const emailTrusted =
     profile === 'google' ? verified === true : verified !== false && verified !== 'false';
   if (!emailTrusted) out.delete('email');
+  if (entra) {
+    // Entra compares object and tenant ids case-insensitively: canonical lower case for rules,
+    // aliases and subjectClaim alike, so an upper-cased oid is never another person.
+    out.set('tid', [entra.tid]);
+    out.set('oid', [entra.oid]);
+  }
 
   const sent = new Map(out);
   for (const [alias, sources] of Object.entries(idp.claimAliases)) {
@@ -162,12 +201,17 @@ export const mapOidcIdentity = (idp: OidcIdpConfig, claims: JsonClaims): Identit
     }
     subject = values[0];
   } else {
-    subject = profileSubject ?? single(claims, 'sub');
+    subject = entra ? `${entra.tid}/${entra.oid}` : single(claims, 'sub');
   }
   if (!subject) throw new OidcSubjectInvalidError('no sub claim');
-  const authTime = claims.auth_time;
+  subject = normaliseSubject(profile, subject);
+  const authTime = [claims.auth_time, claims.iat].find(
+    (t): t is number => typeof t === 'number' && Number.isFinite(t),
+  );
+  const authMethod = authMethodOf(claims);
   // Overage with a directory: `groups` and its aliases are filled from the directory's
   // memberships when the rules run (shared/directory/join.ts).
+  const overage = entra?.overage === true;
   const overageClaims = overage
     ? [
         'groups',
@@ -182,7 +226,8 @@ export const mapOidcIdentity = (idp: OidcIdpConfig, claims: JsonClaims): Identit
     issuer: single(claims, 'iss') ?? idp.oidc.issuer,
     subject,
     claims: Object.freeze(Object.fromEntries(out)),
-    ...(typeof authTime === 'number' && Number.isFinite(authTime) ? { authTime } : {}),
+    ...(authTime !== undefined ? { authTime } : {}),
+    ...(authMethod !== undefined ? { authMethod } : {}),
     ...(overageClaims.length > 0 ? { groupsOverage: [...new Set(overageClaims)] } : {}),
   };
 };

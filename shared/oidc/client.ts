@@ -13,7 +13,8 @@ import type { OidcIdpConfig } from '../config/index.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
 import { createBoundedFetch } from './bounded-fetch.js';
 import { type ClientAuthenticator, createClientAuthenticator } from './client-auth.js';
-import { OidcAudienceInvalidError, OidcIdTokenInvalidError } from './errors.js';
+import { OidcIdTokenInvalidError } from './errors.js';
+import { verifyIdTokenClaims } from './id-token-claims.js';
 import {
   createIdTokenSignatureVerifier,
   type IdTokenSignatureVerifier,
@@ -153,6 +154,8 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
         alg: oidc.idTokenSignedResponseAlg,
         fetch: boundedFetch,
         allowInsecureRequests: insecure,
+        // The last good JWKS outlives an IdP outage as long as the configuration it came with.
+        maxStaleMs: ttlMs,
         now,
       }),
     };
@@ -239,11 +242,12 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
       await idTokenSignature.verify(tokens.id_token);
       const claims: IDToken | undefined = tokens.claims();
       if (!claims) throw new OidcIdTokenInvalidError('the ID token has no validated claims');
-      // OIDC Core §3.1.3.7: oauth4webapi checks azp only with several audiences; a present azp
-      // naming another client means the token was issued to someone else.
-      if (claims.azp !== undefined && claims.azp !== idp.oidc.clientId) {
-        throw new OidcAudienceInvalidError('azp is not our client id');
-      }
+      // Then what openid-client does not check: azp when there is one audience, iat in the future.
+      verifyIdTokenClaims(claims, {
+        clientId: idp.oidc.clientId,
+        clockSkewSeconds: deps.clockSkewSeconds,
+        now: now(),
+      });
       return claims;
     },
   };

@@ -116,6 +116,26 @@ export class OidcTokenExpiredError extends GatewayError {
   }
 }
 
+/**
+ * `iat` (issued at) later than now plus the allowed clock skew: a token minted ahead of time, or
+ * an IdP whose clock runs ahead. openid-client only refuses an `iat` too far in the past.
+ */
+export class OidcIdTokenIatFutureError extends GatewayError {
+  constructor(detail: string, opts?: ErrorOptions) {
+    super(400, 'oidc_id_token_iat_future', UNVERIFIABLE, { ...opts, detail });
+  }
+}
+
+/**
+ * The header's `typ` is neither absent nor `JWT` (RFC 7515 §4.1.9, compared as a media type): an
+ * access token (`at+jwt`, RFC 9068), a logout token or another JWT presented as an ID token.
+ */
+export class OidcIdTokenTypInvalidError extends GatewayError {
+  constructor(detail: string, opts?: ErrorOptions) {
+    super(400, 'oidc_id_token_typ_invalid', UNVERIFIABLE, { ...opts, detail });
+  }
+}
+
 /** `auth_time` older than the IdP's `maxAuthAgeSeconds`. */
 export class OidcAuthTooOldError extends GatewayError {
   constructor(detail: string, opts?: ErrorOptions) {

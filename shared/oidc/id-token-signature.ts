@@ -12,6 +12,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from './bounded-fetch.js';
 import {
   OidcAlgorithmNotAllowedError,
   OidcIdTokenInvalidError,
+  OidcIdTokenTypInvalidError,
   OidcKeyNotFoundError,
   OidcSignatureInvalidError,
   OidcUpstreamInvalidError,
@@ -36,6 +37,19 @@ export const JWKS_MAX_AGE_MS = 300_000;
 
 /** An unknown key refetches the JWKS only when the cached one is at least this old (rate limit). */
 export const JWKS_REFETCH_AFTER_MS = 60_000;
+
+/**
+ * How long after its fetch the last good JWKS is still used while refetching it fails (an IdP
+ * outage): by default one hour, the discovery cache's lifetime (the client passes its own), so a
+ * key set is never trusted longer than the configuration it was discovered with.
+ */
+export const JWKS_MAX_STALE_MS = 3_600_000;
+
+/** The wait after the first failed JWKS fetch; it doubles with each further failure… */
+export const JWKS_BACKOFF_BASE_MS = 1_000;
+
+/** …up to this (the unknown-key rate limit: an outage costs the IdP one fetch a minute). */
+export const JWKS_BACKOFF_MAX_MS = 60_000;
 
 interface AlgorithmSpec {
   /** The JWK `kty` a key must have (oauth4webapi: by the alg's first two letters). */
@@ -141,6 +155,11 @@ export interface IdTokenSignatureVerifierOptions {
   allowInsecureRequests?: boolean;
   /** Longest compact ID token accepted, in characters (default 128 KiB, the response cap). */
   maxTokenChars?: number;
+  /**
+   * How long after its fetch the last good JWKS may be used while refetching fails (default
+   * {@link JWKS_MAX_STALE_MS}; never less than {@link JWKS_MAX_AGE_MS}).
+   */
+  maxStaleMs?: number;
   /** Epoch milliseconds (read at each call, so fake clocks apply). */
   now?: () => number;
 }
@@ -149,10 +168,11 @@ export interface IdTokenSignatureVerifierOptions {
 export interface IdTokenSignatureVerifier {
   /**
    * Verifies the compact JWS's signature with the IdP's key: `alg` the pinned one, no `crit`,
-   * the key chosen from the IdP's JWKS by `kid`/`kty`/`alg`/`use`/`key_ops`/`crv`. Header `jwk`,
-   * `jku`, `x5u` and `x5c` are never read. Resolves with nothing; claims are not checked here.
+   * `typ` absent or `JWT`, the key chosen from the IdP's JWKS by `kid`/`kty`/`alg`/`use`/
+   * `key_ops`/`crv`. Header `jwk`, `jku`, `x5u` and `x5c` are never read. Resolves with nothing;
+   * claims are not checked here (id-token-claims.ts).
    * @throws oidc_id_token_invalid (not a compact JWS, over the size cap, a bad header, `crit`),
-   * oidc_algorithm_not_allowed, oidc_key_not_found, oidc_signature_invalid; for the JWKS fetch
+   * oidc_id_token_typ_invalid (`typ` present and not `JWT`), oidc_algorithm_not_allowed, oidc_key_not_found, oidc_signature_invalid; for the JWKS fetch
    * oidc_response_too_large / oidc_discovery_invalid (502) or temporarily_unavailable (503).
    */
   verify(idToken: string): Promise<void>;
@@ -161,6 +181,17 @@ export interface IdTokenSignatureVerifier {
 /** A header or JWK `kid` for the log detail: quoted, at most 64 characters (it is the sender's). */
 const kidName = (kid: string | undefined): string =>
   kid === undefined ? '(no kid)' : JSON.stringify(kid.length > 64 ? `${kid.slice(0, 64)}…` : kid);
+
+/**
+ * Whether a header `typ` says "a plain JWT". RFC 7515 §4.1.9: `typ` is a media type, compared
+ * case-insensitively, with `application/` implied when the value has no `/`; so `JWT`, `jwt` and
+ * `application/jwt` are the same type (jose's normalizeTyp reads it the same way).
+ */
+export const isPlainJwtTyp = (typ: unknown): boolean => {
+  if (typeof typ !== 'string') return false;
+  const lower = typ.toLowerCase();
+  return lower === 'jwt' || lower === 'application/jwt';
+};
 
 const isObject = (v: unknown): v is Jwk => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -269,6 +300,14 @@ const jwksUrl = (jwksUri: unknown, allowInsecure: boolean): URL => {
   return url;
 };
 
+/** The outage state: how many fetches in a row failed, when the next may start, the last error. */
+interface JwksOutage {
+  failures: number;
+  /** Epoch milliseconds. */
+  retryAt: number;
+  error: unknown;
+}
+
 /**
  * Creates the ID token signature check of one IdP: fedgate's own, in place of openid-client's
  * `enableNonRepudiationChecks`, with the same key-selection and JWKS-freshness rules as
@@ -276,8 +315,14 @@ const jwksUrl = (jwksUri: unknown, allowInsecure: boolean): URL => {
  * `crypto.verify` (no WebCrypto promise on the libuv threadpool per sign-in). The JWKS is fetched
  * from the discovered `jwks_uri` through the given (bounded) fetch, kept 300 s, and refetched
  * once for an unknown key only when at least 60 s old, so a stream of forged `kid`s cannot make
- * fedgate fetch more than once a minute. Concurrent fetches are shared; a failed one is not
- * remembered.
+ * fedgate fetch more than once a minute. Concurrent fetches are shared.
+ *
+ * When the IdP's JWKS endpoint fails (an outage, or an answer that is not a JWKS), the last good
+ * key set is kept and used for up to `maxStaleMs` after its fetch, and no fetch is attempted
+ * for 1 s, then 2 s, 4 s… up to 60 s after each failure in a row (exponential back-off, reset by
+ * the next success). During the back-off a token whose key is not in the kept set is refused
+ * with the outage's error (503, or 502 for a broken answer): its key may be a new one fedgate
+ * cannot see; without a kept set every token is.
  * @example
  * const idTokenSignature = createIdTokenSignatureVerifier({
  *   jwksUri: configuration.serverMetadata().jwks_uri, alg: 'RS256', fetch: boundedFetch,
@@ -292,8 +337,11 @@ export const createIdTokenSignatureVerifier = (
   if (!spec) throw new TypeError(`unsupported ID token alg ${String(alg)}`);
   const now = opts.now ?? (() => Date.now());
   const maxChars = opts.maxTokenChars ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const maxStaleMs = Math.max(JWKS_MAX_AGE_MS, opts.maxStaleMs ?? JWKS_MAX_STALE_MS);
+  /** The last good key set: replaced by the next successful fetch only, never dropped. */
   let snapshot: JwksSnapshot | undefined;
   let pending: Promise<JwksSnapshot> | undefined;
+  let outage: JwksOutage | undefined;
 
   const download = async (): Promise<JwksSnapshot> => {
     const url = jwksUrl(opts.jwksUri, opts.allowInsecureRequests === true);
@@ -338,37 +386,75 @@ export const createIdTokenSignatureVerifier = (
     return { keys: body.keys, fetchedAt: now(), imported: new Map() };
   };
 
+  /** The error a caller gets while fetches back off: the kind of the last failure, said so. */
+  const backingOff = ({ failures, retryAt, error }: JwksOutage): GatewayError => {
+    const last =
+      error instanceof GatewayError ? (error.detail ?? error.code) : String(error).slice(0, 200);
+    const detail = `JWKS fetch backing off after ${failures} failure(s), next attempt in ${retryAt - now()} ms (last: ${last})`;
+    return error instanceof OidcUpstreamInvalidError
+      ? new OidcUpstreamInvalidError(
+          error.code as 'oidc_response_too_large' | 'oidc_discovery_invalid',
+          detail,
+          { cause: error },
+        )
+      : new DependencyUnavailableError('oidc', detail, { cause: error });
+  };
+
   /**
-   * The JWKS fetched again, once for every concurrent caller. The cached set is dropped first
-   * (and stays dropped if the fetch fails: a failure is not remembered as "no keys"); the new one
-   * is in place before `pending` is cleared, so no caller sees neither.
+   * The JWKS fetched again, once for every concurrent caller, unless fetches are backing off
+   * after failures. A success replaces the kept set and ends the outage; a failure keeps the set
+   * and pushes the next attempt out (1 s, doubling, at most 60 s).
    */
   const refresh = (): Promise<JwksSnapshot> => {
-    if (!pending) {
-      snapshot = undefined;
-      const request = download().then((fetched) => {
+    if (pending) return pending;
+    if (outage && now() < outage.retryAt) return Promise.reject(backingOff(outage));
+    const request = download().then(
+      (fetched) => {
         snapshot = fetched;
+        outage = undefined;
         return fetched;
-      });
-      pending = request;
-      const settle = () => {
-        if (pending === request) pending = undefined;
-      };
-      request.then(settle, settle);
-    }
+      },
+      (err: unknown) => {
+        const failures = (outage?.failures ?? 0) + 1;
+        const delay = Math.min(JWKS_BACKOFF_BASE_MS * 2 ** (failures - 1), JWKS_BACKOFF_MAX_MS);
+        outage = { failures, retryAt: now() + delay, error: err };
+        throw err;
+      },
+    );
+    pending = request;
+    const settle = () => {
+      if (pending === request) pending = undefined;
+    };
+    request.then(settle, settle);
     return pending;
   };
 
+  /** The kept set, if it may still be used in an outage. */
+  const lastGood = (): JwksSnapshot | undefined =>
+    snapshot && now() - snapshot.fetchedAt < maxStaleMs ? snapshot : undefined;
+
   const selectKey = async (kid: string | undefined): Promise<VerificationKey> => {
     let jwks = snapshot;
+    /** A fetch was made for this token (so an unknown key makes none more). */
     let refetched = false;
+    /** A fetch for this token failed or was held back: the kept set may lack a new key. */
+    let failure: unknown;
     if (!jwks || now() - jwks.fetchedAt >= JWKS_MAX_AGE_MS) {
-      jwks = await refresh();
-      refetched = true;
+      try {
+        jwks = await refresh();
+        refetched = true;
+      } catch (err) {
+        // An IdP outage: the last good set, while it may be used; otherwise the outage's error.
+        jwks = lastGood();
+        if (!jwks) throw err;
+        failure = err;
+      }
     }
     let candidates = jwks.keys.filter((jwk) => isCandidate(jwk, alg, kid));
+    if (candidates.length === 0 && failure !== undefined) throw failure;
     if (candidates.length === 0 && !refetched && now() - jwks.fetchedAt >= JWKS_REFETCH_AFTER_MS) {
-      // Key rotation: IdPs publish the next key before signing with it. Once a minute at most.
+      // Key rotation: IdPs publish the next key before signing with it. Once a minute at most,
+      // and not while backing off (the outage's error then: the key may be a new one).
       jwks = await refresh();
       candidates = jwks.keys.filter((jwk) => isCandidate(jwk, alg, kid));
     }
@@ -403,6 +489,14 @@ export const createIdTokenSignatureVerifier = (
         throw new OidcIdTokenInvalidError(
           'the ID token header has crit: no extension is supported',
         );
+      }
+      // An ID token is a plain JWT (OIDC Core §2 sets no other type). A `typ` naming anything
+      // else is another kind of token signed by the same key: an access token (`at+jwt`, RFC
+      // 9068), a logout token (`logout+jwt`)… which would otherwise pass every claim check that
+      // happens to fit. Absent is allowed: most IdPs send `JWT`, some send nothing.
+      if (header.typ !== undefined && !isPlainJwtTyp(header.typ)) {
+        const given = typeof header.typ === 'string' ? kidName(header.typ) : '(not a string)';
+        throw new OidcIdTokenTypInvalidError(`ID token typ ${given} is not JWT`);
       }
       const { kid } = header;
       if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0)) {

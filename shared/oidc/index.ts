@@ -51,12 +51,17 @@ export {
   oidcRedirectUri,
 } from './endpoints.js';
 export * from './errors.js';
+export { type IdTokenClaimsPolicy, verifyIdTokenClaims } from './id-token-claims.js';
 export {
   createIdTokenSignatureVerifier,
   type IdTokenSignatureVerifier,
   type IdTokenSignatureVerifierOptions,
   type IdTokenSigningAlg,
+  isPlainJwtTyp,
+  JWKS_BACKOFF_BASE_MS,
+  JWKS_BACKOFF_MAX_MS,
   JWKS_MAX_AGE_MS,
+  JWKS_MAX_STALE_MS,
   JWKS_REFETCH_AFTER_MS,
 } from './id-token-signature.js';
 export {

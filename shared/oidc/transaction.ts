@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client';
 import { STATE_KEY_PREFIXES, type StateKey, stateKey } from '../store/index.js';
 import * as z from '../zod.js';
@@ -13,7 +14,7 @@ export const OIDC_TRANSACTION_TTL_SECONDS = 600;
 export const transactionCookie = (idpId: string): string => `oidc-${idpId}`;
 
 /**
- * One started OIDC sign-in, single-use in the state table under `TXN#<state>`. `returnTo` and
+ * One started OIDC sign-in, single-use in the state table under `TXN#<sha256(state)>`. `returnTo` and
  * `client` (with `spaCodeChallenge`) mark a sign-in an SPA started: it ends at a one-time code for
  * the SPA (shared/spa); without them it ends at the role picker / console like SAML.
  */
@@ -42,9 +43,16 @@ export const OidcTransactionSchema = z.object({
 
 export type OidcTransaction = z.infer<typeof OidcTransactionSchema>;
 
-/** The state table key of a transaction. */
+/**
+ * The state table key of a transaction: `TXN#<SHA-256 of state>`. `state` is the cookie's bearer
+ * value and what the callback spends the transaction with, so the table holds only its hash (as
+ * shared/spa does for one-time codes): a read of the table yields nothing a browser could present.
+ */
 export const transactionKey = (state: string): StateKey =>
-  stateKey(STATE_KEY_PREFIXES.transaction, state);
+  stateKey(
+    STATE_KEY_PREFIXES.transaction,
+    createHash('sha256').update(state, 'utf8').digest('base64url'),
+  );
 
 /** Fresh random values for one transaction: 256-bit state and nonce, a 43-character verifier. */
 export const newTransactionSecrets = () => ({

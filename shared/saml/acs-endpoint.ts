@@ -8,16 +8,11 @@ import type { Log } from '../log.js';
 import type { Identity } from '../mapping/index.js';
 import { sessionIdentityOf } from '../session/index.js';
 import type { SignInCompletion, SignInConfirmation } from '../signin/index.js';
-import {
-  type AttributeStore,
-  type ReplayCache,
-  STATE_KEY_PREFIXES,
-  type StateStore,
-  stateKey,
-} from '../store/index.js';
+import type { AttributeStore, ReplayCache, StateStore } from '../store/index.js';
 import { consumeAssertion } from './consume-assertion.js';
+import { SamlInResponseToInvalidError } from './errors.js';
 import { loadSamlIdp } from './load-idp.js';
-import { pendingRequestCookie, spUrls } from './sp-urls.js';
+import { pendingRequestCookie, pendingRequestKey, spUrls } from './sp-urls.js';
 import type { VerifiedAssertion } from './types.js';
 
 /** Verifies one SAMLResponse for one IdP (shared/saml's single-parse verifier). */
@@ -93,8 +88,10 @@ export const createAcsEndpoint = (deps: AcsDeps) => {
 
   return {
     /**
-     * `POST /saml/{idp}/acs`: parse → (pending request) → verify → replay → claims → map → hand back.
-     * @throws the verifier's saml_* codes, replay_detected, no_role_matched, invalid_request.
+     * `POST /saml/{idp}/acs`: parse → (peek the pending request) → verify → (spend the pending
+     * request) → replay → claims → map → hand back.
+     * @throws the verifier's saml_* codes (saml_in_response_to_invalid also for a pending request
+     * spent by a concurrent response), replay_detected, no_role_matched, invalid_request.
      */
     async acs(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       requireMethod(event, 'POST');
@@ -104,14 +101,15 @@ export const createAcsEndpoint = (deps: AcsDeps) => {
       if (!samlResponseB64) throw new InvalidRequestError('no SAMLResponse in the form');
       const urls = spUrls(deps.publicBaseUrl, idp.id);
 
-      // SP-initiated: the browser's pending request (single use) says which InResponseTo to expect.
+      // SP-initiated: the browser's pending request says which InResponseTo to expect. It is only
+      // read here: a POST that does not verify (any site can make the browser send one, cookie
+      // included) must not spend it and so cancel the person's sign-in.
       const pendingId = readCookie(event.cookies, pendingRequestCookie(idp.id));
-      const pending = pendingId
-        ? PendingRequestSchema(
-            await deps.state.consume(stateKey(STATE_KEY_PREFIXES.authnRequest, pendingId)),
-          )
+      const pendingKey = pendingId ? pendingRequestKey(pendingId) : undefined;
+      const peeked = pendingKey
+        ? PendingRequestSchema(await deps.state.get(pendingKey))
         : undefined;
-      const expectedInResponseTo = pending?.idp === idp.id ? pendingId : undefined;
+      const expectedInResponseTo = peeked?.idp === idp.id ? pendingId : undefined;
       if (expectedInResponseTo === undefined && idp.saml.idpInitiated === 'deny') {
         throw new UnsolicitedResponseRefusedError(
           `idp ${idp.id} accepts only SP-initiated sign-in`,
@@ -125,6 +123,18 @@ export const createAcsEndpoint = (deps: AcsDeps) => {
         expectedInResponseTo,
         now: now(),
       });
+      // A verified answer to the pending request spends it (single use, one winner across
+      // containers): a response that lost the race to another one answering the same request
+      // finds it gone, as if its InResponseTo were unknown.
+      let pending: typeof peeked;
+      if (expectedInResponseTo !== undefined && pendingKey) {
+        pending = PendingRequestSchema(await deps.state.consume(pendingKey));
+        if (pending?.idp !== idp.id) {
+          throw new SamlInResponseToInvalidError(
+            'the pending AuthnRequest was spent by another response while this one was verified',
+          );
+        }
+      }
       // Replay: the assertion id is remembered (conditional put) until it could no longer be
       // accepted anyway; a second use, in any container, is refused.
       await consumeAssertion(deps.replay, idp.id, assertion);

@@ -12,6 +12,7 @@ export {
 } from './acs-endpoint.js';
 export {
   ENTRA_GROUPS_LINK_CLAIM,
+  ENTRA_OBJECT_ID_CLAIM,
   ENTRA_TENANT_CLAIM,
   mapSamlIdentity,
   NAME_ID_CLAIM,

@@ -4,15 +4,15 @@ import { queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import type { Log } from '../log.js';
 import { parseContinue } from '../signin/index.js';
-import {
-  type AttributeStore,
-  STATE_KEY_PREFIXES,
-  type StateStore,
-  stateKey,
-} from '../store/index.js';
+import type { AttributeStore, StateStore } from '../store/index.js';
 import { loadSamlIdp } from './load-idp.js';
 import { buildAuthnRequest, buildSpMetadata } from './sp.js';
-import { AUTHN_REQUEST_TTL_SECONDS, pendingRequestCookie, spUrls } from './sp-urls.js';
+import {
+  AUTHN_REQUEST_TTL_SECONDS,
+  pendingRequestCookie,
+  pendingRequestKey,
+  spUrls,
+} from './sp-urls.js';
 
 export interface SamlLoginDeps {
   attributes: AttributeStore;
@@ -45,9 +45,10 @@ export const createSamlLoginEndpoints = (deps: SamlLoginDeps) => {
 
     /**
      * `GET /saml/{idp}/login?return_to=…`: SP-initiated sign-in. The request id is single-use in
-     * the state table and bound to this browser by a `__Host-` cookie (SameSite=None: it must come
-     * back on the IdP's cross-site POST to the ACS). `continue=/cli/…` (shared/signin's
-     * parseContinue) waits in the pending item: the sign-in comes back to that CLI page.
+     * the state table (under its SHA-256) and bound to this browser by a `__Host-` cookie
+     * (SameSite=None: it must come back on the IdP's cross-site POST to the ACS).
+     * `continue=/cli/…` (shared/signin's parseContinue) waits in the pending item: the sign-in
+     * comes back to that CLI page.
      */
     async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       requireMethod(event, 'GET');
@@ -56,7 +57,7 @@ export const createSamlLoginEndpoints = (deps: SamlLoginDeps) => {
       const continueTo = parseContinue(queryParam(event, 'continue'));
       const { id, url } = buildAuthnRequest(idp, spUrls(deps.publicBaseUrl, idp.id));
       await deps.state.put(
-        stateKey(STATE_KEY_PREFIXES.authnRequest, id),
+        pendingRequestKey(id),
         {
           idp: idp.id,
           destination: destination.href,

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { publicUrl } from '../http/urls.js';
+import { STATE_KEY_PREFIXES, type StateKey, stateKey } from '../store/index.js';
 
 /**
  * fedgate as the SAML service provider of one upstream IdP: each IdP gets its own entity id and
@@ -22,3 +24,15 @@ export const pendingRequestCookie = (idpId: string): string => `authn-${idpId}`;
 
 /** How long an SP-initiated AuthnRequest waits for its response. */
 export const AUTHN_REQUEST_TTL_SECONDS = 600;
+
+/**
+ * The state-table key of a pending AuthnRequest: `AUTHNREQ#<SHA-256 of the request id>`. The id
+ * travels in the browser's cookie and is what the ACS spends the item with, so it is a bearer
+ * value: the table holds only its hash (as shared/spa does for one-time codes), and a read of the
+ * table yields nothing a browser could present.
+ */
+export const pendingRequestKey = (requestId: string): StateKey =>
+  stateKey(
+    STATE_KEY_PREFIXES.authnRequest,
+    createHash('sha256').update(requestId, 'utf8').digest('base64url'),
+  );

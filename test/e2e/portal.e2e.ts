@@ -84,7 +84,7 @@ describe('the access portal in Chromium', () => {
     const { rules } = await admin('rules', 'list', '--idp', idp);
     const rule = (rules as { id: string }[]).find((r) => r.id === ruleId);
     expect(rule, `${idp} has a rule ${ruleId}`).toBeDefined();
-    await admin('rules', 'remove', '--idp', idp, '--rule-id', ruleId);
+    await admin('rules', 'remove', '--idp', idp, '--rule-id', ruleId, '--yes');
     try {
       await during();
     } finally {

@@ -86,7 +86,9 @@ describe('config file loader', () => {
     );
     await expect(loadGatewayConfigFile(file)).rejects.toMatchObject({
       name: 'ConfigError',
-      issues: [{ path: 'idps[0].saml.metadataFile', message: expect.stringContaining('ENOENT') }],
+      issues: [
+        { path: 'idps[0].saml.metadataFile', message: expect.stringContaining('not found') },
+      ],
     });
   });
 

@@ -2,13 +2,21 @@ import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { ConfigError } from '../../../shared/config/index.js';
-import { loadGatewayConfigFile } from '../../config-file.js';
-import { COMMON_OPTIONS, type Command, TARGET_HELP, VAR_HELP } from '../command.js';
+import { checkGatewayConfigFile } from '../../config-file.js';
+import {
+  COMMON_OPTIONS,
+  type Command,
+  TARGET_HELP,
+  VAR_HELP,
+  YES_HELP,
+  YES_OPTION,
+} from '../command.js';
 import { readConfig, writeTableConfig } from '../config-source.js';
+import { BACKUP_DIR, createTableGuard } from '../consent.js';
 import { describeSave } from '../edits.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { TARGET_OPTIONS } from '../target.js';
-import { checkSamlTrust } from './validate.js';
+import { checkIdpTrust, variableNotes } from './validate.js';
 
 const TABLE_OPTIONS = {
   table: TARGET_OPTIONS.table,
@@ -88,24 +96,32 @@ Example:
 export const importCommand: Command = {
   name: 'import',
   summary: 'apply a gateway config file to the attribute table (idempotent diff)',
-  help: `Usage: fedgate-admin import <config file> [--dry-run] [--var NAME=VALUE] (--table NAME | --endpoint URL) [--json]
+  help: `Usage: fedgate-admin import <config file> [--dry-run] [--yes] [--var NAME=VALUE] (--table NAME | --endpoint URL) [--json]
 
 Validates the config file (as validate does) and brings the attribute table to it, exactly as
 \`cdk deploy\` does: puts the items that are new or changed, DELETES the IdPs, rules and account
-profiles the file no longer has, and leaves everything else (and the state table) alone. Running
-it twice writes nothing the second time. It prints every item it puts or deletes; --dry-run
-prints the same plan and writes nothing.
+profiles the file does not have, and leaves everything else (and the state table) alone. Running
+it twice writes nothing the second time.
+
+It prints the plan (every item it puts or deletes) before writing. A plan that deletes anything
+needs your consent: --yes, or "yes" typed at the prompt when run at a terminal; otherwise (a
+script, --json) nothing is written and the command exits 1 (confirmation_required). Before it
+replaces or deletes stored items it writes a backup of the table's whole config to
+${BACKUP_DIR}/<table>-<time>.json and names it; import that file to go back.
 
 Options:
-  --dry-run            plan only
+  --dry-run            print the plan, write nothing
+${YES_HELP}
 ${VAR_HELP}
 ${TABLE_HELP}
 
-Example:
-  fedgate-admin import gateway.yaml --table fedgate-attributes --dry-run`,
+Examples:
+  fedgate-admin import gateway.yaml --table fedgate-attributes --dry-run
+  fedgate-admin import gateway.yaml --table fedgate-attributes --yes`,
   options: {
     ...COMMON_OPTIONS,
     ...TABLE_OPTIONS,
+    ...YES_OPTION,
     'dry-run': { type: 'boolean' },
     var: { type: 'string', multiple: true },
   },
@@ -114,16 +130,27 @@ Example:
     const file = ctx.positionals[0] as string;
     const target = await ctx.openTarget({ allowFile: false });
     if (target.kind !== 'table') throw new UsageError('import writes a table', ctx.command);
-    const config = await loadGatewayConfigFile(ctx.resolvePath(file), ctx.vars);
-    const trust = checkSamlTrust(config);
-    if (trust.length > 0) throw new ConfigError(`the gateway config file ${file}`, trust);
-    const dryRun = Boolean(ctx.values['dry-run']);
-    const changes = await writeTableConfig(target, config, dryRun);
-    const saved = { kind: 'table' as const, table: target.tableName, applied: !dryRun, ...changes };
-    const nothing = changes.puts.length === 0 && changes.deletes.length === 0;
+    const { config, issues, placeholders } = await checkGatewayConfigFile(
+      ctx.resolvePath(file),
+      ctx.vars,
+      { idpCheck: checkIdpTrust },
+    );
+    if (!config) throw new ConfigError(`the gateway config file ${file}`, issues);
+    const { notes } = variableNotes(placeholders, ctx);
+    const guard = createTableGuard(ctx);
+    const result = await writeTableConfig(target, config, {
+      dryRun: Boolean(ctx.values['dry-run']),
+      guard,
+    });
+    const saved = { kind: 'table' as const, table: target.tableName, ...result };
+    const nothing = result.puts.length === 0 && result.deletes.length === 0;
     return {
-      json: { file, ...saved },
-      text: `${describeSave(saved)}${nothing ? `\nthe ${target.describe} already matches ${file}` : ''}`,
+      json: { file, ...saved, notes },
+      text: [
+        ...notes.map((n) => `note: ${n}`),
+        describeSave(saved, { itemsShown: guard.shown }),
+        ...(nothing ? [`the ${target.describe} already matches ${file}`] : []),
+      ].join('\n'),
     };
   },
 };

@@ -8,9 +8,12 @@ import {
   type CommandContext,
   TARGET_HELP,
   VAR_HELP,
+  YES_HELP,
+  YES_OPTION,
 } from '../command.js';
 import { openSource, saveSource } from '../config-source.js';
-import { appendIn, describeSave, findIdp, idpEntries } from '../edits.js';
+import { createTableGuard } from '../consent.js';
+import { describeSave, findIdp, idpEntries } from '../edits.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { fetchText, parseFetchUrl, readTextRef } from '../fetch-text.js';
 import { TARGET_OPTIONS } from '../target.js';
@@ -287,7 +290,9 @@ the one given, authorization/token/JWKS endpoints, and PKCE S256 when advertised
 
 A new IdP has no rules (nobody gets a role until you add some). An existing id is refused unless
 --update, which replaces only the trust settings (entity id, certificates, SSO URL; or issuer and
-client) and keeps rules, aliases and the rest: use it for certificate rollover.
+client) and keeps rules, aliases and the rest: use it for certificate rollover. An --update that
+changes nothing writes nothing. In a file only the lines of the new IdP (or of the replaced
+settings) change: comments and layout elsewhere stay as they are.
 
 Options:
   --id ID                   fedgate's id for the IdP (lowercase, digits, dashes; in its URLs)
@@ -300,6 +305,7 @@ Options:
   --subject-claim NAME      the claim holding the immutable subject
   --update                  replace the trust settings of an existing IdP
   --dry-run                 validate (and for a table, plan) without writing
+${YES_HELP}
 ${TARGET_HELP}
 ${VAR_HELP}
 
@@ -320,6 +326,7 @@ Examples:
     'subject-claim': { type: 'string' },
     update: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    ...YES_OPTION,
     var: { type: 'string', multiple: true },
   },
   positionals: { min: 0, max: 0 },
@@ -357,7 +364,7 @@ Examples:
     const index = findIdp(source, id);
     let action: 'added' | 'updated' | 'unchanged';
     if (index < 0) {
-      appendIn(source, ['idps'], plan.entry);
+      source.edit({ op: 'append', path: ['idps'], value: plan.entry });
       action = 'added';
     } else {
       if (!ctx.values.update) {
@@ -375,17 +382,22 @@ Examples:
       }
       const path = ['idps', index, plan.protocol];
       const old = (existing[plan.protocol] ?? {}) as Record<string, unknown>;
-      for (const key of ['metadataXml', 'metadataFile']) source.doc.deleteIn([...path, key]);
       for (const [key, value] of Object.entries(plan.settings)) {
         if (key === 'allowedTenants' && old.allowedTenants !== undefined) continue;
-        source.doc.setIn([...path, key], source.doc.createNode(value));
+        source.edit({ op: 'set', path: [...path, key], value });
+      }
+      // After the fields are set, so that the mapping never becomes empty on the way.
+      for (const key of ['metadataXml', 'metadataFile']) {
+        source.edit({ op: 'remove', path: [...path, key] });
       }
       const now = idpEntries(source)[index]?.[plan.protocol];
       action = isDeepStrictEqual(old, now) ? 'unchanged' : 'updated';
     }
+    const guard = createTableGuard(ctx);
     const saved = await saveSource(source, {
       dryRun: Boolean(ctx.values['dry-run']),
       vars: ctx.vars,
+      guard,
     });
     const summaryLines = Object.entries(plan.summary).map(([k, v]) =>
       k === 'certificates'
@@ -406,7 +418,7 @@ Examples:
         `${plan.protocol.toUpperCase()} IdP "${id}" ${action} (profile ${plan.profile}) in the ${target.describe}`,
         ...summaryLines,
         ...plan.notes.map((n) => `note: ${n}`),
-        describeSave(saved),
+        describeSave(saved, { itemsShown: guard.shown }),
         ...(action === 'added'
           ? [`next: add rules with fedgate-admin rules add --idp ${id} …`]
           : []),

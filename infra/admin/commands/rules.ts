@@ -6,9 +6,12 @@ import {
   type CommandContext,
   TARGET_HELP,
   VAR_HELP,
+  YES_HELP,
+  YES_OPTION,
 } from '../command.js';
 import { type ConfigSource, openSource, saveSource } from '../config-source.js';
-import { appendIn, describeSave, findIdp, idpEntries } from '../edits.js';
+import { createTableGuard } from '../consent.js';
+import { describeSave, findIdp, idpEntries } from '../edits.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { readTextRef } from '../fetch-text.js';
 import { TARGET_OPTIONS } from '../target.js';
@@ -136,11 +139,13 @@ const readRule = async (ctx: CommandContext): Promise<RawRule> => {
 export const rulesAddCommand: Command = {
   name: 'rules add',
   summary: 'add (or with --replace, replace) a rule of an IdP',
-  help: `Usage: fedgate-admin rules add --idp ID (--rule JSON | --file FILE) [--replace] [--dry-run] (target) [--json]
+  help: `Usage: fedgate-admin rules add --idp ID (--rule JSON | --file FILE) [--replace] [--dry-run] [--yes] (target) [--json]
 
 Adds one rule (JSON or YAML, in the config file's rule format) to the IdP. The rule is validated
 alone, then the whole config again before anything is written. A rule id that exists is refused
-unless --replace.
+unless --replace. In a file only the new (or replaced) rule's lines change: comments and layout
+elsewhere stay as they are. In a table, a --replace that changes the rule's priority deletes the
+old item (its key holds the priority): that needs --yes, or "yes" at the prompt.
 
 Options:
   --idp ID             the IdP
@@ -148,6 +153,7 @@ Options:
   --file FILE          the rule, from a file (JSON or YAML)
   --replace            replace the rule with the same id
   --dry-run            validate (and for a table, plan) without writing
+${YES_HELP}
 ${TARGET_HELP}
 ${VAR_HELP}
 
@@ -163,6 +169,7 @@ Example:
     file: { type: 'string' },
     replace: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    ...YES_OPTION,
     var: { type: 'string', multiple: true },
   },
   positionals: { min: 0, max: 0 },
@@ -176,12 +183,14 @@ Example:
         `IdP "${idpId}" already has a rule "${String(rule.id)}" (--replace replaces it)`,
       );
     }
-    if (existing >= 0)
-      source.doc.setIn(['idps', index, 'rules', existing], source.doc.createNode(rule));
-    else appendIn(source, ['idps', index, 'rules'], rule);
+    if (existing >= 0) {
+      source.edit({ op: 'set', path: ['idps', index, 'rules', existing], value: rule });
+    } else source.edit({ op: 'append', path: ['idps', index, 'rules'], value: rule });
+    const guard = createTableGuard(ctx);
     const saved = await saveSource(source, {
       dryRun: Boolean(ctx.values['dry-run']),
       vars: ctx.vars,
+      guard,
     });
     const action = existing >= 0 ? 'replaced' : 'added';
     return {
@@ -189,7 +198,7 @@ Example:
       text: [
         `rule "${String(rule.id)}" ${action} in IdP "${idpId}" (${target.describe})`,
         formatRule(rule),
-        describeSave(saved),
+        describeSave(saved, { itemsShown: guard.shown }),
       ].join('\n'),
     };
   },
@@ -198,14 +207,17 @@ Example:
 export const rulesRemoveCommand: Command = {
   name: 'rules remove',
   summary: 'remove a rule of an IdP',
-  help: `Usage: fedgate-admin rules remove --idp ID --rule-id RULE [--dry-run] (target) [--json]
+  help: `Usage: fedgate-admin rules remove --idp ID --rule-id RULE [--dry-run] [--yes] (target) [--json]
 
 Removes the IdP's rule with that id; the rest of the config is validated again before writing.
+In a file only the rule's lines go (with the comment lines directly above it). In a table the
+delete needs --yes, or "yes" at the prompt, and a backup of the table is written first.
 
 Options:
   --idp ID             the IdP
   --rule-id RULE       the rule's id
   --dry-run            validate (and for a table, plan) without writing
+${YES_HELP}
 ${TARGET_HELP}
 ${VAR_HELP}
 
@@ -217,6 +229,7 @@ Example:
     idp: { type: 'string' },
     'rule-id': { type: 'string' },
     'dry-run': { type: 'boolean' },
+    ...YES_OPTION,
     var: { type: 'string', multiple: true },
   },
   positionals: { min: 0, max: 0 },
@@ -230,16 +243,18 @@ Example:
         `IdP "${idpId}" has no rule "${ruleId}" in the ${target.describe}`,
       );
     }
-    source.doc.deleteIn(['idps', index, 'rules', at]);
+    source.edit({ op: 'remove', path: ['idps', index, 'rules', at] });
+    const guard = createTableGuard(ctx);
     const saved = await saveSource(source, {
       dryRun: Boolean(ctx.values['dry-run']),
       vars: ctx.vars,
+      guard,
     });
     return {
       json: { idp: idpId, rule: ruleId, action: 'removed', saved },
       text: [
         `rule "${ruleId}" removed from IdP "${idpId}" (${target.describe})`,
-        describeSave(saved),
+        describeSave(saved, { itemsShown: guard.shown }),
       ].join('\n'),
     };
   },

@@ -48,8 +48,9 @@ const entra = (
     story,
     nameId: email, // Entra's default NameID is the UPN: mutable, never the subject
     attributes: {
+      // A GUID, as Entra sends (fedgate refuses any other object id): the id's first bytes in hex.
       [`${MS}/identity/claims/objectidentifier`]: [
-        `${id.padEnd(8, '0').slice(0, 8)}-1111-4222-8333-444455556666`,
+        `${Buffer.from(id).toString('hex').padEnd(8, '0').slice(0, 8)}-1111-4222-8333-444455556666`,
       ],
       [`${MS}/identity/claims/tenantid`]: [tenant],
       [`${CLAIMS}/emailaddress`]: [email],

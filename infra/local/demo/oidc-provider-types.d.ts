@@ -6,7 +6,38 @@ declare module 'oidc-provider' {
     uid: string;
     prompt: { name: string; reasons: string[]; details: Record<string, unknown> };
     params: Record<string, unknown>;
+    /** The OP's session, when the browser has one. */
+    session?: { accountId?: string; uid: string };
+    /** When the interaction expires (epoch seconds). */
+    exp: number;
+    save(ttlSeconds: number): Promise<unknown>;
   }
+
+  /** Why a prompt is shown: REQUEST_PROMPT (true) or NO_NEED_TO_PROMPT (false). */
+  class Check {
+    static REQUEST_PROMPT: true;
+    static NO_NEED_TO_PROMPT: false;
+    constructor(
+      reason: string,
+      description: string,
+      error: string,
+      check: (ctx: {
+        oidc: {
+          result?: { login?: unknown };
+          prompts: Set<string>;
+          session: { accountId?: string };
+        };
+      }) => boolean,
+    );
+  }
+  interface Prompt {
+    name: string;
+    checks: { add(check: Check, index?: number): void };
+  }
+  interface Policy extends Array<Prompt> {
+    get(name: string): Prompt | undefined;
+  }
+  export const interactionPolicy: { base(): Policy; Check: typeof Check };
 
   class Provider {
     constructor(issuer: string, configuration?: Record<string, unknown>);
@@ -22,6 +53,9 @@ declare module 'oidc-provider' {
     proxy: boolean;
     // biome-ignore lint/suspicious/noExplicitAny: the models are untyped
     Grant: any;
+    Session: {
+      findByUid(uid: string): Promise<{ destroy(): Promise<void> } | undefined>;
+    };
   }
   export default Provider;
   export { Provider };

@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_LOG_FORMAT, sdkClientsOf } from '../../../infra/cdk/gateway-stack.js';
-import { resolvesAwsSecrets, signsClientAssertions } from '../../../infra/cdk/oidc-secrets.js';
+import { ACCESS_LOG_FORMAT } from '../../../infra/cdk/gateway-stack.js';
 import { parseStageConfig } from '../../../infra/cdk/stage-config.js';
 import { STAGES } from '../../../infra/cdk/stages.js';
 import { DEPARTMENT_TAG_VARIABLE } from '../../../infra/cdk/target-account.js';
-import { FUNCTIONS, ROUTES } from '../../../infra/routes.js';
+import {
+  dynamoStatementsOf,
+  FUNCTIONS,
+  type FunctionName,
+  MANIFEST,
+  ROUTES,
+} from '../../../infra/manifest.js';
 import { FUNCTION_MEMORY_MB } from '../../../infra/runtime/index.js';
 import { DEPLOYED_ENV_NAMES } from '../../../shared/config/schema.js';
 import { ATTRIBUTE_TABLE, STATE_TABLE } from '../../../shared/store/table-schema.js';
@@ -136,7 +141,7 @@ describe('gateway stack (stateless)', () => {
           ...DEPLOYED_ENV_NAMES,
           'AWS_LAMBDA_EXEC_WRAPPER',
           // The Parameters and Secrets extension's own settings, where its layer is attached.
-          ...(resolvesAwsSecrets(fn) ? SECRETS_EXTENSION_ENV_NAMES : []),
+          ...(MANIFEST[fn].secrets ? SECRETS_EXTENSION_ENV_NAMES : []),
         ].sort(),
       );
       expect(vars.AWS_LAMBDA_EXEC_WRAPPER).toBe('/var/task/fedgate-node');
@@ -169,20 +174,31 @@ describe('gateway stack (stateless)', () => {
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     Resource: { 'Fn::GetAtt': [functionOf(fn)[1].Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
   });
-  const tableStatements = [
-    {
-      Sid: 'ReadAttributeTable',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-      Resource: { 'Fn::ImportValue': expect.stringMatching(/AttributeTable\w*Arn/) },
-    },
-    {
-      Sid: 'ReadWriteStateTable',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-      Resource: { 'Fn::ImportValue': expect.stringMatching(/StateTable\w*Arn/) },
-    },
-  ];
+  const ATTRIBUTE_TABLE_ARN = {
+    'Fn::ImportValue': expect.stringMatching(/AttributeTable\w*Arn/),
+  };
+  const STATE_TABLE_ARN = { 'Fn::ImportValue': expect.stringMatching(/StateTable\w*Arn/) };
+  const readAttributes = {
+    Sid: 'ReadAttributeTable',
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+    Resource: ATTRIBUTE_TABLE_ARN,
+  };
+  /** A state-table statement as CloudFormation shows it: one action alone is a plain string. */
+  const stateStatement = (sid: string, action: string | string[], leadingKeys: string[]) => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Action: action,
+    Resource: STATE_TABLE_ARN,
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+  });
+  const readState = (keys: string[]) =>
+    stateStatement('ReadStateItems', ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], keys);
+  const putState = (keys: string[]) => stateStatement('PutStateItems', 'dynamodb:PutItem', keys);
+  const updateState = (keys: string[]) =>
+    stateStatement('UpdateStateItems', 'dynamodb:UpdateItem', keys);
+  const deleteState = (keys: string[]) =>
+    stateStatement('DeleteStateItems', 'dynamodb:DeleteItem', keys);
   const signStatement = {
     Sid: 'SignWithFedgateKeys',
     Effect: 'Allow',
@@ -190,27 +206,142 @@ describe('gateway stack (stateless)', () => {
     Resource: { 'Fn::ImportValue': expect.stringMatching(/SigningKeyk1\w*Arn/) },
   };
 
-  it('grants a signing function exactly: its log group, attribute reads, state read/write, Sign/GetPublicKey on the keys', () => {
-    for (const fn of ['saml-acs', 'select-role', 'published']) {
-      expect(statementsOf(fn), fn).toEqual([logsOf(fn), ...tableStatements, signStatement]);
-    }
-  });
+  // Written out, not derived: what each role must be, read as a reviewer reads the template.
+  const EXPECTED: Record<FunctionName, () => unknown[]> = {
+    home: () => [readAttributes, readState(['REVOKED#*', 'SESSION#*'])],
+    'saml-login': () => [readAttributes, putState(['AUTHNREQ#*'])],
+    'saml-acs': () => [
+      readAttributes,
+      readState(['AUTHNREQ#*']),
+      putState(['CONFIRM#*', 'REPLAY#*', 'SESSION#*']),
+      updateState(['SESSION#*']),
+      deleteState(['AUTHNREQ#*']),
+      signStatement,
+    ],
+    'oidc-login': () => [readAttributes, putState(['TXN#*']), ...secretStatements],
+    'oidc-callback': () => [
+      readAttributes,
+      putState(['CODE#*', 'SESSION#*']),
+      updateState(['SESSION#*']),
+      deleteState(['TXN#*']),
+      signStatement,
+      ...secretStatements,
+    ],
+    portal: () => [
+      readAttributes,
+      readState(['REVOKED#*', 'SESSION#*']),
+      putState(['SESSION#*']),
+      updateState(['SESSION#*']),
+      deleteState(['CONFIRM#*', 'SESSION#*']),
+      signStatement,
+    ],
+    published: () => [readAttributes],
+    'published-keys': () => [signStatement],
+    credentials: () => [
+      readAttributes,
+      readState(['REVOKED#*', 'SESSION#*']),
+      putState(['SESSION#*']),
+      updateState(['SESSION#*']),
+      deleteState(['CODE#*', 'SESSION#*']),
+      signStatement,
+    ],
+    'cli-pages': () => [
+      readAttributes,
+      readState(['DEVICE#*', 'REVOKED#*', 'SESSION#*', 'USERCODE#*']),
+      putState(['CLICODE#*', 'DEVICE#*']),
+      updateState(['ATTEMPTS#*']),
+      deleteState(['USERCODE#*']),
+    ],
+    cli: () => [
+      readAttributes,
+      readState(['DEVICE#*', 'REVOKED#*', 'SESSION#*']),
+      putState(['DEVICE#*', 'SESSION#*', 'USERCODE#*']),
+      updateState(['SESSION#*']),
+      deleteState(['CLICODE#*', 'DEVICE#*', 'SESSION#*']),
+      signStatement,
+    ],
+  };
 
-  it('gives a function that builds no KMS client no KMS grant (home, saml-login)', () => {
-    for (const fn of ['home', 'saml-login']) {
-      expect(statementsOf(fn), fn).toEqual([logsOf(fn), ...tableStatements]);
-    }
-  });
-
-  it('grants every function per the clients its file builds, and nothing else', () => {
+  it('grants each function exactly its log group and the statements its declaration implies', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual([...FUNCTIONS].sort());
     for (const fn of FUNCTIONS) {
-      const clients = sdkClientsOf(fn);
-      expect(statementsOf(fn), fn).toEqual([
-        logsOf(fn),
-        ...(clients.dynamodb ? tableStatements : []),
-        ...(clients.kms ? [signStatement] : []),
-        ...(resolvesAwsSecrets(fn) ? secretStatements : []),
-      ]);
+      expect(statementsOf(fn), fn).toEqual([logsOf(fn), ...EXPECTED[fn]()]);
+    }
+  });
+
+  it('derives the table statements from infra/manifest.ts, one to one', () => {
+    for (const fn of FUNCTIONS) {
+      const tables = statementsOf(fn).filter((s) =>
+        String((s as { Sid?: string }).Sid).match(/Table|StateItems/),
+      );
+      expect(tables, fn).toEqual(
+        dynamoStatementsOf(MANIFEST[fn]).map((s) => ({
+          Sid: s.sid,
+          Effect: 'Allow',
+          Action: s.actions.length === 1 ? s.actions[0] : [...s.actions],
+          Resource: s.table === 'attributes' ? ATTRIBUTE_TABLE_ARN : STATE_TABLE_ARN,
+          ...(s.leadingKeys
+            ? {
+                Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': s.leadingKeys } },
+              }
+            : {}),
+        })),
+      );
+    }
+  });
+
+  /** Every action of a function's role, flattened. */
+  const actionsOf = (fn: string): string[] =>
+    (statementsOf(fn) as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat());
+
+  it('keeps home and published read-only (no write action at all) and published without KMS', () => {
+    const WRITES =
+      /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete))$/;
+    for (const fn of ['home', 'published']) {
+      expect(
+        actionsOf(fn).filter((a) => WRITES.test(a) || a === 'dynamodb:*'),
+        fn,
+      ).toEqual([]);
+    }
+    expect(actionsOf('published').filter((a) => a.startsWith('kms:'))).toEqual([]);
+    // The published keys' certificates are self-signed through KMS: that function signs, and
+    // touches no table.
+    expect(actionsOf('published-keys').filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+  });
+
+  it('lets only the functions that complete a sign-in write SESSION#, and never grants Scan or Query on the state table', () => {
+    const writersOf = (prefix: string) =>
+      FUNCTIONS.filter((fn) =>
+        (statementsOf(fn) as Record<string, unknown>[]).some(
+          (s) => s.Sid === 'PutStateItems' && JSON.stringify(s.Condition).includes(`"${prefix}*"`),
+        ),
+      ).sort();
+    expect(writersOf('SESSION#')).toEqual([
+      'cli',
+      'credentials',
+      'oidc-callback',
+      'portal',
+      'saml-acs',
+    ]);
+    expect(writersOf('CODE#')).toEqual(['oidc-callback']);
+    expect(writersOf('CONFIRM#')).toEqual(['saml-acs']);
+    for (const fn of FUNCTIONS) {
+      for (const s of statementsOf(fn) as {
+        Resource: unknown;
+        Action: string | string[];
+        Condition?: unknown;
+      }[]) {
+        if (JSON.stringify(s.Resource).includes('StateTable')) {
+          expect(
+            [s.Action].flat().filter((a) => /Scan|Query/.test(a)),
+            fn,
+          ).toEqual([]);
+          // Every state-table statement is bounded by its key prefixes.
+          expect(s.Condition, fn).toEqual({
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': expect.any(Array) },
+          });
+        }
+      }
     }
   });
 
@@ -236,15 +367,14 @@ describe('gateway stack (stateless)', () => {
   ];
 
   it('attaches the Parameters and Secrets extension (arm64, pinned) to exactly the OIDC functions, with short timeouts', () => {
-    expect(FUNCTIONS.filter(resolvesAwsSecrets).sort()).toEqual([
+    expect(FUNCTIONS.filter((fn) => MANIFEST[fn].secrets).sort()).toEqual([
       'oidc-callback',
       'oidc-login',
-      'scim',
     ]);
-    expect(FUNCTIONS.filter(signsClientAssertions)).toEqual(['oidc-callback']);
+    expect(FUNCTIONS.filter((fn) => MANIFEST[fn].kms.clientKeys)).toEqual(['oidc-callback']);
     for (const fn of FUNCTIONS) {
       const props = functionOf(fn)[1].Properties;
-      if (!resolvesAwsSecrets(fn)) {
+      if (!MANIFEST[fn].secrets) {
         expect(props.Layers, fn).toBeUndefined();
         continue;
       }
@@ -428,13 +558,19 @@ describe('gateway stack (stateless)', () => {
         ThrottlingRateLimit: stage.throttle.default.rateLimit,
         ThrottlingBurstLimit: stage.throttle.default.burstLimit,
       },
-      RouteSettings: {
-        'POST /saml/{idp}/acs': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-        'POST /select-role': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-        'GET /oidc/{idp}/callback': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-        'POST /credentials': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-        'POST /grants': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-      },
+      // Every route that issues credentials or a console link (infra/cdk/stages.ts).
+      RouteSettings: Object.fromEntries(
+        [
+          'POST /saml/{idp}/acs',
+          'POST /portal/open',
+          'GET /portal/keys',
+          'POST /signin/confirm',
+          'GET /oidc/{idp}/callback',
+          'POST /redeem',
+          'POST /credentials',
+          'POST /grants',
+        ].map((key) => [key, { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }]),
+      ),
     });
   });
 

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -193,8 +193,9 @@ describe('validate', () => {
       })),
       accounts: 2,
       gatewayRules: demoDoc.gatewayRules.length,
-      // the demo keys no rule on email or another claim users can change
+      // the demo keys no rule on email or another claim users can change (the README's advice)
       warnings: [],
+      notes: [],
     });
   });
 
@@ -220,12 +221,67 @@ describe('validate', () => {
     ]);
   });
 
-  it('says which variable is missing when the demo config is checked without --var', async () => {
-    const run = await cli('validate', demoConfig, '--json');
+  it('validates the demo config as shipped: LOCAL_BASE_URL is the runner’s default origin', async () => {
+    const run = await cli('validate', demoConfig);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${demoConfig} is valid: 3 IdPs`);
+    expect(run.stdout).toContain(
+      `note: \${LOCAL_BASE_URL} is the local runner's origin: read as http://127.0.0.1:8787`,
+    );
+    const json = await cli('validate', demoConfig, '--json');
+    expect(json.json()).toMatchObject({
+      valid: true,
+      warnings: [],
+      notes: [expect.stringContaining(`\${LOCAL_BASE_URL}`)],
+    });
+    // Another port: as given.
+    const other = await cli(
+      'validate',
+      demoConfig,
+      '--var',
+      'LOCAL_BASE_URL=http://127.0.0.1:9000',
+    );
+    expect(other.code).toBe(0);
+    expect(other.stdout).not.toContain('note:');
+  });
+
+  it('says where the demo IdPs’ metadata comes from when the runner has not written it yet', async () => {
+    const fresh = await createWorkspace();
+    try {
+      const path = join(fresh.dir, 'infra/local/demo-config.yaml');
+      await mkdir(join(fresh.dir, 'infra/local'), { recursive: true });
+      await writeFile(path, await read(demoConfig));
+      const run = await runCli(['validate', 'infra/local/demo-config.yaml', '--json'], {
+        cwd: fresh.dir,
+      });
+      expect(run.code).toBe(1);
+      const json = run.json<{ issues: { path: string; message: string }[]; hints: string[] }>();
+      expect(json.issues.map((i) => i.path)).toEqual([
+        'idps[0].saml.metadataFile',
+        'idps[1].saml.metadataFile',
+      ]);
+      expect(json.issues[0]?.message).toMatch(
+        /^not found: .*\.local\/demo\/demo-okta\.metadata\.xml/,
+      );
+      expect(json.hints).toEqual([expect.stringContaining('`npm start` writes the demo IdPs')]);
+    } finally {
+      await fresh.remove();
+    }
+  });
+
+  it('says which variable is missing when a file uses one nobody gave', async () => {
+    await writeFile(
+      file('infra/local/vars.yaml'),
+      (await read(demoConfig)).replace(
+        `issuer: \${LOCAL_BASE_URL}/_local/oidc`,
+        `issuer: \${OP_URL}`,
+      ),
+    );
+    const run = await cli('validate', 'infra/local/vars.yaml', '--json');
     expect(run.code).toBe(1);
     const json = run.json<{ issues: { path: string }[]; hints: string[] }>();
-    expect(json.issues.map((i) => i.path)).toEqual(['idps[2].oidc.issuer', 'spaClients[0].origin']);
-    expect(json.hints).toEqual([`the file uses \${LOCAL_BASE_URL}: pass --var LOCAL_BASE_URL=…`]);
+    expect(json.issues.map((i) => i.path)).toEqual(['idps[2].oidc.issuer']);
+    expect(json.hints).toEqual([`the file uses \${OP_URL}: pass --var OP_URL=…`]);
   });
 
   it('refuses a certificate the gateway could not use (RSA 1024) at its IdP path', async () => {
@@ -233,7 +289,12 @@ describe('validate', () => {
     const run = await cli('validate', 'weak.yaml', '--json');
     expect(run.code).toBe(1);
     expect(run.json<{ issues: unknown[] }>().issues).toEqual([
-      { path: 'idps[0].saml', message: expect.stringContaining('1024 bits (RSA ≥ 2048 only)') },
+      {
+        path: 'idps[0].saml',
+        message: expect.stringContaining('1024 bits (RSA ≥ 2048 only)'),
+        line: 8,
+        column: 7,
+      },
     ]);
   });
 
@@ -242,7 +303,9 @@ describe('validate', () => {
     expect((await cli('validate', 'broken.yaml')).code).toBe(1);
     const missing = await cli('validate', 'nope.yaml');
     expect(missing.code).toBe(1);
-    expect(missing.stdout).toContain('ENOENT');
+    expect(missing.stdout).toBe(
+      `nope.yaml is invalid (1 problem):\n  - (root): not found: ${file('nope.yaml')}\n`,
+    );
   });
 });
 
@@ -376,7 +439,7 @@ describe('explain, on the demo config', () => {
   it("maps Entra's claim URIs through the aliases and takes the object id as the subject", async () => {
     const { run, json } = await explainJson('demo-entra', await claimsFor('demo-entra', 0));
     expect(run.code).toBe(0);
-    expect(json?.identity.subject).toBe('erin0000-1111-4222-8333-444455556666');
+    expect(json?.identity.subject).toBe('6572696e-1111-4222-8333-444455556666');
     expect(json?.identity.issuer).toBe(`https://sts.windows.net/${DEMO_TENANT}/`);
     expect(json?.grants.map((g: { ruleId: string; tags: unknown }) => [g.ruleId, g.tags])).toEqual([
       ['cloud-admins', [{ key: 'department', value: 'platform' }]],

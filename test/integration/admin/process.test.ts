@@ -84,7 +84,7 @@ describe('the CLI as a process, against a running local gateway', () => {
     );
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('SAML IdP "okta-cli" added');
-    expect(run.stdout).toContain('put    IDP#okta-cli/CONFIG (idp)');
+    expect(run.stdout).toContain('put    IDP#okta-cli/CONFIG (idp, new)');
 
     // The runner caches the attribute table for 5 s, as a warm Lambda does for its configured TTL.
     let status = 0;

@@ -13,13 +13,16 @@ export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
+  /** The questions the CLI asked (only when run with `answers`, i.e. "at a terminal"). */
+  questions: string[];
   /** stdout parsed as JSON (for --json runs). */
   json<T = Record<string, unknown>>(): T;
 }
 
 /**
  * Runs the CLI's `main` in this process with captured output, an empty environment (so the
- * developer's AWS settings never leak in) and the given working directory.
+ * developer's AWS settings never leak in) and the given working directory. With `answers` it
+ * runs as if at a terminal: each question gets the next answer.
  */
 export const runCli = async (
   argv: readonly string[],
@@ -27,10 +30,13 @@ export const runCli = async (
     cwd,
     env = {},
     fetchImpl = fetch,
-  }: { cwd: string; env?: Record<string, string>; fetchImpl?: typeof fetch },
+    answers,
+  }: { cwd: string; env?: Record<string, string>; fetchImpl?: typeof fetch; answers?: string[] },
 ): Promise<CliRun> => {
   let stdout = '';
   let stderr = '';
+  const questions: string[] = [];
+  const pending = [...(answers ?? [])];
   const io: CliIo = {
     stdout: (t) => {
       stdout += t;
@@ -41,9 +47,17 @@ export const runCli = async (
     env,
     cwd,
     fetch: fetchImpl,
+    ...(answers
+      ? {
+          ask: async (question: string) => {
+            questions.push(question);
+            return pending.shift() ?? '';
+          },
+        }
+      : {}),
   };
   const code = await main(argv, io);
-  return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
+  return { code, stdout, stderr, questions, json: <T>() => JSON.parse(stdout) as T };
 };
 
 /** A temporary directory, removed by the returned function. */

@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { writeTableBackup } from '../../../infra/admin/config-source.js';
 import { LOCAL_ATTRIBUTE_TABLE } from '../../../infra/admin/target.js';
 import { loadGatewayConfigFile } from '../../../infra/config-file.js';
 import { DEMO_USERS } from '../../../infra/local/demo/demo-users.js';
@@ -84,13 +85,17 @@ describe('import and export against DynamoDB Local', () => {
     expect(saved.puts).toContainEqual({
       key: 'IDP#demo-okta/RULE#000010#platform-admins',
       kind: 'rule',
+      change: 'new',
     });
     expect(saved.puts).toContainEqual({
       key: 'GATEWAY/RULE#000001#contractors-never-prod',
       kind: 'rule',
+      change: 'new',
     });
-    expect(saved.puts).toContainEqual({ key: 'GATEWAY/DEFAULTS', kind: 'defaults' });
-    expect(saved.puts).toContainEqual({ key: 'GATEWAY/SETTINGS', kind: 'settings' });
+    expect(saved.puts).toContainEqual({ key: 'GATEWAY/DEFAULTS', kind: 'defaults', change: 'new' });
+    expect(saved.puts).toContainEqual({ key: 'GATEWAY/SETTINGS', kind: 'settings', change: 'new' });
+    // Nothing stored was replaced or deleted: no backup.
+    expect(saved).not.toHaveProperty('backup');
     expect(Object.keys(await snapshot())).toHaveLength(items);
 
     const again = await cli('import', demoConfig, ...DEMO_VARS, ...table());
@@ -119,7 +124,7 @@ describe('import and export against DynamoDB Local', () => {
     expect((await cli('validate', 'exported.json')).code).toBe(0);
   });
 
-  it('plans a removal with --dry-run without writing, then applies it', async () => {
+  it('plans a removal with --dry-run without writing, then applies it with --yes', async () => {
     const doc = parseYaml(
       await (await import('node:fs/promises')).readFile(file('exported.yaml'), 'utf8'),
     );
@@ -136,12 +141,108 @@ describe('import and export against DynamoDB Local', () => {
       'IDP#demo-entra/RULE#000020#app-role-developer',
     ]);
     expect(await snapshot()).toEqual(before);
-    const applied = await cli('import', 'smaller.yaml', ...table());
+    const refused = await cli('import', 'smaller.yaml', ...table());
+    expect(refused.code).toBe(1);
+    expect(await snapshot()).toEqual(before);
+    const applied = await cli('import', 'smaller.yaml', ...table(), '--yes');
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('delete IDP#demo-entra/CONFIG');
     const after = await snapshot();
     expect(Object.keys(after).filter((k) => k.startsWith('IDP#demo-entra'))).toEqual([]);
     expect(Object.keys(after)).toHaveLength(Object.keys(before).length - 3);
+  });
+});
+
+/** The backups the CLI wrote under the workspace (its working directory). */
+const backups = async () =>
+  (await readdir(file('.local/backups')).catch(() => [] as string[])).sort();
+
+describe('a table write that deletes needs consent: --yes, or "yes" typed at a terminal', () => {
+  // Another team's config: importing it would delete every demo item but the gateway-wide ones.
+  const OTHER = `version: 1
+idps:
+  - id: corp
+    displayName: Corp
+    protocol: oidc
+    oidc: { issuer: "https://idp.example.com", clientId: fedgate }
+`;
+
+  it('deletes nothing without --yes: the plan is shown, exit 1, confirmation_required', async () => {
+    await writeFile(file('other.yaml'), OTHER);
+    const before = await snapshot();
+    const backupsBefore = await backups();
+    const run = await cli('import', 'other.yaml', ...table());
+    expect(run.code).toBe(1);
+    // The plan first (the command's output), then why nothing was written.
+    expect(run.stdout).toContain('The plan for the table');
+    expect(run.stdout).toContain('  delete IDP#demo-okta/CONFIG');
+    expect(run.stdout).toContain('  delete IDP#demo-okta/RULE#000010#platform-admins');
+    expect(run.stdout).toContain('  put    IDP#corp/CONFIG (idp, new)');
+    expect(run.stderr).toMatch(/^fedgate-admin import: this would delete \d+ items from the table/);
+    expect(run.stderr).toContain('--yes');
+    expect(run.questions).toEqual([]);
+
+    const json = await cli('import', 'other.yaml', ...table(), '--json');
+    expect(json.code).toBe(1);
+    const { error } = json.json<{ error: { code: string; deletes: { key: string }[] } }>();
+    expect(error.code).toBe('confirmation_required');
+    // Every item of the demo config except the gateway-wide defaults and settings.
+    expect(error.deletes.map((d) => d.key).sort()).toEqual(
+      Object.keys(before)
+        .filter((k) => k !== 'GATEWAY/DEFAULTS' && k !== 'GATEWAY/SETTINGS')
+        .sort(),
+    );
+    expect(await snapshot()).toEqual(before);
+    expect(await backups()).toEqual(backupsBefore);
+  });
+
+  it('at a terminal it shows the plan and asks; anything but "yes" cancels', async () => {
+    const before = await snapshot();
+    const backupsBefore = await backups();
+    for (const answer of ['', 'n', 'no', 'yess']) {
+      const run = await runCli(['import', 'other.yaml', ...table()], {
+        cwd: ws.dir,
+        answers: [answer],
+      });
+      expect(run.code).toBe(1);
+      expect(run.questions).toHaveLength(1);
+      expect(run.questions[0]).toMatch(/^Delete \d+ items from the table .*Type "yes" to apply: $/);
+      // The plan comes before the question.
+      expect(run.stdout).toContain('  delete IDP#demo-okta/CONFIG');
+      expect(run.stderr).toContain('cancelled: nothing was written');
+    }
+    expect(await snapshot()).toEqual(before);
+    expect(await backups()).toEqual(backupsBefore);
+  });
+
+  it('"yes" applies after writing a backup it names; importing the backup restores the table', async () => {
+    const before = await snapshot();
+    const backupsBefore = await backups();
+    const run = await runCli(['import', 'other.yaml', ...table()], {
+      cwd: ws.dir,
+      answers: ['yes'],
+    });
+    expect(run.code).toBe(0);
+    const added = (await backups()).filter((b) => !backupsBefore.includes(b));
+    expect(added).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${dynamo.names.attributeTableName}-\\d{8}T\\d{9}Z\\.json$`),
+      ),
+    ]);
+    const named = /backup of the table before this write: (\S+)/.exec(run.stdout)?.[1];
+    expect(named).toBe(join(ws.dir, '.local/backups', added[0] as string));
+    // The items were listed before the question, not again after it.
+    expect(run.stdout.split('  delete IDP#demo-okta/CONFIG')).toHaveLength(2);
+    expect(Object.keys(await snapshot()).filter((k) => k.startsWith('IDP#'))).toEqual([
+      'IDP#corp/CONFIG',
+    ]);
+
+    // The backup is a config file: import it back (with --yes, as the output says).
+    expect((await cli('validate', named as string)).code).toBe(0);
+    const restored = await cli('import', named as string, ...table(), '--yes');
+    expect(restored.code).toBe(0);
+    expect(await snapshot()).toEqual(before);
+    expect(await backups()).toHaveLength(backupsBefore.length + 2);
   });
 });
 
@@ -213,7 +314,7 @@ describe('rules and import-idp against DynamoDB Local', () => {
     expect(explained.code).toBe(0);
     expect(explained.json()).toMatchObject({
       identity: {
-        subject: 'erin0000-1111-4222-8333-444455556666',
+        subject: '6572696e-1111-4222-8333-444455556666',
         issuer: `https://sts.windows.net/${tenant}/`,
       },
       grants: [
@@ -227,7 +328,7 @@ describe('rules and import-idp against DynamoDB Local', () => {
     });
   });
 
-  it('changes nothing with --dry-run, then removes the rule (one delete)', async () => {
+  it('changes nothing with --dry-run, then removes the rule (one delete) with --yes', async () => {
     const before = await snapshot();
     const dry = await cli(
       'rules',
@@ -255,6 +356,18 @@ describe('rules and import-idp against DynamoDB Local', () => {
     expect(dryAdd.code).toBe(0);
     expect(await snapshot()).toEqual(before);
 
+    const refused = await cli(
+      'rules',
+      'remove',
+      '--idp',
+      'entra',
+      '--rule-id',
+      'entra-admins',
+      ...table(),
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('this would delete 1 item from the table');
+    expect(await snapshot()).toEqual(before);
     const removed = await cli(
       'rules',
       'remove',
@@ -263,10 +376,15 @@ describe('rules and import-idp against DynamoDB Local', () => {
       '--rule-id',
       'entra-admins',
       ...table(),
+      '--yes',
       '--json',
     );
     expect(removed.json()).toMatchObject({
-      saved: { puts: [], deletes: [{ key: 'IDP#entra/RULE#000005#entra-admins' }] },
+      saved: {
+        puts: [],
+        deletes: [{ key: 'IDP#entra/RULE#000005#entra-admins' }],
+        backup: expect.stringContaining('.local/backups/'),
+      },
     });
     expect(Object.keys(await snapshot())).not.toContain('IDP#entra/RULE#000005#entra-admins');
   });
@@ -286,6 +404,60 @@ describe('rules and import-idp against DynamoDB Local', () => {
     });
     expect(listed.code).toBe(0);
     expect(listed.json<{ rules: unknown[] }>().rules.length).toBeGreaterThan(0);
+  });
+});
+
+describe('export and backups keep everything the table holds', () => {
+  it('exports the portal settings and the support contact, so that a re-import changes nothing', async () => {
+    const names = { attributeTableName: 'settings-attributes', stateTableName: 'settings-state' };
+    await createTables(dynamo.createClient(), names);
+    const own = ['--endpoint', dynamo.endpoint, '--table', names.attributeTableName];
+    await writeFile(
+      file('settings.yaml'),
+      `version: 1
+support: { text: Platform team, url: "https://wiki.example.com/aws" }
+portal: { regions: [eu-west-1, eu-central-1], defaultRegion: eu-central-1 }
+idps:
+  - id: corp
+    displayName: Corp
+    protocol: oidc
+    oidc: { issuer: "https://idp.example.com", clientId: fedgate }
+`,
+    );
+    expect((await cli('import', 'settings.yaml', ...own)).code).toBe(0);
+    const exported = await cli('export', ...own, '--json');
+    expect(exported.json()).toMatchObject({
+      support: { text: 'Platform team', url: 'https://wiki.example.com/aws' },
+      portal: { regions: ['eu-west-1', 'eu-central-1'], defaultRegion: 'eu-central-1' },
+    });
+    expect((await cli('export', ...own, '--out', 'settings-export.yaml')).code).toBe(0);
+    const plan = await cli('import', 'settings-export.yaml', ...own, '--dry-run', '--json');
+    expect(plan.json<Saved>()).toMatchObject({ puts: [], deletes: [] });
+  });
+
+  it('never writes a backup over an existing one (two in the same millisecond)', async () => {
+    const target = {
+      kind: 'table' as const,
+      tableName: 'settings-attributes',
+      client: dynamo.createClient(),
+      describe: 'table settings-attributes',
+    };
+    const dir = file('same-ms');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-05-22T09:00:00.123Z'));
+      const first = await writeTableBackup(target, dir);
+      const second = await writeTableBackup(target, dir);
+      expect([first, second]).toEqual([
+        join(dir, 'settings-attributes-20260522T090000123Z.json'),
+        join(dir, 'settings-attributes-20260522T090000123Z-1.json'),
+      ]);
+      expect(JSON.parse(await readFile(first, 'utf8'))).toEqual(
+        JSON.parse(await readFile(second, 'utf8')),
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -86,7 +86,13 @@ const eventFor = (
 export const createRig = (
   db: DynamoDbFixture,
   idps: GatewayConfigInput['idps'],
-  opts: { timeoutMs?: number; maxResponseBytes?: number; env?: Record<string, string> } = {},
+  opts: {
+    timeoutMs?: number;
+    maxResponseBytes?: number;
+    env?: Record<string, string>;
+    /** The relying party's allowed clock skew (default 0). */
+    clockSkewSeconds?: number;
+  } = {},
 ): Rig => {
   const config = parseGatewayConfig({ version: 1, idps } as GatewayConfigInput);
   const attributes = createMemoryAttributeStore(config);
@@ -119,7 +125,7 @@ export const createRig = (
       fetch,
       // No secret cache: tests change the secret between sign-ins.
       resolveSecret: createSecretResolver({ readEnv: (n) => opts.env?.[n], cacheSeconds: 0 }),
-      clockSkewSeconds: 0,
+      clockSkewSeconds: opts.clockSkewSeconds ?? 0,
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.maxResponseBytes !== undefined ? { maxResponseBytes: opts.maxResponseBytes } : {}),
     }),

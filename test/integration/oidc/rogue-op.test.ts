@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useDynamoDb } from '../../support/dynamodb.js';
+import { ID_TOKEN_CATALOGUE } from './id-token-catalogue.js';
 import { codeOf, cookieOf, createRig, oidcIdp, type Rig } from './rig.js';
 import { type RogueOp, rogueKey, startRogueOp } from './rogue-op.js';
 
@@ -58,6 +59,20 @@ describe('OIDC relying party against a rogue OP', () => {
     expect(res.cookies?.some((c) => c.startsWith('__Host-fedgate-oidc-rogue=;'))).toBe(true);
   });
 
+  it.each(ID_TOKEN_CATALOGUE.map((c) => [c.name, c] as const))(
+    'ID token catalogue, %s',
+    async (_, { scenario, expected, clockSkewSeconds }) => {
+      rig = newRig(clockSkewSeconds !== undefined ? { clockSkewSeconds } : {});
+      rogue.scenario = await scenario(rogue);
+      if (expected === 'accepted') {
+        expect(await rig.portalRoles(await signIn(rig))).toEqual(BOTH_ROLES);
+        expect(rig.assumed).toEqual([]); // nothing assumed before a role is opened
+      } else {
+        await refused(expected);
+      }
+    },
+  );
+
   it('sends PKCE S256, state and nonce, and the one redirect URI of this IdP', async () => {
     rig = newRig();
     const login = await rig.login('rogue');
@@ -75,42 +90,6 @@ describe('OIDC relying party against a rogue OP', () => {
   });
 
   it.each([
-    ['alg none', { sign: 'none' }, 'oidc_algorithm_not_allowed'],
-    [
-      'HS256 keyed with the public key (RS/HS confusion)',
-      { sign: 'hs256-public-key' },
-      'oidc_algorithm_not_allowed',
-    ],
-    ['bad signature', { sign: 'corrupt' }, 'oidc_signature_invalid'],
-    [
-      'wrong iss',
-      { claims: (c: object) => ({ ...c, iss: 'https://evil.example' }) },
-      'oidc_issuer_invalid',
-    ],
-    [
-      'wrong aud',
-      { claims: (c: object) => ({ ...c, aud: 'someone-else' }) },
-      'oidc_audience_invalid',
-    ],
-    [
-      'extra aud without azp',
-      { claims: (c: object) => ({ ...c, aud: ['fedgate', 'other'] }) },
-      'oidc_audience_invalid',
-    ],
-    ['wrong azp', { claims: (c: object) => ({ ...c, azp: 'other' }) }, 'oidc_audience_invalid'],
-    ['missing iat', { claims: ({ iat: _, ...c }: { iat: number }) => c }, 'oidc_id_token_invalid'],
-    ['missing sub', { claims: ({ sub: _, ...c }: { sub: string }) => c }, 'oidc_id_token_invalid'],
-    [
-      'nonce mismatch',
-      { claims: (c: object) => ({ ...c, nonce: 'not-the-nonce' }) },
-      'oidc_nonce_invalid',
-    ],
-    ['no nonce', { claims: ({ nonce: _, ...c }: { nonce: string }) => c }, 'oidc_nonce_invalid'],
-    [
-      'expired',
-      { claims: (c: { iat: number }) => ({ ...c, iat: c.iat - 900, exp: c.iat - 600 }) },
-      'oidc_token_expired',
-    ],
     [
       'RFC 9207 iss parameter of another issuer (mix-up)',
       { issParam: 'https://other-op.example' },
@@ -133,22 +112,6 @@ describe('OIDC relying party against a rogue OP', () => {
     await refused('oidc_auth_too_old');
     rogue.scenario = { claims: (c) => ({ ...c, auth_time: Math.floor(Date.now() / 1000) - 5 }) };
     expect(await rig.portalRoles(await signIn(rig))).toEqual(BOTH_ROLES);
-  });
-
-  it('header jwk/jku/x5u/x5c are ignored: an attacker key in the header does not verify', async () => {
-    rig = newRig();
-    const attacker = await rogueKey(rogue.keys[0]?.kid);
-    rogue.scenario = {
-      key: attacker,
-      header: (h) => ({
-        ...h,
-        jwk: attacker.publicJwk,
-        jku: `${rogue.issuer}/evil-jwks`,
-        x5u: `${rogue.issuer}/x`,
-        x5c: ['AAAA'],
-      }),
-    };
-    await refused('oidc_signature_invalid');
   });
 
   it('an unknown kid is refused, and the JWKS is not refetched within a minute (rate limit)', async () => {
@@ -174,20 +137,6 @@ describe('OIDC relying party against a rogue OP', () => {
     expect(await rig.portalRoles(res)).toEqual(BOTH_ROLES);
     expect(rogue.jwksFetches).toBe(fetches + 1);
     rogue.keys.shift();
-  });
-
-  it('two keys and no kid: refused (which key is meant cannot be known)', async () => {
-    rig = newRig();
-    const a = await rogueKey(null);
-    const b = await rogueKey(null);
-    const saved = rogue.keys;
-    rogue.keys = [a, b];
-    rogue.scenario = { key: a };
-    try {
-      await refused('oidc_key_not_found');
-    } finally {
-      rogue.keys = saved;
-    }
   });
 
   it('an oversized token response is refused before it is parsed', async () => {

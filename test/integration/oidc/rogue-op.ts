@@ -43,6 +43,16 @@ export interface Scenario {
   tokenPadding?: number;
   /** The token endpoint fails with this status and an HTML body (after checking the code). */
   tokenFailure?: number;
+  /** The keys its JWKS serves in this scenario (default: the OP's `keys`). */
+  publish?: RogueKey[];
+}
+
+/** The last ID token the token endpoint issued, with what the authorization request asked for. */
+export interface IssuedIdToken {
+  idToken: string;
+  /** The nonce of the authorization request the code was issued for. */
+  nonce: string;
+  clientId: string;
 }
 
 const b64u = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -68,6 +78,12 @@ export const startRogueOp = async () => {
     scenario: {} as Scenario,
     codes: new Map<string, { challenge: string; nonce: string; clientId: string; used: boolean }>(),
     tokenRequests: 0,
+    /** The last ID token issued (undefined until one is). */
+    issued: undefined as IssuedIdToken | undefined,
+    /** The JWKS as it serves it now. */
+    jwks(): { keys: JWK[] } {
+      return { keys: (rogue.scenario.publish ?? rogue.keys).map((k) => k.publicJwk) };
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
@@ -77,7 +93,7 @@ export const startRogueOp = async () => {
 
   const token = async (code: { nonce: string; clientId: string }) => {
     const s = rogue.scenario;
-    const key = s.key ?? (rogue.keys[0] as RogueKey);
+    const key = s.key ?? ((s.publish ?? rogue.keys)[0] as RogueKey);
     const now = Math.floor(Date.now() / 1000);
     const claims = (s.claims ?? ((c) => c))({
       iss: issuer,
@@ -133,7 +149,7 @@ export const startRogueOp = async () => {
       }
       if (url.pathname === '/jwks') {
         rogue.jwksFetches++;
-        return json(200, { keys: rogue.keys.map((k) => k.publicJwk) }, rogue.jwksBody);
+        return json(200, rogue.jwks(), rogue.jwksBody);
       }
       if (url.pathname === '/authorize') {
         const p = url.searchParams;
@@ -173,11 +189,13 @@ export const startRogueOp = async () => {
           return res.end('<html>upstream trouble</html>');
         }
         await new Promise((r) => setTimeout(r, rogue.scenario.tokenDelayMs ?? 0));
+        const idToken = await token(entry);
+        rogue.issued = { idToken, nonce: entry.nonce, clientId: entry.clientId };
         const body = {
           access_token: randomBytes(16).toString('hex'),
           token_type: 'Bearer',
           expires_in: 300,
-          id_token: await token(entry),
+          id_token: idToken,
           ...(rogue.scenario.tokenPadding
             ? { padding: 'x'.repeat(rogue.scenario.tokenPadding) }
             : {}),

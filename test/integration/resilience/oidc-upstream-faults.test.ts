@@ -1,13 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseGatewayConfig } from '../../../shared/config/index.js';
 import type { RoleAssumption } from '../../../shared/handback/index.js';
 import {
   createOidcClient,
   createOidcEndpoints,
   createSecretResolver,
+  JWKS_BACKOFF_BASE_MS,
+  JWKS_MAX_AGE_MS,
 } from '../../../shared/oidc/index.js';
 import { createDynamoStateStore } from '../../../shared/store/index.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
@@ -15,7 +17,7 @@ import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createSignInRig } from '../../support/signin-rig.js';
 import { codeOf, cookieOf, oidcIdp } from '../oidc/rig.js';
-import { type RogueOp, startRogueOp } from '../oidc/rogue-op.js';
+import { type RogueOp, rogueKey, startRogueOp } from '../oidc/rogue-op.js';
 
 /**
  * The upstream IdP's JWKS endpoint failing at the callback (the one upstream fault the rogue OP
@@ -29,6 +31,8 @@ describe('upstream OIDC IdP: JWKS endpoint faults at the callback', () => {
   let faulty: Server;
   let faultyBase: string;
   let jwksFault: 'down' | 'unreachable' | 'hang' | undefined;
+  /** JWKS requests sent while a fault was set (what the IdP would have seen, had it been up). */
+  let faultedJwksRequests = 0;
 
   beforeAll(async () => {
     rogue = await startRogueOp();
@@ -52,6 +56,7 @@ describe('upstream OIDC IdP: JWKS endpoint faults at the callback', () => {
   const faultyFetch: typeof fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (jwksFault && url.pathname === '/jwks') {
+      faultedJwksRequests++;
       const target =
         jwksFault === 'unreachable' ? 'http://127.0.0.1:9/jwks' : `${faultyBase}/${jwksFault}`;
       return fetch(input instanceof Request ? new Request(target, input) : target, init);
@@ -123,9 +128,19 @@ describe('upstream OIDC IdP: JWKS endpoint faults at the callback', () => {
     return { authorize, callback, assumed };
   };
 
+  afterEach(() => {
+    jwksFault = undefined;
+    rogue.scenario = {};
+    vi.useRealTimers();
+  });
+
+  /** Moves the (Date-only) fake clock: the relying party, the OP and the state table's expiry. */
+  const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
+
   it.each(['down', 'unreachable', 'hang'] as const)(
-    'JWKS %s: 503, nothing assumed; the transaction is spent, and the next sign-in fetches the JWKS again and works',
+    'JWKS %s: 503, nothing assumed; the transaction is spent, and the next sign-in after the back-off fetches the JWKS again and works',
     async (fault) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
       const rp = newRelyingParty();
       const attempt = await rp.authorize();
       const fetches = rogue.jwksFetches;
@@ -139,10 +154,61 @@ describe('upstream OIDC IdP: JWKS endpoint faults at the callback', () => {
       expect(rogue.jwksFetches).toBe(fetches);
       // Consumed before the code was redeemed: the same callback is not accepted again.
       expect(await codeOf(() => rp.callback(attempt))).toBe('oidc_transaction_invalid');
-      // A failed fetch is not remembered as "no keys": the next person gets in.
+      // A failed fetch is not remembered as "no keys": once the back-off (1 s) has passed, the
+      // next person gets in.
+      advance(JWKS_BACKOFF_BASE_MS);
       const res = await rp.callback(await rp.authorize());
       expect(res.statusCode).toBe(303); // two grants: a session, then the portal
       expect(rogue.jwksFetches).toBe(fetches + 1);
+    },
+    30_000,
+  );
+
+  it.each(['down', 'unreachable'] as const)(
+    'JWKS %s after a good fetch: sign-ins go on with the last good keys for its lifetime, fetches back off, an unknown kid is refused, and the IdP is fetched again once back',
+    async (fault) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const started = Date.now();
+      const rp = newRelyingParty();
+      const signIn = async () => rp.callback(await rp.authorize());
+      expect((await signIn()).statusCode).toBe(303); // two grants: a session, then the portal; the JWKS fetched once
+      const goodFetches = rogue.jwksFetches;
+
+      jwksFault = fault;
+      faultedJwksRequests = 0;
+      advance(JWKS_MAX_AGE_MS); // the kept set is due a refetch
+      expect((await signIn()).statusCode).toBe(303); // attempt 1 fails: the kept set verifies
+      expect(faultedJwksRequests).toBe(1);
+      expect((await signIn()).statusCode).toBe(303); // backing off: no attempt
+      expect(faultedJwksRequests).toBe(1);
+      advance(JWKS_BACKOFF_BASE_MS);
+      expect((await signIn()).statusCode).toBe(303); // attempt 2 fails; next in 2 s
+      expect(faultedJwksRequests).toBe(2);
+      advance(JWKS_BACKOFF_BASE_MS);
+      expect((await signIn()).statusCode).toBe(303);
+      expect(faultedJwksRequests).toBe(2);
+      advance(JWKS_BACKOFF_BASE_MS);
+      expect((await signIn()).statusCode).toBe(303); // attempt 3
+      expect(faultedJwksRequests).toBe(3);
+
+      // A token signed with a key the kept set lacks (a rotation fedgate cannot see): refused as
+      // the outage it is, not fetched while backing off, nothing assumed.
+      rogue.scenario = { key: await rogueKey('rotated-during-outage') };
+      expect(await codeOf(signIn)).toBe('temporarily_unavailable');
+      expect(faultedJwksRequests).toBe(3);
+      rogue.scenario = {};
+
+      // Beyond the lifetime (the discovery cache's hour, after which the configuration is
+      // discovered again with an empty key cache): no key set, so no sign-in.
+      vi.setSystemTime(started + 3_600_000 + JWKS_MAX_AGE_MS);
+      expect(await codeOf(signIn)).toBe('temporarily_unavailable');
+      expect(rp.assumed).toEqual([]);
+
+      // The IdP is back: after the back-off the JWKS is fetched again and sign-ins work.
+      jwksFault = undefined;
+      advance(JWKS_BACKOFF_BASE_MS);
+      expect((await signIn()).statusCode).toBe(303);
+      expect(rogue.jwksFetches).toBe(goodFetches + 1);
     },
     30_000,
   );

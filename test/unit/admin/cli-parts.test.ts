@@ -188,13 +188,17 @@ describe('output helpers', () => {
         kind: 'table',
         table: 't',
         applied: false,
-        puts: [{ key: 'IDP#a/CONFIG', kind: 'idp' }],
+        puts: [{ key: 'IDP#a/CONFIG', kind: 'idp', change: 'changed' }],
         deletes: [{ key: 'ACCOUNT#1/PROFILE' }],
       }),
     ).toBe(
-      'dry run: table t: would put 1, would delete 1\n  put    IDP#a/CONFIG (idp)\n  delete ACCOUNT#1/PROFILE',
+      'dry run: table t: would put 1, would delete 1\n  put    IDP#a/CONFIG (idp, changed)\n  delete ACCOUNT#1/PROFILE',
     );
-    expect(describeSave({ kind: 'file', path: '/x.yaml', written: true })).toBe('wrote /x.yaml');
+    const file = { kind: 'file', path: '/x.yaml', changed: true, reformatted: false } as const;
+    expect(describeSave({ ...file, written: true })).toBe('wrote /x.yaml');
+    expect(describeSave({ ...file, changed: false, written: false })).toBe(
+      '/x.yaml unchanged: nothing written',
+    );
   });
 });
 

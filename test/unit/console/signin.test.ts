@@ -6,10 +6,14 @@ import {
 } from '../../../shared/console/index.js';
 import type { GatewayError } from '../../../shared/http/index.js';
 
+/** The clock every signin here reads (epoch ms). */
+const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
 const credentials = {
   accessKeyId: 'ASIAEXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE+SESSION/TOKEN==',
+  // As STS grants at most: 12 hours.
+  expiration: new Date(NOW + 43_200_000),
 };
 const SIGNIN_TOKEN = 'SIGNIN-TOKEN-secret-value';
 const destination = new URL('https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1');
@@ -35,14 +39,19 @@ const setup = (
     issuerUrl,
     timeoutMs: opts.timeoutMs ?? 1000,
     ...(opts.max ? { maxResponseBytes: opts.max } : {}),
+    now: () => NOW,
   });
-  const build = (overrides: { destination?: URL; sessionDurationSeconds?: number } = {}) =>
-    signin.buildSigninUrl({
-      credentials,
+  const build = (
+    overrides: { destination?: URL; sessionDurationSeconds?: number; expiration?: Date } = {},
+  ) => {
+    const { expiration = credentials.expiration, ...rest } = overrides;
+    return signin.buildSigninUrl({
+      credentials: { ...credentials, expiration },
       destination,
       sessionDurationSeconds: 3600,
-      ...overrides,
+      ...rest,
     });
+  };
   return { fetchMock, build };
 };
 
@@ -99,6 +108,27 @@ describe('createConsoleSignin', () => {
     const { fetchMock, build } = setup(async () => jsonResponse({ SigninToken: SIGNIN_TOKEN }));
     await build({ sessionDurationSeconds: seconds });
     expect(requestedUrl(fetchMock).searchParams.get('SessionDuration')).toBe(sent);
+  });
+
+  it.each([
+    ['STS fell back to 1 h for a 12 h grant', 43_200, 3600, '3600'],
+    ['the credentials a little older (59:30 left)', 43_200, 3570, '3570'],
+    ['asked for less than the credentials last', 1800, 3600, '1800'],
+    ['12 h credentials, 12 h asked', 43_200, 43_200, '43200'],
+    ['less than the console minimum left', 3600, 600, '900'],
+  ])(
+    'clamps SessionDuration to what the credentials have left: %s',
+    async (_, asked, left, sent) => {
+      const { fetchMock, build } = setup(async () => jsonResponse({ SigninToken: SIGNIN_TOKEN }));
+      await build({ sessionDurationSeconds: asked, expiration: new Date(NOW + left * 1000) });
+      expect(requestedUrl(fetchMock).searchParams.get('SessionDuration')).toBe(sent);
+    },
+  );
+
+  it('credentials whose expiry cannot be read get the shortest console session', async () => {
+    const { fetchMock, build } = setup(async () => jsonResponse({ SigninToken: SIGNIN_TOKEN }));
+    await build({ sessionDurationSeconds: 43_200, expiration: new Date(Number.NaN) });
+    expect(requestedUrl(fetchMock).searchParams.get('SessionDuration')).toBe('900');
   });
 
   it('sends a destination that is not an AWS console URL to the default console', async () => {

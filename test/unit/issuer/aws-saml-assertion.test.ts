@@ -338,6 +338,45 @@ describe('createAwsSamlMinter: the minted Response', () => {
     expect(r.authn.getAttribute('AuthnInstant')).toBe('2026-03-01T11:58:30Z');
   });
 
+  it('refuses an authnInstant after now (nobody authenticated after the assertion saying so)', async () => {
+    await expect(mint({ authnInstant: NOW + 1 })).rejects.toMatchObject({
+      code: 'mint_invalid_value',
+    });
+    const r = read((await mint({ authnInstant: NOW })).xml);
+    expect(r.authn.getAttribute('AuthnInstant')).toBe('2026-03-01T12:00:00Z');
+  });
+
+  const classRefOf = (xml: string) =>
+    only(only(read(xml).authn, SAML, 'AuthnContext'), SAML, 'AuthnContextClassRef').textContent;
+
+  it.each([
+    'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
+    'http://schemas.microsoft.com/claims/multipleauthn',
+    'https://refeds.org/profile/mfa',
+  ])('writes the upstream AuthnContextClassRef %s', async (classRef) => {
+    expect(classRefOf((await mint({ authnContextClassRef: classRef })).xml)).toBe(classRef);
+  });
+
+  it('without one, claims nothing specific (unspecified)', async () => {
+    expect(classRefOf((await mint()).xml)).toBe(
+      'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified',
+    );
+  });
+
+  it.each([
+    ['empty', ''],
+    ['a relative word (an OIDC amr value)', 'pwd'],
+    ['a space-separated amr list', 'pwd mfa'],
+    ['a URI with a space', 'urn:a b'],
+    ['markup', 'urn:x<y>'],
+    ['non-ASCII', 'urn:mfa:ä'],
+    ['over 1024 characters', `urn:${'x'.repeat(1021)}`],
+  ])('refuses an AuthnContextClassRef that is %s', async (_, classRef) => {
+    await expect(mint({ authnContextClassRef: classRef })).rejects.toMatchObject({
+      code: 'mint_invalid_value',
+    });
+  });
+
   it.each([
     ['epoch seconds', Math.floor(NOW / 1000)],
     ['NaN', Number.NaN],

@@ -163,6 +163,121 @@ describe('mapOidcIdentity: entra', () => {
   });
 });
 
+describe('mapOidcIdentity: authentication time and method', () => {
+  const config = idp({ issuer: 'https://op.example' });
+  it.each([
+    ['auth_time when sent', { auth_time: 1_700_000_000, iat: 1_700_000_500 }, 1_700_000_000],
+    [
+      'else iat (the IdP authenticated the person no later than it issued the token)',
+      { iat: 1_700_000_500 },
+      1_700_000_500,
+    ],
+    ['neither: unknown', {}, undefined],
+    [
+      'a non-number auth_time is skipped for iat',
+      { auth_time: '1', iat: 1_700_000_500 },
+      1_700_000_500,
+    ],
+  ])('authTime: %s', (_, claims, expected) => {
+    expect(mapOidcIdentity(config, { sub: 's', ...claims }).authTime).toBe(expected);
+  });
+
+  it.each([
+    [
+      'acr when sent',
+      { acr: 'urn:mace:incommon:iap:silver', amr: ['pwd'] },
+      'urn:mace:incommon:iap:silver',
+    ],
+    ['else the amr values, space-separated', { amr: ['pwd', 'mfa'] }, 'pwd mfa'],
+    ['neither: unknown', {}, undefined],
+    ['an empty amr: unknown', { amr: [] }, undefined],
+  ])('authMethod: %s', (_, claims, expected) => {
+    expect(mapOidcIdentity(config, { sub: 's', ...claims }).authMethod).toBe(expected);
+  });
+});
+
+describe('mapOidcIdentity: identifier normalisation per profile', () => {
+  const issuer = `https://login.microsoftonline.com/${TENANT}/v2.0`;
+  // Hex letters, so that upper-casing changes it.
+  const OID = '6f1d2c3b-aaaa-4bbb-8ccc-1234567890ab';
+  const entraToken = (over: Record<string, unknown> = {}) => ({
+    iss: issuer,
+    sub: 'pairwise',
+    tid: TENANT,
+    oid: OID,
+    ...over,
+  });
+
+  it.each([
+    ['a leading space', ' user-1'],
+    ['a trailing space', 'user-1 '],
+    ['an inner space', 'user 1'],
+    ['a no-break space', 'user\u00a01'],
+    ['an ideographic space', 'user-1\u3000'],
+  ])(
+    'a sub with %s is refused (oidc_subject_invalid), never trimmed into another subject',
+    (_, sub) => {
+      for (const profile of ['generic', 'okta', 'google'] as const) {
+        const config = idp({
+          issuer: profile === 'okta' ? 'https://corp.okta.com' : 'https://op.example',
+          profile,
+        });
+        expect(codeOf(() => mapOidcIdentity(config, { iss: 'x', sub }))).toBe(
+          'oidc_subject_invalid',
+        );
+      }
+    },
+  );
+
+  it('a subjectClaim value with surrounding spaces is refused too', () => {
+    const config = idp({ issuer: 'https://op.example' }, { subjectClaim: 'uid' });
+    expect(codeOf(() => mapOidcIdentity(config, { sub: 's', uid: ' u-1 ' }))).toBe(
+      'oidc_subject_invalid',
+    );
+  });
+
+  it('generic: the subject in Unicode NFC; case kept', () => {
+    const config = idp({ issuer: 'https://op.example' });
+    expect(mapOidcIdentity(config, { sub: 'rene\u0301' }).subject).toBe('ren\u00e9');
+    expect(mapOidcIdentity(config, { sub: 'ren\u00e9' }).subject).toBe('ren\u00e9');
+    expect(mapOidcIdentity(config, { sub: 'Alice' }).subject).toBe('Alice');
+  });
+
+  it('Okta: the user id exactly as issued, case-sensitive, no Unicode normalisation', () => {
+    const config = idp({ issuer: 'https://corp.okta.com', profile: 'okta' });
+    expect(mapOidcIdentity(config, { sub: '00uAbCdEf123' }).subject).toBe('00uAbCdEf123');
+    expect(mapOidcIdentity(config, { sub: '00uabcdef123' }).subject).toBe('00uabcdef123');
+    expect(mapOidcIdentity(config, { sub: 'rene\u0301' }).subject).toBe('rene\u0301');
+  });
+
+  it('Entra: an upper-case oid/tid is the same person, in the subject and in the claims', () => {
+    const entra = idp({ issuer, profile: 'entra' });
+    const upper = mapOidcIdentity(
+      entra,
+      entraToken({ oid: OID.toUpperCase(), tid: TENANT.toUpperCase() }),
+    );
+    expect(upper.subject).toBe(`${TENANT}/${OID}`);
+    expect(upper.subject).toBe(mapOidcIdentity(entra, entraToken()).subject);
+    expect(upper.claims.oid).toEqual([OID]);
+    expect(upper.claims.tid).toEqual([TENANT]);
+  });
+
+  it('Entra with subjectClaim oid: the canonical lower-case GUID', () => {
+    const entra = idp({ issuer, profile: 'entra' }, { subjectClaim: 'oid' });
+    expect(mapOidcIdentity(entra, entraToken({ oid: OID.toUpperCase() })).subject).toBe(OID);
+  });
+
+  it.each([
+    ['an oid that is not a GUID', { oid: 'not-a-guid' }, 'oidc_subject_invalid'],
+    ['an oid in braces', { oid: `{${OID}}` }, 'oidc_subject_invalid'],
+    ['an oid with a trailing space', { oid: `${OID} ` }, 'oidc_subject_invalid'],
+    ['a tid that is not a GUID', { tid: 'contoso' }, 'oidc_tenant_not_allowed'],
+  ])('Entra: %s is refused', (_, over, code) => {
+    const entra = idp({ issuer, profile: 'entra' });
+    expect(codeOf(() => mapOidcIdentity(entra, entraToken(over)))).toBe(code);
+  });
+});
+
 describe('mapOidcIdentity: google', () => {
   const base = { iss: 'https://accounts.google.com', sub: '1234' };
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IDToken } from 'openid-client';
 import { describe, expect, it } from 'vitest';
@@ -155,6 +156,16 @@ describe('OIDC login endpoint', () => {
       idp: 'op',
       destination: 'https://console.aws.amazon.com/s3/',
     });
+  });
+
+  it('keys the transaction by the SHA-256 of state: the state (the cookie) is nowhere in the table', async () => {
+    const { endpoints, state } = setup();
+    const res = await endpoints.login(event('/oidc/op/login', 'op'));
+    const sent = new URL(String(res.headers?.location)).searchParams.get('state') as string;
+    const hashed = createHash('sha256').update(sent).digest('base64url');
+    expect([...state.items.keys()]).toEqual([`TXN#${hashed}`]);
+    expect(JSON.stringify([...state.items.values()])).not.toContain(sent);
+    expect(transactionKey(sent)).toBe(`TXN#${hashed}`);
   });
 
   it.each([

@@ -13,6 +13,9 @@ import {
   createIdTokenSignatureVerifier,
   type IdTokenSignatureVerifierOptions,
   type IdTokenSigningAlg,
+  JWKS_BACKOFF_BASE_MS,
+  JWKS_BACKOFF_MAX_MS,
+  JWKS_MAX_STALE_MS,
 } from '../../../shared/oidc/index.js';
 
 const JWKS_URI = 'https://op.example/jwks';
@@ -218,6 +221,37 @@ describe('createIdTokenSignatureVerifier', () => {
       expect(await codeOf(verifier.verify(token))).toBe('oidc_signature_invalid');
       expect(op.urls).toEqual([JWKS_URI]);
     });
+
+    it.each([
+      ['absent', undefined],
+      ['JWT', 'JWT'],
+      ['jwt (media types compare case-insensitively)', 'jwt'],
+      ['application/jwt (the same media type, prefix written out)', 'application/jwt'],
+      ['Application/JWT', 'Application/JWT'],
+    ])('typ %s: accepted', async (_, typ) => {
+      const { verifier } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
+      const token = await signed(rs, { alg: 'RS256', kid: 'k1', ...(typ ? { typ } : {}) });
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+    });
+
+    it.each([
+      ['at+jwt (an access token, RFC 9068)', 'at+jwt'],
+      ['application/at+jwt', 'application/at+jwt'],
+      ['logout+jwt (a logout token)', 'logout+jwt'],
+      ['JOSE', 'JOSE'],
+      ['empty', ''],
+      ['JWT with a space', 'JWT '],
+      ['text/jwt (another media type)', 'text/jwt'],
+      ['not a string', ['JWT']],
+    ])(
+      'typ %s: oidc_id_token_typ_invalid, even with a valid signature, no key fetched',
+      async (_, typ) => {
+        const { verifier, op } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
+        const token = rawSigned(rs, { alg: 'RS256', kid: 'k1', typ });
+        expect(await codeOf(verifier.verify(token))).toBe('oidc_id_token_typ_invalid');
+        expect(op.fetches).toBe(0);
+      },
+    );
 
     it('an empty signature: oidc_signature_invalid', async () => {
       const { verifier } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
@@ -436,18 +470,151 @@ describe('createIdTokenSignatureVerifier', () => {
     });
   });
 
+  describe('an IdP outage: the last good JWKS is kept, fetches back off', () => {
+    const down = () => new Response('<html>down</html>', { status: 503 });
+    /** A verifier that has fetched the JWKS once (k1), and the IdP's JWKS endpoint now down. */
+    const afterOneFetch = async (extra: Partial<IdTokenSignatureVerifierOptions> = {}) => {
+      const ctx = setup('RS256', [publicJwk(rs, { kid: 'k1' })], extra);
+      const token = await signed(rs, { alg: 'RS256', kid: 'k1' });
+      expect(await codeOf(ctx.verifier.verify(token))).toBe('accepted');
+      ctx.op.respond = down;
+      return { ...ctx, token, fetchedAt: ctx.clock.now };
+    };
+
+    it('a stale set is used when its refetch fails, until its lifetime (1 h) ends', async () => {
+      const { verifier, op, clock, token, fetchedAt } = await afterOneFetch();
+      clock.now = fetchedAt + 300_000; // due a refetch
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+      expect(op.fetches).toBe(2); // one failed attempt
+      clock.now = fetchedAt + JWKS_MAX_STALE_MS - 1;
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+      clock.now = fetchedAt + JWKS_MAX_STALE_MS;
+      expect(await codeOf(verifier.verify(token))).toBe('temporarily_unavailable');
+    });
+
+    it('maxStaleMs sets the lifetime (the client passes its discovery cache lifetime)', async () => {
+      const { verifier, clock, token, fetchedAt } = await afterOneFetch({ maxStaleMs: 600_000 });
+      clock.now = fetchedAt + 599_999;
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+      clock.now = fetchedAt + 600_000 + JWKS_BACKOFF_MAX_MS;
+      expect(await codeOf(verifier.verify(token))).toBe('temporarily_unavailable');
+    });
+
+    it('a broken answer (404, HTML) keeps the set too', async () => {
+      const { verifier, op, clock, token, fetchedAt } = await afterOneFetch();
+      op.respond = () => new Response('<html>maintenance</html>', { status: 200 });
+      clock.now = fetchedAt + 300_000;
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+      op.respond = () => new Response('gone', { status: 404 });
+      clock.now += JWKS_BACKOFF_BASE_MS;
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+      expect(op.fetches).toBe(3);
+    });
+
+    it('exponential back-off between attempts: 1 s, 2 s, 4 s … capped at 60 s; a success resets it', async () => {
+      const { verifier, op, clock, token, fetchedAt } = await afterOneFetch();
+      clock.now = fetchedAt + 300_000;
+      expect(await codeOf(verifier.verify(token))).toBe('accepted'); // attempt 1 fails
+      const waits: number[] = [];
+      for (let attempt = 2; attempt <= 10; attempt++) {
+        const before = op.fetches;
+        let waited = 0;
+        // Verify every 250 ms until an attempt is made; each verification still succeeds.
+        while (op.fetches === before) {
+          clock.now += 250;
+          waited += 250;
+          expect(await codeOf(verifier.verify(token))).toBe('accepted');
+          if (waited > 2 * JWKS_BACKOFF_MAX_MS) throw new Error('no attempt made');
+        }
+        expect(op.fetches).toBe(before + 1);
+        waits.push(waited);
+      }
+      expect(waits).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
+      expect(JWKS_BACKOFF_MAX_MS).toBe(60_000);
+
+      // The IdP is back: the next attempt succeeds, and a later failure waits 1 s again.
+      op.respond = undefined;
+      clock.now += JWKS_BACKOFF_MAX_MS;
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+      const recovered = op.fetches;
+      op.respond = down;
+      clock.now += 300_000;
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+      expect(op.fetches).toBe(recovered + 1);
+      clock.now += JWKS_BACKOFF_BASE_MS;
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+      expect(op.fetches).toBe(recovered + 2);
+    });
+
+    it('an unknown kid while backing off: the outage error, without a fetch (its key may be new)', async () => {
+      const { verifier, op, clock, token, fetchedAt } = await afterOneFetch();
+      clock.now = fetchedAt + 300_000;
+      expect(await codeOf(verifier.verify(token))).toBe('accepted'); // attempt fails
+      const fetches = op.fetches;
+      const rotated = await signed(rs2, { alg: 'RS256', kid: 'k2' });
+      expect(await codeOf(verifier.verify(rotated))).toBe('temporarily_unavailable');
+      expect(op.fetches).toBe(fetches);
+      // Not backing off any more and the IdP back with its next key: refetched once, verified.
+      op.respond = undefined;
+      op.keys = [publicJwk(rs2, { kid: 'k2' }), publicJwk(rs, { kid: 'k1' })];
+      clock.now += JWKS_BACKOFF_BASE_MS;
+      expect(await codeOf(verifier.verify(rotated))).toBe('accepted');
+      expect(op.fetches).toBe(fetches + 1);
+    });
+
+    it('an unknown kid refetches once when not backing off; if that fails, the kept set still verifies its keys', async () => {
+      const { verifier, op, clock, token, fetchedAt } = await afterOneFetch();
+      clock.now = fetchedAt + 61_000; // fresh set, past the unknown-kid rate limit
+      const rotated = await signed(rs2, { alg: 'RS256', kid: 'k2' });
+      expect(await codeOf(verifier.verify(rotated))).toBe('temporarily_unavailable');
+      expect(op.fetches).toBe(2);
+      expect(await codeOf(verifier.verify(token))).toBe('accepted');
+      expect(op.fetches).toBe(2);
+    });
+
+    it('concurrent verifications during an outage make one attempt', async () => {
+      const { verifier, op, clock, token, fetchedAt } = await afterOneFetch();
+      clock.now = fetchedAt + 300_000;
+      const codes = await Promise.all(
+        Array.from({ length: 5 }, () => codeOf(verifier.verify(token))),
+      );
+      expect(codes).toEqual(Array(5).fill('accepted'));
+      expect(op.fetches).toBe(2);
+    });
+
+    it('no kept set (a fresh container in an outage): refused while backing off, then tried again', async () => {
+      const { verifier, op, clock } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
+      op.respond = down;
+      const token = await signed(rs, { alg: 'RS256', kid: 'k1' });
+      expect(await codeOf(verifier.verify(token))).toBe('temporarily_unavailable');
+      expect(await codeOf(verifier.verify(token))).toBe('temporarily_unavailable');
+      expect(op.fetches).toBe(1);
+      clock.now += JWKS_BACKOFF_BASE_MS;
+      expect(await codeOf(verifier.verify(token))).toBe('temporarily_unavailable');
+      expect(op.fetches).toBe(2);
+      clock.now += 2 * JWKS_BACKOFF_BASE_MS - 1;
+      expect(await codeOf(verifier.verify(token))).toBe('temporarily_unavailable');
+      expect(op.fetches).toBe(2);
+    });
+  });
+
   describe('fetching the JWKS', () => {
     const failing = async (
       respond: () => Response | Promise<Response>,
       extra: Partial<IdTokenSignatureVerifierOptions> & { maxResponseBytes?: number } = {},
     ) => {
-      const { verifier, op } = setup('RS256', [publicJwk(rs, { kid: 'k1' })], extra);
+      const { verifier, op, clock } = setup('RS256', [publicJwk(rs, { kid: 'k1' })], extra);
       op.respond = respond;
       const token = await signed(rs, { alg: 'RS256', kid: 'k1' });
       const code = await codeOf(verifier.verify(token));
-      // A failure is not remembered: the next verification fetches again and passes.
       op.respond = undefined;
       const fetchesBefore = op.fetches;
+      // Backing off: within the first second nothing is fetched, and the same error answers.
+      clock.now += JWKS_BACKOFF_BASE_MS - 1;
+      expect(await codeOf(verifier.verify(token))).toBe(code);
+      expect(op.fetches).toBe(fetchesBefore);
+      // A failure is not remembered as "no keys": after the back-off the next one fetches.
+      clock.now += 1;
       expect(await codeOf(verifier.verify(token))).toBe('accepted');
       expect(op.fetches).toBe(fetchesBefore + 1);
       return { code, op };
@@ -475,10 +642,13 @@ describe('createIdTokenSignatureVerifier', () => {
         'temporarily_unavailable',
         () => Promise.reject(new TypeError('fetch failed')),
       ],
-    ] as const)('%s: %s, and the next verification fetches again', async (_, expected, respond) => {
-      const { code } = await failing(respond);
-      expect(code).toBe(expected);
-    });
+    ] as const)(
+      '%s: %s; the next verification after the back-off fetches again',
+      async (_, expected, respond) => {
+        const { code } = await failing(respond);
+        expect(code).toBe(expected);
+      },
+    );
 
     it('past the deadline: temporarily_unavailable (the bounded fetch aborts it)', async () => {
       const { code } = await failing(() => new Promise<Response>(() => undefined));

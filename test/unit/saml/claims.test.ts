@@ -161,6 +161,136 @@ describe('mapSamlIdentity', () => {
     });
   });
 
+  it('carries the upstream authentication time and method (AuthnInstant, AuthnContextClassRef)', () => {
+    const classRef = 'http://schemas.microsoft.com/claims/multipleauthn';
+    const identity = mapSamlIdentity(idp(), assertion({}, { authnContextClassRef: classRef }));
+    expect(identity.authTime).toBe(1_795_338_000);
+    expect(identity.authMethod).toBe(classRef);
+    expect(mapSamlIdentity(idp(), assertion({})).authMethod).toBeUndefined();
+  });
+
+  describe('identifier normalisation per profile', () => {
+    const generic = (extra: Record<string, unknown> = {}) =>
+      idp(extra, { entityId: 'https://idp.example.com/saml' });
+    const okta = (extra: Record<string, unknown> = {}) =>
+      idp(extra, { entityId: 'http://www.okta.com/exk1abc' });
+    const codeOf = (config: SamlIdpConfig, verified: VerifiedAssertion): string => {
+      try {
+        mapSamlIdentity(config, verified);
+        return 'accepted';
+      } catch (err) {
+        return (err as { code?: string }).code ?? String(err);
+      }
+    };
+
+    it.each([
+      ['a leading space', ' alice@example.com'],
+      ['a trailing space', 'alice@example.com '],
+      ['an inner space', 'alice @example.com'],
+      ['a no-break space', 'alice\u00a0@example.com'],
+      ['an ideographic space', '\u3000alice@example.com'],
+      ['a tab', 'alice@example.com\t'],
+      ['a zero-width space', 'alice\u200b@example.com'],
+      ['a line separator', 'alice\u2028'],
+    ])(
+      'a NameID with %s is refused (saml_subject_invalid), never trimmed into another subject',
+      (_, nameId) => {
+        const generic = { issuer: 'https://idp.example.com/saml' };
+        for (const [config, over] of [
+          [idp(), {}],
+          [okta(), { issuer: 'http://www.okta.com/exk1abc' }],
+          [idp(), generic],
+        ] as const) {
+          expect(codeOf(config, assertion({}, { nameId, ...over }))).toBe('saml_subject_invalid');
+        }
+      },
+    );
+
+    it('a subject claim with surrounding spaces is refused too', () => {
+      const config = generic({ subjectClaim: 'uid' });
+      const verified = assertion({ uid: [' u-1 '] }, { issuer: 'https://idp.example.com/saml' });
+      expect(codeOf(config, verified)).toBe('saml_subject_invalid');
+    });
+
+    it('generic: the subject in Unicode NFC (a decomposed é is the same person as a composed one)', () => {
+      const over = { issuer: 'https://idp.example.com/saml' };
+      const decomposed = mapSamlIdentity(
+        generic(),
+        assertion({}, { nameId: 'rene\u0301', ...over }),
+      );
+      const composed = mapSamlIdentity(generic(), assertion({}, { nameId: 'ren\u00e9', ...over }));
+      expect(decomposed.subject).toBe('ren\u00e9');
+      expect(composed.subject).toBe(decomposed.subject);
+    });
+
+    it('generic: case is kept (two ids differing in case are two people)', () => {
+      const over = { issuer: 'https://idp.example.com/saml' };
+      expect(mapSamlIdentity(generic(), assertion({}, { nameId: 'Alice', ...over })).subject).toBe(
+        'Alice',
+      );
+    });
+
+    it('Okta: the user id exactly as issued, case-sensitive, no Unicode normalisation', () => {
+      const config = okta({ subjectClaim: 'oktaUserId' });
+      const over = { issuer: 'http://www.okta.com/exk1abc' };
+      expect(
+        mapSamlIdentity(config, assertion({ oktaUserId: ['00uAbCdEf123'] }, over)).subject,
+      ).toBe('00uAbCdEf123');
+      expect(
+        mapSamlIdentity(config, assertion({ oktaUserId: ['00uabcdef123'] }, over)).subject,
+      ).toBe('00uabcdef123');
+      expect(
+        mapSamlIdentity(okta(), assertion({}, { nameId: 'rene\u0301', ...over })).subject,
+      ).toBe('rene\u0301');
+    });
+
+    it('Entra: an upper-case object id is the same person (canonical lower-case GUID, claims too)', () => {
+      const config = idp({ subjectClaim: OID, claimAliases: { oid: [OID] } });
+      const lower = '6f1d2c3b-0000-4000-8000-1234567890ab';
+      const a = mapSamlIdentity(config, assertion({ ...entra, [OID]: [lower] }));
+      const b = mapSamlIdentity(config, assertion({ ...entra, [OID]: [lower.toUpperCase()] }));
+      expect(b.subject).toBe(lower);
+      expect(b.subject).toBe(a.subject);
+      expect(b.claims[OID]).toEqual([lower]);
+      expect(b.claims.oid).toEqual([lower]);
+    });
+
+    it('Entra: an upper-case tenant id is canonical in the claims', () => {
+      const identity = mapSamlIdentity(
+        idp({}, { allowedTenants: [TENANT] }),
+        assertion({ ...entra, [ENTRA_TENANT_CLAIM]: [TENANT.toUpperCase()] }),
+      );
+      expect(identity.claims[ENTRA_TENANT_CLAIM]).toEqual([TENANT]);
+    });
+
+    it.each([
+      ['an object id that is not a GUID', { [OID]: ['not-a-guid'] }, 'saml_subject_invalid'],
+      [
+        'an object id in braces',
+        { [OID]: ['{6f1d2c3b-0000-4000-8000-1234567890ab}'] },
+        'saml_subject_invalid',
+      ],
+      [
+        'an object id with a space',
+        { [OID]: ['6f1d2c3b-0000-4000-8000-1234567890ab '] },
+        'saml_subject_invalid',
+      ],
+      [
+        'a tenant id that is not a GUID',
+        { [ENTRA_TENANT_CLAIM]: ['contoso'] },
+        'saml_tenant_not_allowed',
+      ],
+    ])('Entra: %s is refused', (_, attributes, code) => {
+      expect(codeOf(idp(), assertion({ ...entra, ...attributes }))).toBe(code);
+    });
+
+    it('the Entra rules are read from the issuer, not applied to other IdPs', () => {
+      const over = { issuer: 'https://idp.example.com/saml' };
+      const identity = mapSamlIdentity(generic(), assertion({ [OID]: ['NOT-A-GUID'] }, over));
+      expect(identity.claims[OID]).toEqual(['NOT-A-GUID']);
+    });
+  });
+
   it('keeps a claim named __proto__ as a plain own key', () => {
     const attributes = Object.fromEntries([['__proto__', ['x']]]) as Record<string, string[]>;
     const identity = mapSamlIdentity(idp(), assertion(attributes));

@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseGatewayConfig, type SamlIdpConfig } from '../../../shared/config/index.js';
 import { createAcsEndpoint } from '../../../shared/saml/acs-endpoint.js';
+import { SamlMalformedError, SamlSignatureInvalidError } from '../../../shared/saml/errors.js';
 import { createSamlLoginEndpoints } from '../../../shared/saml/login-endpoints.js';
+import { pendingRequestKey } from '../../../shared/saml/sp-urls.js';
 import type { VerifiedAssertion } from '../../../shared/saml/types.js';
-import { createReplayCache } from '../../../shared/store/index.js';
+import { createReplayCache, type StateKey } from '../../../shared/store/index.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
@@ -238,6 +241,77 @@ describe('SAML SSO endpoints', () => {
       expect.anything(),
       expect.objectContaining({ expectedInResponseTo: undefined }),
     );
+  });
+
+  describe('SP-initiated: the pending request is spent only by a verified answer', () => {
+    /** The pending-request items in the state table. */
+    const pendingKeys = () =>
+      [...state.items.keys()].filter((k): k is StateKey => k.startsWith('AUTHNREQ#'));
+    /** Starts an SP-initiated sign-in: the cookie pair and the AuthnRequest id. */
+    const startLogin = async (idp = 'okta') => {
+      const login = await make().login(
+        apiEvent({
+          path: `/saml/${idp}/login`,
+          pathParameters: { idp },
+          rawQueryString: 'return_to=https%3A%2F%2Fconsole.aws.amazon.com%2Fs3%2F',
+        }),
+      );
+      const pair = String(login.cookies?.[0]).split(';')[0] as string;
+      return { pair, requestId: pair.split('=')[1] as string };
+    };
+
+    it.each([
+      ['garbage (SAMLResponse=Zm9v)', new SamlMalformedError('not XML')],
+      ['a forged signature', new SamlSignatureInvalidError('digest mismatch')],
+    ])(
+      '%s posted with the cookie from another site is refused and cancels nothing: the real answer still signs in',
+      async (_, failure) => {
+        const { pair, requestId } = await startLogin();
+        verify.mockRejectedValueOnce(failure);
+        await expect(
+          make().acs(acsPost('okta', { SAMLResponse: 'Zm9v' }, [pair])),
+        ).rejects.toMatchObject({ code: failure.code });
+        expect(assume()).not.toHaveBeenCalled();
+
+        const res = await make().acs(acsPost('okta', { SAMLResponse: 'x' }, [pair]));
+        expect(verify).toHaveBeenLastCalledWith(
+          expect.anything(),
+          expect.objectContaining({ expectedInResponseTo: requestId }),
+        );
+        expect(res.statusCode).toBe(302);
+        expect(consoleUrl()).toHaveBeenLastCalledWith(
+          expect.anything(),
+          new URL('https://console.aws.amazon.com/s3/'),
+          3600,
+        );
+        expect(pendingKeys()).toEqual([]); // spent by the verified answer
+      },
+    );
+
+    it('a verified answer that loses the race for the pending request is refused (saml_in_response_to_invalid), no STS', async () => {
+      const { pair } = await startLogin();
+      // While this response is verified, a concurrent one (another container) spends the request.
+      verify.mockImplementationOnce(async () => {
+        for (const key of pendingKeys()) await state.consume(key);
+        return assertion();
+      });
+      await expect(
+        make().acs(acsPost('okta', { SAMLResponse: 'x' }, [pair])),
+      ).rejects.toMatchObject({ code: 'saml_in_response_to_invalid' });
+      expect(assume()).not.toHaveBeenCalled();
+      // Its assertion id was not remembered: the refusal came before the replay step.
+      expect([...state.items.keys()].filter((k) => k.startsWith('REPLAY#'))).toEqual([]);
+    });
+
+    it('the state table holds the SHA-256 of the request id, never the id itself', async () => {
+      const { requestId } = await startLogin();
+      expect(pendingKeys()).toEqual([pendingRequestKey(requestId)]);
+      const keys = [...state.items.keys()];
+      const hashed = createHash('sha256').update(requestId).digest('base64url');
+      expect(keys).toEqual([`AUTHNREQ#${hashed}`]);
+      expect(keys.some((k) => k.includes(requestId))).toBe(false);
+      expect(JSON.stringify([...state.items.values()])).not.toContain(requestId);
+    });
   });
 
   it('refuses unsolicited responses where the IdP is configured for SP-initiated only', async () => {

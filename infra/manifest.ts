@@ -1,0 +1,396 @@
+/**
+ * fedgate's functions, declared once: per function (named by its file in functions/) what it
+ * serves and everything it may touch in AWS. Everything else is derived from this file:
+ *
+ * - the routes (infra/routes.ts re-exports `ROUTES` and `FUNCTIONS` from here): the CDK app makes
+ *   one API Gateway route per entry, the local runner matches requests the same way;
+ * - each function's IAM role (infra/cdk/gateway-stack.ts): the attribute table read, the state
+ *   table's reads and writes per action, restricted to the declared key prefixes with
+ *   `dynamodb:LeadingKeys`, KMS and secrets only where declared; and the KMS key policy's signers
+ *   (infra/cdk/data-stack.ts);
+ * - bundling (infra/cdk/function-bundling.ts: samlify kept, or XPath stubbed out);
+ * - what the function file builds (functions/compose: a function that did not declare a
+ *   capability cannot build it; trying fails its cold start);
+ * - the local runner's IAM stand-in (infra/local/aws/iam-dynamodb.ts), which refuses every
+ *   DynamoDB call a function makes beyond its declaration, as AWS would: every integration and
+ *   e2e test that runs through the runner checks least privilege.
+ *
+ * Adding a function is one entry in {@link MANIFEST} (see infra/cdk/README.md: "Adding a
+ * function") and its file in functions/.
+ */
+import { STATE_KEY_PREFIXES, type StateKeyPrefix } from '../shared/store/table-schema.js';
+
+/** API Gateway route key: `METHOD /path/{param}`. */
+export type RouteKey = `${'GET' | 'POST' | 'HEAD' | 'OPTIONS'} /${string}`;
+
+/**
+ * What a function may do on the state table, per key prefix (shared/store/table-schema.ts
+ * `STATE_KEY_PREFIXES`). Reads and each kind of write are separate: consuming a single-use item
+ * (DeleteItem) does not allow creating one (PutItem), which would forge it.
+ */
+export interface StateAccess {
+  /** GetItem, BatchGetItem (every key of one batch must be under these prefixes). */
+  readonly read: readonly StateKeyPrefix[];
+  /** PutItem: conditional creates (and the replaces of shared/store `update`). */
+  readonly put: readonly StateKeyPrefix[];
+  /** UpdateItem: a session's use (`lastUsedAt`, `recent`). */
+  readonly update: readonly StateKeyPrefix[];
+  /** DeleteItem: consuming a single-use item, ending a session. */
+  readonly delete: readonly StateKeyPrefix[];
+}
+
+/** One function's declaration. */
+export interface FunctionManifest {
+  /** What it serves, in one sentence (the Lambda description, the docs). */
+  readonly summary: string;
+  /** Its API Gateway routes; each route key belongs to exactly one function. */
+  readonly routes: readonly RouteKey[];
+  /** Reads fedgate's configuration from the attribute table (GetItem, BatchGetItem, Query, Scan). */
+  readonly attributes: 'read' | 'none';
+  /** Its state-table access; all lists empty for none. Scan and Query are never granted on it. */
+  readonly state: StateAccess;
+  readonly kms: {
+    /**
+     * Signs with fedgate's AWS signing keys (kms:Sign, kms:GetPublicKey on the stage's keys, and
+     * named by the keys' policy): assertions and web identity tokens, and every published key's
+     * self-signed certificate (shared/issuer/kms-signing-keys.ts).
+     */
+    readonly fedgateKeys: boolean;
+    /** Signs private_key_jwt client assertions with the gateway config's client keys. */
+    readonly clientKeys: boolean;
+  };
+  /**
+   * Resolves OIDC client secret references (`arn:aws:secretsmanager:`, `ssm:`) through the AWS
+   * Parameters and Secrets Lambda Extension: the layer and the read grants.
+   */
+  readonly secrets: boolean;
+  readonly bundling: {
+    /** Bundles samlify (SP metadata, AuthnRequests), so its XPath engine stays real. */
+    readonly samlify: boolean;
+  };
+}
+
+const P = STATE_KEY_PREFIXES;
+const NO_STATE: StateAccess = { read: [], put: [], update: [], delete: [] };
+const NO_KMS = { fedgateKeys: false, clientKeys: false } as const;
+const PLAIN_BUNDLE = { samlify: false } as const;
+
+/**
+ * Every function of the gateway. Key prefixes name what the code does (shared/store,
+ * shared/session, shared/signin, shared/spa, shared/oidc, shared/saml): the runner's IAM stand-in
+ * refuses anything else, so a new use fails the integration tests until it is declared here.
+ */
+export const MANIFEST = {
+  home: {
+    summary: 'GET /: the access portal for a signed-in person, the IdP list for anyone else',
+    routes: ['GET /'],
+    attributes: 'read',
+    // Reads the session and its revocation marks; writes nothing (not even the idle timer).
+    state: { ...NO_STATE, read: [P.session, P.revoked] },
+    kms: NO_KMS,
+    secrets: false,
+    bundling: PLAIN_BUNDLE,
+  },
+  'saml-acs': {
+    summary: "an upstream IdP's SAML response to a session, then the AWS console or the portal",
+    routes: ['POST /saml/{idp}/acs'],
+    attributes: 'read',
+    state: {
+      // The pending SP-initiated request, peeked before verification (spent only after it).
+      read: [P.authnRequest],
+      // The replay cache, the IdP-initiated confirmation, the new session.
+      put: [P.replay, P.confirm, P.session],
+      // The session's first use (the one grant a sign-in opened straight away).
+      update: [P.session],
+      // The SP-initiated AuthnRequest it answers, consumed.
+      delete: [P.authnRequest],
+    },
+    kms: { fedgateKeys: true, clientKeys: false },
+    secrets: false,
+    bundling: PLAIN_BUNDLE,
+  },
+  'saml-login': {
+    summary: 'SP-initiated SAML sign-in: an AuthnRequest to the IdP',
+    routes: ['GET /saml/{idp}/login'],
+    attributes: 'read',
+    state: { ...NO_STATE, put: [P.authnRequest] },
+    kms: NO_KMS,
+    secrets: false,
+    bundling: { samlify: true },
+  },
+  'oidc-login': {
+    summary: 'OIDC sign-in at an upstream OpenID provider (code + PKCE)',
+    routes: ['GET /oidc/{idp}/login'],
+    attributes: 'read',
+    state: { ...NO_STATE, put: [P.transaction] },
+    kms: NO_KMS,
+    // The OIDC client resolves the IdP's client authentication (its secret) with discovery.
+    secrets: true,
+    bundling: PLAIN_BUNDLE,
+  },
+  'oidc-callback': {
+    summary:
+      "the IdP's authorization response to a session (or an SPA's one-time code), and the public key of a private_key_jwt client key",
+    // One redirect URI per IdP: a response can only ever be redeemed at the IdP it came from.
+    // The client key's public half is served by the function that signs with it.
+    routes: ['GET /oidc/{idp}/callback', 'GET /oidc/{idp}/jwks.json'],
+    attributes: 'read',
+    state: {
+      read: [],
+      // The new session; an SPA sign-in's one-time code.
+      put: [P.session, P.code],
+      update: [P.session],
+      // The OIDC transaction, consumed.
+      delete: [P.transaction],
+    },
+    kms: { fedgateKeys: true, clientKeys: true },
+    secrets: true,
+    bundling: PLAIN_BUNDLE,
+  },
+  portal: {
+    summary:
+      "the access portal's actions for a signed-in person and the confirmation of IdP-initiated sign-ins",
+    routes: ['POST /portal/open', 'GET /portal/keys', 'POST /signout', 'POST /signin/confirm'],
+    attributes: 'read',
+    state: {
+      read: [P.session, P.revoked],
+      // A confirmed IdP-initiated sign-in starts a session.
+      put: [P.session],
+      update: [P.session],
+      // Sign-out; the confirmation, consumed.
+      delete: [P.session, P.confirm],
+    },
+    kms: { fedgateKeys: true, clientKeys: false },
+    secrets: false,
+    bundling: PLAIN_BUNDLE,
+  },
+  published: {
+    summary:
+      "the published documents without keys: SP metadata per upstream IdP and fedgate's OIDC discovery document",
+    routes: ['GET /saml/{idp}/metadata', 'GET /.well-known/openid-configuration'],
+    attributes: 'read',
+    state: NO_STATE,
+    kms: NO_KMS,
+    secrets: false,
+    bundling: { samlify: true },
+  },
+  'published-keys': {
+    summary:
+      "fedgate's published keys: the IdP metadata IAM SAML providers trust and the JWKS IAM OIDC providers read",
+    // Each key's certificate is self-signed through kms:Sign (shared/issuer/kms-signing-keys.ts),
+    // so these two documents are served by a function of their own that holds that grant and
+    // nothing else: no table, no secret, no samlify, no request input beyond the method.
+    routes: ['GET /aws/saml-metadata.xml', 'GET /.well-known/jwks.json'],
+    attributes: 'none',
+    state: NO_STATE,
+    kms: { fedgateKeys: true, clientKeys: false },
+    secrets: false,
+    bundling: PLAIN_BUNDLE,
+  },
+  credentials: {
+    summary:
+      "the SPA's API (CORS for exactly each client's origin): redeem a one-time code, credentials, grants, logout",
+    // The only routes with CORS, and their explicit preflights (the HTTP API has no CORS config).
+    routes: [
+      'POST /redeem',
+      'OPTIONS /redeem',
+      'POST /credentials',
+      'OPTIONS /credentials',
+      'POST /grants',
+      'OPTIONS /grants',
+      'POST /logout',
+      'OPTIONS /logout',
+    ],
+    attributes: 'read',
+    state: {
+      read: [P.session, P.revoked],
+      // The SPA session a redeemed code starts.
+      put: [P.session],
+      update: [P.session],
+      // The one-time code, consumed; logout.
+      delete: [P.code, P.session],
+    },
+    kms: { fedgateKeys: true, clientKeys: false },
+    secrets: false,
+    bundling: PLAIN_BUNDLE,
+  },
+  'cli-pages': {
+    summary:
+      "the fedgate CLI's pages in the person's browser: the loopback sign-in's consent, the device sign-in's code entry and confirmation",
+    routes: [
+      'GET /cli/authorize',
+      'POST /cli/authorize',
+      'GET /cli/device',
+      'POST /cli/device/confirm',
+    ],
+    attributes: 'read',
+    state: {
+      // The browser session (read only: the pages never start or touch one), the device request
+      // a user code points at.
+      read: [P.session, P.revoked, P.userCode, P.device],
+      // The loopback sign-in's one-time code; the device request's decision (written once).
+      put: [P.cliCode, P.device],
+      // User-code attempt counters (an atomic ADD).
+      update: [P.attempts],
+      // A user code is spent before its decision is recorded.
+      delete: [P.userCode],
+    },
+    kms: NO_KMS,
+    secrets: false,
+    bundling: PLAIN_BUNDLE,
+  },
+  cli: {
+    summary:
+      "the fedgate CLI's API (JSON, no cookies, no CORS): codes and device polling to a CLI session; roles, credentials, console, logout",
+    routes: [
+      'POST /cli/token',
+      'POST /cli/device',
+      'POST /cli/roles',
+      'POST /cli/credentials',
+      'POST /cli/console',
+      'POST /cli/logout',
+    ],
+    attributes: 'read',
+    state: {
+      // Sessions and marks (the approving browser session's too), device requests being polled.
+      read: [P.session, P.revoked, P.device],
+      // The CLI session; a device request and its user code (state.update is a conditional put).
+      put: [P.session, P.device, P.userCode],
+      update: [P.session],
+      // A redeemed code, a decided device request, a logged-out session.
+      delete: [P.cliCode, P.device, P.session],
+    },
+    kms: { fedgateKeys: true, clientKeys: false },
+    secrets: false,
+    bundling: PLAIN_BUNDLE,
+  },
+} as const satisfies Record<string, FunctionManifest>;
+
+/**
+ * The user agent product every SDK client of a function carries: `fedgate-fn/<name>`
+ * (functions/compose). It names the function in CloudTrail, and the runner's IAM stand-in reads it
+ * to know whose declaration a DynamoDB call is checked against.
+ */
+export const FUNCTION_USER_AGENT = 'fedgate-fn';
+
+/** A function's name: its file in functions/ without extension. */
+export type FunctionName = keyof typeof MANIFEST;
+
+/** A route and the function that serves it. */
+export interface RouteDef<F extends string = string> {
+  routeKey: RouteKey;
+  /** File name in functions/ without extension. */
+  fn: F;
+}
+
+/** Function names, each once, in declaration order. */
+export const FUNCTIONS: readonly FunctionName[] = /* @__PURE__ */ Object.keys(
+  MANIFEST,
+) as FunctionName[];
+
+/** Every route with its function; a route key declared twice is refused (API Gateway would serve one). */
+const routesOfManifest = (): RouteDef<FunctionName>[] => {
+  const routes = FUNCTIONS.flatMap((fn) =>
+    MANIFEST[fn].routes.map((routeKey): RouteDef<FunctionName> => ({ routeKey, fn })),
+  );
+  const seen = new Set<string>();
+  for (const { routeKey } of routes) {
+    if (seen.has(routeKey))
+      throw new Error(`infra/manifest.ts: route ${routeKey} is declared twice`);
+    seen.add(routeKey);
+  }
+  return routes;
+};
+
+/** Every route, with its function. */
+export const ROUTES: readonly RouteDef<FunctionName>[] = /* @__PURE__ */ routesOfManifest();
+
+/** Whether `name` is a declared function. */
+export const isFunctionName = (name: string): name is FunctionName => Object.hasOwn(MANIFEST, name);
+
+// --- What the declaration means in IAM: one derivation for the CDK app and the runner's stand-in.
+
+/** The two tables a statement can name. */
+export type TableRole = 'attributes' | 'state';
+
+/** A DynamoDB statement of a function's role, before CDK turns the table into its ARN. */
+export interface TableStatement {
+  sid: string;
+  actions: readonly string[];
+  table: TableRole;
+  /**
+   * `ForAllValues:StringLike` on `dynamodb:LeadingKeys`: every partition key the call names must
+   * match one of these (`SESSION#*`). Absent: the whole table (the attribute table).
+   */
+  leadingKeys?: readonly string[];
+}
+
+/**
+ * What the functions do on the attribute table (shared/store/attribute-store.ts): Query per IdP, a
+ * filtered Scan for the IdP list, BatchGetItem for account profiles, GetItem for the defaults and
+ * settings, and SPA client items (shared/spa/clients.ts).
+ */
+export const ATTRIBUTE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+] as const;
+
+/** State-table reads: single items and the session + revocation marks batch. Never Scan or Query. */
+export const STATE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] as const;
+
+/** The write actions, one per {@link StateAccess} list. */
+export const STATE_WRITE_ACTIONS = {
+  put: 'dynamodb:PutItem',
+  update: 'dynamodb:UpdateItem',
+  delete: 'dynamodb:DeleteItem',
+} as const;
+
+/** A key prefix as an IAM `StringLike` pattern. */
+const leadingKeysOf = (prefixes: readonly StateKeyPrefix[]) =>
+  [...new Set(prefixes)].sort().map((p) => `${p}*`);
+
+/**
+ * The DynamoDB statements a declaration implies, in a fixed order: `ReadAttributeTable`,
+ * `ReadStateItems`, then `PutStateItems`, `UpdateStateItems`, `DeleteStateItems`, each present
+ * only when its list is not empty, each on the state table restricted by `dynamodb:LeadingKeys`.
+ * @example dynamoStatementsOf(MANIFEST.home) // ReadAttributeTable, ReadStateItems (SESSION#*, REVOKED#*)
+ */
+export const dynamoStatementsOf = (m: FunctionManifest): TableStatement[] => {
+  const statements: TableStatement[] = [];
+  if (m.attributes === 'read') {
+    statements.push({
+      sid: 'ReadAttributeTable',
+      actions: ATTRIBUTE_READ_ACTIONS,
+      table: 'attributes',
+    });
+  }
+  if (m.state.read.length > 0) {
+    statements.push({
+      sid: 'ReadStateItems',
+      actions: STATE_READ_ACTIONS,
+      table: 'state',
+      leadingKeys: leadingKeysOf(m.state.read),
+    });
+  }
+  const writes = [
+    ['PutStateItems', 'put'],
+    ['UpdateStateItems', 'update'],
+    ['DeleteStateItems', 'delete'],
+  ] as const;
+  for (const [sid, kind] of writes) {
+    if (m.state[kind].length === 0) continue;
+    statements.push({
+      sid,
+      actions: [STATE_WRITE_ACTIONS[kind]],
+      table: 'state',
+      leadingKeys: leadingKeysOf(m.state[kind]),
+    });
+  }
+  return statements;
+};
+
+/** The functions that sign with fedgate's AWS keys: the signing keys' policy names their roles. */
+export const signingKeyFunctions = (): FunctionName[] =>
+  FUNCTIONS.filter((fn) => MANIFEST[fn].kms.fedgateKeys);
