@@ -123,15 +123,24 @@ const assembleIdp = (
 export const createDynamoAttributeStore = ({
   client,
   tableName,
+  directory = true,
 }: {
   client: DynamoPort;
   tableName: string;
+  /**
+   * Join IdPs' directories (`DIR#<idp>#…` reads; default true). Without it the store has no
+   * `joinDirectory`, and an IdP with a directory is refused (shared/mapping/mapper-cache.ts): a
+   * function whose role does not declare the directory read cannot sign anyone in on one.
+   */
+  directory?: boolean;
 }): AttributeStore => {
-  const joinDirectory = createDirectoryJoin(
-    createDirectoryReader({ store: createDynamoDirectoryStore({ client, tableName }) }),
-  );
+  const joinDirectory = directory
+    ? createDirectoryJoin(
+        createDirectoryReader({ store: createDynamoDirectoryStore({ client, tableName }) }),
+      )
+    : undefined;
   return {
-    joinDirectory,
+    ...(joinDirectory ? { joinDirectory } : {}),
     async getIdp(idpId) {
       // Ids come from URL paths: one that cannot exist costs no read.
       if (!IdpIdSchema.safeParse(idpId).success) return undefined;

@@ -5,13 +5,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parseStageConfig } from '../../../infra/cdk/stage-config.js';
 import { STAGES } from '../../../infra/cdk/stages.js';
+import { FUNCTIONS } from '../../../infra/manifest.js';
 import { synthStage } from './example-app.js';
 
 /**
- * The scim function's role in the current CDK (until infra/manifest.ts declares it): writes on
- * the attribute table's `DIR#…` partitions only, the SCIM tokens it checks (exactly the
- * referenced secrets, none of the OIDC client secrets), and the revocation writer roles of the
- * IdPs' kill switch accounts; every other function keeps its read-only view of the table.
+ * The scim function's role, derived from its declaration in infra/manifest.ts, on a config whose
+ * IdP is provisioned with a Secrets Manager token and the kill switch: the directory's `DIR#…`
+ * items only, the SCIM token it checks (exactly the referenced secret, none of the OIDC client
+ * secrets), and the revocation writer roles of the IdP's kill switch accounts. No other function
+ * gets a directory write, a SCIM token or a writer role.
  */
 type Statement = {
   Sid?: string;
@@ -60,40 +62,88 @@ describe('the scim function in the gateway stack', () => {
     };
   }, 120_000);
 
-  it('writes DIR#… items only, and reads exactly its SCIM token', () => {
-    const scim = statements('scim');
-    expect(scim.find((s) => s.Sid === 'WriteDirectoryItems')).toMatchObject({
-      Action: [
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:BatchWriteItem',
-      ],
-      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DIR#*'] } },
+  it('is its declaration: DIR# items, the PERSON# index and REVOKED# marks, exactly its SCIM token, the writer roles', () => {
+    const ATTRIBUTES = { 'Fn::ImportValue': expect.stringMatching(/AttributeTable\w*Arn/) };
+    const STATE = { 'Fn::ImportValue': expect.stringMatching(/StateTable\w*Arn/) };
+    const onKeys = (keys: string[]) => ({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys },
     });
-    expect(scim.find((s) => s.Sid === 'ReadScimTokens')).toMatchObject({
-      Action: 'secretsmanager:GetSecretValue',
-      Resource: [
-        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fedgate/scim-okta',
-        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fedgate/scim-okta-??????',
-      ],
+    const directory = (Sid: string, Action: string | string[]) => ({
+      Sid,
+      Effect: 'Allow',
+      Action,
+      Resource: ATTRIBUTES,
+      Condition: onKeys(['DIR#*']),
     });
-    expect(scim.some((s) => s.Sid === 'ReadOidcClientSecrets')).toBe(false);
-    expect(scim.find((s) => s.Sid === 'AssumeRevocationWriters')).toMatchObject({
-      Action: 'sts:AssumeRole',
-      Resource: [
-        'arn:aws:iam::123456789012:role/fedgate-revocation-writer',
-        'arn:aws:iam::210987654321:role/fedgate-revocation-writer',
-      ],
+    expect(statements('scim').slice(1)).toEqual([
+      {
+        Sid: 'ReadAttributeTable',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+        Resource: ATTRIBUTES,
+      },
+      directory('ReadAttributeItems', [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+      ]),
+      directory('PutAttributeItems', 'dynamodb:PutItem'),
+      directory('UpdateAttributeItems', 'dynamodb:UpdateItem'),
+      directory('DeleteAttributeItems', 'dynamodb:DeleteItem'),
+      directory('BatchWriteAttributeItems', 'dynamodb:BatchWriteItem'),
+      {
+        Sid: 'ReadStateItems',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        Resource: STATE,
+        Condition: onKeys(['PERSON#*']),
+      },
+      {
+        Sid: 'PutStateItems',
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: STATE,
+        Condition: onKeys(['REVOKED#*']),
+      },
+      {
+        Sid: 'ReadScimTokens',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: [
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fedgate/scim-okta',
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fedgate/scim-okta-??????',
+        ],
+      },
+      {
+        Sid: 'AssumeRevocationWriters',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: [
+          'arn:aws:iam::123456789012:role/fedgate-revocation-writer',
+          'arn:aws:iam::210987654321:role/fedgate-revocation-writer',
+        ],
+      },
+    ]);
+    // The first statement is its log group's.
+    expect(statements('scim')[0]).toMatchObject({
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     });
   });
 
   it('gives no other function a directory write, a SCIM token or the writer roles', () => {
-    for (const fn of ['home', 'saml-acs', 'oidc-callback', 'portal', 'credentials', 'cli']) {
+    for (const fn of FUNCTIONS.filter((f) => f !== 'scim')) {
       const sids = statements(fn).map((s) => s.Sid);
-      expect(sids, fn).not.toContain('WriteDirectoryItems');
-      expect(sids, fn).not.toContain('ReadScimTokens');
-      expect(sids, fn).not.toContain('AssumeRevocationWriters');
+      for (const sid of [
+        'PutAttributeItems',
+        'UpdateAttributeItems',
+        'DeleteAttributeItems',
+        'BatchWriteAttributeItems',
+        'ReadScimTokens',
+        'ReadScimTokenParameters',
+        'AssumeRevocationWriters',
+      ]) {
+        expect(sids, fn).not.toContain(sid);
+      }
     }
   });
 });
