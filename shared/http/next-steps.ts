@@ -216,6 +216,16 @@ export const NEXT_STEPS: Readonly<Record<string, NextStep>> = Object.freeze({
   scim_throttled: { person: WAIT, action: 'retry-later' },
   scim_payload_too_large: gatewaySetUp,
   scim_not_implemented: gatewaySetUp,
+  // The protocol refusals (RFC 7644 §3.12 scimType): the IdP's provisioning sent something
+  // fedgate does not take; its provisioning log shows the description.
+  scim_invalid_filter: idpSetUp,
+  scim_too_many: idpSetUp,
+  scim_uniqueness: idpSetUp,
+  scim_mutability: idpSetUp,
+  scim_invalid_syntax: idpSetUp,
+  scim_invalid_path: idpSetUp,
+  scim_no_target: idpSetUp,
+  scim_invalid_value: idpSetUp,
   oidc_response_too_large: idpSetUp,
   oidc_discovery_invalid: idpSetUp,
   // shared/spa

@@ -1,20 +1,23 @@
 import { GatewayError } from '../http/errors.js';
 
 /**
- * The `scimType` values of RFC 7644 §3.12 fedgate answers with (400 and 409 only; other
- * statuses carry none).
+ * The `scimType` values of RFC 7644 §3.12 fedgate answers with (400, and 409 for `uniqueness`;
+ * other statuses carry none). `invalidVers` and `sensitive` are never sent: fedgate takes no
+ * `If-Match` versions and no filter names a sensitive attribute.
  */
-export type ScimType =
-  | 'invalidFilter'
-  | 'tooMany'
-  | 'uniqueness'
-  | 'mutability'
-  | 'invalidSyntax'
-  | 'invalidPath'
-  | 'noTarget'
-  | 'invalidValue'
-  | 'invalidVers'
-  | 'sensitive';
+export const SCIM_TYPES = [
+  'invalidFilter',
+  'tooMany',
+  'uniqueness',
+  'mutability',
+  'invalidSyntax',
+  'invalidPath',
+  'noTarget',
+  'invalidValue',
+] as const;
+
+/** One of {@link SCIM_TYPES}. */
+export type ScimType = (typeof SCIM_TYPES)[number];
 
 /**
  * A refusal of the SCIM service, in the gateway's one error model: `code` is stable
