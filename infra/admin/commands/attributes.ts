@@ -224,7 +224,7 @@ names, its operator-set attributes (rules read them as directory.group.<name>) a
 ${TABLE_HELP}
 
 Example:
-  fedgate-admin attributes get --idp demo-entra --user grace000-1111-4222-8333-444455556666 --endpoint http://127.0.0.1:8000`,
+  fedgate-admin attributes get --idp demo-entra --user 67726163-1111-4222-8333-444455556666 --endpoint http://127.0.0.1:8000`,
   options: {
     ...COMMON_OPTIONS,
     ...TABLE_OPTIONS,

@@ -1,3 +1,5 @@
+import { demoEntraObjectId } from './demo-users.js';
+
 /**
  * What the demo IdPs provision into fedgate's directory at start (the demo "provisioning run",
  * ./provisioning.ts): the same people as their sign-in pages (./demo-users.ts), keyed by the
@@ -33,9 +35,8 @@ export interface DemoDirectory {
   groups: readonly DemoScimGroup[];
 }
 
-/** The Entra ID object id the demo SAML IdP sends for a demo person. */
-export const demoEntraObjectId = (id: string): string =>
-  `${id.padEnd(8, '0').slice(0, 8)}-1111-4222-8333-444455556666`;
+/** The Entra ID object id the demo SAML IdP sends for a demo person (./demo-users.ts). */
+export { demoEntraObjectId };
 
 /** The read-only group of the demo Entra directory (a rule grants on its object id). */
 export const DEMO_ENTRA_READONLY_GROUP = '7c1d2e3f-0000-4000-8000-00000000a0a0';

@@ -65,6 +65,7 @@ describe('sign-in with the directory, across two runners', () => {
   let a: LocalGateway;
   let b: Awaited<ReturnType<typeof spawnRunner>>;
   const tokens = new Map<string, string>();
+  let bStderr = '';
 
   beforeAll(async () => {
     await writeConfig();
@@ -77,6 +78,9 @@ describe('sign-in with the directory, across two runners', () => {
       '--public-base-url',
       a.url.origin,
     ]);
+    b.child.stderr?.on('data', (chunk: Buffer) => {
+      bStderr += chunk.toString();
+    });
     for (const idp of ['demo-okta', 'demo-entra']) {
       tokens.set(idp, (await readFile(demoScimTokenFile(WORK, idp), 'utf8')).trim());
     }
@@ -214,5 +218,11 @@ describe('sign-in with the directory, across two runners', () => {
     );
     expect(res.status).toBe(403);
     expect(await errorCode(res)).toBe('directory_user_not_provisioned');
+  });
+
+  it('stayed within every declaration: the IAM stand-in refused no call of the provisioning run, SCIM or a sign-in above', () => {
+    expect(a.iam.refusals()).toEqual([]);
+    // Runner b's stand-in reports on its stderr (read from its start on).
+    expect(bStderr).not.toContain('iam stand-in: refused');
   });
 });
