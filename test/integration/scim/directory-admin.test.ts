@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../../shared/config/index.js';
 import { applyConfig } from '../../../shared/store/index.js';
 import { queryAll } from '../../../shared/store/paginate.js';
-import { createWorkspace, runCli } from '../admin/support.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 import {
   createScimRig,
@@ -12,6 +11,7 @@ import {
   type ScimRig,
   scimTestConfig,
 } from '../../support/scim-rig.js';
+import { createWorkspace, runCli } from '../admin/support.js';
 
 /**
  * The operator's side of the directory: config as code never touches `DIR#…`, and
