@@ -139,6 +139,7 @@ describe('import and export against DynamoDB Local', () => {
       'IDP#demo-entra/CONFIG',
       'IDP#demo-entra/RULE#000010#cloud-admins',
       'IDP#demo-entra/RULE#000020#app-role-developer',
+      'IDP#demo-entra/RULE#000030#directory-readonly',
     ]);
     expect(await snapshot()).toEqual(before);
     const refused = await cli('import', 'smaller.yaml', ...table());
@@ -149,7 +150,7 @@ describe('import and export against DynamoDB Local', () => {
     expect(applied.stdout).toContain('delete IDP#demo-entra/CONFIG');
     const after = await snapshot();
     expect(Object.keys(after).filter((k) => k.startsWith('IDP#demo-entra'))).toEqual([]);
-    expect(Object.keys(after)).toHaveLength(Object.keys(before).length - 3);
+    expect(Object.keys(after)).toHaveLength(Object.keys(before).length - 4);
   });
 });
 

@@ -220,6 +220,14 @@ describe('sign-in with the directory, across two runners', () => {
     expect(await errorCode(res)).toBe('directory_user_not_provisioned');
   });
 
+  it("prints each demo IdP's SCIM base URL and where its token is, as npm start does", () => {
+    for (const idp of ['demo-okta', 'demo-entra']) {
+      const line = a.summary.find((l) => l.includes(`SCIM ${idp} `));
+      expect(line, idp).toContain(new URL(`/scim/v2/${idp}`, a.url).href);
+      expect(line, idp).toContain(`(bearer token in ${demoScimTokenFile(WORK, idp)})`);
+    }
+  });
+
   it('stayed within every declaration: the IAM stand-in refused no call of the provisioning run, SCIM or a sign-in above', () => {
     expect(a.iam.refusals()).toEqual([]);
     // Runner b's stand-in reports on its stderr (read from its start on).
