@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { defaultPlugins } from '../../../infra/local/default-plugins.js';
@@ -224,7 +224,7 @@ describe('sign-in with the directory, across two runners', () => {
     for (const idp of ['demo-okta', 'demo-entra']) {
       const line = a.summary.find((l) => l.includes(`SCIM ${idp} `));
       expect(line, idp).toContain(new URL(`/scim/v2/${idp}`, a.url).href);
-      expect(line, idp).toContain(`(bearer token in ${demoScimTokenFile(WORK, idp)})`);
+      expect(line, idp).toContain(`(bearer token in ${demoScimTokenFile(resolve(WORK), idp)})`);
     }
   });
 
