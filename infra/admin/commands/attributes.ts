@@ -463,7 +463,10 @@ diff; --dry-run stops there; removing attributes needs --yes.
   JSON: { "users": { "00u1alice": { "costCenter": ["cc-1001"] } },
           "groups": { "AWS Read-only": { "shortName": ["ro"] } } }
 
-${TABLE_HELP}`,
+${TABLE_HELP}
+
+Example:
+  fedgate-admin attributes import --idp okta people.csv --dry-run --endpoint http://127.0.0.1:8000`,
   options: {
     ...COMMON_OPTIONS,
     ...TABLE_OPTIONS,
