@@ -34,6 +34,14 @@ import {
  */
 export const LOCAL_BASE_URL_DEFAULT = 'http://127.0.0.1:8787';
 
+/**
+ * `${DEMO_SCIM_TOKEN_DIR}` is where `npm start` keeps the demo IdPs' SCIM tokens (its work
+ * directory's `demo/`, infra/local/demo/provisioning.ts): it passes the directory when it loads a
+ * config. Outside the runner it stands for the default work directory's, relative to where the
+ * command runs.
+ */
+export const DEMO_SCIM_TOKEN_DIR_DEFAULT = '.local/demo';
+
 const PLACEHOLDER = /\$\{([A-Z][A-Z0-9_]*)\}/g;
 
 /** One problem of a config file, with where it is when the file says (1-based). */

@@ -10,6 +10,8 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../shared/http/errors.js';
 import { NEXT_STEPS, type NextStep } from '../shared/http/next-steps.js';
+import { SCIM_TYPES, scimBadRequest } from '../shared/scim/errors.js';
+import { SCIM_MAX_BODY_BYTES } from '../shared/scim/json.js';
 
 export interface CatalogueEntry {
   code: string;
@@ -42,6 +44,24 @@ const argumentSets = (name: string): unknown[][] => {
       return [[['GET']]];
     case 'DependencyUnavailableError':
       return [['dynamodb', 'detail']];
+    case 'ScimNotFoundError':
+      return [['User']];
+    case 'ScimNotImplementedError':
+      return [['This operation']];
+    case 'ScimPayloadTooLargeError':
+      return [[SCIM_MAX_BODY_BYTES]];
+    // The SCIM protocol errors (`scim_<scimType>`): each raise names its own attribute, filter or
+    // limit in the description, so the catalogue shows what they have in common.
+    case 'ScimError':
+      return SCIM_TYPES.map((t) => {
+        const err = scimBadRequest(t, '');
+        return [
+          err.status,
+          err.code,
+          `Not valid for this SCIM service provider (scimType ${t}); the description names the attribute, filter or limit.`,
+          { scimType: t },
+        ];
+      });
     default:
       return [['detail']];
   }

@@ -21,10 +21,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createKillSwitch } from '../../infra/admin/kill-switch-aws.js';
 import {
+  type AttributeItemPrefix,
   FUNCTION_USER_AGENT,
   type FunctionManifest,
   type FunctionName,
@@ -32,6 +35,13 @@ import {
   MANIFEST,
 } from '../../infra/manifest.js';
 import { loadConfig, type RuntimeConfig } from '../../shared/config/index.js';
+import {
+  type AwsKillSwitch,
+  createAwsKillSwitch,
+  createDeprovisioning,
+  type Deprovisioning,
+  type DirectoryStore,
+} from '../../shared/directory/index.js';
 import {
   createAwsAccessFor,
   createLazySigningKeys,
@@ -59,9 +69,12 @@ import {
 import type { SessionService } from '../../shared/session/index.js';
 import { createDynamoSpaClients, type SpaClientRegistry } from '../../shared/spa/index.js';
 import {
+  ATTRIBUTE_KEY_PREFIXES,
   type AttributeStore,
   createCachedAttributeStore,
   createDynamoAttributeStore,
+  createDynamoDirectoryStore,
+  createDynamoSessionStore,
   createDynamoStateStore,
   createReplayCache,
   DYNAMODB_CLIENT_DEFAULTS,
@@ -115,6 +128,11 @@ const declaresState = (m: FunctionManifest, prefix?: StateKeyPrefix): boolean =>
     prefix === undefined ? list.length > 0 : list.includes(prefix),
   );
 
+const DIR: AttributeItemPrefix = ATTRIBUTE_KEY_PREFIXES.directory;
+
+/** Whether the declaration reads the directory (`attributeItems.read` DIR#). */
+const readsDirectory = (m: FunctionManifest): boolean => m.attributeItems.read.includes(DIR);
+
 /**
  * Starts a function's composition at cold start: its declaration and its config (a bad deploy
  * fails here, at init, not on a user). Tests may pass another declaration (`manifest`) and
@@ -150,8 +168,12 @@ const userAgentOf = (c: Composition): [string, string][] => [[FUNCTION_USER_AGEN
 
 /** The function's DynamoDB client (a declared table access). */
 export const dynamoOf = (c: Composition): DynamoDBClient => {
-  const tables = c.manifest.attributes === 'read' || declaresState(c.manifest);
-  check(c, tables, 'a DynamoDB client', 'attributes or state');
+  const { attributeItems: items } = c.manifest;
+  const tables =
+    c.manifest.attributes === 'read' ||
+    [items.read, items.put, items.update, items.delete].some((list) => list.length > 0) ||
+    declaresState(c.manifest);
+  check(c, tables, 'a DynamoDB client', 'attributes, attributeItems or state');
   return once(
     c,
     'dynamodb',
@@ -159,12 +181,20 @@ export const dynamoOf = (c: Composition): DynamoDBClient => {
   );
 };
 
-/** The attribute table behind the per-container cache. */
+/**
+ * The attribute table behind the per-container cache; with the directory join only when the
+ * function declares the directory read (`attributeItems.read` DIR#), so an IdP with a directory
+ * is refused by a function that did not.
+ */
 export const attributesOf = (c: Declaring<{ readonly attributes: 'read' }>): AttributeStore => {
   check(c, c.manifest.attributes === 'read', 'the attribute store', "attributes: 'read'");
   return once(c, 'attributes', () =>
     createCachedAttributeStore(
-      createDynamoAttributeStore({ client: dynamoOf(c), tableName: c.config.attributeTableName }),
+      createDynamoAttributeStore({
+        client: dynamoOf(c),
+        tableName: c.config.attributeTableName,
+        directory: readsDirectory(c.manifest),
+      }),
       { ttlSeconds: c.config.configCacheSeconds },
     ),
   );
@@ -191,6 +221,8 @@ export const replayOf = (c: Composition): ReplayCache => {
 export const sessionsOf = (c: Declaring<{ readonly attributes: 'read' }>): SessionService => {
   const { session } = STATE_KEY_PREFIXES;
   check(c, declaresState(c.manifest, session), 'the session service', `state ${session}`);
+  // Every use re-runs the rules, with the person's directory joined.
+  check(c, readsDirectory(c.manifest), 'the session service', `attributeItems.read ${DIR}`);
   return once(c, 'sessions', () =>
     createSessionsFor({
       config: c.config,
@@ -218,7 +250,7 @@ const readText = (path: string) => readFile(path, 'utf8');
 type SignsWithFedgateKeys = Declaring<{ readonly kms: { readonly fedgateKeys: true } }>;
 type SignsClientAssertions = Declaring<{
   readonly kms: { readonly fedgateKeys: true; readonly clientKeys: true };
-  readonly secrets: true;
+  readonly secrets: { readonly oidcClients: true };
 }>;
 
 /** The function's KMS client (declared fedgate keys or client keys). */
@@ -295,11 +327,18 @@ export const signInOf = (
 };
 
 /**
- * OIDC client secrets: `env:`, `file:`, and `arn:aws:secretsmanager:` / `ssm:` through the AWS
- * Parameters and Secrets Lambda Extension (a layer, so no SDK client is bundled).
+ * Secret references (OIDC client secrets, SCIM bearer tokens): `env:`, `file:`, and
+ * `arn:aws:secretsmanager:` / `ssm:` through the AWS Parameters and Secrets Lambda Extension (a
+ * layer, so no SDK client is bundled). What the role may read is the declared kind's only.
  */
-export const secretResolverOf = (c: Declaring<{ readonly secrets: true }>): SecretResolver => {
-  check(c, c.manifest.secrets, 'the secret resolver', 'secrets');
+export const secretResolverOf = (
+  c: Declaring<
+    | { readonly secrets: { readonly oidcClients: true } }
+    | { readonly secrets: { readonly scimTokens: true } }
+  >,
+): SecretResolver => {
+  const { secrets } = c.manifest;
+  check(c, secrets.oidcClients || secrets.scimTokens, 'the secret resolver', 'secrets');
   return once(c, 'secrets', () =>
     createSecretResolver({
       readEnv: (name) => c.env[name],
@@ -327,6 +366,72 @@ export const clientAuthenticatorOf = (c: SignsClientAssertions) => {
       loadKeys: (ref) => loadClientKeys(ref),
     });
   });
+};
+
+/**
+ * The directory's writer (SCIM): users, groups and memberships under `DIR#` (every write action
+ * declared on it in `attributeItems`).
+ */
+export const directoryStoreOf = (c: Composition): DirectoryStore => {
+  const { attributeItems: items } = c.manifest;
+  const writes = [items.read, items.put, items.update, items.delete, items.batchWrite];
+  check(
+    c,
+    writes.every((list) => list.includes(DIR)),
+    'the directory store',
+    `attributeItems read, put, update, delete and batchWrite ${DIR}`,
+  );
+  return once(c, 'directory', () =>
+    createDynamoDirectoryStore({ client: dynamoOf(c), tableName: c.config.attributeTableName }),
+  );
+};
+
+/** IAM is global: its endpoint's region per partition. */
+const IAM_REGION = { aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' };
+
+/**
+ * The AWS kill switch for deprovisioning (shared/directory/README.md): assumes each target
+ * account's `fedgate-revocation-writer` with the function's own role.
+ */
+export const killSwitchOf = (c: Declaring<{ readonly killSwitch: true }>): AwsKillSwitch => {
+  check(c, c.manifest.killSwitch, 'the AWS kill switch', 'killSwitch');
+  return once(c, 'kill-switch', () => {
+    const sts = new STSClient({ ...STS_CLIENT_DEFAULTS, customUserAgent: userAgentOf(c) });
+    return createAwsKillSwitch(
+      (partition) =>
+        createKillSwitch({
+          sts,
+          iamFor: (credentials) =>
+            new IAMClient({
+              region: IAM_REGION[partition],
+              credentials,
+              customUserAgent: userAgentOf(c),
+            }),
+        }).apply,
+    );
+  });
+};
+
+/**
+ * Deprovisioning: the person's revocation mark (`REVOKED#` put), the count of sessions it ends
+ * (`PERSON#` read), and the kill switch where declared.
+ */
+export const deprovisioningOf = (c: Composition): Deprovisioning => {
+  const { revoked, person } = STATE_KEY_PREFIXES;
+  check(c, c.manifest.state.put.includes(revoked), 'deprovisioning', `state.put ${revoked}`);
+  check(c, c.manifest.state.read.includes(person), 'deprovisioning', `state.read ${person}`);
+  return once(c, 'deprovisioning', () =>
+    createDeprovisioning({
+      sessions: createDynamoSessionStore({
+        client: dynamoOf(c),
+        tableName: c.config.stateTableName,
+      }),
+      ...(c.manifest.killSwitch
+        ? { killSwitch: killSwitchOf(c as Declaring<{ readonly killSwitch: true }>) }
+        : {}),
+      log: c.logger,
+    }),
+  );
 };
 
 /** Error pages' support contact (from the cached gateway settings) and sign-in page. */

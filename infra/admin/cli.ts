@@ -10,6 +10,11 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/config/index.js';
 import { GatewayError } from '../../shared/http/errors.js';
 import { COMMON_OPTIONS, type Command, createContext } from './command.js';
+import {
+  attributesGetCommand,
+  attributesImportCommand,
+  attributesSetCommand,
+} from './commands/attributes.js';
 import { explainCommand } from './commands/explain.js';
 import { exportCommand, importCommand } from './commands/export-import.js';
 import { importIdpCommand } from './commands/import-idp.js';
@@ -31,6 +36,9 @@ export const COMMANDS: readonly Command[] = [
   importCommand,
   sessionsListCommand,
   sessionsRevokeCommand,
+  attributesGetCommand,
+  attributesSetCommand,
+  attributesImportCommand,
 ];
 
 const OVERVIEW = `Usage: fedgate-admin <command> [options]      (npm run admin -- <command> …)

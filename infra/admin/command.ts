@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { LOCAL_BASE_URL_DEFAULT } from '../config-file.js';
+import { DEMO_SCIM_TOKEN_DIR_DEFAULT, LOCAL_BASE_URL_DEFAULT } from '../config-file.js';
 import type { ConfigVars } from './config-source.js';
 import { UsageError } from './errors.js';
 import { type CliIo, resolveTarget, type Target, type TargetValues } from './target.js';
@@ -81,7 +81,10 @@ export const createContext = (
   const targets: Target[] = [];
   const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(io.cwd, path));
   const given = parseVars((values.var as string[] | undefined) ?? [], command);
-  const defaults: Record<string, string> = { LOCAL_BASE_URL: LOCAL_BASE_URL_DEFAULT };
+  const defaults: Record<string, string> = {
+    LOCAL_BASE_URL: LOCAL_BASE_URL_DEFAULT,
+    DEMO_SCIM_TOKEN_DIR: DEMO_SCIM_TOKEN_DIR_DEFAULT,
+  };
   const ctx: CommandContext = {
     command,
     values,
@@ -134,7 +137,8 @@ export const TARGET_HELP = `Target (where the config lives):
 /** The help line for --var. */
 export const VAR_HELP = `  --var NAME=VALUE     replace \${NAME} in the config file (repeatable); \${LOCAL_BASE_URL}
                        (the local runner's origin, in the demo config) is ${LOCAL_BASE_URL_DEFAULT}
-                       unless given, e.g. --var LOCAL_BASE_URL=http://127.0.0.1:8788`;
+                       unless given, e.g. --var LOCAL_BASE_URL=http://127.0.0.1:8788;
+                       \${DEMO_SCIM_TOKEN_DIR} (the demo SCIM tokens) is ${DEMO_SCIM_TOKEN_DIR_DEFAULT}`;
 
 /** The option every command that writes a table takes. */
 export const YES_OPTION = { yes: { type: 'boolean', short: 'y' } } as const satisfies Record<

@@ -15,6 +15,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { GatewayConfig } from '../../shared/config/index.js';
 import { buildEnvironment } from '../../shared/config/schema.js';
+import { revocationWriterRoleArn } from '../admin/kill-switch.js';
 import {
   dynamoStatementsOf,
   FUNCTIONS,
@@ -40,6 +41,7 @@ import {
   acknowledgeOidcSecretWildcards,
   oidcSecretStatements,
   paramsAndSecretsLayer,
+  scimTokenStatements,
 } from './oidc-secrets.js';
 import type { StageConfig } from './stage-config.js';
 
@@ -159,6 +161,20 @@ export const tablePolicyStatement = (
       : {}),
   });
 
+/**
+ * The kill switch's writer roles a deprovisioning may assume: `fedgate-revocation-writer` in
+ * every account of every IdP's `directory.deprovisioning.awsKillSwitch`, sorted, each once.
+ */
+export const killSwitchWriterRoles = (config: GatewayConfig): string[] =>
+  [
+    ...new Set(
+      config.idps.flatMap((idp) => {
+        const k = idp.directory?.deprovisioning.awsKillSwitch;
+        return k ? k.accounts.map((account) => revocationWriterRoleArn(k.partition, account)) : [];
+      }),
+    ),
+  ].sort();
+
 /** A CDK construct id from a function file name: `saml-acs` → `SamlAcs`. */
 const pascal = (name: string) =>
   name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
@@ -270,13 +286,27 @@ export class GatewayStack extends Stack {
         );
       }
       // OIDC client secrets (Secrets Manager / SSM through the extension layer) and
-      // private_key_jwt keys.
-      const secretStatements = oidcSecretStatements(props.gatewayConfig, stage, {
-        secrets: declared.secrets,
-        signs: declared.kms.clientKeys,
-      });
+      // private_key_jwt keys; SCIM bearer tokens, each kind only where declared.
+      const secretStatements = [
+        ...oidcSecretStatements(props.gatewayConfig, stage, {
+          secrets: declared.secrets.oidcClients,
+          signs: declared.kms.clientKeys,
+        }),
+        ...(declared.secrets.scimTokens ? scimTokenStatements(props.gatewayConfig, stage) : []),
+      ];
       for (const statement of secretStatements) role.addToPolicy(statement);
       acknowledgeOidcSecretWildcards(role, secretStatements);
+      const killSwitchRoles = declared.killSwitch ? killSwitchWriterRoles(props.gatewayConfig) : [];
+      if (killSwitchRoles.length > 0) {
+        // Each writer role must also trust this role: name it in the stage's revocationWriters.
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'AssumeRevocationWriters',
+            actions: ['sts:AssumeRole'],
+            resources: killSwitchRoles,
+          }),
+        );
+      }
       const handler = new NodejsFunction(this, cid, {
         ...functionCodeProps(fn),
         // API Gateway HTTP APIs wait 30 s at most. Each dependency is bounded (~9 s worst case
@@ -287,7 +317,9 @@ export class GatewayStack extends Stack {
         role,
         logGroup,
         environment: { ...environment, ...NODE_WRAPPER_ENVIRONMENT },
-        ...(declared.secrets ? { paramsAndSecrets: paramsAndSecretsLayer() } : {}),
+        ...(declared.secrets.oidcClients || declared.secrets.scimTokens
+          ? { paramsAndSecrets: paramsAndSecretsLayer() }
+          : {}),
         description: `fedgate ${stage.name}: ${fn}`,
         ...(stage.reservedConcurrency !== undefined
           ? { reservedConcurrentExecutions: stage.reservedConcurrency }

@@ -215,3 +215,45 @@ export const acknowledgeOidcSecretWildcards = (
   }
   if (acks.length > 0) Validations.of(role).acknowledge(...acks);
 };
+
+/**
+ * The read grants of the SCIM function: exactly the IdPs' `directory.scim.tokenRef` secrets and
+ * parameters (shared/directory/README.md), nothing of the OIDC client secrets. No statement when
+ * every token is an `env:`/`file:` reference.
+ */
+export const scimTokenStatements = (
+  config: GatewayConfig,
+  stage: StageConfig,
+): iam.PolicyStatement[] => {
+  const partition = partitionOf(stage.region);
+  const { region, account } = stage;
+  const secrets = new Set<string>();
+  const parameters = new Set<string>();
+  for (const idp of config.idps) {
+    const ref = idp.directory?.scim?.tokenRef;
+    if (ref?.startsWith('arn:')) for (const arn of secretArns(ref)) secrets.add(arn);
+    if (ref?.startsWith('ssm:')) {
+      parameters.add(`arn:${partition}:ssm:${region}:${account}:parameter${ref.slice(4)}`);
+    }
+  }
+  return [
+    ...(secrets.size > 0
+      ? [
+          new iam.PolicyStatement({
+            sid: 'ReadScimTokens',
+            actions: [...SECRET_READ_ACTIONS],
+            resources: [...secrets].sort(),
+          }),
+        ]
+      : []),
+    ...(parameters.size > 0
+      ? [
+          new iam.PolicyStatement({
+            sid: 'ReadScimTokenParameters',
+            actions: [...PARAMETER_READ_ACTIONS],
+            resources: [...parameters].sort(),
+          }),
+        ]
+      : []),
+  ];
+};

@@ -250,6 +250,8 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
       })();
     };
 
+    for (const plugin of plugins) await plugin.started?.(ctx);
+
     const summary = [
       `fedgate local gateway  ${listenUrl.origin}/${listenUrl.origin === baseUrl.origin ? '' : ` (public base URL ${baseUrl.origin})`}`,
       `  DynamoDB             ${dynamo.engine} at ${dynamo.endpoint}${opts.dbPath ? ` (on disk: ${opts.dbPath})` : ' (in memory)'}`,

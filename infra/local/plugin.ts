@@ -16,9 +16,9 @@ export interface LocalContext {
 /**
  * A piece of the local world that the deployed gateway gets from elsewhere: demo upstream IdPs
  * (SAML, OIDC), stand-ins for STS and the console federation endpoint. Plugins plug into the
- * runner at four points, in this order: `prepare` (before the gateway config is read: write files
+ * runner at five points, in this order: `prepare` (before the gateway config is read: write files
  * it refers to, return `${VARS}` for it), `env` (variables the functions need, e.g.
- * `AWS_ENDPOINT_URL_STS`), `handle` (requests under `prefix`) and `stop`.
+ * `AWS_ENDPOINT_URL_STS`), `handle` (requests under `prefix`), `started` and `stop`.
  */
 export interface LocalPlugin {
   name: string;
@@ -32,6 +32,8 @@ export interface LocalPlugin {
     body: Buffer,
     ctx: LocalContext,
   ): Promise<void>;
+  /** After the gateway serves requests, before the runner reports it started (the demo provisioning run). */
+  started?(ctx: LocalContext): Promise<void>;
   /** Lines for the start-up summary. */
   describe?(ctx: LocalContext): string[];
   stop?(): Promise<void>;

@@ -11,6 +11,7 @@ import {
 import * as z from '../zod.js';
 import { checkSubjectClaim } from './claim-trust.js';
 import { AllowConditionSchema, ClaimNameSchema, DenyConditionSchema } from './conditions.js';
+import { checkPatternSyntax } from './pattern-syntax.js';
 
 export {
   AllowConditionSchema,
@@ -60,7 +61,8 @@ export const RuleIdSchema = z
  * A template: literal text with `{claims.<name>}`, `{subject}`, `{idp}` or `{issuer}` placeholders.
  * `{{` and `}}` stand for literal braces.
  */
-export const TEMPLATE_PLACEHOLDER = /\{(claims\.[^{}]{1,256}|subject|idp|issuer)\}/g;
+export const TEMPLATE_PLACEHOLDER =
+  /\{(claims\.[^{}]{1,256}|directory\.[^{}]{1,246}|subject|idp|issuer)\}/g;
 export const TemplateSchema = z.string().check(
   z.minLength(1),
   z.maxLength(1024),
@@ -70,17 +72,53 @@ export const TemplateSchema = z.string().check(
       ctx.addIssue({
         code: 'custom',
         message:
-          'unknown placeholder: use {claims.<name>}, {subject}, {idp} or {issuer} ({{ and }} for literal braces)',
+          'unknown placeholder: use {claims.<name>}, {directory.<name>}, {subject}, {idp} or {issuer} ({{ and }} for literal braces)',
       });
     }
   }),
 );
 
 const isTemplated = (value: string) =>
-  /\{(claims\.|subject\}|idp\}|issuer\})/.test(value.replaceAll('{{', ''));
+  /\{(claims\.|directory\.|subject\}|idp\}|issuer\})/.test(value.replaceAll('{{', ''));
 
 /** How a multi-valued claim becomes one tag value (session tags are single-valued). */
 export const MultiValueSchema = z.enum(['join', 'first', 'reject']);
+
+/**
+ * How a multi-valued tag (a groups list) is kept within AWS's budget: one tag value holds 256
+ * characters and a session at most 50 tags. Applied in this order, deterministically, whatever
+ * the number of values: `prefixes` / `pattern` / `onlyMentioned` keep only some values, then
+ * `shortNames` replaces each value by its group's `shortName` directory attribute, then the
+ * values (deduplicated, sorted) are joined; with `spread` they are spread over numbered tags
+ * `<key>1`…`<key>N` (never splitting a value) instead of one tag. What still does not fit fails
+ * the grant: a tag is never truncated (shared/mapping/README.md §7a).
+ */
+export const TagFitSchema = z.strictObject({
+  /** Keep only values that start with one of these (compared as sent). */
+  prefixes: z.optional(
+    z
+      .array(z.string().check(z.minLength(1), z.maxLength(256)))
+      .check(z.minLength(1), z.maxLength(20)),
+  ),
+  /** Keep only values that fully match this RE2 pattern (the syntax of `matches`). */
+  pattern: z.optional(
+    z.string().check(
+      z.minLength(1),
+      z.superRefine((value, ctx) => {
+        const why = checkPatternSyntax(value, false);
+        if (why) ctx.addIssue({ code: 'custom', message: why });
+      }),
+    ),
+  ),
+  /** Keep only values that a rule of this IdP compares the same claim with (equals, startsWith). */
+  onlyMentioned: z._default(z.boolean(), false),
+  /** Replace each value by the `shortName` directory attribute of its group, where it has one. */
+  shortNames: z._default(z.boolean(), false),
+  /** Spread the joined values over numbered tags `<key>1`…`<key>N`, N ≤ `maxTags`. */
+  spread: z.optional(
+    z.strictObject({ maxTags: z.int().check(z.minimum(1), z.maximum(MAX_SESSION_TAGS)) }),
+  ),
+});
 
 export const SessionTagSchema = z.union([
   TemplateSchema,
@@ -91,6 +129,8 @@ export const SessionTagSchema = z.union([
     separator: z._default(z.enum([':', '/', '+', '=', '.', '_', '-', '@', ' ']), ':'),
     /** When a claim in the template is missing: omit this tag (true) or refuse the grant (false). */
     optional: z._default(z.boolean(), false),
+    /** The budget policy for a multi-valued placeholder (the template must be that one placeholder). */
+    fit: z.optional(TagFitSchema),
   }),
 ]);
 
@@ -131,6 +171,22 @@ export const GrantSchema = z
         }
         seen.set(folded, key);
         const tag = g.sessionTags[key];
+        if (typeof tag === 'object' && tag.fit !== undefined) {
+          if (!/^\{(claims|directory)\.[^{}]+\}$/.test(tag.value)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sessionTags', key, 'value'],
+              message: 'a tag with fit is one placeholder: {claims.<name>} or {directory.<name>}',
+            });
+          }
+          if (tag.multiValue !== 'join') {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sessionTags', key, 'fit'],
+              message: 'fit applies to multiValue join',
+            });
+          }
+        }
         const literal = typeof tag === 'string' ? tag : tag?.value;
         if (literal !== undefined && !isTemplated(literal)) {
           const whyValue = checkTagValue(literal.replaceAll('{{', '{').replaceAll('}}', '}'));
@@ -311,6 +367,82 @@ export const OidcIdpSettingsSchema = z
     }),
   );
 
+/** Where rules read directory data: `directory.<name>` (shared/directory/README.md). */
+export const DirectoryNameSchema = z
+  .string()
+  .check(z.regex(/^directory\.[A-Za-z0-9_.:-]{1,245}$/, 'directory.<name>, e.g. directory.groups'));
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * An IdP's directory: people, groups, memberships and operator-set attributes in the attribute
+ * table (`DIR#<idp>#…`), fed by SCIM 2.0 from the IdP and by `fedgate-admin attributes`, read by
+ * rules and tags as `directory.*` (shared/directory/README.md).
+ */
+export const DirectorySettingsSchema = z.strictObject({
+  /** The IdP's provisioning client at `/scim/v2/<idp>`: its bearer token, by reference. */
+  scim: z.optional(
+    z.strictObject({
+      /** Where the token lives (never the token): at least 32 characters, compared hashed. */
+      tokenRef: SecretRefSchema,
+      /** Requests per second (per container) this IdP's client may make; more get 429. */
+      requestsPerSecond: z._default(z.int().check(z.minimum(1), z.maximum(1000)), 50),
+    }),
+  ),
+  /**
+   * How a SCIM user is keyed: the sign-in subject is `prefix` + its `externalId` (lower-cased with
+   * `lowercase`), so map the IdP's immutable user id to externalId (Okta: the user id; Entra:
+   * objectId, with prefix `<tenant id>/` for OIDC sign-ins, whose subject is `<tid>/<oid>`).
+   */
+  subject: z.prefault(
+    z.strictObject({
+      prefix: z._default(z.string().check(z.maxLength(128)), ''),
+      lowercase: z._default(z.boolean(), false),
+    }),
+    {},
+  ),
+  /**
+   * Sign-in needs an active user in the directory (default): a person the IdP no longer
+   * provisions gets nothing, even with a valid upstream sign-in.
+   */
+  requireProvisioned: z._default(z.boolean(), true),
+  /**
+   * Which source wins for a claim the rules read: `token` (the directory fills in when the token
+   * lacks it), `directory` (the token fills in), or `union`. Deny rules always read the union.
+   */
+  claims: z._default(
+    z.record(
+      ClaimNameSchema,
+      z.strictObject({
+        from: DirectoryNameSchema,
+        prefer: z.enum(['token', 'directory', 'union']),
+      }),
+    ),
+    {},
+  ),
+  /** Deprovisioning (a SCIM delete or `active: false`) always ends the person's fedgate sessions. */
+  deprovisioning: z.prefault(
+    z.strictObject({
+      /** Also deny the person's live AWS sessions at IAM (the kill switch) in these accounts. */
+      awsKillSwitch: z.optional(
+        z.strictObject({
+          accounts: z
+            .array(z.string().check(z.regex(ACCOUNT_ID, 'a 12-digit AWS account id')))
+            .check(z.minLength(1), z.maxLength(50)),
+          partition: z._default(z.enum(['aws', 'aws-cn', 'aws-us-gov']), 'aws'),
+        }),
+      ),
+    }),
+    {},
+  ),
+  /**
+   * How long a container keeps the IdP's group list (names, nesting, group attributes) before
+   * re-reading it; a person's own directory data is read at every sign-in and session use.
+   */
+  cacheSeconds: z._default(z.int().check(z.minimum(0), z.maximum(300)), 15),
+});
+export type DirectorySettings = z.output<typeof DirectorySettingsSchema>;
+
 const IdpBase = {
   id: IdpIdSchema,
   displayName: z.string().check(z.minLength(1), z.maxLength(128)),
@@ -343,6 +475,8 @@ const IdpBase = {
     {},
   ),
   rules: z._default(z.array(RuleSchema).check(z.maxLength(10_000)), []),
+  /** The IdP's directory (SCIM provisioning, `directory.*` in rules); absent: none. */
+  directory: z.optional(DirectorySettingsSchema),
 };
 
 export const IdpConfigSchema = z
@@ -355,6 +489,21 @@ export const IdpConfigSchema = z
       const subjectProblem = checkSubjectClaim(idp);
       if (subjectProblem) {
         ctx.addIssue({ code: 'custom', path: ['subjectClaim'], message: subjectProblem });
+      }
+      // `directory.*` names come from the directory only: a claim of that name would pass for it.
+      const reserved = 'is reserved for directory data (directory.<name>)';
+      if (idp.subjectClaim?.startsWith('directory.')) {
+        ctx.addIssue({ code: 'custom', path: ['subjectClaim'], message: reserved });
+      }
+      for (const alias of Object.keys(idp.claimAliases)) {
+        if (alias.startsWith('directory.')) {
+          ctx.addIssue({ code: 'custom', path: ['claimAliases', alias], message: reserved });
+        }
+      }
+      for (const claim of Object.keys(idp.directory?.claims ?? {})) {
+        if (claim.startsWith('directory.')) {
+          ctx.addIssue({ code: 'custom', path: ['directory', 'claims', claim], message: reserved });
+        }
       }
       const ids = new Set<string>();
       idp.rules.forEach((rule, i) => {
@@ -585,6 +734,7 @@ export type AllowRule = z.output<typeof AllowRuleSchema>;
 export type DenyRule = z.output<typeof DenyRuleSchema>;
 export type GrantTemplate = z.output<typeof GrantSchema>;
 export type SessionTagSpec = z.output<typeof SessionTagSchema>;
+export type TagFit = z.output<typeof TagFitSchema>;
 export type AccountProfile = z.output<typeof AccountProfileSchema>;
 export type GatewayDefaults = GatewayConfig['defaults'];
 export type SpaClient = z.output<typeof SpaClientSchema>;

@@ -49,12 +49,26 @@ const RULE_DOCS: Record<string, string> = {
   'grant.sessionTags':
     'Session tags for ABAC, at most 50: tag key → a template, or { value, multiValue, separator, optional }. Keys are case-insensitive in AWS.',
   'grant.sessionTags.*.value':
-    'The tag value: literal text with {claims.<name>}, {subject}, {idp} or {issuer}.',
+    "The tag value: literal text with {claims.<name>}, {directory.<name>} (the IdP's directory), {subject}, {idp} or {issuer}.",
   'grant.sessionTags.*.multiValue':
     'A claim with several values: join (default; deduplicated, sorted, joined with separator), first (the first value, sorted) or reject (refuse the grant).',
   'grant.sessionTags.*.separator': 'What joins several values with multiValue join (default ":").',
   'grant.sessionTags.*.optional':
     'A claim of the template missing: leave this tag out (true) or refuse the grant (false, the default).',
+  'grant.sessionTags.*.fit':
+    "Keep a multi-valued tag (e.g. groups) within AWS's 256 characters per tag and 50 tags, instead of refusing the grant: filter, shorten, then spread; never truncated. The value must be one placeholder, multiValue join.",
+  'grant.sessionTags.*.fit.prefixes':
+    'Keep only the values that start with one of these (1-20, compared as sent).',
+  'grant.sessionTags.*.fit.pattern':
+    'Keep only the values that fully match this RE2 pattern (the syntax of matches).',
+  'grant.sessionTags.*.fit.onlyMentioned':
+    'Keep only the values a rule of this IdP compares the same claim with (equals, startsWith). Default false.',
+  'grant.sessionTags.*.fit.shortNames':
+    "Replace each value by its group's shortName directory attribute, where it has one. Default false.",
+  'grant.sessionTags.*.fit.spread':
+    'Spread the joined values over numbered tags <key>1…<key>N (a value is never split) instead of one tag.',
+  'grant.sessionTags.*.fit.spread.maxTags':
+    'At most this many numbered tags, 1-50; what still does not fit refuses the grant.',
   'grant.transitiveTagKeys':
     "Session tags that stay on role chaining: keys of this grant's sessionTags.",
 };
@@ -135,6 +149,38 @@ const DOCS: Record<string, string> = {
     'Google: the Workspace domains (the hd claim) whose users may sign in.',
   'idps[].oidc.maxAuthAgeSeconds':
     'Refuse an ID token whose auth_time is older than this, 1-86400 seconds.',
+  'idps[].directory':
+    "The IdP's directory in fedgate: people, groups, memberships and operator-set attributes, provisioned by SCIM and read by rules and tags as directory.<name> (shared/directory/README.md). Absent: none.",
+  'idps[].directory.scim':
+    'SCIM 2.0 provisioning from the IdP at /scim/v2/<idp id> (Users, Groups). Absent: only fedgate-admin attributes fills the directory.',
+  'idps[].directory.scim.tokenRef':
+    "Where the IdP's SCIM bearer token lives, never the token: arn:aws:secretsmanager:…, ssm:/param, env:NAME or file:path. At least 32 characters; compared hashed, in constant time.",
+  'idps[].directory.scim.requestsPerSecond':
+    "Requests per second this IdP's SCIM client may make (per container), 1-1000 (default 50); more get 429 with Retry-After.",
+  'idps[].directory.subject':
+    "How a SCIM user matches a sign-in: the subject is prefix + the user's externalId. Map the IdP's immutable user id to externalId.",
+  'idps[].directory.subject.prefix':
+    'Put before the externalId (default none), e.g. "<tenant id>/" for Entra ID OIDC sign-ins, whose subject is <tid>/<oid>.',
+  'idps[].directory.subject.lowercase':
+    'Lower-case the externalId first (default false): Entra ID object ids are GUIDs, compared case-insensitively.',
+  'idps[].directory.requireProvisioned':
+    'Sign-in needs an active user in the directory (default true): a person the IdP no longer provisions gets nothing.',
+  'idps[].directory.claims':
+    'Claims the rules read from the directory too: claim name → where from and which source wins. Deny rules always read both.',
+  'idps[].directory.claims.*.from':
+    'The directory value: directory.<name>, e.g. directory.groups, directory.costCenter, directory.group.<attribute>.',
+  'idps[].directory.claims.*.prefer':
+    'token (the directory fills in when the token lacks the claim), directory (the token fills in), or union (both).',
+  'idps[].directory.deprovisioning':
+    "What a SCIM delete or active: false does beyond ending the person's fedgate sessions (always).",
+  'idps[].directory.deprovisioning.awsKillSwitch':
+    "Also deny the person's live AWS sessions at IAM in these accounts (the kill switch). The scim function's role must be one of the stage's revocationWriters.",
+  'idps[].directory.deprovisioning.awsKillSwitch.accounts':
+    'The 12-digit AWS account ids (1-50) where the revocation is applied.',
+  'idps[].directory.deprovisioning.awsKillSwitch.partition':
+    "The accounts' partition: aws (default), aws-cn or aws-us-gov.",
+  'idps[].directory.cacheSeconds':
+    "How long a container keeps the IdP's group list (names, nesting, group attributes), 0-300 seconds (default 15). A person's own directory data is read at every use.",
   spaClients:
     'Single-page apps that sign people in through fedgate and get AWS credentials in the browser.',
   'spaClients[].id':

@@ -198,6 +198,34 @@ export const NEXT_STEPS: Readonly<Record<string, NextStep>> = Object.freeze({
   oidc_tenant_not_allowed: org,
   oidc_hosted_domain_not_allowed: org,
   oidc_group_overage: idpSetUp,
+  // shared/directory: the IdP's provisioning decides; people ask its administrators.
+  directory_user_not_provisioned: {
+    person:
+      'Your account is not set up for AWS access through this sign-in. Ask your help desk to ' +
+      'assign you to the AWS application at your identity provider.',
+    action: 'contact',
+  },
+  directory_user_inactive: {
+    person:
+      'Your account has been deactivated for AWS access. Contact your help desk if you still need it.',
+    action: 'contact',
+  },
+  // shared/scim: answered to an IdP's provisioning client, never shown on a page.
+  scim_unauthorized: gatewaySetUp,
+  scim_not_found: gatewaySetUp,
+  scim_throttled: { person: WAIT, action: 'retry-later' },
+  scim_payload_too_large: gatewaySetUp,
+  scim_not_implemented: gatewaySetUp,
+  // The protocol refusals (RFC 7644 §3.12 scimType): the IdP's provisioning sent something
+  // fedgate does not take; its provisioning log shows the description.
+  scim_invalid_filter: idpSetUp,
+  scim_too_many: idpSetUp,
+  scim_uniqueness: idpSetUp,
+  scim_mutability: idpSetUp,
+  scim_invalid_syntax: idpSetUp,
+  scim_invalid_path: idpSetUp,
+  scim_no_target: idpSetUp,
+  scim_invalid_value: idpSetUp,
   oidc_response_too_large: idpSetUp,
   oidc_discovery_invalid: idpSetUp,
   // shared/spa

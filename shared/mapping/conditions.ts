@@ -1,6 +1,7 @@
 import { type Condition, foldValue, isValueCondition } from '../config/index.js';
 import type { CaseMode, ClaimView } from './claims.js';
 import type { CompiledPattern, RegexEngine } from './regex.js';
+import type { ClaimSource } from './types.js';
 
 /** Claim values longer than this (after normalisation) are never tested against a pattern. */
 export const MAX_MATCHED_VALUE_LENGTH = 1024;
@@ -13,6 +14,11 @@ type Quantifier = 'any' | 'all' | 'exactlyOne';
 /** One condition's verdict, with a reason a person can read (names and config values only). */
 export interface ConditionExplanation {
   claim: string;
+  /**
+   * Where the claim's values came from (token, directory, both), for an identity the directory
+   * was joined to; absent when the claim is missing.
+   */
+  source?: ClaimSource;
   op: Condition['op'];
   /** The compared value or pattern (value ops). */
   value?: string;
@@ -36,6 +42,15 @@ export interface CompiledCondition {
 }
 
 const q = JSON.stringify;
+
+/** The claim's source for explain: what the directory join recorded, else the token. */
+const sourceOf = (claims: ClaimView, claim: string, missing: boolean): { source?: ClaimSource } => {
+  // Only an identity the directory was joined to has more than one source.
+  const provenance = claims.identity.provenance;
+  if (missing || provenance === undefined) return {};
+  const source = Object.hasOwn(provenance, claim) ? provenance[claim] : undefined;
+  return { source: source ?? 'token' };
+};
 
 const QUANTIFIER_TEXT: Record<Quantifier, string> = {
   any: 'any value',
@@ -70,8 +85,9 @@ export const compileCondition = (
   const isDeny = effect === 'deny';
 
   if (!isValueCondition(condition)) {
+    const side = isDeny ? 'deny' : 'allow';
     const test = (claims: ClaimView): boolean => {
-      const present = claims.valueSet(claim, 'fold') !== undefined;
+      const present = claims.valueSet(claim, 'fold', side) !== undefined;
       if (op === 'absent') return isDeny ? !present : false;
       if (op === 'exists') return isDeny ? true : present;
       // An operator this version does not know (a rule that bypassed the schema): fail closed.
@@ -81,7 +97,7 @@ export const compileCondition = (
       condition,
       test,
       explain: (claims) => {
-        const missing = claims.valueSet(claim, 'fold') === undefined;
+        const missing = claims.valueSet(claim, 'fold', side) === undefined;
         const holds = test(claims);
         const reason =
           op !== 'absent' && op !== 'exists'
@@ -93,7 +109,7 @@ export const compileCondition = (
                 : missing
                   ? `claim ${claim} is missing`
                   : `claim ${claim} is present`;
-        return { claim, op, missing, holds, reason };
+        return { claim, ...sourceOf(claims, claim, missing), op, missing, holds, reason };
       },
     };
   }
@@ -138,8 +154,9 @@ export const compileCondition = (
   };
   const counts = (v: string): boolean => satisfies(v) ?? isDeny;
 
+  const side = isDeny ? 'deny' : 'allow';
   const test = (claims: ClaimView): boolean => {
-    const values = claims.valueSet(claim, caseMode);
+    const values = claims.valueSet(claim, caseMode, side);
     if (values === undefined) return holdsWhenMissing;
     if (valueOp === 'equals' && valid) {
       // The values are a set: a thousand equals rules against a 200-value groups claim cost a
@@ -211,10 +228,11 @@ export const compileCondition = (
     condition,
     test,
     explain: (claims) => {
-      const values = claims.valueSet(claim, caseMode);
+      const values = claims.valueSet(claim, caseMode, side);
       const holds = test(claims);
       return {
         claim,
+        ...sourceOf(claims, claim, values === undefined),
         op,
         value: condition.value,
         quantifier,

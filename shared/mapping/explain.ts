@@ -1,6 +1,7 @@
 import { createClaimView } from './claims.js';
 import type { ConditionExplanation } from './conditions.js';
 import { type CompiledRule, compileRuleSet, type RuleScope, resolveMatches } from './rule-set.js';
+import type { TagFitNote } from './session-tags.js';
 import type { Grant, Identity, MappingInput, MappingProblem, MappingResult } from './types.js';
 
 /**
@@ -34,6 +35,8 @@ export interface AllowRuleExplanation extends RuleExplanationBase {
   grant?: Grant;
   /** For a matched rule, every reason its grant cannot be minted. */
   problems: readonly string[];
+  /** For a matched rule, what each tag's budget policy kept, dropped (and why) and spread. */
+  tagFit?: readonly TagFitNote[];
   /** The deny rule that removed this role (`gateway:<id>` for a gateway rule). */
   deniedBy?: string;
   /** The earlier rule that grants the same role. */
@@ -93,9 +96,10 @@ export const explainRuleSet = (rules: readonly CompiledRule[], identity: Identit
     const head = { ...base, effect: 'allow' as const, roleArn: r.grant.roleArn };
     if (!matched) return { ...head, outcome: 'not-matched', problems: [] };
     const rendered = r.grant.render(identity);
+    const fit = rendered.fitNotes.length > 0 ? { tagFit: rendered.fitNotes } : {};
     const minted = rendered.ok
-      ? { grant: rendered.grant, problems: [] }
-      : { problems: rendered.problems };
+      ? { grant: rendered.grant, problems: [], ...fit }
+      : { problems: rendered.problems, ...fit };
     const denier = denyAll ?? deniedRoles.get(r.grant.roleKey);
     if (denier !== undefined) {
       return { ...head, ...minted, outcome: 'denied', deniedBy: denier.ref };

@@ -7,8 +7,9 @@ import {
   type RoleArnParts,
 } from '../aws-rules.js';
 import type { AccountProfile, AllowRule, GatewayDefaults } from '../config/index.js';
+import type { RegexEngine } from './regex.js';
 import { buildSessionName } from './session-name.js';
-import { compileSessionTags } from './session-tags.js';
+import { compileSessionTags, type MentionedValues, type TagFitNote } from './session-tags.js';
 import { subjectRefOf } from './subject-ref.js';
 import {
   compileTemplate,
@@ -50,8 +51,12 @@ export const roleKeyOf = (
 
 /** A grant rendered for one identity, or every reason it cannot be issued. */
 export type GrantOutcome =
-  | { readonly ok: true; readonly grant: Grant }
-  | { readonly ok: false; readonly problems: readonly string[] };
+  | { readonly ok: true; readonly grant: Grant; readonly fitNotes: readonly TagFitNote[] }
+  | {
+      readonly ok: false;
+      readonly problems: readonly string[];
+      readonly fitNotes: readonly TagFitNote[];
+    };
 
 /** An allow rule's grant prepared once (templates parsed, account alias looked up). */
 export interface CompiledGrant {
@@ -88,6 +93,7 @@ export const compileGrant = (
   rule: AllowRule,
   defaults: GatewayDefaults,
   accounts: ReadonlyMap<string, AccountProfile>,
+  tagContext: { regex?: RegexEngine; mentioned?: MentionedValues } = {},
 ): CompiledGrant => {
   const { grant } = rule;
   const arn = parseRoleArn(grant.roleArn);
@@ -106,7 +112,7 @@ export const compileGrant = (
   ] as const) {
     if (typeof t === 'string') configProblems.push(`${field}: ${t}`);
   }
-  const tags = compileSessionTags(grant.sessionTags, grant.transitiveTagKeys);
+  const tags = compileSessionTags(grant.sessionTags, grant.transitiveTagKeys, tagContext);
   configProblems.push(...tags.problems);
   const durationSeconds = grant.sessionDurationSeconds ?? defaults.sessionDurationSeconds;
   const durationProblem = checkDuration(durationSeconds);
@@ -175,11 +181,13 @@ export const compileGrant = (
       const rendered = tags.render(identity);
       problems.push(...rendered.problems);
 
+      const { fitNotes } = rendered;
       if (problems.length > 0 || arn === undefined || typeof name !== 'string' || !validIdp) {
-        return { ok: false, problems };
+        return { ok: false, problems, fitNotes };
       }
       return {
         ok: true,
+        fitNotes,
         grant: {
           id: grantIdFor(identity.idp),
           ruleId: rule.id,

@@ -8,6 +8,12 @@ export {
   type Effect,
   MAX_MATCHED_VALUE_LENGTH,
 } from './conditions.js';
+export {
+  applyDirectory,
+  type ClaimMerge,
+  DIRECTORY_PREFIX,
+  OVERAGE_SOURCE,
+} from './directory.js';
 export * from './engine.js';
 export {
   type AllowOutcome,
@@ -29,5 +35,6 @@ export {
 } from './regex.js';
 export { needsRegexEngine, type RuleScope } from './rule-set.js';
 export * from './session-name.js';
+export type { MentionedValues, TagFitNote } from './session-tags.js';
 export { hashSubject, subjectRefOf } from './subject-ref.js';
 export * from './types.js';

@@ -1,8 +1,16 @@
 import { parseRoleArn } from '../aws-rules.js';
-import type { AccountProfile, AllowRule, DenyRule, Rule } from '../config/index.js';
+import {
+  type AccountProfile,
+  type AllowRule,
+  type DenyRule,
+  foldValue,
+  isValueCondition,
+  type Rule,
+} from '../config/index.js';
 import type { ClaimView } from './claims.js';
 import { type CompiledCondition, compileCondition } from './conditions.js';
 import { type CompiledGrant, compileGrant, roleKeyOf } from './grant.js';
+import type { MentionedValues } from './session-tags.js';
 import type { MapperConfig } from './types.js';
 
 /** An allow rule prepared once. */
@@ -45,7 +53,40 @@ const evaluationOrder = <R extends Rule>(rules: readonly R[]): R[] =>
   [...rules].sort((a, b) => a.priority - b.priority || byCodeUnit(a.id, b.id));
 
 const hasMatches = (rules: readonly Rule[]) =>
-  rules.some((r) => r.when.some((c) => c.op === 'matches'));
+  rules.some(
+    (r) =>
+      r.when.some((c) => c.op === 'matches') ||
+      (r.effect === 'allow' &&
+        Object.values(r.grant.sessionTags).some(
+          (t) => typeof t === 'object' && t.fit?.pattern !== undefined,
+        )),
+  );
+
+/**
+ * Which values the rules mention, per claim: `equals` values (as written and folded) and
+ * `startsWith` prefixes of every condition, allow or deny: what `fit.onlyMentioned` keeps.
+ */
+const mentionsOf = (rules: readonly Rule[]): MentionedValues => {
+  const exact = new Map<string, Set<string>>();
+  const prefixes = new Map<string, string[]>();
+  for (const rule of rules) {
+    for (const c of rule.when) {
+      if (!isValueCondition(c)) continue;
+      if (c.op === 'equals') {
+        const set = exact.get(c.claim) ?? new Set();
+        set.add(c.value);
+        set.add(foldValue(c.value));
+        exact.set(c.claim, set);
+      } else if (c.op === 'startsWith') {
+        prefixes.set(c.claim, [...(prefixes.get(c.claim) ?? []), c.value]);
+      }
+    }
+  }
+  return (claim, value) =>
+    exact.get(claim)?.has(value) === true ||
+    exact.get(claim)?.has(foldValue(value)) === true ||
+    (prefixes.get(claim) ?? []).some((p) => value.startsWith(p));
+};
 
 /** Whether a rule set needs a regex engine (it has a `matches` condition). */
 export const needsRegexEngine = (config: Pick<MapperConfig, 'rules' | 'gatewayRules'>): boolean =>
@@ -72,6 +113,7 @@ export const compileRuleSet = (config: MapperConfig): readonly CompiledRule[] =>
     // Gateway rules are deny rules by schema; one that bypassed it still only denies.
     compileDeny({ ...rule, effect: 'deny' } as DenyRule, 'gateway'),
   );
+  const mentioned = mentionsOf(config.rules);
   const own = evaluationOrder(config.rules).map((rule): CompiledRule => {
     if (rule.effect === 'allow') {
       return {
@@ -80,7 +122,10 @@ export const compileRuleSet = (config: MapperConfig): readonly CompiledRule[] =>
         ref: rule.id,
         rule,
         conditions: rule.when.map((c) => compileCondition(c, 'allow', config.regex)),
-        grant: compileGrant(rule, config.defaults, accounts),
+        grant: compileGrant(rule, config.defaults, accounts, {
+          mentioned,
+          ...(config.regex ? { regex: config.regex } : {}),
+        }),
       };
     }
     return compileDeny(rule, 'idp');

@@ -29,10 +29,18 @@ export type ClaimEncoder = (claim: string, values: readonly string[]) => string 
 
 const MAX_CLAIM_NAME = 256;
 const SYNTAX_HELP =
-  'use {claims.<name>}, {subject}, {idp} or {issuer} ({{ and }} for literal braces)';
+  'use {claims.<name>}, {directory.<name>}, {subject}, {idp} or {issuer} ({{ and }} for literal braces)';
 
 const placeholder = (body: string): TemplatePart | undefined => {
   if (body === 'subject' || body === 'idp' || body === 'issuer') return { kind: body };
+  // `{directory.x}` reads the directory's `directory.x` (shared/mapping/directory.ts), which no
+  // token claim can supply.
+  if (body.startsWith('directory.')) {
+    const name = body.slice('directory.'.length);
+    if (name.length >= 1 && name.length <= MAX_CLAIM_NAME - 10 && !name.includes('{')) {
+      return { kind: 'claim', claim: body };
+    }
+  }
   if (body.startsWith('claims.')) {
     const claim = body.slice('claims.'.length);
     // Same bounds as the config schema's TEMPLATE_PLACEHOLDER: 1-256 characters, no braces.
@@ -44,7 +52,7 @@ const placeholder = (body: string): TemplatePart | undefined => {
 };
 
 /**
- * Parses a template: `{claims.<name>}`, `{subject}`, `{idp}` and `{issuer}` are placeholders,
+ * Parses a template: `{claims.<name>}`, `{directory.<name>}`, `{subject}`, `{idp}` and `{issuer}` are placeholders,
  * `{{` and `}}` are literal braces, everything else is literal text.
  * @throws SyntaxError for an unknown placeholder or a lone brace (the config schema refuses both
  *   first, so this only fires for rules that bypassed it).

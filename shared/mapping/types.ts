@@ -18,6 +18,43 @@ export interface Identity {
   authTime?: number;
   /** How they authenticated, as the IdP said (SAML AuthnContextClassRef, OIDC `acr`/`amr`), if known. */
   authMethod?: string;
+  /**
+   * Claims the IdP could not send because the person has too many groups (Entra ID overage):
+   * filled from the directory's groups (shared/directory), or the sign-in is refused.
+   */
+  groupsOverage?: readonly string[];
+  /**
+   * Set by {@link applyDirectory} only: for a claim the directory also supplies, the union of
+   * both sources, which deny conditions read (a deny cannot be escaped by choosing the source).
+   */
+  unionClaims?: Readonly<Record<string, readonly string[]>>;
+  /** Set by {@link applyDirectory} only: where each claim's values came from, for explain. */
+  provenance?: Readonly<Record<string, ClaimSource>>;
+  /** Set by {@link applyDirectory} only: group id or name → its `shortName` (tag budget). */
+  shortNames?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Where a claim's values came from: the upstream token, the directory (a SCIM-provisioned
+ * attribute, an operator-set one, the person's groups), or both.
+ */
+export type ClaimSource =
+  | 'token'
+  | 'directory:scim'
+  | 'directory:operator'
+  | 'directory:groups'
+  | 'token+directory';
+
+/**
+ * What the directory says about one person (shared/directory builds it from the attribute table):
+ * `directory.<name>` values and where each came from.
+ */
+export interface DirectoryFacts {
+  /** `directory.<name>` → values (`directory.groups`, `directory.department`, `directory.group.<attr>`…). */
+  values: Readonly<Record<string, readonly string[]>>;
+  sources: Readonly<Record<string, ClaimSource>>;
+  /** Group id and group name → the group's `shortName` attribute, where it has one. */
+  shortNames: ReadonlyMap<string, string>;
 }
 
 /** One session tag as it will be minted. */

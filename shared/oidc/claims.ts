@@ -64,9 +64,13 @@ const issuerTenant = (issuer: string): string | undefined =>
  * Entra ID: `tid` must be allowed (`allowedTenants`, or else the tenant of the configured issuer);
  * the consumer tenant only when listed explicitly; the token's `iss` must name that same tenant
  * (openid-client substitutes `{tenantid}` with the token's own `tid` for multi-tenant issuers, so
- * this allowlist is the only tenant check); group overage is refused.
+ * this allowlist is the only tenant check); group overage is refused unless the IdP has a
+ * directory to read the groups from.
  */
-const checkEntra = (idp: OidcIdpConfig, claims: JsonClaims): { tid: string; oid: string } => {
+const checkEntra = (
+  idp: OidcIdpConfig,
+  claims: JsonClaims,
+): { tid: string; oid: string; overage: boolean } => {
   const tid = single(claims, 'tid')?.toLowerCase();
   const oid = single(claims, 'oid')?.toLowerCase();
   if (!tid || !GUID.test(tid)) throw new OidcTenantNotAllowedError('no tid claim (or not a GUID)');
@@ -82,19 +86,20 @@ const checkEntra = (idp: OidcIdpConfig, claims: JsonClaims): { tid: string; oid:
     throw new OidcTenantNotAllowedError(`iss does not name tenant ${tid}`);
   }
   const claimNames = claims._claim_names;
-  if (
+  const overage =
     (typeof claimNames === 'object' &&
       claimNames !== null &&
       Object.hasOwn(claimNames, 'groups')) ||
     claims.hasgroups === true ||
-    claims.hasgroups === 'true'
-  ) {
+    claims.hasgroups === 'true';
+  // Without a directory the groups are known nowhere: refuse, never read as "no groups".
+  if (overage && idp.directory === undefined) {
     throw new OidcGroupOverageError(
-      'the IdP sent _claim_names.groups (overage) instead of the groups: limit the groups emitted to this application',
+      'the IdP sent _claim_names.groups (overage) instead of the groups: provision this IdP (directory.scim) so fedgate reads the groups from its directory, or limit the groups emitted to this application',
     );
   }
   if (!oid || !GUID.test(oid)) throw new OidcSubjectInvalidError('no oid claim (or not a GUID)');
-  return { tid, oid };
+  return { tid, oid, overage };
 };
 
 /**
@@ -204,6 +209,18 @@ export const mapOidcIdentity = (idp: OidcIdpConfig, claims: JsonClaims): Identit
     (t): t is number => typeof t === 'number' && Number.isFinite(t),
   );
   const authMethod = authMethodOf(claims);
+  // Overage with a directory: `groups` and its aliases are filled from the directory's
+  // memberships when the rules run (shared/directory/join.ts).
+  const overage = entra?.overage === true;
+  const overageClaims = overage
+    ? [
+        'groups',
+        ...Object.entries(idp.claimAliases)
+          .filter(([, sources]) => sources.includes('groups'))
+          .map(([alias]) => alias),
+      ]
+    : [];
+  if (overage) out.delete('groups');
   return {
     idp: idp.id,
     issuer: single(claims, 'iss') ?? idp.oidc.issuer,
@@ -211,5 +228,6 @@ export const mapOidcIdentity = (idp: OidcIdpConfig, claims: JsonClaims): Identit
     claims: Object.freeze(Object.fromEntries(out)),
     ...(authTime !== undefined ? { authTime } : {}),
     ...(authMethod !== undefined ? { authMethod } : {}),
+    ...(overageClaims.length > 0 ? { groupsOverage: [...new Set(overageClaims)] } : {}),
   };
 };

@@ -9,6 +9,8 @@ import type { VerifiedAssertion } from './types.js';
 
 /** Entra ID puts this in place of the groups claim when a user has more than 150 groups. */
 export const ENTRA_GROUPS_LINK_CLAIM = 'http://schemas.microsoft.com/claims/groups.link';
+/** Entra ID's groups claim (group object ids), which the groups link replaces on overage. */
+export const ENTRA_GROUPS_CLAIM = 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups';
 /** Entra ID's tenant id claim. */
 export const ENTRA_TENANT_CLAIM = 'http://schemas.microsoft.com/identity/claims/tenantid';
 /** Entra ID's object id claim: the immutable user id. */
@@ -88,8 +90,9 @@ const canonicalGuids = (
  * - subject: the single value of `idp.subjectClaim` (an attribute or alias name), or the NameID
  *   when the IdP sets none; Okta's (issuer `http://www.okta.com/…`) exactly as issued, every
  *   other in Unicode NFC; whitespace or control characters anywhere in it → refused, not trimmed;
- * - Entra ID group overage (`groups.link` sent instead of groups): refused, never read as
- *   "no groups";
+ * - Entra ID group overage (`groups.link` sent instead of groups): with a directory, the groups
+ *   claim and its aliases are marked `groupsOverage` (filled from the directory's memberships
+ *   when the rules run); without one refused, never read as "no groups";
  * - `saml.allowedTenants`: the tenantid claim must be present, single, allowed, and the issuer
  *   must be `https://sts.windows.net/<that tenant>/`.
  * @throws saml_group_overage (SamlGroupOverageError)
@@ -102,9 +105,11 @@ const canonicalGuids = (
 export const mapSamlIdentity = (idp: SamlIdpConfig, assertion: VerifiedAssertion): Identity => {
   const profile = profileOf(idp, assertion);
   let sent = assertion.attributes;
-  if (Object.hasOwn(sent, ENTRA_GROUPS_LINK_CLAIM)) {
+  const overage = Object.hasOwn(sent, ENTRA_GROUPS_LINK_CLAIM);
+  // Without a directory the groups are known nowhere: refuse, never read as "no groups".
+  if (overage && idp.directory === undefined) {
     throw new SamlGroupOverageError(
-      'the IdP sent a groups link instead of the groups (Entra ID overage): limit the groups emitted to this application',
+      'the IdP sent a groups link instead of the groups (Entra ID overage): provision this IdP (directory.scim) so fedgate reads the groups from its directory, or limit the groups emitted to this application',
     );
   }
   if (profile === 'entra') {
@@ -137,6 +142,16 @@ export const mapSamlIdentity = (idp: SamlIdpConfig, assertion: VerifiedAssertion
     }
     subject = values[0] as string;
   }
+  // Overage with a directory: the groups claim and every alias of it are filled from the
+  // directory's memberships when the rules run (shared/directory/join.ts).
+  const overageClaims = overage
+    ? [
+        ENTRA_GROUPS_CLAIM,
+        ...Object.entries(idp.claimAliases)
+          .filter(([, sources]) => sources.includes(ENTRA_GROUPS_CLAIM))
+          .map(([alias]) => alias),
+      ]
+    : [];
   return {
     idp: idp.id,
     issuer: assertion.issuer,
@@ -146,6 +161,7 @@ export const mapSamlIdentity = (idp: SamlIdpConfig, assertion: VerifiedAssertion
     ...(assertion.authnContextClassRef !== undefined
       ? { authMethod: assertion.authnContextClassRef }
       : {}),
+    ...(overageClaims.length > 0 ? { groupsOverage: overageClaims } : {}),
   };
 };
 

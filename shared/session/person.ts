@@ -23,6 +23,7 @@ export const sessionIdentityOf = (
     ...(identity.authTime !== undefined ? { authTime: identity.authTime } : {}),
     ...(identity.authMethod !== undefined ? { authMethod: identity.authMethod } : {}),
     ...(email !== undefined && email.length <= 256 ? { displayName: email } : {}),
+    ...(identity.groupsOverage?.length ? { groupsOverage: [...identity.groupsOverage] } : {}),
   };
 };
 

@@ -34,6 +34,10 @@ export const SessionIdentitySchema = z.strictObject({
   authMethod: z.optional(z.string().check(z.maxLength(1024))),
   /** Shown on pages only (e.g. the email claim); never used for a decision. */
   displayName: z.optional(z.string().check(z.maxLength(256))),
+  /** Claims the IdP left out for too many groups (overage): filled from the directory at each use. */
+  groupsOverage: z.optional(
+    z.array(z.string().check(z.minLength(1), z.maxLength(1024))).check(z.maxLength(8)),
+  ),
 });
 export type SessionIdentity = z.infer<typeof SessionIdentitySchema>;
 
@@ -61,4 +65,5 @@ export const identityOf = (s: SessionIdentity): Identity => ({
   subject: s.subject,
   claims: s.claims,
   ...(s.authTime !== undefined ? { authTime: s.authTime } : {}),
+  ...(s.groupsOverage !== undefined ? { groupsOverage: s.groupsOverage } : {}),
 });

@@ -1,6 +1,6 @@
 import type { IdpConfig } from '../config/index.js';
 import type { Log } from '../log.js';
-import type { Grant, Mapper } from '../mapping/index.js';
+import { type Grant, identityForRules, type Mapper } from '../mapping/index.js';
 import type { RevocationScope, SessionStore } from '../store/index.js';
 import { SessionInvalidError, SessionRevokedError } from './errors.js';
 import {
@@ -120,6 +120,13 @@ export const createSessionService = (deps: SessionServiceDeps) => {
       };
       const token = newSessionToken(opts.identity.idp, opts.identity.subjectRef);
       await deps.store.create(sessionIdOf(token), record, endsAt, now);
+      // Best effort: the index only counts sessions for a deprovisioning's audit line; the
+      // revocation it accompanies does not depend on it.
+      await deps.store
+        .indexSession?.(opts.identity.idp, opts.identity.subjectRef, sessionIdOf(token), endsAt)
+        .catch((err: unknown) =>
+          deps.log.warn('session index not written', { code: (err as { code?: string }).code }),
+        );
       deps.log.info('session started', {
         idp: opts.identity.idp,
         subject: opts.identity.subjectRef,
@@ -175,7 +182,11 @@ export const createSessionService = (deps: SessionServiceDeps) => {
       if (now - lastUsedAt > idleSeconds * 1000) {
         throw new SessionInvalidError(`idle for more than ${idleSeconds}s`);
       }
-      const result = (await deps.mapperFor(idp)).mapGrants(identityOf(record.identity));
+      // The directory is joined at every use: a deprovisioned person, or a changed attribute or
+      // membership, takes effect here too (not only at the next sign-in).
+      const mapper = await deps.mapperFor(idp);
+      const identity = await identityForRules(mapper, idp, identityOf(record.identity));
+      const result = mapper.mapGrants(identity);
       return {
         token,
         tokenValue: formatSessionToken(token),

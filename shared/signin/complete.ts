@@ -5,7 +5,7 @@ import { InvalidRequestError } from '../http/errors.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
 import type { Log } from '../log.js';
-import type { Grant, Mapper } from '../mapping/index.js';
+import { type Grant, identityForRules, type Mapper } from '../mapping/index.js';
 import {
   identityOf,
   personOf,
@@ -80,7 +80,8 @@ export const grantsFor = async (
   idp: IdpConfig,
   identity: SessionIdentity,
 ): Promise<readonly Grant[]> => {
-  const result = (await deps.mapperFor(idp)).mapGrants(identityOf(identity));
+  const mapper = await deps.mapperFor(idp);
+  const result = mapper.mapGrants(await identityForRules(mapper, idp, identityOf(identity)));
   for (const p of result.problems) {
     deps.log.warn('grant not issued', { ruleId: p.ruleId, roleArn: p.roleArn, reason: p.reason });
   }

@@ -11,6 +11,8 @@ import {
   IdpConfigSchema,
   IdpIdSchema,
 } from '../config/index.js';
+import { createDirectoryJoin } from '../directory/join.js';
+import { createDirectoryReader } from '../directory/reader.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
 import {
   ATTRIBUTE_ITEM_PROJECTION,
@@ -20,6 +22,7 @@ import {
   unmarshalAttributeItem,
 } from './attribute-item.js';
 import { getAll } from './batch.js';
+import { createDynamoDirectoryStore } from './directory-store.js';
 import { translateDynamoError } from './errors.js';
 import { queryAll, scanAll } from './paginate.js';
 import type { AttributeStore, DynamoPort, IdpSummary } from './ports.js';
@@ -120,133 +123,148 @@ const assembleIdp = (
 export const createDynamoAttributeStore = ({
   client,
   tableName,
+  directory = true,
 }: {
   client: DynamoPort;
   tableName: string;
-}): AttributeStore => ({
-  async getIdp(idpId) {
-    // Ids come from URL paths: one that cannot exist costs no read.
-    if (!IdpIdSchema.safeParse(idpId).success) return undefined;
-    const items = await queryAll(client, {
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: idpConfigKey(idpId).pk } },
-      ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
-    });
-    return assembleIdp(idpId, items.map(unmarshalAttributeItem));
-  },
+  /**
+   * Join IdPs' directories (`DIR#<idp>#…` reads; default true). Without it the store has no
+   * `joinDirectory`, and an IdP with a directory is refused (shared/mapping/mapper-cache.ts): a
+   * function whose role does not declare the directory read cannot sign anyone in on one.
+   */
+  directory?: boolean;
+}): AttributeStore => {
+  const joinDirectory = directory
+    ? createDirectoryJoin(
+        createDirectoryReader({ store: createDynamoDirectoryStore({ client, tableName }) }),
+      )
+    : undefined;
+  return {
+    ...(joinDirectory ? { joinDirectory } : {}),
+    async getIdp(idpId) {
+      // Ids come from URL paths: one that cannot exist costs no read.
+      if (!IdpIdSchema.safeParse(idpId).success) return undefined;
+      const items = await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: idpConfigKey(idpId).pk } },
+        ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+      });
+      return assembleIdp(idpId, items.map(unmarshalAttributeItem));
+    },
 
-  async listIdps() {
-    const items = await scanAll(client, {
-      TableName: tableName,
-      FilterExpression: 'sk = :config AND begins_with(pk, :idp)',
-      ExpressionAttributeValues: {
-        ':config': { S: IDP_CONFIG_SK },
-        ':idp': { S: ATTRIBUTE_KEY_PREFIXES.idp },
-      },
-      ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
-    });
-    const summaries = items.map(unmarshalAttributeItem).map((item): IdpSummary => {
-      const doc = readDoc(item, 'idp');
-      if ('rules' in doc) throw invalid(item, 'holds rules inside its doc');
-      const result = IdpConfigSchema.safeParse(doc);
-      if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
-      const { id, displayName, protocol, listed } = result.data;
-      if (item.pk !== idpConfigKey(id).pk) throw invalid(item, 'holds another IdP id');
-      return { id, displayName, protocol, listed };
-    });
-    return summaries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  },
+    async listIdps() {
+      const items = await scanAll(client, {
+        TableName: tableName,
+        FilterExpression: 'sk = :config AND begins_with(pk, :idp)',
+        ExpressionAttributeValues: {
+          ':config': { S: IDP_CONFIG_SK },
+          ':idp': { S: ATTRIBUTE_KEY_PREFIXES.idp },
+        },
+        ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+      });
+      const summaries = items.map(unmarshalAttributeItem).map((item): IdpSummary => {
+        const doc = readDoc(item, 'idp');
+        if ('rules' in doc) throw invalid(item, 'holds rules inside its doc');
+        const result = IdpConfigSchema.safeParse(doc);
+        if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
+        const { id, displayName, protocol, listed } = result.data;
+        if (item.pk !== idpConfigKey(id).pk) throw invalid(item, 'holds another IdP id');
+        return { id, displayName, protocol, listed };
+      });
+      return summaries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
 
-  async getAccounts(accountIds) {
-    const wanted = [...new Set(accountIds)].filter((id) => ACCOUNT_ID.test(id));
-    if (wanted.length === 0) return [];
-    const raw = await getAll(
-      client,
-      tableName,
-      wanted.map((id) => {
-        const key = accountKey(id);
-        return { pk: { S: key.pk }, sk: { S: key.sk } };
-      }),
-      { ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION },
-    );
-    const byId = new Map<string, AccountProfile>();
-    for (const item of raw.map(unmarshalAttributeItem)) {
-      const result = AccountProfileSchema.safeParse(readDoc(item, 'account'));
-      if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
-      if (item.pk !== accountKey(result.data.id).pk)
-        throw invalid(item, 'holds another account id');
-      byId.set(result.data.id, result.data);
-    }
-    return wanted.flatMap((id) => byId.get(id) ?? []);
-  },
-
-  async getGatewayRules() {
-    const items = await queryAll(client, {
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rule)',
-      ExpressionAttributeValues: {
-        ':pk': { S: ATTRIBUTE_KEY_PREFIXES.gateway },
-        ':rule': { S: RULE_SK_PREFIX },
-      },
-      ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
-    });
-    return items.map(unmarshalAttributeItem).map((item): DenyRule => {
-      // The deny schema refuses the old condition forms: a deny written for the old semantics
-      // fails closed here (every sign-in refused) rather than being read with the new ones.
-      const result = DenyRuleSchema.safeParse(readDoc(item, 'rule'));
-      if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
-      if (gatewayRuleKey(result.data.priority, result.data.id).sk !== item.sk) {
-        throw invalid(item, 'does not match the priority and id in its doc');
+    async getAccounts(accountIds) {
+      const wanted = [...new Set(accountIds)].filter((id) => ACCOUNT_ID.test(id));
+      if (wanted.length === 0) return [];
+      const raw = await getAll(
+        client,
+        tableName,
+        wanted.map((id) => {
+          const key = accountKey(id);
+          return { pk: { S: key.pk }, sk: { S: key.sk } };
+        }),
+        { ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION },
+      );
+      const byId = new Map<string, AccountProfile>();
+      for (const item of raw.map(unmarshalAttributeItem)) {
+        const result = AccountProfileSchema.safeParse(readDoc(item, 'account'));
+        if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
+        if (item.pk !== accountKey(result.data.id).pk)
+          throw invalid(item, 'holds another account id');
+        byId.set(result.data.id, result.data);
       }
+      return wanted.flatMap((id) => byId.get(id) ?? []);
+    },
+
+    async getGatewayRules() {
+      const items = await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rule)',
+        ExpressionAttributeValues: {
+          ':pk': { S: ATTRIBUTE_KEY_PREFIXES.gateway },
+          ':rule': { S: RULE_SK_PREFIX },
+        },
+        ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+      });
+      return items.map(unmarshalAttributeItem).map((item): DenyRule => {
+        // The deny schema refuses the old condition forms: a deny written for the old semantics
+        // fails closed here (every sign-in refused) rather than being read with the new ones.
+        const result = DenyRuleSchema.safeParse(readDoc(item, 'rule'));
+        if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
+        if (gatewayRuleKey(result.data.priority, result.data.id).sk !== item.sk) {
+          throw invalid(item, 'does not match the priority and id in its doc');
+        }
+        return result.data;
+      });
+    },
+
+    async getDefaults() {
+      let raw: Record<string, AttributeValue> | undefined;
+      try {
+        const out = await client.send(
+          new GetItemCommand({
+            TableName: tableName,
+            Key: marshalAttributeKey(gatewayDefaultsKey()),
+            ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+          }),
+        );
+        raw = out.Item;
+      } catch (err) {
+        throw translateDynamoError(err, 'GetItem');
+      }
+      // No item: a table seeded before the defaults were stored (applying the config again stores
+      // them). Use the schema's defaults, as for a config that sets none; an invalid item still
+      // fails closed below.
+      if (raw === undefined) return DefaultsSchema.parse({});
+      const item = unmarshalAttributeItem(raw);
+      const result = DefaultsSchema.safeParse(readDoc(item, 'defaults'));
+      if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
       return result.data;
-    });
-  },
+    },
 
-  async getDefaults() {
-    let raw: Record<string, AttributeValue> | undefined;
-    try {
-      const out = await client.send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: marshalAttributeKey(gatewayDefaultsKey()),
-          ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
-        }),
-      );
-      raw = out.Item;
-    } catch (err) {
-      throw translateDynamoError(err, 'GetItem');
-    }
-    // No item: a table seeded before the defaults were stored (applying the config again stores
-    // them). Use the schema's defaults, as for a config that sets none; an invalid item still
-    // fails closed below.
-    if (raw === undefined) return DefaultsSchema.parse({});
-    const item = unmarshalAttributeItem(raw);
-    const result = DefaultsSchema.safeParse(readDoc(item, 'defaults'));
-    if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
-    return result.data;
-  },
-
-  async getSettings() {
-    let raw: Record<string, AttributeValue> | undefined;
-    try {
-      const out = await client.send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: marshalAttributeKey(gatewaySettingsKey()),
-          ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
-        }),
-      );
-      raw = out.Item;
-    } catch (err) {
-      throw translateDynamoError(err, 'GetItem');
-    }
-    // No item: a table seeded before settings were stored; the schema's defaults, as for a config
-    // that sets none. An invalid item fails closed below.
-    if (raw === undefined) return GatewaySettingsSchema.parse({});
-    const item = unmarshalAttributeItem(raw);
-    const result = GatewaySettingsSchema.safeParse(readDoc(item, 'settings'));
-    if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
-    return result.data;
-  },
-});
+    async getSettings() {
+      let raw: Record<string, AttributeValue> | undefined;
+      try {
+        const out = await client.send(
+          new GetItemCommand({
+            TableName: tableName,
+            Key: marshalAttributeKey(gatewaySettingsKey()),
+            ProjectionExpression: ATTRIBUTE_ITEM_PROJECTION,
+          }),
+        );
+        raw = out.Item;
+      } catch (err) {
+        throw translateDynamoError(err, 'GetItem');
+      }
+      // No item: a table seeded before settings were stored; the schema's defaults, as for a config
+      // that sets none. An invalid item fails closed below.
+      if (raw === undefined) return GatewaySettingsSchema.parse({});
+      const item = unmarshalAttributeItem(raw);
+      const result = GatewaySettingsSchema.safeParse(readDoc(item, 'settings'));
+      if (!result.success) throw invalid(item, failsAt(result.error.issues[0]?.path));
+      return result.data;
+    },
+  };
+};

@@ -99,5 +99,7 @@ export const createCachedAttributeStore = (
     getSettings: () => settings('', () => store.getSettings()),
     // The same frozen array until it reloads: mappers are kept per rule set object.
     getGatewayRules: () => gatewayRules('', () => store.getGatewayRules()),
+    // The directory keeps its own, shorter cache (the IdP's directory.cacheSeconds).
+    ...(store.joinDirectory ? { joinDirectory: store.joinDirectory.bind(store) } : {}),
   };
 };

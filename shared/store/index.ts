@@ -17,6 +17,12 @@ export {
   toItems,
 } from './config-items.js';
 export {
+  createDynamoDirectoryStore,
+  DIRECTORY_SK,
+  directoryKeys,
+  foldName,
+} from './directory-store.js';
+export {
   isConditionalCheckFailed,
   ReplayDetectedError,
   StateItemExistsError,
@@ -35,6 +41,7 @@ export { createReplayCache } from './replay-cache.js';
 export {
   createDynamoSessionStore,
   type ListedSession,
+  personIndexKey,
   type RevocationScope,
   revocationKey,
   type SessionRead,

@@ -6,6 +6,7 @@ import type {
   GatewaySettings,
   IdpConfig,
 } from '../config/index.js';
+import type { Identity } from '../mapping/index.js';
 import type { StateKey } from './table-schema.js';
 
 /** The DynamoDB client as the store uses it: built once per container by the caller, injected. */
@@ -62,6 +63,14 @@ export interface AttributeStore {
    * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
    */
   getGatewayRules(): Promise<readonly DenyRule[]>;
+  /**
+   * Joins the IdP's directory (`DIR#<idp>#…`) to a verified identity for the rules
+   * (shared/directory/join.ts): one Query of the person's partition, and the IdP's group list
+   * (cached per container for the IdP's `directory.cacheSeconds`).
+   * @throws directory_user_not_provisioned, directory_user_inactive, server_error,
+   * temporarily_unavailable.
+   */
+  joinDirectory?(idp: IdpConfig, identity: Identity): Promise<Identity>;
 }
 
 /**

@@ -93,7 +93,26 @@ export interface SessionStore {
   revoke(scope: RevocationScope, before: number, expiresAt: number): Promise<void>;
   /** Every session item, expired ones included (admin listing; a Scan, never on a sign-in path). */
   list(): AsyncIterable<ListedSession>;
+  /**
+   * Records a new session under its person (`PERSON#<idp>#<subject ref>`: a short id and its end),
+   * so that a deprovisioning can count what it ends without a scan.
+   * @throws temporarily_unavailable.
+   */
+  indexSession?(idp: string, subjectRef: string, id: string, endsAt: number): Promise<void>;
+  /**
+   * How many sessions of a person may still be live at `now` (epoch seconds): those recorded by
+   * `indexSession` whose end is later (sign-outs and idle ends are not known here: an upper bound).
+   * @throws temporarily_unavailable.
+   */
+  countSessions?(idp: string, subjectRef: string, now: number): Promise<number>;
 }
+
+/** How long a person's session index is kept after its last new session: the longest life plus a day. */
+const PERSON_INDEX_SECONDS = 8 * 86_400;
+
+/** The state-table key of a person's session index. */
+export const personIndexKey = (idp: string, subjectRef: string): StateKey =>
+  stateKey(STATE_KEY_PREFIXES.person, `${idp}#${subjectRef}`);
 
 const EXP = STATE_TABLE.timeToLiveAttribute;
 const sessionItemKey = (id: string): StateKey => stateKey(STATE_KEY_PREFIXES.session, id);
@@ -246,6 +265,39 @@ export const createDynamoSessionStore = ({
         if (isConditionalCheckFailed(err)) return;
         throw translateDynamoError(err, 'PutItem');
       }
+    },
+
+    async indexSession(idp, subjectRef, id, endsAt) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: personIndexKey(idp, subjectRef) } },
+            // A string set: concurrent sign-ins each add their entry, none is lost.
+            UpdateExpression: 'ADD sessions :s SET #exp = :exp',
+            ExpressionAttributeNames: { '#exp': EXP },
+            ExpressionAttributeValues: {
+              ':s': { SS: [`${id.slice(0, 16)}@${endsAt}`] },
+              ':exp': { N: String(second() + PERSON_INDEX_SECONDS) },
+            },
+          }),
+        );
+      } catch (err) {
+        throw translateDynamoError(err, 'UpdateItem');
+      }
+    },
+
+    async countSessions(idp, subjectRef, now) {
+      const [item] = await getAll(
+        client,
+        tableName,
+        [{ pk: { S: personIndexKey(idp, subjectRef) } }],
+        {
+          ConsistentRead: true,
+        },
+      );
+      if (!item || !(numberOf(item, EXP) > second())) return 0;
+      return (item.sessions?.SS ?? []).filter((entry) => Number(entry.split('@')[1]) > now).length;
     },
 
     async *list() {

@@ -69,6 +69,11 @@ export const ATTRIBUTE_KEY_PREFIXES = {
   idp: 'IDP#',
   account: 'ACCOUNT#',
   gateway: 'GATEWAY',
+  /**
+   * Directory data (SCIM provisioning, operator-set attributes): `DIR#<idp>#…`, written by the
+   * SCIM function and the admin CLI, never by config-as-code (shared/store/directory-store.ts).
+   */
+  directory: 'DIR#',
 } as const;
 
 /** Sort key of an IdP's settings item. */
@@ -174,6 +179,11 @@ export const STATE_KEY_PREFIXES = {
   userCode: 'USERCODE#',
   /** Counters of failed attempts per source and window (user code guessing). */
   attempts: 'ATTEMPTS#',
+  /**
+   * Per person (`PERSON#<idp>#<subject ref>`): the sessions started recently, so that a
+   * deprovisioning can say how many it ended without a scan.
+   */
+  person: 'PERSON#',
 } as const;
 
 /** One of {@link STATE_KEY_PREFIXES}. */

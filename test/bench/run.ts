@@ -22,6 +22,7 @@ for (const path of [
   './portal.bench.js',
   './sessions.bench.js',
   './cli.bench.js',
+  './directory.bench.js',
 ])
   await load(path);
 

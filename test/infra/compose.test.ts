@@ -6,7 +6,10 @@ import {
   type Composition,
   clientAuthenticatorOf,
   compose,
+  deprovisioningOf,
+  directoryStoreOf,
   dynamoOf,
+  killSwitchOf,
   onlyRouteOf,
   replayOf,
   routesOf,
@@ -66,7 +69,9 @@ describe('compose: a function builds what it declares', () => {
   });
 
   it('fails the cold start of a function that builds a state capability it did not declare', () => {
-    expect(() => dynamoOf(as('published-keys'))).toThrow(/a DynamoDB client.*attributes or state/);
+    expect(() => dynamoOf(as('published-keys'))).toThrow(
+      /a DynamoDB client.*attributes, attributeItems or state/,
+    );
     expect(() => stateOf(as('published'))).toThrow(
       /the state store.*any state access for published/,
     );
@@ -86,6 +91,41 @@ describe('compose: a function builds what it declares', () => {
     });
     expect(() => replayOf(noReplay)).toThrow(/state\.put REPLAY# for saml-acs/);
     expect(replayOf(as('saml-acs'))).toBeDefined();
+  });
+
+  it('builds the directory, deprovisioning, SCIM tokens and the kill switch for scim only', () => {
+    expect(() => directoryStoreOf(as('saml-acs'))).toThrow(
+      /builds the directory store, but infra\/manifest\.ts does not declare attributeItems read, put, update, delete and batchWrite DIR# for saml-acs/,
+    );
+    expect(() => deprovisioningOf(as('portal'))).toThrow(/deprovisioning.*state\.put REVOKED#/);
+    // @ts-expect-error: portal applies no kill switch
+    expect(() => killSwitchOf(as('portal'))).toThrow(/does not declare killSwitch for portal/);
+    const scim = as('scim');
+    expect(directoryStoreOf(scim)).toBe(directoryStoreOf(scim));
+    expect(deprovisioningOf(scim)).toBeDefined();
+    expect(killSwitchOf(scim)).toBeDefined();
+    // Its bearer tokens resolve like OIDC client secrets (the role reads only the SCIM tokens).
+    expect(secretResolverOf(scim)).toBeDefined();
+    // A directory write declared without its batch (or the reverse) cannot build the store.
+    const noBatch = withManifest('scim', {
+      ...MANIFEST.scim,
+      attributeItems: { ...MANIFEST.scim.attributeItems, batchWrite: [] },
+    });
+    expect(() => directoryStoreOf(noBatch)).toThrow(/batchWrite DIR# for scim/);
+  });
+
+  it('joins the directory only for a function that declares its read; sessions need it', () => {
+    expect(attributesOf(as('portal')).joinDirectory).toBeTypeOf('function');
+    expect(attributesOf(as('published')).joinDirectory).toBeUndefined();
+    // The same function's declaration without the directory read.
+    const blind = withManifest('portal', {
+      ...MANIFEST.portal,
+      attributeItems: { ...MANIFEST.portal.attributeItems, read: [] },
+    }) as Composition<typeof MANIFEST.portal>;
+    expect(attributesOf(blind).joinDirectory).toBeUndefined();
+    expect(() => sessionsOf(blind)).toThrow(
+      /the session service.*attributeItems\.read DIR# for portal/,
+    );
   });
 
   it('builds each client once per composition, naming the function in its user agent', async () => {

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { GatewayConfig, IdpConfig } from '../../../shared/config/index.js';
+import { createDirectoryJoin, createDirectoryReader } from '../../../shared/directory/index.js';
 import {
+  applyDirectory,
   type Explanation,
   explain,
   type Grant,
@@ -10,12 +12,15 @@ import {
   needsRegexEngine,
 } from '../../../shared/mapping/index.js';
 import { mapOidcIdentity } from '../../../shared/oidc/claims.js';
+import { OidcGroupOverageError } from '../../../shared/oidc/errors.js';
 import { mapSamlIdentity } from '../../../shared/saml/claims.js';
+import { SamlGroupOverageError } from '../../../shared/saml/errors.js';
 import { parseIdpMetadata } from '../../../shared/saml/trust.js';
+import { createDynamoDirectoryStore } from '../../../shared/store/index.js';
 import { COMMON_OPTIONS, type Command, TARGET_HELP, VAR_HELP } from '../command.js';
 import { readConfig } from '../config-source.js';
 import { CliFailure } from '../errors.js';
-import { TARGET_OPTIONS } from '../target.js';
+import { TARGET_OPTIONS, type Target } from '../target.js';
 
 /** A claims file: `{ subject?, issuer?, claims: {…} }`, or the claims alone (an ID token payload). */
 export interface ClaimsFile {
@@ -110,6 +115,35 @@ export const buildIdentity = (idp: IdpConfig, file: ClaimsFile): Identity => {
   });
 };
 
+/**
+ * The identity with the IdP's directory joined, as the gateway would (shared/directory/join.ts):
+ * from the table's `DIR#<idp>#…` items for a table target; a config file has no directory, so
+ * `directory.*` read as missing and an overage is refused as the gateway refuses one it cannot
+ * resolve.
+ * @throws the gateway's directory and overage errors.
+ */
+export const joinForExplain = async (
+  idp: IdpConfig,
+  identity: Identity,
+  target: Target,
+): Promise<Identity> => {
+  if (idp.directory === undefined) return identity;
+  if (target.kind === 'table') {
+    const store = createDynamoDirectoryStore({
+      client: target.client,
+      tableName: target.tableName,
+    });
+    return createDirectoryJoin(createDirectoryReader({ store }))(idp, identity);
+  }
+  if ((identity.groupsOverage?.length ?? 0) > 0) {
+    const detail = 'the groups came as an overage and a config file has no directory (use --table)';
+    throw idp.protocol === 'saml'
+      ? new SamlGroupOverageError(detail)
+      : new OidcGroupOverageError(detail);
+  }
+  return applyDirectory(identity, undefined, idp.directory.claims);
+};
+
 const mark = (holds: boolean) => (holds ? '✓' : '✗');
 
 const grantLines = (g: Grant, indent: string): string[] => [
@@ -142,11 +176,19 @@ export const formatExplanation = (identity: Identity, result: Explanation): stri
     lines.push(
       `  ${mark(rule.matched)} ${rule.ruleId} (${scope}priority ${rule.priority}, ${rule.effect} ${what}): ${rule.outcome}`,
     );
-    for (const c of rule.conditions) lines.push(`      ${mark(c.holds)} ${c.reason}`);
+    for (const c of rule.conditions) {
+      lines.push(`      ${mark(c.holds)} ${c.reason}${c.source ? ` [from ${c.source}]` : ''}`);
+    }
     if (rule.effect === 'allow') {
       if (rule.deniedBy) lines.push(`      denied by ${rule.deniedBy}`);
       if (rule.shadowedBy) lines.push(`      shadowed by ${rule.shadowedBy}`);
       for (const p of rule.problems) lines.push(`      problem: ${p}`);
+      for (const f of rule.tagFit ?? []) {
+        lines.push(
+          `      tag ${f.key}: ${f.kept} value(s) kept in ${f.emittedKeys.join(', ')}${f.shortened ? `, ${f.shortened} shortened` : ''}, ${f.dropped.length} dropped`,
+          ...f.dropped.map((d) => `        dropped ${JSON.stringify(d.value)}: ${d.reason}`),
+        );
+      }
     }
   }
   lines.push('');
@@ -172,7 +214,11 @@ employeeType is missing: this deny holds (fail closed)"), then the grants that w
 role, account, session name, source identity, duration, session tags and transitive tag keys.
 The claims go through the gateway's own identity mapping (claim aliases, subject claim, Entra
 tenant allowlist and group overage, Google hosted domain), so a refusal there exits 1 with the
-error code the gateway would answer.
+error code the gateway would answer. For an IdP with a directory, a table target (--table,
+--endpoint) joins the person's directory data (directory.* values, merged claims, an overage's
+groups) and each condition says where its values came from ([from token], [from
+directory:scim]…); tags with a fit policy list the values they kept, dropped (and why) and spread.
+A config file has no directory: directory.* read as missing.
 
 The claims file (JSON or YAML):
   { "subject": "<NameID or sub>", "issuer": "<optional>",
@@ -217,7 +263,7 @@ Example:
         `no IdP "${idpId}" in the ${target.describe} (it has: ${config.idps.map((i) => i.id).join(', ')})`,
       );
     }
-    const identity = buildIdentity(idp, file);
+    const identity = await joinForExplain(idp, buildIdentity(idp, file), target);
     const { gatewayRules } = config;
     const regex = needsRegexEngine({ rules: idp.rules, gatewayRules })
       ? await loadRegexEngine()
@@ -233,7 +279,12 @@ Example:
     return {
       json: {
         idp: idp.id,
-        identity: { subject: identity.subject, issuer: identity.issuer, claims: identity.claims },
+        identity: {
+          subject: identity.subject,
+          issuer: identity.issuer,
+          claims: identity.claims,
+          ...(identity.provenance ? { sources: identity.provenance } : {}),
+        },
         ...result,
       },
       text: formatExplanation(identity, result),

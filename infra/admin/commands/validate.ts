@@ -26,16 +26,25 @@ export const checkSamlTrust = (config: GatewayConfig): { path: string; message: 
     return why ? [{ path: `idps[${i}].saml`, message: why }] : [];
   });
 
+/**
+ * The defaulted variables worth a note, and what each stands for (infra/admin/command.ts).
+ * `DEMO_SCIM_TOKEN_DIR` is defaulted silently: a token file's directory changes nothing that
+ * validation checks (the token is read only by the scim function).
+ */
+const NOTED_VARIABLES: Readonly<Record<string, string>> = {
+  LOCAL_BASE_URL: "the local runner's origin",
+};
+
 /** Notes on the variables a file uses but the command line did not give. */
 export const variableNotes = (
   placeholders: readonly string[],
   ctx: Pick<CommandContext, 'vars' | 'defaultedVars'>,
 ): { notes: string[]; hints: string[] } => ({
   notes: placeholders
-    .filter((name) => ctx.defaultedVars.includes(name))
+    .filter((name) => ctx.defaultedVars.includes(name) && Object.hasOwn(NOTED_VARIABLES, name))
     .map(
       (name) =>
-        `\${${name}} is the local runner's origin: read as ${ctx.vars[name]}, its default (--var ${name}=… for another)`,
+        `\${${name}} is ${NOTED_VARIABLES[name]}: read as ${ctx.vars[name]}, its default (--var ${name}=… for another)`,
     ),
   hints: placeholders
     .filter((name) => !(name in ctx.vars))

@@ -21,8 +21,10 @@ import {
  * its clients carry (functions/compose: `fedgate-fn/<name>`); the request is read as IAM reads
  * it (the action from `X-Amz-Target`, the table, the partition key of every item the call names),
  * and checked against the same statements the CDK app writes into the role
- * (`dynamoStatementsOf`): an action of the statement, its table, and for the state table
- * `ForAllValues:StringLike` on `dynamodb:LeadingKeys`. An undeclared call gets DynamoDB's own
+ * (`dynamoStatementsOf`): an action of the statement, its table, and for a statement with key
+ * prefixes (every state-table statement, the attribute table's directory items: `DIR#*`)
+ * `ForAllValues:StringLike` on `dynamodb:LeadingKeys`. So a scim write outside `DIR#` is refused
+ * here as in AWS, and a sign-in function's write to the directory too. An undeclared call gets DynamoDB's own
  * answer to a missing grant (400 `AccessDeniedException`), which fedgate turns into a
  * `server_error`. Calls without a function's user agent (the admin CLI, the tests, seeding the
  * config) pass unchecked, as an administrator's would.
@@ -168,8 +170,8 @@ export interface StandInTables {
 
 /**
  * Whether a function's declaration allows one authorization, evaluated as IAM evaluates the role
- * CDK derives from it: some statement lists the action, names the table, and (state table) every
- * leading key matches one of its `ForAllValues:StringLike` patterns; an empty key set satisfies
+ * CDK derives from it: some statement lists the action, names the table, and (a statement with
+ * key prefixes) every leading key matches one of its `ForAllValues:StringLike` patterns; an empty key set satisfies
  * `ForAllValues` as in IAM, which is why Scan and Query are never granted on the state table.
  * @example isAllowed(MANIFEST.home, tables, { action: 'dynamodb:PutItem', table: 'fedgate-state', leadingKeys: ['SESSION#x'] }) // false
  */

@@ -34,6 +34,14 @@ const okta = (
   },
 });
 
+/**
+ * The Entra ID object id the demo Entra IdP sends for a demo person, and its demo SCIM client
+ * provisions as `externalId` (./demo-directory.ts): a GUID, as Entra sends (fedgate refuses any
+ * other object id), from the id's first bytes in hex.
+ */
+export const demoEntraObjectId = (id: string): string =>
+  `${Buffer.from(id).toString('hex').padEnd(8, '0').slice(0, 8)}-1111-4222-8333-444455556666`;
+
 const entra = (
   id: string,
   name: string,
@@ -48,10 +56,7 @@ const entra = (
     story,
     nameId: email, // Entra's default NameID is the UPN: mutable, never the subject
     attributes: {
-      // A GUID, as Entra sends (fedgate refuses any other object id): the id's first bytes in hex.
-      [`${MS}/identity/claims/objectidentifier`]: [
-        `${Buffer.from(id).toString('hex').padEnd(8, '0').slice(0, 8)}-1111-4222-8333-444455556666`,
-      ],
+      [`${MS}/identity/claims/objectidentifier`]: [demoEntraObjectId(id)],
       [`${MS}/identity/claims/tenantid`]: [tenant],
       [`${CLAIMS}/emailaddress`]: [email],
       [`${CLAIMS}/name`]: [email],

@@ -6,8 +6,10 @@ import {
   MANIFEST,
 } from '../../../infra/manifest.js';
 import { loadConfig } from '../../../shared/config/index.js';
+import type { DirectoryUser } from '../../../shared/directory/index.js';
 import { createSessionsFor, createStores } from '../../../shared/gateway/index.js';
 import {
+  createDynamoDirectoryStore,
   createDynamoSessionStore,
   type DynamoPort,
   STATE_KEY_PREFIXES,
@@ -61,6 +63,18 @@ describe('least privilege follows the code', () => {
     const dynamo = recordingPort(sent) as unknown as DynamoPort;
     const sessions = createSessionsFor({ config, dynamo, attributes, log: captureLogger() });
     const store = createDynamoSessionStore({ client: dynamo, tableName: 'state-table' });
+    const directory = createDynamoDirectoryStore({ client: dynamo, tableName: 'attributes-table' });
+    const user: DirectoryUser = {
+      id: 'u1',
+      subject: 'sub',
+      externalId: 'sub',
+      userName: 'u@example.com',
+      active: true,
+      resource: {},
+      created: '2026-01-01T00:00:00Z',
+      lastModified: '2026-01-01T00:00:00Z',
+      revision: 1,
+    };
     const calls: (() => Promise<unknown>)[] = [
       () => attributes.getIdp('okta'),
       () => attributes.listIdps(),
@@ -79,6 +93,22 @@ describe('least privilege follows the code', () => {
       () => sessions.resume(`okta.${'0'.repeat(16)}.${'a'.repeat(43)}`, { kind: 'browser' }),
       () => store.touch('id', { lastUsedAt: 1, recent: [] }),
       () => store.delete('id'),
+      // Sign-ins index a person's sessions; the scim function counts them and revokes.
+      () => store.indexSession?.('okta', 'ref', 'id', 4102444800) ?? Promise.resolve(),
+      () => store.countSessions?.('okta', 'ref', 1) ?? Promise.resolve(),
+      () => store.revoke({ kind: 'subject', idp: 'okta', subjectRef: 'ref' }, 1, 4102444800),
+      // The directory: the sign-in join's reads, and what the scim function writes.
+      () => directory.readPerson('okta', 'sub'),
+      () => directory.readGroups('okta'),
+      () => directory.createUser('okta', user),
+      () => directory.replaceUser('okta', { ...user, revision: 2 }, user),
+      () => directory.getUser('okta', 'u1'),
+      () => directory.listUsers('okta', 1, 10),
+      () => directory.addMembers('okta', 'g1', [{ type: 'User', id: 'u1', subject: 'sub' }]),
+      () => directory.removeMembers('okta', 'g1', [{ type: 'User', id: 'u1', subject: 'sub' }]),
+      () => directory.setUserAttributes('okta', 'sub', { costCenter: ['cc-1'] }),
+      () => directory.setUserAttributes('okta', 'sub', undefined),
+      () => directory.deleteUser('okta', user),
     ];
     for (const call of calls) await call().catch(() => undefined);
 
@@ -93,8 +123,17 @@ describe('least privilege follows the code', () => {
           ),
         ),
       ].sort();
-    expect(actionsOn(sent, 'attributes-table')).toEqual([...ATTRIBUTE_READ_ACTIONS].sort());
-    expect(granted('attributes')).toEqual([...ATTRIBUTE_READ_ACTIONS].sort());
+    // The config reads, and the directory's writes (scim's, on DIR# only: the stand-in's check).
+    expect(actionsOn(sent, 'attributes-table')).toEqual(granted('attributes'));
+    expect(granted('attributes')).toEqual(
+      [
+        ...ATTRIBUTE_READ_ACTIONS,
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+      ].sort(),
+    );
     expect(actionsOn(sent, 'state-table')).toEqual(granted('state'));
   });
 });

@@ -141,7 +141,9 @@ describe('gateway stack (stateless)', () => {
           ...DEPLOYED_ENV_NAMES,
           'AWS_LAMBDA_EXEC_WRAPPER',
           // The Parameters and Secrets extension's own settings, where its layer is attached.
-          ...(MANIFEST[fn].secrets ? SECRETS_EXTENSION_ENV_NAMES : []),
+          ...(MANIFEST[fn].secrets.oidcClients || MANIFEST[fn].secrets.scimTokens
+            ? SECRETS_EXTENSION_ENV_NAMES
+            : []),
         ].sort(),
       );
       expect(vars.AWS_LAMBDA_EXEC_WRAPPER).toBe('/var/task/fedgate-node');
@@ -192,6 +194,20 @@ describe('gateway stack (stateless)', () => {
     Resource: STATE_TABLE_ARN,
     Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
   });
+  /** An attribute-table statement on the directory's items (`DIR#*`). */
+  const itemStatement = (sid: string, action: string | string[]) => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Action: action,
+    Resource: ATTRIBUTE_TABLE_ARN,
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DIR#*'] } },
+  });
+  /** The directory join of a sign-in (shared/directory/join.ts): the person's partition. */
+  const readDirectory = itemStatement('ReadAttributeItems', [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+  ]);
   const readState = (keys: string[]) =>
     stateStatement('ReadStateItems', ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], keys);
   const putState = (keys: string[]) => stateStatement('PutStateItems', 'dynamodb:PutItem', keys);
@@ -208,30 +224,33 @@ describe('gateway stack (stateless)', () => {
 
   // Written out, not derived: what each role must be, read as a reviewer reads the template.
   const EXPECTED: Record<FunctionName, () => unknown[]> = {
-    home: () => [readAttributes, readState(['REVOKED#*', 'SESSION#*'])],
+    home: () => [readAttributes, readDirectory, readState(['REVOKED#*', 'SESSION#*'])],
     'saml-login': () => [readAttributes, putState(['AUTHNREQ#*'])],
     'saml-acs': () => [
       readAttributes,
+      readDirectory,
       readState(['AUTHNREQ#*']),
       putState(['CONFIRM#*', 'REPLAY#*', 'SESSION#*']),
-      updateState(['SESSION#*']),
+      updateState(['PERSON#*', 'SESSION#*']),
       deleteState(['AUTHNREQ#*']),
       signStatement,
     ],
     'oidc-login': () => [readAttributes, putState(['TXN#*']), ...secretStatements],
     'oidc-callback': () => [
       readAttributes,
+      readDirectory,
       putState(['CODE#*', 'SESSION#*']),
-      updateState(['SESSION#*']),
+      updateState(['PERSON#*', 'SESSION#*']),
       deleteState(['TXN#*']),
       signStatement,
       ...secretStatements,
     ],
     portal: () => [
       readAttributes,
+      readDirectory,
       readState(['REVOKED#*', 'SESSION#*']),
       putState(['SESSION#*']),
-      updateState(['SESSION#*']),
+      updateState(['PERSON#*', 'SESSION#*']),
       deleteState(['CONFIRM#*', 'SESSION#*']),
       signStatement,
     ],
@@ -239,14 +258,16 @@ describe('gateway stack (stateless)', () => {
     'published-keys': () => [signStatement],
     credentials: () => [
       readAttributes,
+      readDirectory,
       readState(['REVOKED#*', 'SESSION#*']),
       putState(['SESSION#*']),
-      updateState(['SESSION#*']),
+      updateState(['PERSON#*', 'SESSION#*']),
       deleteState(['CODE#*', 'SESSION#*']),
       signStatement,
     ],
     'cli-pages': () => [
       readAttributes,
+      readDirectory,
       readState(['DEVICE#*', 'REVOKED#*', 'SESSION#*', 'USERCODE#*']),
       putState(['CLICODE#*', 'DEVICE#*']),
       updateState(['ATTEMPTS#*']),
@@ -254,11 +275,23 @@ describe('gateway stack (stateless)', () => {
     ],
     cli: () => [
       readAttributes,
+      readDirectory,
       readState(['DEVICE#*', 'REVOKED#*', 'SESSION#*']),
       putState(['DEVICE#*', 'SESSION#*', 'USERCODE#*']),
-      updateState(['SESSION#*']),
+      updateState(['PERSON#*', 'SESSION#*']),
       deleteState(['CLICODE#*', 'DEVICE#*', 'SESSION#*']),
       signStatement,
+    ],
+    scim: () => [
+      readAttributes,
+      readDirectory,
+      itemStatement('PutAttributeItems', 'dynamodb:PutItem'),
+      itemStatement('UpdateAttributeItems', 'dynamodb:UpdateItem'),
+      itemStatement('DeleteAttributeItems', 'dynamodb:DeleteItem'),
+      itemStatement('BatchWriteAttributeItems', 'dynamodb:BatchWriteItem'),
+      readState(['PERSON#*']),
+      putState(['REVOKED#*']),
+      // No secret and no writer role: the example config provisions no IdP (scim-grants.test.ts).
     ],
   };
 
@@ -272,7 +305,7 @@ describe('gateway stack (stateless)', () => {
   it('derives the table statements from infra/manifest.ts, one to one', () => {
     for (const fn of FUNCTIONS) {
       const tables = statementsOf(fn).filter((s) =>
-        String((s as { Sid?: string }).Sid).match(/Table|StateItems/),
+        String((s as { Sid?: string }).Sid).match(/Table|StateItems|AttributeItems/),
       );
       expect(tables, fn).toEqual(
         dynamoStatementsOf(MANIFEST[fn]).map((s) => ({
@@ -307,6 +340,30 @@ describe('gateway stack (stateless)', () => {
     // The published keys' certificates are self-signed through KMS: that function signs, and
     // touches no table.
     expect(actionsOf('published-keys').filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+  });
+
+  it('lets only the scim function write the attribute table, on DIR# only, never Scan', () => {
+    const WRITES =
+      /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete))$/;
+    for (const fn of FUNCTIONS) {
+      const writes = (
+        statementsOf(fn) as { Resource: unknown; Action: string | string[]; Condition?: unknown }[]
+      ).filter(
+        (s) =>
+          JSON.stringify(s.Resource).includes('AttributeTable') &&
+          [s.Action].flat().some((a) => WRITES.test(a) || a === 'dynamodb:*'),
+      );
+      if (fn !== 'scim') {
+        expect(writes, fn).toEqual([]);
+        continue;
+      }
+      expect(writes.length).toBe(4);
+      for (const s of writes) {
+        expect(s.Condition).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DIR#*'] },
+        });
+      }
+    }
   });
 
   it('lets only the functions that complete a sign-in write SESSION#, and never grants Scan or Query on the state table', () => {
@@ -366,15 +423,18 @@ describe('gateway stack (stateless)', () => {
     },
   ];
 
-  it('attaches the Parameters and Secrets extension (arm64, pinned) to exactly the OIDC functions, with short timeouts', () => {
-    expect(FUNCTIONS.filter((fn) => MANIFEST[fn].secrets).sort()).toEqual([
+  it('attaches the Parameters and Secrets extension (arm64, pinned) to exactly the functions resolving secrets (OIDC, SCIM), with short timeouts', () => {
+    const resolves = (fn: FunctionName) =>
+      MANIFEST[fn].secrets.oidcClients || MANIFEST[fn].secrets.scimTokens;
+    expect(FUNCTIONS.filter((fn) => MANIFEST[fn].secrets.oidcClients).sort()).toEqual([
       'oidc-callback',
       'oidc-login',
     ]);
+    expect(FUNCTIONS.filter((fn) => MANIFEST[fn].secrets.scimTokens)).toEqual(['scim']);
     expect(FUNCTIONS.filter((fn) => MANIFEST[fn].kms.clientKeys)).toEqual(['oidc-callback']);
     for (const fn of FUNCTIONS) {
       const props = functionOf(fn)[1].Properties;
-      if (!MANIFEST[fn].secrets) {
+      if (!resolves(fn)) {
         expect(props.Layers, fn).toBeUndefined();
         continue;
       }

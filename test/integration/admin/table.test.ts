@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { writeTableBackup } from '../../../infra/admin/config-source.js';
 import { LOCAL_ATTRIBUTE_TABLE } from '../../../infra/admin/target.js';
-import { loadGatewayConfigFile } from '../../../infra/config-file.js';
+import { DEMO_SCIM_TOKEN_DIR_DEFAULT, loadGatewayConfigFile } from '../../../infra/config-file.js';
 import { DEMO_USERS } from '../../../infra/local/demo/demo-users.js';
 import { createTables, findFreePort } from '../../../infra/local/embedded-dynamodb.js';
 import type { GatewayConfig } from '../../../shared/config/index.js';
@@ -110,8 +110,10 @@ describe('import and export against DynamoDB Local', () => {
     expect(out.json()).toMatchObject({ out: 'exported.yaml', format: 'yaml' });
     expect((await cli('validate', 'exported.yaml')).code).toBe(0);
     const exported = await loadGatewayConfigFile(file('exported.yaml'));
+    // The CLI's defaults for the demo config's variables (the runner's origin, its token dir).
     const original = await loadGatewayConfigFile(file(demoConfig), {
       LOCAL_BASE_URL: 'http://127.0.0.1:8787',
+      DEMO_SCIM_TOKEN_DIR: DEMO_SCIM_TOKEN_DIR_DEFAULT,
     });
     expect(sortIdps(exported)).toEqual(sortIdps(original));
     const plan = await cli('import', 'exported.yaml', ...table(), '--dry-run', '--json');
@@ -139,6 +141,7 @@ describe('import and export against DynamoDB Local', () => {
       'IDP#demo-entra/CONFIG',
       'IDP#demo-entra/RULE#000010#cloud-admins',
       'IDP#demo-entra/RULE#000020#app-role-developer',
+      'IDP#demo-entra/RULE#000030#directory-readonly',
     ]);
     expect(await snapshot()).toEqual(before);
     const refused = await cli('import', 'smaller.yaml', ...table());
@@ -149,7 +152,7 @@ describe('import and export against DynamoDB Local', () => {
     expect(applied.stdout).toContain('delete IDP#demo-entra/CONFIG');
     const after = await snapshot();
     expect(Object.keys(after).filter((k) => k.startsWith('IDP#demo-entra'))).toEqual([]);
-    expect(Object.keys(after)).toHaveLength(Object.keys(before).length - 3);
+    expect(Object.keys(after)).toHaveLength(Object.keys(before).length - 4);
   });
 });
 

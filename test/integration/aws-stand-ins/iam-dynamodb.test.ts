@@ -1,10 +1,14 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { awsStandIns } from '../../../infra/local/aws/index.js';
 import { defaultPlugins } from '../../../infra/local/default-plugins.js';
+import { demoProvisioning } from '../../../infra/local/demo/provisioning.js';
 import { demoSamlIdps } from '../../../infra/local/demo/saml-idps.js';
 import { createLocalDynamoDbClient } from '../../../infra/local/embedded-dynamodb.js';
 import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
+import type { LocalPlugin } from '../../../infra/local/plugin.js';
 import { type FunctionManifest, MANIFEST } from '../../../infra/manifest.js';
 import { STATE_KEY_PREFIXES } from '../../../shared/store/index.js';
 import { createJar, step } from '../oidc/browserless.js';
@@ -36,7 +40,9 @@ const start = async (manifest?: Record<string, FunctionManifest>) => {
   gateway = await startLocalGateway({
     port: 0,
     configPath: 'infra/local/demo-config.yaml',
-    plugins: [demoSamlIdps(), ...standIns.plugins],
+    // The demo provisioning run, as `npm start` does: the demo IdPs' directories sign in only
+    // the people they provision (demo-config.yaml, requireProvisioned).
+    plugins: [demoSamlIdps(), ...standIns.plugins, demoProvisioning()],
     ...(manifest ? { manifest } : {}),
   });
   return gateway;
@@ -103,10 +109,80 @@ describe('the IAM stand-in holds each function to its declaration', () => {
   it('home as declared: the same signed-in person sees the portal', async () => {
     const g = await start();
     const jar = createJar();
-    await samlIdpInitiated(g.url, 'demo-entra', 'erin', {}, jar);
+    const signIn = await samlIdpInitiated(g.url, 'demo-entra', 'erin', {}, jar);
+    expect([302, 303]).toContain(signIn.res.status);
     const home = await step(jar, new URL('/', g.url));
     expect(home.status).toBe(200);
     expect(g.iam.refusals()).toEqual([]);
+  });
+
+  // The scim function with a SCIM token of its own (the demo config's file: reference), without
+  // the demo provisioning run: one user created through the runner's SCIM endpoint.
+  const scimToken = 'iam-stand-in-test-token-0123456789abcdefghijklmnop';
+  const withScimToken: LocalPlugin = {
+    name: 'scim-token',
+    async prepare(ctx) {
+      const dir = join(ctx.workDir, 'iam-stand-in-scim');
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(join(dir, 'demo-okta.scim-token'), scimToken, { mode: 0o600 });
+      return { DEMO_SCIM_TOKEN_DIR: dir };
+    },
+  };
+  const startScim = async (manifest?: Record<string, FunctionManifest>) => {
+    vi.resetModules();
+    gateway = await startLocalGateway({
+      port: 0,
+      configPath: 'infra/local/demo-config.yaml',
+      plugins: [withScimToken, ...awsStandIns().plugins],
+      ...(manifest ? { manifest } : {}),
+    });
+    return gateway;
+  };
+  const createUser = (g: LocalGateway) =>
+    fetch(new URL('/scim/v2/demo-okta/Users', g.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        externalId: '00uiamtest',
+        userName: 'iam.test@example.com',
+        active: true,
+      }),
+    });
+  const directoryKeysOf = async (g: LocalGateway) => {
+    const client = createLocalDynamoDbClient(g.dynamo.endpoint);
+    try {
+      const { Items = [] } = await client.send(
+        new ScanCommand({ TableName: 'fedgate-attributes' }),
+      );
+      return Items.map((i) => i.pk?.S ?? '').filter((pk) => pk.startsWith('DIR#'));
+    } finally {
+      client.destroy();
+    }
+  };
+
+  it('scim without DIR# in attributeItems.put: creating a user is refused at its first write, SCIM answers 500, nothing is stored', async () => {
+    const g = await startScim(
+      changed('scim', (m) => ({ ...m, attributeItems: { ...m.attributeItems, put: [] } })),
+    );
+    const res = await createUser(g);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '500',
+    });
+    expect(g.iam.refusals()).toEqual([
+      { fn: 'scim', action: 'dynamodb:PutItem', table: 'fedgate-attributes', keyKinds: ['DIR#'] },
+    ]);
+    expect(await directoryKeysOf(g)).toEqual([]);
+  });
+
+  it('scim as declared: the same user is created in the directory, no refusal', async () => {
+    const g = await startScim();
+    const res = await createUser(g);
+    expect(res.status).toBe(201);
+    expect(g.iam.refusals()).toEqual([]);
+    expect((await directoryKeysOf(g)).length).toBeGreaterThan(0);
   });
 });
 

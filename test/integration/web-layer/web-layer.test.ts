@@ -56,9 +56,10 @@ afterAll(async () => {
 const requestsFor = (routeKey: string): { label: string; path: string; init?: RequestInit }[] => {
   const [method, path] = routeKey.split(' ') as [string, string];
   const idp = path.startsWith('/oidc/') ? 'demo-oidc' : 'demo-okta';
-  const good = path.replace('{idp}', idp);
-  const unknown = path.replace('{idp}', 'no-such-idp');
-  const post = (body: Record<string, string>) => form(body);
+  const good = path.replace('{idp}', idp).replace('{id}', 'x');
+  const unknown = path.replace('{idp}', 'no-such-idp').replace('{id}', 'x');
+  // Bodies go with the route's own method (SCIM's PUT, PATCH and DELETE too).
+  const post = (body: Record<string, string>) => ({ ...form(body), method });
   if (method === 'OPTIONS')
     return [
       {
@@ -89,7 +90,7 @@ const requestsFor = (routeKey: string): { label: string; path: string; init?: Re
     {
       label: `${routeKey} (JSON body: 400)`,
       path: good,
-      init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
+      init: { method, headers: { 'content-type': 'application/json' }, body: '{}' },
     },
   ];
 };

@@ -5,6 +5,7 @@ import {
   awsStandIns,
 } from '../../../infra/local/aws/index.js';
 import { demoOidcIdp } from '../../../infra/local/demo/oidc-idp.js';
+import { demoProvisioning } from '../../../infra/local/demo/provisioning.js';
 import { demoSamlIdps } from '../../../infra/local/demo/saml-idps.js';
 import { startEmbeddedDynamoDb } from '../../../infra/local/embedded-dynamodb.js';
 import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
@@ -47,7 +48,9 @@ export const startFaultRig = async (
     gateway = await startLocalGateway({
       port: 0,
       configPath: 'infra/local/demo-config.yaml',
-      plugins: [demoSamlIdps(), demoOidcIdp(), ...standIns.plugins],
+      // The demo provisioning run, as `npm start` does: the demo IdPs' directories sign in only
+      // the people they provision (demo-config.yaml, requireProvisioned).
+      plugins: [demoSamlIdps(), demoOidcIdp(), ...standIns.plugins, demoProvisioning()],
       dynamoEndpoint: proxy.endpoint,
     });
   } catch (err) {

@@ -1,6 +1,11 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type DynamoAuthorization,
@@ -12,6 +17,7 @@ import {
 } from '../../../infra/local/aws/iam-dynamodb.js';
 import { type FunctionManifest, MANIFEST } from '../../../infra/manifest.js';
 import {
+  createDynamoDirectoryStore,
   createDynamoStateStore,
   STATE_KEY_PREFIXES,
   stateKey,
@@ -191,7 +197,7 @@ describe('matching a request against a declaration (the role CDK derives)', () =
     }
   });
 
-  it('reads the attribute table whole (no key condition), writes it never, and knows no other table', () => {
+  it('reads the attribute table whole (no key condition), writes it only as scim does, and knows no other table', () => {
     expect(allowed('home', on('Scan', 'attrs'))).toBe(true);
     expect(allowed('published', on('Query', 'attrs', 'IDP#okta'))).toBe(true);
     expect(allowed('credentials', on('BatchGetItem', 'attrs', 'ACCOUNT#1', 'GATEWAY'))).toBe(true);
@@ -199,6 +205,44 @@ describe('matching a request against a declaration (the role CDK derives)', () =
     expect(allowed('saml-acs', on('PutItem', 'attrs', 'IDP#okta'))).toBe(false);
     expect(allowed('portal', on('GetItem', 'other', 'SESSION#a'))).toBe(false);
     expect(allowed('portal', on('DescribeTable', 'state'))).toBe(false);
+  });
+
+  it('lets scim write the directory (DIR#…) and nothing else of the attribute table', () => {
+    for (const action of ['PutItem', 'UpdateItem', 'DeleteItem']) {
+      expect(allowed('scim', on(action, 'attrs', 'DIR#okta#USER#00u1'))).toBe(true);
+      for (const key of ['IDP#okta', 'ACCOUNT#111111111111', 'GATEWAY', 'DIR', 'dir#okta#x', '']) {
+        expect([action, key, allowed('scim', on(action, 'attrs', key))]).toEqual([
+          action,
+          key,
+          false,
+        ]);
+      }
+    }
+    expect(
+      allowed('scim', on('BatchWriteItem', 'attrs', 'DIR#okta#GROUP#g1', 'DIR#okta#USER#u1')),
+    ).toBe(true);
+    // ForAllValues: one config key in a batch of directory keys refuses the whole batch.
+    expect(
+      allowed('scim', on('BatchWriteItem', 'attrs', 'DIR#okta#GROUP#g1', 'IDP#okta', 'DIR#x')),
+    ).toBe(false);
+    // Its state access: the person index read, the revocation mark put; nothing else.
+    expect(allowed('scim', on('BatchGetItem', 'state', 'PERSON#okta#ref'))).toBe(true);
+    expect(allowed('scim', on('PutItem', 'state', 'REVOKED#SUB#okta#ref'))).toBe(true);
+    expect(allowed('scim', on('PutItem', 'state', 'SESSION#a'))).toBe(false);
+    expect(allowed('scim', on('DeleteItem', 'state', 'REVOKED#SUB#okta#ref'))).toBe(false);
+    expect(allowed('scim', on('BatchWriteItem', 'state', 'REVOKED#SUB#okta#ref'))).toBe(false);
+    // No other function writes the directory, though the sign-in functions read it.
+    for (const fn of Object.keys(MANIFEST) as (keyof typeof MANIFEST)[]) {
+      if (fn === 'scim') continue;
+      for (const action of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']) {
+        expect([fn, action, allowed(fn, on(action, 'attrs', 'DIR#okta#USER#u'))]).toEqual([
+          fn,
+          action,
+          false,
+        ]);
+      }
+    }
+    expect(allowed('saml-acs', on('Query', 'attrs', 'DIR#okta#USER#u'))).toBe(true);
   });
 });
 
@@ -305,6 +349,40 @@ describe('the proxy in front of DynamoDB', () => {
         Math.floor(Date.now() / 1000) + 60,
       ),
     ).rejects.toMatchObject({ code: 'server_error', status: 500 });
+  });
+
+  it('refuses a scim write outside DIR#, through the directory store too, and forwards its directory writes', async () => {
+    const put = (pk: string) =>
+      new PutItemCommand({ TableName: 'attrs', Item: { pk: S(pk), sk: S('CONFIG') } });
+    await expect(clientAs('scim').send(put('IDP#okta'))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+    await expect(
+      clientAs('scim').send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            attrs: [
+              { PutRequest: { Item: { pk: S('DIR#okta#GROUPS'), sk: S('g1') } } },
+              { DeleteRequest: { Key: { pk: S('GATEWAY'), sk: S('SETTINGS') } } },
+            ],
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(reached).toEqual([]);
+    expect(proxy.refusals()).toEqual([
+      { fn: 'scim', action: 'dynamodb:PutItem', table: 'attrs', keyKinds: ['IDP#'] },
+      { fn: 'scim', action: 'dynamodb:BatchWriteItem', table: 'attrs', keyKinds: ['(no prefix)'] },
+    ]);
+    // The same function's directory writes pass (the pretend DynamoDB answers them).
+    await clientAs('scim').send(put('DIR#okta#USERNAME#alice'));
+    const store = createDynamoDirectoryStore({ client: clientAs('scim'), tableName: 'attrs' });
+    await store.setUserAttributes('okta', '00u1', { costCenter: ['cc-1'] });
+    expect(reached).toEqual(['DynamoDB_20120810.PutItem', 'DynamoDB_20120810.PutItem']);
+    // A sign-in function writing there is refused: the directory is scim's alone.
+    await expect(clientAs('saml-acs').send(put('DIR#okta#USERNAME#alice'))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
   });
 
   it('refuses a function the manifest does not know, and an agent naming two functions', async () => {

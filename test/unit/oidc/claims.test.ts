@@ -161,6 +161,30 @@ describe('mapOidcIdentity: entra', () => {
     const entra = idp({ issuer, profile: 'entra', allowedTenants: [TENANT] });
     expect(codeOf(() => mapOidcIdentity(entra, token(over)))).toBe(code);
   });
+
+  it.each([
+    ['_claim_names.groups', { _claim_names: { groups: 'src1' }, groups: ['partial'] }],
+    ['hasgroups', { hasgroups: true }],
+  ])(
+    'with a directory, an overage (%s) marks groups and its aliases for the directory, upper-case ids still canonical',
+    (_, over) => {
+      const entra = idp(
+        { issuer, profile: 'entra', allowedTenants: [TENANT] },
+        {
+          claimAliases: { teams: ['groups'], tenant: ['tid'] },
+          directory: { subject: { prefix: `${TENANT}/`, lowercase: true } },
+        },
+      );
+      const identity = mapOidcIdentity(entra, token({ ...over, oid: OID.toUpperCase() }));
+      expect(identity.subject).toBe(`${TENANT}/${OID}`);
+      expect(identity.groupsOverage).toEqual(['groups', 'teams']);
+      // Never read as "no groups" nor as the partial list: the directory fills them in.
+      expect(identity.claims.groups).toBeUndefined();
+      expect(identity.claims.tenant).toEqual([TENANT]);
+      // Without an overage, nothing is marked.
+      expect(mapOidcIdentity(entra, token()).groupsOverage).toBeUndefined();
+    },
+  );
 });
 
 describe('mapOidcIdentity: authentication time and method', () => {

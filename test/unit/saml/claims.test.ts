@@ -122,6 +122,31 @@ describe('mapSamlIdentity', () => {
     ).toThrow(expect.objectContaining({ code: 'saml_group_overage', status: 403 }));
   });
 
+  it('with a directory, marks the groups claim and its aliases for the directory on overage; Entra ids still canonical', () => {
+    const withDirectory = idp(
+      {
+        subjectClaim: OID,
+        claimAliases: { groups: [GROUPS], tenant: [ENTRA_TENANT_CLAIM] },
+        directory: { subject: { lowercase: true } },
+      },
+      { allowedTenants: [TENANT] },
+    );
+    const { [GROUPS]: _sent, ...withoutGroups } = entra;
+    const identity = mapSamlIdentity(
+      withDirectory,
+      assertion({
+        ...withoutGroups,
+        [OID]: ['6F1D2C3B-0000-4000-8000-1234567890AB'],
+        [ENTRA_GROUPS_LINK_CLAIM]: ['https://graph.windows.net/x/users/y/getMemberObjects'],
+      }),
+    );
+    expect(identity.groupsOverage).toEqual([GROUPS, 'groups']);
+    expect(identity.subject).toBe('6f1d2c3b-0000-4000-8000-1234567890ab');
+    expect(identity.claims.tenant).toEqual([TENANT]);
+    // Without a groups link, nothing is marked.
+    expect(mapSamlIdentity(withDirectory, assertion(entra)).groupsOverage).toBeUndefined();
+  });
+
   describe('tenant allowlist', () => {
     const allow = (tenants: string[]) => idp({}, { allowedTenants: tenants });
     it('accepts an allowed tenant whose issuer matches (case-insensitively)', () => {

@@ -58,6 +58,7 @@ describe('state keys', () => {
       'CODE#',
       'CONFIRM#',
       'DEVICE#',
+      'PERSON#',
       'REPLAY#',
       'REVOKED#',
       'SESSION#',

@@ -1,0 +1,679 @@
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import type { DirectoryStore } from '../directory/ports.js';
+import type {
+  DirectoryGroup,
+  DirectoryUser,
+  GroupEntry,
+  Member,
+  OperatorAttributes,
+} from '../directory/types.js';
+import { GatewayMisconfiguredError } from '../http/errors.js';
+import { scimBadRequest } from '../scim/errors.js';
+import { chunk, getAll, writeAll } from './batch.js';
+import { isConditionalCheckFailed, translateDynamoError } from './errors.js';
+import { queryAll } from './paginate.js';
+import type { DynamoPort } from './ports.js';
+import { ATTRIBUTE_KEY_PREFIXES } from './table-schema.js';
+
+type Item = Record<string, AttributeValue>;
+
+/**
+ * The directory's item layout in the attribute table, one IdP at a time (shared/directory/README.md):
+ *
+ * | pk | sk | holds |
+ * |---|---|---|
+ * | `DIR#<idp>#USER#<subject>` | `A#PROFILE` | the SCIM user (`doc`), `rev` |
+ * | `DIR#<idp>#USER#<subject>` | `A#OPERATOR` | operator-set attributes (`doc`) |
+ * | `DIR#<idp>#USER#<subject>` | `M#<group id>` | a direct membership |
+ * | `DIR#<idp>#USERS` | `<user id>` | `subject`, `userName`: id lookup and listing |
+ * | `DIR#<idp>#USERNAME#<folded userName>` | `A#` | `id`: userName uniqueness and filter |
+ * | `DIR#<idp>#GROUPS` | `<group id>` | the group: names, `parents` (SS), `attrs` |
+ * | `DIR#<idp>#GROUP#<group id>` | `U#<user id>` / `G#<group id>` | a member (`subject` for users) |
+ * | `DIR#<idp>#GROUPNAME#<folded name>` | `<group id>` | displayName filter |
+ * | `DIR#<idp>#GROUPEXT#<externalId>` | `<group id>` | externalId filter |
+ *
+ * A person's sign-in reads their partition (one Query) and the IdP's group list (one Query,
+ * cached per container), and never scans.
+ */
+export const DIRECTORY_SK = {
+  profile: 'A#PROFILE',
+  operator: 'A#OPERATOR',
+  index: 'A#',
+  memberOf: 'M#',
+  userMember: 'U#',
+  groupMember: 'G#',
+} as const;
+
+const DIR = ATTRIBUTE_KEY_PREFIXES.directory;
+
+/** Partition keys of one IdP's directory. */
+export const directoryKeys = {
+  person: (idp: string, subject: string) => `${DIR}${idp}#USER#${subject}`,
+  users: (idp: string) => `${DIR}${idp}#USERS`,
+  userName: (idp: string, userName: string) => `${DIR}${idp}#USERNAME#${foldName(userName)}`,
+  groups: (idp: string) => `${DIR}${idp}#GROUPS`,
+  group: (idp: string, groupId: string) => `${DIR}${idp}#GROUP#${groupId}`,
+  groupName: (idp: string, name: string) => `${DIR}${idp}#GROUPNAME#${foldName(name)}`,
+  groupExternalId: (idp: string, externalId: string) => `${DIR}${idp}#GROUPEXT#${externalId}`,
+};
+
+/** userName and displayName compare case-insensitively (RFC 7643: caseExact false). */
+export const foldName = (value: string): string => value.normalize('NFKC').toLowerCase();
+
+/** The most parallel batch calls one write makes: fast, yet within a table's burst. */
+const CONCURRENCY = 4;
+
+const key = (pk: string, sk: string): Item => ({ pk: { S: pk }, sk: { S: sk } });
+
+const invalid = (item: Item, why: string) =>
+  new GatewayMisconfiguredError(`directory item ${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'} ${why}`);
+
+const parseDoc = <T>(item: Item): T => {
+  try {
+    const doc: unknown = JSON.parse(item.doc?.S ?? '');
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+      throw new Error('not an object');
+    return doc as T;
+  } catch {
+    throw invalid(item, 'has no readable doc');
+  }
+};
+
+const userOf = (item: Item): DirectoryUser => {
+  const doc = parseDoc<DirectoryUser>(item);
+  if (
+    typeof doc.id !== 'string' ||
+    typeof doc.subject !== 'string' ||
+    typeof doc.active !== 'boolean'
+  ) {
+    throw invalid(item, 'is not a directory user');
+  }
+  return { ...doc, revision: Number(item.rev?.N ?? 0) };
+};
+
+const attributesOf = (item: Item): OperatorAttributes => {
+  const doc = parseDoc<Record<string, unknown>>(item);
+  const out: OperatorAttributes = {};
+  for (const [name, values] of Object.entries(doc)) {
+    if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) {
+      throw invalid(item, 'has attributes that are not lists of strings');
+    }
+    out[name] = values as string[];
+  }
+  return out;
+};
+
+const groupOf = (item: Item): GroupEntry => {
+  const id = item.sk?.S ?? '';
+  const displayName = item.displayName?.S;
+  if (!id || displayName === undefined) throw invalid(item, 'is not a directory group');
+  let attributes: OperatorAttributes = {};
+  if (item.attrs?.S !== undefined) attributes = attributesOf({ ...item, doc: item.attrs });
+  return {
+    id,
+    displayName,
+    ...(item.externalId?.S !== undefined ? { externalId: item.externalId.S } : {}),
+    created: item.created?.S ?? '',
+    lastModified: item.modified?.S ?? '',
+    parents: item.parents?.SS ?? [],
+    attributes,
+  };
+};
+
+/** Runs `task` on every element, at most `limit` at a time, in order of start. */
+const eachLimited = async <T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> => {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+};
+
+/**
+ * The directory store on the attribute table (see {@link DIRECTORY_SK} for the layout).
+ * Memberships are written from both sides (the group's `U#`/`G#` item and the person's `M#` item)
+ * with BatchWriteItem, 25 items a call, a few calls in parallel; puts and deletes are idempotent,
+ * so a retried request converges. No transactions (dynalite has none): every multi-item change is
+ * ordered so that a crash between two writes leaves nothing a sign-in would read as more access
+ * (a profile is deleted before its memberships; a group leaves the group list before its members
+ * go; a membership nobody can resolve to a listed group is ignored).
+ * @throws temporarily_unavailable, server_error (a table item that fails validation).
+ */
+export const createDynamoDirectoryStore = ({
+  client,
+  tableName,
+  now = () => new Date().toISOString(),
+}: {
+  client: DynamoPort;
+  tableName: string;
+  now?: () => string;
+}): DirectoryStore => {
+  const run = async <T>(call: () => Promise<T>, operation: string): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      throw translateDynamoError(err, operation);
+    }
+  };
+  const getItem = async (pk: string, sk: string): Promise<Item | undefined> =>
+    (
+      await run(
+        () =>
+          client.send(
+            new GetItemCommand({ TableName: tableName, Key: key(pk, sk), ConsistentRead: true }),
+          ),
+        'GetItem',
+      )
+    ).Item;
+  const deleteItem = async (pk: string, sk: string) =>
+    run(
+      () => client.send(new DeleteItemCommand({ TableName: tableName, Key: key(pk, sk) })),
+      'DeleteItem',
+    );
+  const conditionalPut = async (item: Item, condition: string, values?: Item): Promise<boolean> => {
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: item,
+          ConditionExpression: condition,
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw translateDynamoError(err, 'PutItem');
+    }
+  };
+  const write = async (requests: WriteRequest[]) => {
+    await eachLimited(chunk(requests, 25), CONCURRENCY, (batch) =>
+      writeAll(client, tableName, batch),
+    );
+  };
+  const queryPartition = (pk: string, opts: { prefix?: string; projection?: string } = {}) =>
+    queryAll(client, {
+      TableName: tableName,
+      KeyConditionExpression: opts.prefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
+      ExpressionAttributeValues: {
+        ':pk': { S: pk },
+        ...(opts.prefix ? { ':p': { S: opts.prefix } } : {}),
+      },
+      ConsistentRead: true,
+      ...(opts.projection ? { ProjectionExpression: opts.projection } : {}),
+    });
+
+  /**
+   * Claims a userName for a user id: free, already this user's, or held by an index item whose
+   * user no longer exists (a crashed create). False: another user holds it.
+   */
+  const claimUserName = async (idp: string, userName: string, id: string): Promise<boolean> => {
+    const pk = directoryKeys.userName(idp, userName);
+    const item: Item = { pk: { S: pk }, sk: { S: DIRECTORY_SK.index }, id: { S: id } };
+    if (await conditionalPut(item, 'attribute_not_exists(pk) OR id = :id', { ':id': { S: id } })) {
+      return true;
+    }
+    const holder = (await getItem(pk, DIRECTORY_SK.index))?.id?.S;
+    if (holder === undefined) return claimUserName(idp, userName, id);
+    if (await getItem(directoryKeys.users(idp), holder)) return false;
+    return conditionalPut(item, 'id = :old', { ':old': { S: holder } });
+  };
+  const releaseUserName = async (idp: string, userName: string, id: string) => {
+    try {
+      await client.send(
+        new DeleteItemCommand({
+          TableName: tableName,
+          Key: key(directoryKeys.userName(idp, userName), DIRECTORY_SK.index),
+          ConditionExpression: 'id = :id',
+          ExpressionAttributeValues: { ':id': { S: id } },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw translateDynamoError(err, 'DeleteItem');
+    }
+  };
+  const profileItem = (idp: string, user: DirectoryUser, revision: number): Item => {
+    const { revision: _r, ...doc } = user;
+    return {
+      ...key(directoryKeys.person(idp, user.subject), DIRECTORY_SK.profile),
+      kind: { S: 'dir-user' },
+      doc: { S: JSON.stringify(doc) },
+      rev: { N: String(revision) },
+      updatedAt: { S: now() },
+    };
+  };
+  const catalogItem = (idp: string, user: DirectoryUser): Item => ({
+    ...key(directoryKeys.users(idp), user.id),
+    subject: { S: user.subject },
+    userName: { S: user.userName },
+  });
+  const groupIndexes = (idp: string, group: DirectoryGroup): Item[] => [
+    key(directoryKeys.groupName(idp, group.displayName), group.id),
+    ...(group.externalId
+      ? [key(directoryKeys.groupExternalId(idp, group.externalId), group.id)]
+      : []),
+  ];
+  const listIds = async (pk: string, startIndex: number, count: number) => {
+    const items = await queryPartition(pk, { projection: 'sk' });
+    const ids = items.map((i) => i.sk?.S ?? '').filter(Boolean);
+    return { ids: ids.slice(startIndex - 1, startIndex - 1 + count), total: ids.length };
+  };
+  /** An update of an existing item; false when the item is gone (the condition failed). */
+  const updateExisting = async (
+    input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>,
+  ): Promise<boolean> => {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          ...input,
+          TableName: tableName,
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw translateDynamoError(err, 'UpdateItem');
+    }
+  };
+  // A child group that is gone has nothing to record: its update finds no item.
+  const updateParents = (idp: string, child: string, parent: string, action: 'ADD' | 'DELETE') =>
+    updateExisting({
+      Key: key(directoryKeys.groups(idp), child),
+      UpdateExpression: `${action} parents :p`,
+      ExpressionAttributeValues: { ':p': { SS: [parent] } },
+    });
+  const touchGroup = (idp: string, groupId: string) =>
+    updateExisting({
+      Key: key(directoryKeys.groups(idp), groupId),
+      UpdateExpression: 'SET modified = :m',
+      ExpressionAttributeValues: { ':m': { S: now() } },
+    });
+
+  return {
+    async createUser(idp, user) {
+      if (!(await claimUserName(idp, user.userName, user.id))) {
+        throw scimBadRequest('uniqueness', 'userName is already in use in this directory');
+      }
+      await run(
+        () =>
+          client.send(new PutItemCommand({ TableName: tableName, Item: catalogItem(idp, user) })),
+        'PutItem',
+      );
+      const created = await conditionalPut(profileItem(idp, user, 1), 'attribute_not_exists(pk)');
+      if (!created) {
+        await deleteItem(directoryKeys.users(idp), user.id);
+        await releaseUserName(idp, user.userName, user.id);
+        throw scimBadRequest('uniqueness', 'externalId is already in use in this directory');
+      }
+    },
+
+    async replaceUser(idp, user, previous) {
+      const renamed = foldName(user.userName) !== foldName(previous.userName);
+      if (renamed && !(await claimUserName(idp, user.userName, user.id))) {
+        throw scimBadRequest('uniqueness', 'userName is already in use in this directory');
+      }
+      const written = await conditionalPut(
+        profileItem(idp, user, previous.revision + 1),
+        'rev = :rev',
+        { ':rev': { N: String(previous.revision) } },
+      );
+      if (!written) {
+        if (renamed) await releaseUserName(idp, user.userName, user.id);
+        return false;
+      }
+      await run(
+        () =>
+          client.send(new PutItemCommand({ TableName: tableName, Item: catalogItem(idp, user) })),
+        'PutItem',
+      );
+      if (renamed) await releaseUserName(idp, previous.userName, user.id);
+      return true;
+    },
+
+    async getUser(idp, id) {
+      const ref = await getItem(directoryKeys.users(idp), id);
+      const subject = ref?.subject?.S;
+      if (subject === undefined) return undefined;
+      const user = await this.getUserBySubject(idp, subject);
+      return user?.id === id ? user : undefined;
+    },
+
+    async getUserBySubject(idp, subject) {
+      const item = await getItem(directoryKeys.person(idp, subject), DIRECTORY_SK.profile);
+      return item ? userOf(item) : undefined;
+    },
+
+    async findUserByUserName(idp, userName) {
+      const id = (await getItem(directoryKeys.userName(idp, userName), DIRECTORY_SK.index))?.id?.S;
+      if (id === undefined) return undefined;
+      // A stale index item (a crashed create) names nobody.
+      return (await getItem(directoryKeys.users(idp), id)) ? id : undefined;
+    },
+
+    listUsers: (idp, startIndex, count) => listIds(directoryKeys.users(idp), startIndex, count),
+
+    async deleteUser(idp, user) {
+      const person = directoryKeys.person(idp, user.subject);
+      await deleteItem(person, DIRECTORY_SK.profile);
+      const memberships = await queryPartition(person, {
+        prefix: DIRECTORY_SK.memberOf,
+        projection: 'pk, sk',
+      });
+      await write(
+        memberships.flatMap((m) => {
+          const groupId = (m.sk?.S ?? '').slice(DIRECTORY_SK.memberOf.length);
+          return [
+            { DeleteRequest: { Key: key(person, m.sk?.S ?? '') } },
+            {
+              DeleteRequest: {
+                Key: key(directoryKeys.group(idp, groupId), `${DIRECTORY_SK.userMember}${user.id}`),
+              },
+            },
+          ];
+        }),
+      );
+      await deleteItem(directoryKeys.users(idp), user.id);
+      await releaseUserName(idp, user.userName, user.id);
+    },
+
+    async createGroup(idp, group) {
+      const created = await conditionalPut(
+        {
+          ...key(directoryKeys.groups(idp), group.id),
+          kind: { S: 'dir-group' },
+          displayName: { S: group.displayName },
+          ...(group.externalId ? { externalId: { S: group.externalId } } : {}),
+          created: { S: group.created },
+          modified: { S: group.lastModified },
+        },
+        'attribute_not_exists(pk)',
+      );
+      if (!created) throw scimBadRequest('uniqueness', 'the group id is already in use');
+      await write(groupIndexes(idp, group).map((Item) => ({ PutRequest: { Item } })));
+    },
+
+    async replaceGroup(idp, group, previous) {
+      const values: Item = {
+        ':n': { S: group.displayName },
+        ':m': { S: group.lastModified },
+      };
+      if (group.externalId) values[':e'] = { S: group.externalId };
+      await run(
+        () =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: key(directoryKeys.groups(idp), group.id),
+              UpdateExpression: group.externalId
+                ? 'SET displayName = :n, modified = :m, externalId = :e'
+                : 'SET displayName = :n, modified = :m REMOVE externalId',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        'UpdateItem',
+      );
+      const before = groupIndexes(idp, previous);
+      const after = groupIndexes(idp, group);
+      const same = (a: Item, b: Item) => a.pk?.S === b.pk?.S && a.sk?.S === b.sk?.S;
+      await write([
+        ...after
+          .filter((a) => !before.some((b) => same(a, b)))
+          .map((Item) => ({ PutRequest: { Item } })),
+        ...before
+          .filter((b) => !after.some((a) => same(a, b)))
+          .map((Key) => ({ DeleteRequest: { Key } })),
+      ]);
+    },
+
+    async getGroup(idp, id) {
+      const item = await getItem(directoryKeys.groups(idp), id);
+      return item ? groupOf(item) : undefined;
+    },
+
+    async findGroupsByDisplayName(idp, displayName) {
+      const items = await queryPartition(directoryKeys.groupName(idp, displayName), {
+        projection: 'sk',
+      });
+      return items.map((i) => i.sk?.S ?? '').filter(Boolean);
+    },
+
+    async findGroupsByExternalId(idp, externalId) {
+      const items = await queryPartition(directoryKeys.groupExternalId(idp, externalId), {
+        projection: 'sk',
+      });
+      return items.map((i) => i.sk?.S ?? '').filter(Boolean);
+    },
+
+    listGroups: (idp, startIndex, count) => listIds(directoryKeys.groups(idp), startIndex, count),
+
+    async deleteGroup(idp, group) {
+      await deleteItem(directoryKeys.groups(idp), group.id);
+      const partition = directoryKeys.group(idp, group.id);
+      const members = await queryPartition(partition);
+      const requests: WriteRequest[] = groupIndexes(idp, group).map((Key) => ({
+        DeleteRequest: { Key },
+      }));
+      for (const m of members) {
+        const sk = m.sk?.S ?? '';
+        requests.push({ DeleteRequest: { Key: key(partition, sk) } });
+        if (sk.startsWith(DIRECTORY_SK.userMember) && m.subject?.S) {
+          requests.push({
+            DeleteRequest: {
+              Key: key(
+                directoryKeys.person(idp, m.subject.S),
+                `${DIRECTORY_SK.memberOf}${group.id}`,
+              ),
+            },
+          });
+        }
+      }
+      for (const parent of group.parents) {
+        requests.push({
+          DeleteRequest: {
+            Key: key(directoryKeys.group(idp, parent), `${DIRECTORY_SK.groupMember}${group.id}`),
+          },
+        });
+      }
+      await write(requests);
+      const children = members
+        .map((m) => m.sk?.S ?? '')
+        .filter((sk) => sk.startsWith(DIRECTORY_SK.groupMember))
+        .map((sk) => sk.slice(DIRECTORY_SK.groupMember.length));
+      await eachLimited(children, CONCURRENCY, (child) =>
+        updateParents(idp, child, group.id, 'DELETE').then(() => undefined),
+      );
+    },
+
+    async listMembers(idp, groupId, limit) {
+      const items = await queryPartition(directoryKeys.group(idp, groupId));
+      if (items.length > limit) return undefined;
+      return items.flatMap((item): Member[] => {
+        const sk = item.sk?.S ?? '';
+        if (sk.startsWith(DIRECTORY_SK.userMember)) {
+          return [
+            {
+              type: 'User',
+              id: sk.slice(DIRECTORY_SK.userMember.length),
+              subject: item.subject?.S ?? '',
+            },
+          ];
+        }
+        if (sk.startsWith(DIRECTORY_SK.groupMember)) {
+          return [{ type: 'Group', id: sk.slice(DIRECTORY_SK.groupMember.length) }];
+        }
+        return [];
+      });
+    },
+
+    async resolveMembers(idp, ids) {
+      const wanted = [...new Set(ids)];
+      const found = new Map<string, Member>();
+      if (wanted.length === 0) return found;
+      const users = directoryKeys.users(idp);
+      const groups = directoryKeys.groups(idp);
+      const items = await getAll(
+        client,
+        tableName,
+        wanted.flatMap((id) => [key(users, id), key(groups, id)]),
+        { ConsistentRead: true, ProjectionExpression: 'pk, sk, subject' },
+      );
+      for (const item of items) {
+        const id = item.sk?.S ?? '';
+        if (item.pk?.S === users && item.subject?.S) {
+          found.set(id, { type: 'User', id, subject: item.subject.S });
+        } else if (item.pk?.S === groups && !found.has(id)) {
+          found.set(id, { type: 'Group', id });
+        }
+      }
+      return found;
+    },
+
+    async addMembers(idp, groupId, members) {
+      const partition = directoryKeys.group(idp, groupId);
+      const requests: WriteRequest[] = [];
+      const groups: string[] = [];
+      for (const m of members) {
+        if (m.type === 'User') {
+          requests.push(
+            {
+              PutRequest: {
+                Item: {
+                  ...key(partition, `${DIRECTORY_SK.userMember}${m.id}`),
+                  subject: { S: m.subject },
+                },
+              },
+            },
+            {
+              PutRequest: {
+                Item: key(
+                  directoryKeys.person(idp, m.subject),
+                  `${DIRECTORY_SK.memberOf}${groupId}`,
+                ),
+              },
+            },
+          );
+        } else {
+          requests.push({
+            PutRequest: { Item: key(partition, `${DIRECTORY_SK.groupMember}${m.id}`) },
+          });
+          groups.push(m.id);
+        }
+      }
+      await write(requests);
+      await eachLimited(groups, CONCURRENCY, (child) =>
+        updateParents(idp, child, groupId, 'ADD').then(() => undefined),
+      );
+      if (members.length > 0) await touchGroup(idp, groupId);
+    },
+
+    async removeMembers(idp, groupId, members) {
+      const partition = directoryKeys.group(idp, groupId);
+      const requests: WriteRequest[] = [];
+      const groups: string[] = [];
+      for (const m of members) {
+        if (m.type === 'User') {
+          requests.push(
+            { DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.userMember}${m.id}`) } },
+            {
+              DeleteRequest: {
+                Key: key(
+                  directoryKeys.person(idp, m.subject),
+                  `${DIRECTORY_SK.memberOf}${groupId}`,
+                ),
+              },
+            },
+          );
+        } else {
+          requests.push({
+            DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.groupMember}${m.id}`) },
+          });
+          groups.push(m.id);
+        }
+      }
+      await write(requests);
+      await eachLimited(groups, CONCURRENCY, (child) =>
+        updateParents(idp, child, groupId, 'DELETE').then(() => undefined),
+      );
+      if (members.length > 0) await touchGroup(idp, groupId);
+    },
+
+    async setUserAttributes(idp, subject, attributes) {
+      const pk = directoryKeys.person(idp, subject);
+      if (attributes === undefined) {
+        await deleteItem(pk, DIRECTORY_SK.operator);
+        return;
+      }
+      await run(
+        () =>
+          client.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: {
+                ...key(pk, DIRECTORY_SK.operator),
+                kind: { S: 'dir-attributes' },
+                doc: { S: JSON.stringify(attributes) },
+                updatedAt: { S: now() },
+              },
+            }),
+          ),
+        'PutItem',
+      );
+    },
+
+    setGroupAttributes: (idp, groupId, attributes) =>
+      updateExisting({
+        Key: key(directoryKeys.groups(idp), groupId),
+        UpdateExpression: attributes === undefined ? 'REMOVE attrs' : 'SET attrs = :a',
+        ...(attributes === undefined
+          ? {}
+          : { ExpressionAttributeValues: { ':a': { S: JSON.stringify(attributes) } } }),
+      }),
+
+    async readPerson(idp, subject) {
+      const items = await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: directoryKeys.person(idp, subject) } },
+      });
+      let user: DirectoryUser | undefined;
+      let attributes: OperatorAttributes | undefined;
+      const groupIds: string[] = [];
+      for (const item of items) {
+        const sk = item.sk?.S ?? '';
+        if (sk === DIRECTORY_SK.profile) user = userOf(item);
+        else if (sk === DIRECTORY_SK.operator) attributes = attributesOf(item);
+        else if (sk.startsWith(DIRECTORY_SK.memberOf)) {
+          groupIds.push(sk.slice(DIRECTORY_SK.memberOf.length));
+        }
+      }
+      // The partition is the subject's: a profile naming another subject was not written here.
+      if (user && user.subject !== subject) throw invalid(items[0] ?? {}, 'names another subject');
+      return { user, attributes, groupIds };
+    },
+
+    async readGroups(idp) {
+      const items = await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: directoryKeys.groups(idp) } },
+      });
+      return items.map(groupOf);
+    },
+  };
+};

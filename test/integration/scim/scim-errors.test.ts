@@ -1,0 +1,359 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SCIM_MAX_BODY_BYTES } from '../../../shared/scim/index.js';
+import { useDynamoDb } from '../../support/dynamodb.js';
+import {
+  createScimRig,
+  SCIM_TOKENS,
+  type ScimRig,
+  scimTestConfig,
+} from '../../support/scim-rig.js';
+
+/**
+ * The SCIM protocol's error cases (RFC 7644 §3.12 bodies): each refusal asserts its status, its
+ * scimType and the stable code the gateway logs, and that nothing was written.
+ */
+const db = useDynamoDb();
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const OKTA = SCIM_TOKENS.OKTA_SCIM_TOKEN;
+
+const user = (userName: string, externalId: string, extra: object = {}) => ({
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+  userName,
+  externalId,
+  active: true,
+  ...extra,
+});
+
+describe('SCIM error cases', () => {
+  let rig: ScimRig;
+  beforeAll(() => {
+    rig = createScimRig({ client: db.createClient(), names: db.names });
+  });
+
+  const refusedWith = (
+    res: { status: number; body?: Record<string, unknown>; headers: Record<string, string> },
+    status: number,
+    scimType?: string,
+  ) => {
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toBe('application/scim+json; charset=utf-8');
+    expect(res.body).toMatchObject({ schemas: [ERROR], status: String(status) });
+    if (scimType) expect(res.body?.scimType).toBe(scimType);
+    else expect(res.body?.scimType).toBeUndefined();
+  };
+
+  it.each([
+    ['no bearer token', null],
+    ['a wrong token', 'x'.repeat(48)],
+    ["another IdP's token", SCIM_TOKENS.ENTRA_SCIM_TOKEN],
+    ['a token one character short', OKTA.slice(0, -1)],
+    ['a token with a suffix', `${OKTA}x`],
+  ])('refuses %s with 401 and WWW-Authenticate, whatever the route', async (_what, token) => {
+    for (const [method, path] of [
+      ['GET', '/scim/v2/okta/Users'],
+      ['GET', '/scim/v2/okta/ServiceProviderConfig'],
+      ['POST', '/scim/v2/okta/Users'],
+    ] as const) {
+      const res = await rig.request(method, path, {
+        token,
+        ...(method === 'POST' ? { body: user('u@x', 'x-1') } : {}),
+      });
+      refusedWith(res, 401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="fedgate-scim"');
+    }
+    expect((await rig.store.listUsers('okta', 1, 10)).total).toBe(0);
+  });
+
+  it('answers an unknown IdP and an IdP without provisioning as it answers a wrong token', async () => {
+    refusedWith(await rig.request('GET', '/scim/v2/nope/Users', { token: OKTA }), 401);
+    refusedWith(await rig.request('GET', '/scim/v2/plain/Users', { token: OKTA }), 401);
+  });
+
+  it('refuses a malformed or unsupported filter with invalidFilter', async () => {
+    for (const filter of [
+      'userName co "a"',
+      'userName eq',
+      'title eq "x"',
+      'userName eq "a" or id eq "b"',
+    ]) {
+      const res = await rig.request(
+        'GET',
+        `/scim/v2/okta/Users?filter=${encodeURIComponent(filter)}`,
+        {
+          token: OKTA,
+        },
+      );
+      refusedWith(res, 400, 'invalidFilter');
+    }
+  });
+
+  it('refuses an unknown attribute (body: invalidSyntax; PATCH path: invalidPath) and writes nothing', async () => {
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        body: user('a@x', 'ext-a', { shoeSize: '42' }),
+      }),
+      400,
+      'invalidSyntax',
+    );
+    expect(await rig.store.findUserByUserName('okta', 'a@x')).toBeUndefined();
+    const created = await rig.request('POST', '/scim/v2/okta/Users', {
+      token: OKTA,
+      body: user('b@x', 'ext-b'),
+    });
+    expect(created.status).toBe(201);
+    refusedWith(
+      await rig.request('PATCH', `/scim/v2/okta/Users/${created.body?.id}`, {
+        token: OKTA,
+        body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'shoeSize', value: '42' }] },
+      }),
+      400,
+      'invalidPath',
+    );
+  });
+
+  it('refuses an oversized body (413) and an overdeep one (400) before reading it', async () => {
+    const big = JSON.stringify(
+      user('c@x', 'ext-c', { displayName: 'x'.repeat(SCIM_MAX_BODY_BYTES) }),
+    );
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Users', { token: OKTA, rawBody: big }),
+      413,
+    );
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20; i++) deep = [deep];
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        body: { ...user('c@x', 'ext-c'), nickName: deep },
+      }),
+      400,
+      'invalidSyntax',
+    );
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        rawBody: '{"userName":',
+        contentType: 'application/json',
+      }),
+      400,
+      'invalidSyntax',
+    );
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        rawBody: '{}',
+        contentType: 'text/plain',
+      }),
+      400,
+      'invalidSyntax',
+    );
+    expect(await rig.store.findUserByUserName('okta', 'c@x')).toBeUndefined();
+  });
+
+  it('refuses a conflicting userName (case-insensitive) and a reused externalId with 409 uniqueness', async () => {
+    expect(
+      (
+        await rig.request('POST', '/scim/v2/okta/Users', {
+          token: OKTA,
+          body: user('dup@x', 'ext-d1'),
+        })
+      ).status,
+    ).toBe(201);
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        body: user('DUP@x', 'ext-d2'),
+      }),
+      409,
+      'uniqueness',
+    );
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        body: user('other@x', 'ext-d1'),
+      }),
+      409,
+      'uniqueness',
+    );
+    // The losers left nothing behind: the second userName is free, the externalId still the first's.
+    expect(await rig.store.findUserByUserName('okta', 'other@x')).toBeUndefined();
+    const second = await rig.request('POST', '/scim/v2/okta/Users', {
+      token: OKTA,
+      body: user('e@x', 'ext-e'),
+    });
+    refusedWith(
+      await rig.request('PATCH', `/scim/v2/okta/Users/${second.body?.id}`, {
+        token: OKTA,
+        body: {
+          schemas: [PATCH],
+          Operations: [{ op: 'replace', path: 'userName', value: 'Dup@X' }],
+        },
+      }),
+      409,
+      'uniqueness',
+    );
+    expect(await rig.store.findUserByUserName('okta', 'e@x')).toBe(second.body?.id);
+  });
+
+  it('refuses changing externalId (it keys the sign-in subject) with mutability', async () => {
+    const u = await rig.request('POST', '/scim/v2/okta/Users', {
+      token: OKTA,
+      body: user('f@x', 'ext-f'),
+    });
+    refusedWith(
+      await rig.request('PUT', `/scim/v2/okta/Users/${u.body?.id}`, {
+        token: OKTA,
+        body: user('f@x', 'ext-other'),
+      }),
+      400,
+      'mutability',
+    );
+  });
+
+  it('answers 404 for ids of nothing, and members that name nothing with invalidValue', async () => {
+    refusedWith(await rig.request('GET', '/scim/v2/okta/Users/nope', { token: OKTA }), 404);
+    refusedWith(await rig.request('DELETE', '/scim/v2/okta/Groups/nope', { token: OKTA }), 404);
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Groups', {
+        token: OKTA,
+        body: { displayName: 'g', members: [{ value: 'no-such-user' }] },
+      }),
+      400,
+      'invalidValue',
+    );
+    expect(await rig.store.findGroupsByDisplayName('okta', 'g')).toEqual([]);
+  });
+
+  it('refuses a group nesting that makes a cycle', async () => {
+    const a = await rig.request('POST', '/scim/v2/okta/Groups', {
+      token: OKTA,
+      body: { displayName: 'cycle-a' },
+    });
+    const b = await rig.request('POST', '/scim/v2/okta/Groups', {
+      token: OKTA,
+      body: { displayName: 'cycle-b', members: [{ value: a.body?.id, type: 'Group' }] },
+    });
+    refusedWith(
+      await rig.request('PATCH', `/scim/v2/okta/Groups/${a.body?.id}`, {
+        token: OKTA,
+        body: {
+          schemas: [PATCH],
+          Operations: [{ op: 'add', path: 'members', value: [{ value: b.body?.id }] }],
+        },
+      }),
+      400,
+      'invalidValue',
+    );
+  });
+
+  it('throttles an IdP past its requests per second with 429 and Retry-After', async () => {
+    let now = 1_000_000;
+    const slow = createScimRig({
+      client: db.createClient(),
+      names: db.names,
+      config: scimTestConfig({ rps: 1 }),
+      nowMs: () => now,
+    });
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++)
+      codes.push(
+        (await slow.request('GET', '/scim/v2/okta/ServiceProviderConfig', { token: OKTA })).status,
+      );
+    expect(codes).toEqual([200, 200, 429, 429]);
+    const res = await slow.request('GET', '/scim/v2/okta/ServiceProviderConfig', { token: OKTA });
+    expect(res.headers['retry-after']).toBe('1');
+    now += 1000;
+    expect(
+      (await slow.request('GET', '/scim/v2/okta/ServiceProviderConfig', { token: OKTA })).status,
+    ).toBe(200);
+  });
+
+  it('concurrent PATCHes of one group lose no member', async () => {
+    const users = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const res = await rig.request('POST', '/scim/v2/okta/Users', {
+          token: OKTA,
+          body: user(`c${i}@x`, `ext-c${i}`),
+        });
+        return res.body?.id as string;
+      }),
+    );
+    const group = await rig.request('POST', '/scim/v2/okta/Groups', {
+      token: OKTA,
+      body: { displayName: 'busy' },
+    });
+    const gid = group.body?.id as string;
+    // 40 PATCHes at once, each adding one member (Entra and Okta both send batches in parallel),
+    // and a rename racing them.
+    const results = await Promise.all([
+      ...users.map((id) =>
+        rig.request('PATCH', `/scim/v2/okta/Groups/${gid}`, {
+          token: OKTA,
+          body: {
+            schemas: [PATCH],
+            Operations: [{ op: 'Add', path: 'members', value: [{ value: id }] }],
+          },
+        }),
+      ),
+      rig.request('PATCH', `/scim/v2/okta/Groups/${gid}`, {
+        token: OKTA,
+        body: {
+          schemas: [PATCH],
+          Operations: [{ op: 'Replace', path: 'displayName', value: 'busy-2' }],
+        },
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 204));
+    const members = (await rig.store.listMembers('okta', gid, 100)) ?? [];
+    expect(members.map((m) => m.id).sort()).toEqual([...users].sort());
+    for (const [i, id] of users.entries()) {
+      expect((await rig.store.readPerson('okta', `ext-c${i}`)).groupIds, id).toEqual([gid]);
+    }
+    // Concurrent removals of half of them, re-adding the other half: each member ends as its last op says.
+    await Promise.all(
+      users.map((id, i) =>
+        rig.request('PATCH', `/scim/v2/okta/Groups/${gid}`, {
+          token: OKTA,
+          body: {
+            schemas: [PATCH],
+            Operations: [
+              i % 2
+                ? { op: 'remove', path: `members[value eq "${id}"]` }
+                : { op: 'add', path: 'members', value: [{ value: id }] },
+            ],
+          },
+        }),
+      ),
+    );
+    const left = ((await rig.store.listMembers('okta', gid, 100)) ?? []).map((m) => m.id).sort();
+    expect(left).toEqual(users.filter((_, i) => i % 2 === 0).sort());
+    expect((await rig.store.getGroup('okta', gid))?.displayName).toBe('busy-2');
+  });
+
+  it('concurrent PATCHes of one user keep every change (revision check and retry)', async () => {
+    const u = await rig.request('POST', '/scim/v2/okta/Users', {
+      token: OKTA,
+      body: user('race@x', 'ext-race'),
+    });
+    const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+    const attrs = ['department', 'costCenter', 'division', 'organization', 'employeeNumber'];
+    const results = await Promise.all(
+      attrs.map((a) =>
+        rig.request('PATCH', `/scim/v2/okta/Users/${u.body?.id}`, {
+          token: OKTA,
+          body: {
+            schemas: [PATCH],
+            Operations: [{ op: 'add', path: `${ENTERPRISE}:${a}`, value: `${a}-1` }],
+          },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(attrs.map(() => 200));
+    const stored = await rig.store.getUser('okta', u.body?.id as string);
+    expect(stored?.resource[ENTERPRISE]).toEqual(
+      Object.fromEntries(attrs.map((a) => [a, `${a}-1`])),
+    );
+  });
+});
