@@ -1,6 +1,7 @@
 export * from './cookies.js';
 export * from './error-middleware.js';
 export * from './errors.js';
+export * from './flow.js';
 export * from './handler.js';
 export * from './home-endpoint.js';
 export * from './html.js';
