@@ -141,7 +141,7 @@ describe('SAML SSO endpoints', () => {
       log: log as never,
       now: () => NOW,
     });
-    return { ...login, ...acs };
+    return { ...login, ...acs, log };
   };
   const acsPost = (idp: string, fields: Record<string, string>, cookies?: string[]) =>
     apiEvent({
@@ -198,6 +198,35 @@ describe('SAML SSO endpoints', () => {
       code: 'replay_detected',
     });
     expect(assume()).not.toHaveBeenCalled();
+  });
+
+  it('the ACS runs as named steps; a replay stops at consumeReplayKey, logged with its code', async () => {
+    const first = make();
+    expect(first.steps).toEqual([
+      'requirePost',
+      'loadSamlIdp',
+      'parseAcsForm',
+      'peekPendingRequest',
+      'refuseUnsolicited',
+      'verifySamlResponse',
+      'spendPendingRequest',
+      'consumeReplayKey',
+      'mapSamlIdentity',
+      'chooseDestination',
+      'completeSignIn',
+    ]);
+    await first.acs(acsPost('okta', { SAMLResponse: 'x' }));
+    const second = make();
+    await expect(second.acs(acsPost('okta', { SAMLResponse: 'x' }))).rejects.toMatchObject({
+      code: 'replay_detected',
+    });
+    expect(second.log.lines.filter((l) => l.message === 'flow step failed')).toEqual([
+      {
+        level: 'warn',
+        message: 'flow step failed',
+        attrs: [{ flow: 'saml-acs', step: 'consumeReplayKey', code: 'replay_detected' }],
+      },
+    ]);
   });
 
   it('SP-initiated: the AuthnRequest id is single-use and bound to the browser cookie', async () => {
