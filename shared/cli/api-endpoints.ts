@@ -14,6 +14,7 @@ import {
   SessionRevokedError,
   type SessionService,
 } from '../session/index.js';
+import { loadSignedInIdp } from '../signin/index.js';
 import { type SessionStore, StateItemExistsError, type StateStore } from '../store/index.js';
 import * as z from '../zod.js';
 import { type Approval, isClientLabel } from './approval.js';
@@ -160,10 +161,7 @@ export const createCliApi = (deps: CliApiDeps) => {
     if (browser.createdAt < revokedBefore) {
       throw new SessionRevokedError('the approving browser session was revoked since');
     }
-    const idp = await deps.loadIdp(identity.idp);
-    if (!idp || idp.protocol !== identity.protocol) {
-      throw new SessionInvalidError(`idp ${identity.idp} is no longer configured`);
-    }
+    const idp = await loadSignedInIdp(deps.loadIdp, identity);
     const { tokenValue, record } = await deps.sessions.start({
       identity,
       idp,
