@@ -45,9 +45,11 @@ export {
   withClientJwksRoute,
 } from './client-auth.js';
 export {
-  createOidcEndpoints,
+  createOidcCallback,
+  createOidcLogin,
   loadOidcIdp,
-  type OidcEndpointsDeps,
+  type OidcCallbackDeps,
+  type OidcLoginDeps,
   oidcRedirectUri,
 } from './endpoints.js';
 export * from './errors.js';

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { type GatewayConfigInput, parseGatewayConfig } from '../../../shared/config/index.js';
 import { DependencyUnavailableError } from '../../../shared/http/index.js';
 import {
-  createOidcEndpoints,
   OidcAuthorizationError,
   type OidcClient,
   OidcIdTokenInvalidError,
@@ -21,6 +20,7 @@ import {
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
+import { createOidcEndpoints } from '../../support/oidc-endpoints.js';
 import { createSignInRig } from '../../support/signin-rig.js';
 
 const ROLE = 'arn:aws:iam::111111111111:role/r';
@@ -56,7 +56,6 @@ const NOW = 1_800_000_000;
 const setup = (
   opts: {
     config?: ReturnType<typeof configWith>;
-    withRegistry?: boolean;
     redeem?: () => Promise<IDToken>;
     authorizationUrl?: OidcClient['authorizationUrl'];
   } = {},
@@ -91,9 +90,7 @@ const setup = (
     client,
     parseDestination: () => new URL('https://console.aws.amazon.com/'),
     complete: signIn.complete,
-    ...(opts.withRegistry === false
-      ? {}
-      : { spaClients: createStaticSpaClients(config.spaClients) }),
+    spaClients: createStaticSpaClients(config.spaClients),
     publicBaseUrl: new URL('https://sso.example.com'),
     log,
     meter: {
@@ -190,11 +187,6 @@ describe('an SPA login', () => {
     const { endpoints, state } = setup();
     await expect(endpoints.login(login(query))).rejects.toMatchObject({ code });
     expect(state.items.size).toBe(0);
-  });
-
-  it('an SPA login without a registry is a server_error', async () => {
-    const { endpoints } = setup({ withRegistry: false });
-    await expect(endpoints.login(login(spaQuery))).rejects.toMatchObject({ code: 'server_error' });
   });
 
   it('once client, return_to and state are good, a refusal goes back to the SPA (unknown IdP)', async () => {

@@ -4,7 +4,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseGatewayConfig, type SamlIdpConfig } from '../../../shared/config/index.js';
 import { hashSubject } from '../../../shared/log.js';
 import {
-  createOidcEndpoints,
   type OidcClient,
   OidcTransactionSchema,
   transactionKey,
@@ -19,6 +18,7 @@ import { createReplayCache } from '../../../shared/store/index.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
+import { createOidcEndpoints } from '../../support/oidc-endpoints.js';
 import { createSignInRig, testParseDestination } from '../../support/signin-rig.js';
 
 /**
