@@ -57,15 +57,16 @@ import {
   type SecretResolver,
 } from '../../shared/oidc/index.js';
 import type { SessionService } from '../../shared/session/index.js';
-import { createDynamoSpaClients, type SpaClientRegistry } from '../../shared/spa/index.js';
 import {
   type AttributeStore,
   createCachedAttributeStore,
   createDynamoAttributeStore,
+  createDynamoSpaClients,
   createDynamoStateStore,
   createReplayCache,
   DYNAMODB_CLIENT_DEFAULTS,
   type ReplayCache,
+  type SpaClientRegistry,
   STATE_KEY_PREFIXES,
   type StateKeyPrefix,
   type StateStore,

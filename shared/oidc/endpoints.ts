@@ -20,11 +20,10 @@ import {
   newLoginBinding,
   parseSpaReturnTo,
   requireSpaClient,
-  type SpaClientRegistry,
   type SpaLogin,
   SpaLoginSchema,
 } from '../spa/index.js';
-import type { AttributeStore, StateStore } from '../store/index.js';
+import type { AttributeStore, SpaClientRegistry, StateStore } from '../store/index.js';
 import { mapOidcIdentity } from './claims.js';
 import type { OidcClient } from './client.js';
 import { OidcStateMismatchError, OidcTransactionInvalidError } from './errors.js';

@@ -6,14 +6,8 @@ import type { Log, Meter } from '../log.js';
 import type { Mapper } from '../mapping/index.js';
 import type { SessionIdentity } from '../session/index.js';
 import { grantsFor } from '../signin/index.js';
-import type { StateStore } from '../store/index.js';
-import {
-  parseSpaReturnTo,
-  requireSpaClient,
-  type SpaClientRegistry,
-  spaErrorUrl,
-  spaGrantsOf,
-} from './clients.js';
+import type { SpaClientRegistry, StateStore } from '../store/index.js';
+import { parseSpaReturnTo, requireSpaClient, spaErrorUrl, spaGrantsOf } from './clients.js';
 import { issueSpaCode, type SpaLogin } from './handoff.js';
 
 export interface SpaCompletionDeps {

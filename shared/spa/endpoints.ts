@@ -17,9 +17,9 @@ import {
   type SessionService,
 } from '../session/index.js';
 import { grantsFor, loadSignedInIdp, recordFirstUse } from '../signin/index.js';
-import type { StateStore } from '../store/index.js';
+import type { SpaClientRegistry, StateStore } from '../store/index.js';
 import * as z from '../zod.js';
-import { requireSpaClient, type SpaClientRegistry, spaGrantsOf } from './clients.js';
+import { requireSpaClient, spaGrantsOf } from './clients.js';
 import {
   SpaCodeInvalidError,
   SpaGrantRequiredError,

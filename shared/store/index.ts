@@ -29,6 +29,7 @@ export type {
   DynamoPort,
   IdpSummary,
   ReplayCache,
+  SpaClientRegistry,
   StateStore,
 } from './ports.js';
 export { createReplayCache } from './replay-cache.js';
@@ -41,6 +42,7 @@ export {
   type SessionStore,
   type StoredSession,
 } from './session-store.js';
+export { createDynamoSpaClients } from './spa-clients.js';
 export { createDynamoStateStore } from './state-store.js';
 export {
   ACCOUNT_PROFILE_SK,

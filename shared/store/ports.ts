@@ -5,6 +5,7 @@ import type {
   GatewayDefaults,
   GatewaySettings,
   IdpConfig,
+  SpaClient,
 } from '../config/index.js';
 import type { StateKey } from './table-schema.js';
 
@@ -109,4 +110,13 @@ export interface ReplayCache {
    * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
    */
   remember(namespace: string, id: string, notOnOrAfter: number): Promise<void>;
+}
+
+/** Where SPA clients are looked up by `client_id`. */
+export interface SpaClientRegistry {
+  /**
+   * The client, or `undefined` for an unknown id.
+   * @throws server_error for a stored client that fails validation; temporarily_unavailable.
+   */
+  get(clientId: string): Promise<SpaClient | undefined>;
 }

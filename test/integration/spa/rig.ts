@@ -18,11 +18,12 @@ import { errorMiddleware, type HttpResponse, securityHeaders } from '../../../sh
 import { createMapperCache, type Grant } from '../../../shared/mapping/index.js';
 import { createOidcClient, createSecretResolver } from '../../../shared/oidc/index.js';
 import { createSessionService } from '../../../shared/session/index.js';
-import { createDynamoSpaClients, createSpaEndpoints, spaCors } from '../../../shared/spa/index.js';
+import { createSpaEndpoints, spaCors } from '../../../shared/spa/index.js';
 import {
   applyConfig,
   createDynamoAttributeStore,
   createDynamoSessionStore,
+  createDynamoSpaClients,
   createDynamoStateStore,
 } from '../../../shared/store/index.js';
 import type { DynamoDbFixture } from '../../support/dynamodb.js';
