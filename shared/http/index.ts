@@ -10,5 +10,6 @@ export * from './outcome.js';
 export * from './pages.js';
 export * from './request.js';
 export * from './responses.js';
+export * from './router.js';
 export * from './security-headers.js';
 export * from './urls.js';

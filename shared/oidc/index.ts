@@ -42,7 +42,6 @@ export {
   MAX_ASSERTION_LIFETIME_SECONDS,
   secretClientAuth,
   signClientAssertion,
-  withClientJwksRoute,
 } from './client-auth.js';
 export {
   createOidcCallback,
