@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import type { AwsAccess } from '../handback/index.js';
 import { GatewayError, InvalidRequestError } from '../http/errors.js';
@@ -60,8 +61,8 @@ export interface CliApiDeps {
   parseDestination: (raw: string | undefined) => URL;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 const BODY_MAX_BYTES = 4096;
@@ -145,7 +146,8 @@ const consoleHome = (region: string) =>
  * every call: the current rules, the revocation marks, the session's lifetime and idle limit.
  */
 export const createCliApi = (deps: CliApiDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
 
   /**
    * Starts the CLI's session from a browser approval, once the approving session's revocation

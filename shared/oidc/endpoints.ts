@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IDToken } from 'openid-client';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { OidcIdpConfig } from '../config/index.js';
 import { DEFAULT_CONSOLE_DESTINATION } from '../console/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
@@ -48,8 +49,8 @@ interface OidcRelyingPartyDeps {
   log: Log;
   /** Counts the refusals that go back to an SPA as a redirect (`Refusals` / `Failures`). */
   meter?: Meter;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 /** The login endpoint's dependencies (the login function builds no STS or KMS client). */
@@ -106,14 +107,14 @@ export const loadOidcIdp = async (
   return idp;
 };
 
-const spaCompletionOf = (deps: OidcRelyingPartyDeps, now: () => number) =>
+const spaCompletionOf = (deps: OidcRelyingPartyDeps, clock: Clock) =>
   createSpaCompletion({
     clients: deps.spaClients,
     state: deps.state,
     mapperFor: createMapperCache(deps.attributes),
     log: deps.log,
     ...(deps.meter ? { meter: deps.meter } : {}),
-    now,
+    clock,
   });
 
 /**
@@ -121,8 +122,9 @@ const spaCompletionOf = (deps: OidcRelyingPartyDeps, now: () => number) =>
  * single-use in the state table, bound to a `__Host-` cookie) and redirects to the IdP.
  */
 export const createOidcLogin = (deps: OidcLoginDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  const spaCompletion = spaCompletionOf(deps, now);
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
+  const spaCompletion = spaCompletionOf(deps, clock);
 
   /**
    * An SPA's login: `client_id` names a registered SPA client, `return_to` must be exactly one of
@@ -234,8 +236,8 @@ export const createOidcLogin = (deps: OidcLoginDeps) => {
  * through the same tail as SAML (console, portal), or to the SPA that started it.
  */
 export const createOidcCallback = (deps: OidcCallbackDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  const spaCompletion = spaCompletionOf(deps, now);
+  const clock = deps.clock ?? systemClock;
+  const spaCompletion = spaCompletionOf(deps, clock);
 
   /** The SPA login a transaction carries, or `undefined` for a console sign-in. */
   const spaLoginOf = (txn: OidcTransaction): SpaLogin | undefined => {

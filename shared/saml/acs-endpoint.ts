@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { SamlIdpConfig } from '../config/index.js';
 import { clearCookie, readCookie } from '../http/cookies.js';
 import { GatewayError, InvalidRequestError } from '../http/errors.js';
@@ -43,8 +44,8 @@ export interface AcsDeps {
   confirmation: SignInConfirmation;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 /** An IdP-initiated response reached an IdP configured for SP-initiated sign-in only. */
@@ -85,7 +86,8 @@ const PendingRequestSchema = (
  * is fedgate's own single-parse one.
  */
 export const createAcsEndpoint = (deps: AcsDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
 
   const flow = defineFlow<{ event: APIGatewayProxyEventV2 }, HttpResponse>('saml-acs', deps.log)
     .step('requirePost', ({ event }) => requireMethod(event, 'POST'))

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import { serializeCookie } from '../http/cookies.js';
 import { queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
@@ -21,13 +22,14 @@ export interface SamlLoginDeps {
   parseDestination: (raw: string | undefined) => URL;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 /** The samlify-backed SAML endpoints: SP metadata and SP-initiated login. */
 export const createSamlLoginEndpoints = (deps: SamlLoginDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
   return {
     /** `GET /saml/{idp}/metadata`: the SP metadata to register at the IdP. */
     async metadata(event: APIGatewayProxyEventV2): Promise<HttpResponse> {

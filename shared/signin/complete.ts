@@ -1,3 +1,4 @@
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import { type AwsAccess, NoRoleMatchedError } from '../handback/index.js';
 import { serializeCookie } from '../http/cookies.js';
@@ -31,8 +32,8 @@ export interface SignInCompletionDeps {
   defaultDestination: URL;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 const MAX_CONTINUE_LENGTH = 2048;
@@ -152,7 +153,8 @@ export interface BrowserSignIn {
  * assumption's codes, temporarily_unavailable.
  */
 export const createSignInCompletion = (deps: SignInCompletionDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
   const portalUrl = publicUrl(deps.publicBaseUrl, '/');
 
   const browser = defineFlow<BrowserSignIn, HttpResponse>('complete-sign-in', deps.log)

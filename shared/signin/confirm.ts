@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { GatewayError } from '../http/errors.js';
@@ -51,8 +52,8 @@ export interface SignInConfirmationDeps {
   parseDestination: (raw: string | undefined) => URL;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -64,7 +65,8 @@ export interface SignInConfirmationDeps {
  * token, so neither a cross-site post (no Strict cookie) nor a forged form (no token) completes it.
  */
 export const createSignInConfirmation = (deps: SignInConfirmationDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
   const action = publicUrl(deps.publicBaseUrl, '/signin/confirm');
   const cancel = publicUrl(deps.publicBaseUrl, '/');
 

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig, SpaClient } from '../config/index.js';
 import { type AwsAccess, NoRoleMatchedError } from '../handback/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
@@ -70,8 +71,8 @@ export interface SpaEndpointsDeps {
   /** The IdP's compiled rules (with the gateway-wide rules). */
   mapperFor: (idp: IdpConfig) => Promise<Mapper>;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 const headerOf = (event: APIGatewayProxyEventV2, name: string): string | undefined => {
@@ -162,7 +163,8 @@ const chooseGrant = (grants: readonly Grant[], grantId: string | undefined): Gra
  * can name its client) and answers only the client's registered origin.
  */
 export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
 
   const clientOf = (event: APIGatewayProxyEventV2) =>
     requireSpaClient(deps.clients, queryParam(event, 'client_id'));

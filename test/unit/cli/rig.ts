@@ -8,6 +8,7 @@ import {
   type SessionIdentity,
 } from '../../../shared/session/index.js';
 import type { AttemptCounter, AttributeStore } from '../../../shared/store/index.js';
+import { clockFromSeconds } from '../../support/clock.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
@@ -117,7 +118,7 @@ export const createCliRig = (initial: GatewayConfig = cliConfig()) => {
     listIdps: () => attributes.listIdps(),
     publicBaseUrl: BASE,
     log,
-    now: clock,
+    clock: clockFromSeconds(clock),
   });
   const api = createCliApi({
     sessions: signIn.sessions,
@@ -129,7 +130,7 @@ export const createCliRig = (initial: GatewayConfig = cliConfig()) => {
     parseDestination: testParseDestination,
     publicBaseUrl: BASE,
     log,
-    now: clock,
+    clock: clockFromSeconds(clock),
   });
 
   /** A live browser session for an identity: its cookie and CSRF token. */

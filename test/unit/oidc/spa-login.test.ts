@@ -17,6 +17,7 @@ import {
   loginBindingHash,
   SpaCodeSchema,
 } from '../../../shared/spa/index.js';
+import { clockAtSeconds } from '../../support/clock.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
@@ -97,7 +98,7 @@ const setup = (
       count: (name, dimensions) => counted.push({ name, dimensions }),
       milliseconds: () => undefined,
     },
-    now: () => NOW,
+    clock: clockAtSeconds(NOW),
   });
   return { endpoints, state, signIn, log, counted };
 };
@@ -322,7 +323,7 @@ describe('the callback of an SPA login', () => {
       spaClients: createStaticSpaClients(narrowed.spaClients),
       publicBaseUrl: new URL('https://sso.example.com'),
       log: captureLogger(),
-      now: () => NOW,
+      clock: clockAtSeconds(NOW),
     });
     const cb = await later.callback(
       apiEvent({

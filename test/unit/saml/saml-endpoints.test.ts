@@ -7,6 +7,7 @@ import { createSamlLoginEndpoints } from '../../../shared/saml/login-endpoints.j
 import { pendingRequestKey } from '../../../shared/saml/sp-urls.js';
 import type { VerifiedAssertion } from '../../../shared/saml/types.js';
 import { createReplayCache, type StateKey } from '../../../shared/store/index.js';
+import { clockAtSeconds } from '../../support/clock.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
@@ -121,7 +122,7 @@ describe('SAML SSO endpoints', () => {
       parseDestination,
       publicBaseUrl: new URL('https://sso.example.com'),
       log: log as never,
-      now: () => NOW,
+      clock: clockAtSeconds(NOW),
     });
     const acs = createAcsEndpoint({
       attributes: createMemoryAttributeStore(config),
@@ -139,7 +140,7 @@ describe('SAML SSO endpoints', () => {
       confirmation: rig.confirmation,
       publicBaseUrl: new URL('https://sso.example.com'),
       log: log as never,
-      now: () => NOW,
+      clock: clockAtSeconds(NOW),
     });
     return { ...login, ...acs, log };
   };

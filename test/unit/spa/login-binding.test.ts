@@ -5,6 +5,7 @@ import type { HttpResponse } from '../../../shared/http/index.js';
 import { hashSubject } from '../../../shared/log.js';
 import type { OidcClient } from '../../../shared/oidc/index.js';
 import { createStaticSpaClients } from '../../../shared/spa/index.js';
+import { clockFromSeconds } from '../../support/clock.js';
 import { apiEvent } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createOidcEndpoints } from '../../support/oidc-endpoints.js';
@@ -46,7 +47,7 @@ const setup = () => {
     spaClients: createStaticSpaClients(config.spaClients),
     publicBaseUrl: new URL('https://sso.example.com'),
     log: rig.log,
-    now: rig.now,
+    clock: clockFromSeconds(rig.now),
   });
 
   const browser = (person: string) => {
