@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { DependencyUnavailableError, GatewayError } from '../http/index.js';
 import { DURATION_MIN_SECONDS } from '../mapping/index.js';
 import { type AwsSessionCredentials, clampDuration } from '../sts/index.js';
@@ -25,8 +26,8 @@ export interface ConsoleSigninDeps {
   timeoutMs: number;
   /** Cap on the response body (default 64 KiB). */
   maxResponseBytes?: number;
-  /** Epoch milliseconds (read at each call, so fake clocks apply). */
-  now?: () => number;
+  /** The clock (shared/clock.ts), read at each call so fake clocks apply. */
+  clock?: Clock;
 }
 
 /** What one console hand-off needs. */
@@ -123,7 +124,7 @@ const readCapped = async (res: Response, limit: number): Promise<string | undefi
  */
 export const createConsoleSignin = (deps: ConsoleSigninDeps): ConsoleSignin => {
   const maxBytes = deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const now = deps.now ?? (() => Date.now());
+  const now = deps.clock ?? systemClock;
 
   const getSigninToken = async (
     credentials: SigninUrlRequest['credentials'],

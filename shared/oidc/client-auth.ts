@@ -7,6 +7,7 @@ import {
   None,
   type ServerMetadata,
 } from 'openid-client';
+import { type Clock, systemClock } from '../clock.js';
 import type { OidcIdpConfig } from '../config/index.js';
 import { GatewayMisconfiguredError, NotFoundError } from '../http/errors.js';
 import { requireMethod } from '../http/request.js';
@@ -45,8 +46,8 @@ export interface ClientAuthDeps {
   loadKeys?: (keyRef: string) => Promise<SigningKeys>;
   /** Client assertion lifetime, 1–300 s (default 60). */
   assertionLifetimeSeconds?: number;
-  /** Epoch milliseconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts), read at each call so fake clocks apply. */
+  clock?: Clock;
 }
 
 /** fedgate's client authentication per IdP. */
@@ -163,7 +164,7 @@ export const createClientAuthenticator = (deps: ClientAuthDeps): ClientAuthentic
       `client assertion lifetime must be a whole number of seconds in 1..${MAX_ASSERTION_LIFETIME_SECONDS}`,
     );
   }
-  const now = deps.now ?? Date.now;
+  const now = deps.clock ?? systemClock;
   const keys = new Map<string, Promise<SigningKeys>>();
 
   const keysFor = (keyRef: string): Promise<SigningKeys> => {

@@ -68,7 +68,7 @@ describe('createClientAuthenticator', () => {
         if (ref === 'file:/other.pem') return other;
         throw Object.assign(new Error('unknown'), { code: 'issuer_misconfigured' });
       },
-      now: () => NOW,
+      clock: () => NOW,
       ...(lifetime !== undefined ? { assertionLifetimeSeconds: lifetime } : {}),
     });
 
