@@ -25,7 +25,6 @@ export {
 } from './errors.js';
 export type {
   AttributeStore,
-  Clock,
   DynamoPort,
   IdpSummary,
   ReplayCache,

@@ -12,9 +12,6 @@ import type { StateKey } from './table-schema.js';
 /** The DynamoDB client as the store uses it: built once per container by the caller, injected. */
 export type DynamoPort = Pick<DynamoDBClient, 'send'>;
 
-/** Epoch seconds; injected so that tests can pin the clock. */
-export type Clock = () => number;
-
 /** What the home page shows of an IdP. */
 export type IdpSummary = Pick<IdpConfig, 'id' | 'displayName' | 'protocol' | 'listed'>;
 

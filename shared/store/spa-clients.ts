@@ -1,4 +1,5 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type Clock, systemClock } from '../clock.js';
 import { type SpaClient, SpaClientSchema } from '../config/index.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
 import { translateDynamoError } from './errors.js';
@@ -15,13 +16,13 @@ export const createDynamoSpaClients = ({
   client,
   tableName,
   ttlSeconds,
-  now = () => Date.now(),
+  clock: now = systemClock,
 }: {
   client: DynamoPort;
   tableName: string;
   ttlSeconds: number;
-  /** Milliseconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts). */
+  clock?: Clock;
 }): SpaClientRegistry => {
   const cache = new Map<string, { at: number; value: SpaClient | undefined }>();
   return {

@@ -56,7 +56,7 @@ export const createSignInRig = ({
     loadIdp: (id) => attributes.getIdp(id),
     mapperFor,
     log,
-    nowMs: () => now() * 1000,
+    clock: clockFromSeconds(now),
   });
   const access = createAwsAccess({
     assume: { saml: assume, oidc: assume },

@@ -113,7 +113,7 @@ export const createCliRig = (initial: GatewayConfig = cliConfig()) => {
     limitUserCodes: createUserCodeLimiter({
       counter,
       limits: { perSource: 5, overall: 8, windowSeconds: 600 },
-      now: clock,
+      clock: clockFromSeconds(clock),
     }),
     listIdps: () => attributes.listIdps(),
     publicBaseUrl: BASE,

@@ -143,7 +143,7 @@ export const createSpaRig = (initial: GatewayConfig) => {
     loadIdp: (id) => attributes.getIdp(id),
     mapperFor,
     log,
-    nowMs: () => clock * 1000,
+    clock: () => clock * 1000,
   });
   const assumed: { grant: Grant; person: SignedInPerson }[] = [];
   const assume: RoleAssumption = async (grant, person) => {

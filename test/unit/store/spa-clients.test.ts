@@ -19,7 +19,7 @@ describe('createDynamoSpaClients', () => {
       client: new DynamoDBClient({}),
       tableName: 'attrs',
       ttlSeconds: 60,
-      now,
+      clock: now,
     });
 
   it('reads GATEWAY / SPA#<id> once per ttl, misses included', async () => {
