@@ -433,6 +433,18 @@ describe('SAML SSO endpoints', () => {
     expect(rig.sessionStore.sessions.size).toBe(0);
   });
 
+  it('SP-initiated login is its named steps, in order', () => {
+    expect(make().loginSteps).toEqual([
+      'requireGet',
+      'loadSamlIdp',
+      'parseDestination',
+      'parseContinue',
+      'buildAuthnRequest',
+      'storePendingRequest',
+      'redirectToIdp',
+    ]);
+  });
+
   it('refuses a form without SAMLResponse and a GET', async () => {
     await expect(make().acs(acsPost('okta', { RelayState: 'x' }))).rejects.toMatchObject({
       code: 'invalid_request',
