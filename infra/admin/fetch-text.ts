@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readResponseCapped, readStreamCapped } from '../../shared/http/capped-body.js';
 import { CliFailure } from './errors.js';
 import type { CliIo } from './target.js';
 
@@ -6,6 +7,10 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** Metadata and discovery documents are small; anything bigger is not one. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 const TIMEOUT_MS = 10_000;
+
+/** A document over the cap, fetched or read from a file: one code either way. */
+const tooLarge = (what: string, where: string) =>
+  new CliFailure('document_too_large', `${what}: ${where} is larger than 1 MB`);
 
 /** Whether a reference is a URL (else a file path). */
 export const isUrl = (ref: string) => /^https?:\/\//i.test(ref);
@@ -32,7 +37,8 @@ export const parseFetchUrl = (ref: string, what: string): URL => {
 
 /**
  * GETs a small document: https only (loopback http allowed), no redirects (a redirect could leave
- * https), a 10 s timeout and a 1 MB cap. @throws CliFailure fetch_failed.
+ * https), a 10 s timeout and a 1 MB cap.
+ * @throws CliFailure fetch_failed, document_too_large.
  */
 export const fetchText = async (io: CliIo, url: URL, what: string): Promise<string> => {
   let response: Response;
@@ -56,20 +62,10 @@ export const fetchText = async (io: CliIo, url: URL, what: string): Promise<stri
       `${what}: GET ${url.href} answered HTTP ${response.status}`,
     );
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body?.getReader();
-  for (;;) {
-    const part = reader ? await reader.read() : { done: true as const, value: undefined };
-    if (part.done) break;
-    size += part.value.byteLength;
-    if (size > MAX_DOCUMENT_BYTES) {
-      await reader?.cancel();
-      throw new CliFailure('fetch_failed', `${what}: ${url.href} is larger than 1 MB`);
-    }
-    chunks.push(part.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readResponseCapped(response, MAX_DOCUMENT_BYTES, () =>
+    tooLarge(what, url.href),
+  );
+  return body.toString('utf8');
 };
 
 /** Reads a document from a file path or an https URL. @throws CliFailure. */
@@ -81,11 +77,12 @@ export const readTextRef = async (
 ): Promise<string> => {
   if (isUrl(ref)) return fetchText(io, parseFetchUrl(ref, what), what);
   try {
-    const text = await readFile(resolvePath(ref), 'utf8');
-    if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) {
-      throw new CliFailure('invalid_metadata', `${what}: ${ref} is larger than 1 MB`);
-    }
-    return text;
+    const body = await readStreamCapped(
+      createReadStream(resolvePath(ref)),
+      MAX_DOCUMENT_BYTES,
+      () => tooLarge(what, ref),
+    );
+    return body.toString('utf8');
   } catch (err) {
     if (err instanceof CliFailure) throw err;
     throw new CliFailure(

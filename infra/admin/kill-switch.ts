@@ -1,5 +1,5 @@
+import { checkSourceIdentity } from '../../shared/aws-rules.js';
 import { IdpIdSchema } from '../../shared/config/index.js';
-import { checkSourceIdentity } from '../../shared/mapping/index.js';
 import { CliFailure } from './errors.js';
 
 /**

@@ -8,6 +8,7 @@ import {
   type GatewayConfig,
   lintGatewayConfig,
 } from '../../shared/config/index.js';
+import { readStreamCapped } from '../../shared/http/capped-body.js';
 import { createRouteMatcher } from '../../shared/http/router.js';
 import { applyConfig } from '../../shared/store/index.js';
 import { loadGatewayConfigFile } from '../config-file.js';
@@ -75,32 +76,20 @@ export interface LocalGateway {
 /** API Gateway HTTP API's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** Past this much a too-large body is not even drained: the connection is closed. */
+/**
+ * A larger body is drained (not kept) so that the 413 reaches the client instead of a reset
+ * connection; past this much it is not even drained: the connection is closed.
+ */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
-/**
- * Reads a request body up to API Gateway's limit. A larger body is drained (not kept) so that the
- * 413 reaches the client instead of a reset connection; past 64 MB the connection is dropped.
- */
+/** Reads a request body up to API Gateway's limit, draining a larger one so its 413 is heard. */
 const readRequestBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_DRAIN_BYTES) {
-        req.destroy();
-        return;
-      }
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () =>
-      size > MAX_BODY_BYTES
-        ? fail(Object.assign(new Error('payload too large'), { status: 413 }))
-        : done(Buffer.concat(chunks)),
-    );
-    req.on('error', fail);
-  });
+  readStreamCapped(
+    req,
+    MAX_BODY_BYTES,
+    () => Object.assign(new Error('payload too large'), { status: 413 }),
+    { drainBytes: MAX_DRAIN_BYTES },
+  );
 
 const listen = (server: Server, port: number, host: string) =>
   new Promise<AddressInfo>((done, fail) => {

@@ -1,6 +1,6 @@
-import { foldValue, isBlankValue } from '../mapping/fold.js';
-import { checkPatternSyntax } from '../mapping/pattern-syntax.js';
 import * as z from '../zod.js';
+import { foldValue, isBlankValue } from './fold.js';
+import { checkPatternSyntax } from './pattern-syntax.js';
 
 /**
  * The condition of a mapping rule, as written and as the engine reads it. Allow and deny rules
@@ -23,7 +23,7 @@ const LEGACY_OPS = ['contains', 'notEquals'] as const;
 
 /** Which of a claim's values must satisfy a value test. */
 export const QuantifierSchema = z.enum(['any', 'all', 'exactlyOne']);
-/** How values are compared: as sent, or folded (shared/mapping/fold.ts). */
+/** How values are compared: as sent, or folded (shared/config/fold.ts). */
 export const CaseModeSchema = z.enum(['exact', 'fold']);
 /** Deny only: whether a condition on a missing claim holds (`match`, fail closed) or not. */
 export const IfMissingSchema = z.enum(['match', 'noMatch']);

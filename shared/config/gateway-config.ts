@@ -7,7 +7,7 @@ import {
   DURATION_MAX_SECONDS,
   DURATION_MIN_SECONDS,
   MAX_SESSION_TAGS,
-} from '../mapping/aws-rules.js';
+} from '../aws-rules.js';
 import * as z from '../zod.js';
 import { checkSubjectClaim } from './claim-trust.js';
 import { AllowConditionSchema, ClaimNameSchema, DenyConditionSchema } from './conditions.js';

@@ -14,7 +14,7 @@ interface SchemaNode {
   type?: string;
 }
 
-// An IAM role ARN as checkRoleArn (shared/mapping/aws-rules.ts) accepts it: partition, 12-digit
+// An IAM role ARN as checkRoleArn (shared/aws-rules.ts) accepts it: partition, 12-digit
 // account, optional path, name ≤ 64; never a "," (the SAML Role attribute's separator) and never
 // an IAM Identity Center role (AWSReservedSSO_*), which SAML and web identity cannot assume.
 const ROLE_ARN_PATTERN =

@@ -1,6 +1,6 @@
+import { DURATION_MIN_SECONDS } from '../aws-rules.js';
 import { type Clock, systemClock } from '../clock.js';
-import { DependencyUnavailableError, GatewayError } from '../http/index.js';
-import { DURATION_MIN_SECONDS } from '../mapping/index.js';
+import { DependencyUnavailableError, GatewayError, readResponseCapped } from '../http/index.js';
 import { type AwsSessionCredentials, clampDuration } from '../sts/index.js';
 import { isAllowedConsoleDestination, parseConsoleDestination } from './destination.js';
 import { ConsoleSigninFailedError } from './errors.js';
@@ -88,30 +88,6 @@ const networkCodeOf = (err: unknown): string | undefined => {
   return undefined;
 };
 
-/** Reads at most `limit` bytes; `undefined` when the body is larger. */
-const readCapped = async (res: Response, limit: number): Promise<string | undefined> => {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (declared > limit) {
-    await res.body?.cancel();
-    return undefined;
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-};
-
 /**
  * Creates the console hand-off through the AWS federation endpoint: `getSigninToken` with the
  * session credentials (server to server), then the `login` URL with `Issuer`, `Destination` and
@@ -160,12 +136,14 @@ export const createConsoleSignin = (deps: ConsoleSigninDeps): ConsoleSignin => {
         await res.body?.cancel();
         throw new ConsoleSigninFailedError(`getSigninToken answered ${res.status}`);
       }
-      const text = await readCapped(res, maxBytes);
-      if (text === undefined) {
-        throw new ConsoleSigninFailedError(
-          `getSigninToken answer is larger than ${maxBytes} bytes`,
-        );
-      }
+      const text = (
+        await readResponseCapped(
+          res,
+          maxBytes,
+          () =>
+            new ConsoleSigninFailedError(`getSigninToken answer is larger than ${maxBytes} bytes`),
+        )
+      ).toString('utf8');
       let body: unknown;
       try {
         body = JSON.parse(text);

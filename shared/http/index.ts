@@ -1,3 +1,4 @@
+export * from './capped-body.js';
 export * from './cookies.js';
 export * from './error-middleware.js';
 export * from './errors.js';

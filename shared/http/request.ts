@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { readBody } from './capped-body.js';
 import { InvalidRequestError, MethodNotAllowedError } from './errors.js';
 
 /**
@@ -13,27 +14,6 @@ export const requireMethod = (event: APIGatewayProxyEventV2, ...allowed: string[
 /** The media type of a header value, lowercased, without parameters. */
 export const mediaType = (value: string | undefined): string =>
   (value ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
-
-/**
- * The raw request body (API Gateway v2 base64-encodes non-text bodies), refusing more than
- * `maxBytes` before decoding anything larger.
- * @throws InvalidRequestError (400 invalid_request) for an oversize or malformed body
- */
-export const readBody = (event: APIGatewayProxyEventV2, maxBytes: number): Buffer => {
-  const raw = event.body ?? '';
-  if (!event.isBase64Encoded) {
-    if (Buffer.byteLength(raw) > maxBytes) throw new InvalidRequestError('body too large');
-    return Buffer.from(raw, 'utf8');
-  }
-  // 4 base64 characters carry 3 bytes: refuse before decoding.
-  if (Math.floor((raw.length * 3) / 4) > maxBytes + 3)
-    throw new InvalidRequestError('body too large');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(raw))
-    throw new InvalidRequestError('body is not valid base64');
-  const body = Buffer.from(raw, 'base64');
-  if (body.length > maxBytes) throw new InvalidRequestError('body too large');
-  return body;
-};
 
 /**
  * Parses an `application/x-www-form-urlencoded` body into single-valued fields: a field sent

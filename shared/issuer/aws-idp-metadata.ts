@@ -1,13 +1,13 @@
 import { X509Certificate } from 'node:crypto';
-import { NAMEID_FORMAT_PERSISTENT } from './aws-saml-assertion.js';
+import {
+  BINDING_REDIRECT,
+  escapeXmlAttribute,
+  isXmlSafe,
+  NAMEID_PERSISTENT,
+  NS,
+} from '../xml/index.js';
 import { IssuerMisconfiguredError } from './errors.js';
 import type { PublishedKey } from './signing-keys.js';
-import { escapeXmlAttribute, isXmlSafe } from './xml-text.js';
-
-const MD_NS = 'urn:oasis:names:tc:SAML:2.0:metadata';
-const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
-const SAMLP_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
-const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 
 /** SAML Metadata §2.2.1 / Core §8.3.6: entityID is a URI of at most 1024 characters. */
 const MAX_ENTITY_ID_LENGTH = 1024;
@@ -83,12 +83,12 @@ export const buildAwsIdpMetadata = (opts: AwsIdpMetadataOptions): string => {
   // Unsigned (IAM takes the document as uploaded), so it is laid out for people to read.
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<md:EntityDescriptor xmlns:md="${MD_NS}" xmlns:ds="${DSIG_NS}" entityID="${escapeXmlAttribute(opts.entityId)}">`,
+    `<md:EntityDescriptor xmlns:md="${NS.metadata}" xmlns:ds="${NS.dsig}" entityID="${escapeXmlAttribute(opts.entityId)}">`,
     // fedgate takes no AuthnRequests from AWS (its responses are unsolicited), so it asks for no
     // signed requests.
-    `  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${SAMLP_NS}">`,
+    `  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${NS.protocol}">`,
     ...opts.keys.map((key) => `    ${buildKeyDescriptor(key)}`),
-    `    <md:NameIDFormat>${NAMEID_FORMAT_PERSISTENT}</md:NameIDFormat>`,
+    `    <md:NameIDFormat>${NAMEID_PERSISTENT}</md:NameIDFormat>`,
     `    <md:SingleSignOnService Binding="${BINDING_REDIRECT}" Location="${escapeXmlAttribute(ssoUrl)}"/>`,
     '  </md:IDPSSODescriptor>',
     '</md:EntityDescriptor>',

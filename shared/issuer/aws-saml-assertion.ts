@@ -1,16 +1,25 @@
-import { createHash, type KeyObject, randomUUID, verify, X509Certificate } from 'node:crypto';
-// The canonicalizer alone: the package index also loads SignedXml and its XPath engine.
-import { ExclusiveCanonicalization } from 'xml-crypto/lib/exclusive-canonicalization.js';
-import { checkRoleArn, checkSessionValues, type Grant, parseRoleArn } from '../mapping/index.js';
-import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
-import type { Signer, SigningKeys } from './signing-keys.js';
-import { IllegalXmlCharacterError, isXmlSafe } from './xml-text.js';
+import { type KeyObject, randomUUID, verify, X509Certificate } from 'node:crypto';
+import { checkRoleArn, checkSessionValues, parseRoleArn } from '../aws-rules.js';
+import type { Grant } from '../mapping/index.js';
 import {
+  AC_UNSPECIFIED,
+  ATTRNAME_URI,
+  buildSignatureElement,
+  CM_BEARER,
   createXmlTreeBuilder,
+  IllegalXmlCharacterError,
+  isXmlSafe,
+  NAMEID_PERSISTENT,
+  NS,
+  PREFIX,
+  prepareEnvelopedSignature,
+  STATUS_SUCCESS,
   serializeXml,
   type XmlChild,
   type XmlTreeBuilder,
-} from './xml-tree.js';
+} from '../xml/index.js';
+import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
+import type { Signer, SigningKeys } from './signing-keys.js';
 
 /**
  * What fedgate signs for AssumeRoleWithSAML: a SAML 2.0 Response holding one Assertion, signed
@@ -19,20 +28,8 @@ import {
  * for the authentication response" (IAM User Guide, id_roles_providers_create_saml_assertions).
  */
 
-const SAMLP_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
-const SAML_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
-const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
-const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
-const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
-const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
-const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
-const STATUS_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
-const CM_BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
-const ATTRNAME_URI = 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri';
-const AC_UNSPECIFIED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified';
-
 /** The NameID format fedgate mints: an opaque, stable, non-PII subject (SAML Core §8.3.7). */
-export const NAMEID_FORMAT_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+export const NAMEID_FORMAT_PERSISTENT = NAMEID_PERSISTENT;
 
 /** AWS's SAML attribute names all live under this prefix, case-sensitively. */
 export const AWS_SAML_ATTRIBUTE_PREFIX = 'https://aws.amazon.com/SAML/Attributes/';
@@ -147,7 +144,7 @@ export interface AwsSamlMintInput {
   /**
    * How the person authenticated upstream: an absolute URI of at most 1024 characters (SAML
    * Core §2.7.2.2: `AuthnContextClassRef` is `xs:anyURI`), e.g. the upstream
-   * assertion's own class ref (default `urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified`).
+   * assertion's own class ref (default {@link AC_UNSPECIFIED}, `…:ac:classes:unspecified`).
    */
   authnContextClassRef?: string;
 }
@@ -261,7 +258,7 @@ const buildUnsignedResponse = (
 ): UnsignedResponse => {
   const { grant } = v;
   const saml = (name: string, attributes?: Record<string, string>, children?: XmlChild[]) =>
-    b.element(SAML_NS, `saml:${name}`, attributes, children);
+    b.element(NS.assertion, `${PREFIX.assertion}:${name}`, attributes, children);
   /** `<saml:Attribute>` with one `<saml:AttributeValue>` per value. */
   const attribute = (name: string, values: readonly string[]): Element =>
     // No xsi:type on AttributeValue (as AD FS sends them to AWS): `xsi:type="xs:string"` would name
@@ -314,12 +311,13 @@ const buildUnsignedResponse = (
     ],
   );
   // No whitespace between elements: the enveloped transform keeps text nodes, and none is needed.
-  const response = b.element(
-    SAMLP_NS,
-    'samlp:Response',
+  const samlp = (name: string, attributes?: Record<string, string>, children?: XmlChild[]) =>
+    b.element(NS.protocol, `${PREFIX.protocol}:${name}`, attributes, children);
+  const response = samlp(
+    'Response',
     {
-      'xmlns:samlp': SAMLP_NS,
-      'xmlns:saml': SAML_NS,
+      [`xmlns:${PREFIX.protocol}`]: NS.protocol,
+      [`xmlns:${PREFIX.assertion}`]: NS.assertion,
       ID: v.responseId,
       Version: '2.0',
       IssueInstant: v.issueInstant,
@@ -327,32 +325,12 @@ const buildUnsignedResponse = (
     },
     [
       saml('Issuer', undefined, [v.issuer]),
-      b.element(SAMLP_NS, 'samlp:Status', undefined, [
-        b.element(SAMLP_NS, 'samlp:StatusCode', { Value: STATUS_SUCCESS }),
-      ]),
+      samlp('Status', undefined, [samlp('StatusCode', { Value: STATUS_SUCCESS })]),
       // Exactly one Assertion: more widens the signature-wrapping surface.
       assertion,
     ],
   );
   return { response, assertion, assertionIssuer };
-};
-
-/** The SignedInfo of an enveloped RSA-SHA256 signature over one Reference (XML-DSig §4.3). */
-const buildSignedInfo = (b: XmlTreeBuilder, assertionId: string, digestB64: string): Element => {
-  const ds = (name: string, attributes?: Record<string, string>, children?: XmlChild[]) =>
-    b.element(DSIG_NS, `ds:${name}`, attributes, children);
-  return ds('SignedInfo', undefined, [
-    ds('CanonicalizationMethod', { Algorithm: EXC_C14N }),
-    ds('SignatureMethod', { Algorithm: RSA_SHA256 }),
-    ds('Reference', { URI: `#${assertionId}` }, [
-      ds('Transforms', undefined, [
-        ds('Transform', { Algorithm: ENVELOPED }),
-        ds('Transform', { Algorithm: EXC_C14N }),
-      ]),
-      ds('DigestMethod', { Algorithm: SHA256 }),
-      ds('DigestValue', undefined, [digestB64]),
-    ]),
-  ]);
 };
 
 /** What the minter needs of the active key beyond `sign`, worked out once per Signer object. */
@@ -390,7 +368,6 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
     );
   }
 
-  const c14n = new ExclusiveCanonicalization();
   const tree = createXmlTreeBuilder();
   const materials = new WeakMap<Signer, SignerMaterial>();
   const materialOf = (signer: Signer): SignerMaterial => {
@@ -460,18 +437,13 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
         }
         throw cause;
       }
-      // The digest is over the Assertion as the verifier will see it after the enveloped-signature
-      // transform (XML-DSig §6.6.4): the tree before the Signature goes in, no whitespace nodes.
-      const canonicalAssertion = c14n.process(unsigned.assertion, {}) as string;
-      const digestB64 = createHash('sha256').update(canonicalAssertion, 'utf8').digest('base64');
-      const signedInfo = buildSignedInfo(tree, assertionId, digestB64);
-      // Exclusive c14n renders only visibly utilized namespaces (ds:), so SignedInfo
-      // canonicalizes the same alone as inside the Signature of the final document.
-      const canonicalSignedInfo = c14n.process(signedInfo, {}) as string;
+      // The Signature goes in after the digest: the Assertion is digested as a verifier sees it
+      // after the enveloped-signature transform (XML-DSig §6.6.4), with no whitespace nodes.
+      const prepared = prepareEnvelopedSignature(tree, unsigned.assertion, assertionId);
 
       const signer = await signingKeys.active();
       const material = materialOf(signer);
-      const signedBytes = Buffer.from(canonicalSignedInfo, 'utf8');
+      const signedBytes = prepared.bytesToSign;
       const signature = await signer.sign(signedBytes);
       // A signer whose signature does not verify with the key it publishes would only fail at STS
       // with an opaque error: fail here, naming the key.
@@ -481,13 +453,12 @@ export const createAwsSamlMinter = (opts: AwsSamlMinterOptions): AwsSamlMinter =
         );
       }
 
-      const ds = (name: string, children: XmlChild[]) =>
-        tree.element(DSIG_NS, `ds:${name}`, undefined, children);
-      const signatureElement = tree.element(DSIG_NS, 'ds:Signature', { 'xmlns:ds': DSIG_NS }, [
-        signedInfo,
-        ds('SignatureValue', [signature.toString('base64')]),
-        ds('KeyInfo', [ds('X509Data', [ds('X509Certificate', [material.certificateB64])])]),
-      ]);
+      const signatureElement = buildSignatureElement(
+        tree,
+        prepared,
+        signature,
+        material.certificateB64,
+      );
       // Right after the Assertion's Issuer (SAML Core §2.3.3 order).
       unsigned.assertion.insertBefore(signatureElement, unsigned.assertionIssuer.nextSibling);
       const xml = `<?xml version="1.0" encoding="UTF-8"?>${serializeXml(unsigned.response)}`;

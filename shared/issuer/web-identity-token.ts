@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
-import { checkRoleArn, checkSessionValues, type Grant, parseRoleArn } from '../mapping/index.js';
+import { checkRoleArn, checkSessionValues, parseRoleArn } from '../aws-rules.js';
+import type { Grant } from '../mapping/index.js';
 import { IssuerMisconfiguredError, MintInvalidValueError, MintTooLargeError } from './errors.js';
 import type { Signer, SigningKeys } from './signing-keys.js';
 

@@ -1,4 +1,4 @@
-import { foldValue, isBlankValue } from './fold.js';
+import { foldValue, isBlankValue } from '../config/index.js';
 import type { Identity } from './types.js';
 
 /**

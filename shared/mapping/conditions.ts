@@ -1,6 +1,5 @@
-import { type Condition, isValueCondition } from '../config/index.js';
+import { type Condition, foldValue, isValueCondition } from '../config/index.js';
 import type { CaseMode, ClaimView } from './claims.js';
-import { foldValue } from './fold.js';
 import type { CompiledPattern, RegexEngine } from './regex.js';
 
 /** Claim values longer than this (after normalisation) are never tested against a pattern. */

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { AccountProfile, AllowRule, GatewayDefaults } from '../config/index.js';
 import {
   checkDuration,
   checkRoleArn,
   checkSourceIdentity,
   parseRoleArn,
   type RoleArnParts,
-} from './aws-rules.js';
+} from '../aws-rules.js';
+import type { AccountProfile, AllowRule, GatewayDefaults } from '../config/index.js';
 import { buildSessionName } from './session-name.js';
 import { compileSessionTags } from './session-tags.js';
 import { subjectRefOf } from './subject-ref.js';

@@ -3,7 +3,6 @@
  * gateway-wide deny rules) to the Grants it may assume. No AWS SDK, no I/O (the RE2 engine is
  * imported on demand). The semantics are documented in ./README.md.
  */
-export * from './aws-rules.js';
 export {
   type ConditionExplanation,
   type Effect,
@@ -19,11 +18,9 @@ export {
   explain,
   type RuleExplanation,
 } from './explain.js';
-export { foldValue, isBlankValue } from './fold.js';
 export { buildGrantId } from './grant.js';
 export * from './mapper-cache.js';
 export { checkConfigPatterns, hasConfigPatterns, type PatternIssue } from './pattern-check.js';
-export { checkPatternSyntax, MAX_PATTERN_LENGTH } from './pattern-syntax.js';
 export {
   type CompiledPattern,
   loadRegexEngine,

@@ -1,5 +1,5 @@
+import { parseRoleArn } from '../aws-rules.js';
 import type { AccountProfile, DenyRule, GatewayDefaults, Rule } from '../config/index.js';
-import { parseRoleArn } from './aws-rules.js';
 import { createMapper, type Mapper } from './engine.js';
 import { loadRegexEngine, type RegexEngine } from './regex.js';
 import { needsRegexEngine } from './rule-set.js';

@@ -1,5 +1,5 @@
+import { parseRoleArn } from '../aws-rules.js';
 import type { AccountProfile, AllowRule, DenyRule, Rule } from '../config/index.js';
-import { parseRoleArn } from './aws-rules.js';
 import type { ClaimView } from './claims.js';
 import { type CompiledCondition, compileCondition } from './conditions.js';
 import { type CompiledGrant, compileGrant, roleKeyOf } from './grant.js';

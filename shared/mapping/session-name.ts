@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SESSION_NAME_MAX, SESSION_NAME_MIN } from './aws-rules.js';
+import { SESSION_NAME_MAX, SESSION_NAME_MIN } from '../aws-rules.js';
 
 /** Characters outside the `RoleSessionName` charset, one code point at a time (`u`). */
 const OUTSIDE_CHARSET = /[^A-Za-z0-9_+=,.@-]/gu;

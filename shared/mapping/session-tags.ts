@@ -1,5 +1,5 @@
+import { checkTagKey, checkTagValue, MAX_SESSION_TAGS } from '../aws-rules.js';
 import type { SessionTagSpec } from '../config/index.js';
-import { checkTagKey, checkTagValue, MAX_SESSION_TAGS } from './aws-rules.js';
 import {
   type ClaimEncoder,
   compileTemplate,

@@ -1,5 +1,5 @@
+import { readResponseCapped } from '../http/capped-body.js';
 import { DependencyUnavailableError, GatewayMisconfiguredError } from '../http/errors.js';
-import { readBodyCapped } from './bounded-fetch.js';
 import type { AwsSecretPort } from './secrets.js';
 
 /**
@@ -111,7 +111,7 @@ const fixFor = (ref: AwsSecretRef): string =>
 /** Reads at most `max` bytes of the body, or throws. */
 const readCapped = async (response: Response, max: number, what: string): Promise<string> =>
   (
-    await readBodyCapped(
+    await readResponseCapped(
       response,
       max,
       () => new GatewayMisconfiguredError(`${what}: the answer is over ${max} bytes`),

@@ -1,4 +1,5 @@
 import type { CustomFetch } from 'openid-client';
+import { readResponseCapped } from '../http/capped-body.js';
 import { OidcUpstreamInvalidError } from './errors.js';
 
 /** Discovery, JWKS and token responses are a few KB; Entra ID tokens with 200 groups stay < 16 KB. */
@@ -30,7 +31,7 @@ export const createBoundedFetch = (opts: BoundedFetchOptions): CustomFetch => {
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     const response = await opts.fetch(url, { ...options, signal } as RequestInit);
     const host = new URL(url).host;
-    const chunks = await readBodyCapped(response, maxBytes, (declared) =>
+    const chunks = await readResponseCapped(response, maxBytes, (declared) =>
       declared === undefined
         ? new OidcUpstreamInvalidError(
             'oidc_response_too_large',
@@ -48,37 +49,4 @@ export const createBoundedFetch = (opts: BoundedFetchOptions): CustomFetch => {
       headers: response.headers,
     });
   };
-};
-
-/**
- * Reads a response body whole, refusing it past `maxBytes`: a larger Content-Length is refused
- * before reading (`tooLarge(declared)`), a body that streams past the cap as soon as it does
- * (`tooLarge(undefined)`); either way the stream is cancelled.
- */
-export const readBodyCapped = async (
-  response: Response,
-  maxBytes: number,
-  tooLarge: (declared: number | undefined) => Error,
-): Promise<Buffer<ArrayBuffer>> => {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge(declared);
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (response.body) {
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge(undefined);
-      }
-      chunks.push(value);
-    }
-  }
-  return Buffer.concat(chunks);
 };

@@ -1,6 +1,5 @@
-import { attrOf, nameOf } from './dom.js';
+import { ALGORITHMS, attrOf, DIGEST_HASHES, NS, nameOf, SIGNATURE_HASHES } from '../xml/index.js';
 import { SamlAlgorithmNotAllowedError } from './errors.js';
-import { ALGORITHMS, DIGEST_HASHES, NS, SIGNATURE_HASHES } from './xml-names.js';
 
 const ALLOWED: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['CanonicalizationMethod', new Set([ALGORITHMS.excC14n])],

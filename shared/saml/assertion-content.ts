@@ -1,4 +1,12 @@
-import { attrOf, childNamed, childrenNamed, textOf } from './dom.js';
+import {
+  attrOf,
+  CM_BEARER,
+  childNamed,
+  childrenNamed,
+  NAMEID_ENTITY,
+  NS,
+  textOf,
+} from '../xml/index.js';
 import {
   SamlAttributeInvalidError,
   SamlAudienceInvalidError,
@@ -15,7 +23,6 @@ import {
 } from './errors.js';
 import type { VerifiedAssertion } from './types.js';
 import { checkValue, parseInstant } from './values.js';
-import { CM_BEARER, NAMEID_ENTITY, NS } from './xml-names.js';
 
 /** Longest NameID fedgate accepts. */
 export const MAX_NAME_ID_LENGTH = 256;

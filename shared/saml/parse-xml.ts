@@ -1,6 +1,6 @@
 import { DOMParser } from '@xmldom/xmldom';
+import { NS } from '../xml/index.js';
 import { SamlForbiddenConstructError, SamlMalformedError } from './errors.js';
-import { NS } from './xml-names.js';
 
 /**
  * Untrusted bytes → one DOM, with every guard that must run before and during parsing

@@ -1,11 +1,18 @@
-import { createHash, timingSafeEqual, verify } from 'node:crypto';
-// The canonicalizer alone: the package index also loads SignedXml and its XPath engine.
-import { ExclusiveCanonicalization } from 'xml-crypto/lib/exclusive-canonicalization.js';
-import type { NamespacePrefix } from 'xml-crypto/lib/types.js';
-import { attrOf, childNamed, childrenNamed, textOf } from './dom.js';
+import {
+  ALGORITHMS,
+  attrOf,
+  childNamed,
+  childrenNamed,
+  DIGEST_HASHES,
+  digestMatches,
+  NS,
+  SIGNATURE_HASHES,
+  textOf,
+  verifySignedInfo,
+  XmlCanonicalizationError,
+} from '../xml/index.js';
 import { SamlSignatureInvalidError, SamlStructureInvalidError } from './errors.js';
 import type { TrustedCertificate } from './trust.js';
-import { ALGORITHMS, DIGEST_HASHES, NS, SIGNATURE_HASHES } from './xml-names.js';
 
 /** One enveloped XMLDSig signature, read and checked for shape, not yet verified. */
 export interface EnvelopedSignature {
@@ -94,8 +101,8 @@ export const readEnvelopedSignature = (element: Element, signed: Element): Envel
 
 /**
  * Verifies one enveloped signature against the configured certificates only (KeyInfo is never
- * read): SignedInfo is canonicalized with xml-crypto's exclusive c14n and its SignatureValue
- * checked with node:crypto under each certificate in turn (rollover); then the signature element
+ * read): SignedInfo is canonicalized with exclusive c14n (shared/xml/dsig.ts) and its SignatureValue
+ * checked under each certificate in turn (rollover); then the signature element
  * is detached from the signed element, which is canonicalized the same way and digested, and the
  * digest compared in constant time. The signed element stays in the document without its
  * signature: it is the very node the caller reads the identity from.
@@ -107,26 +114,26 @@ export const verifyEnvelopedSignature = (
   certificates: readonly TrustedCertificate[],
 ): TrustedCertificate => {
   const what = `${sig.signed.localName} signature`;
-  const c14n = new ExclusiveCanonicalization();
-  let canonicalSignedInfo: string;
-  try {
-    canonicalSignedInfo = c14n.process(sig.signedInfo, {
-      inclusiveNamespacesPrefixList: sig.signedInfoPrefixes,
-      ancestorNamespaces: ancestorNamespaces(sig.signedInfo),
-    }) as string;
-  } catch (err) {
-    throw new SamlSignatureInvalidError(`${what}: SignedInfo does not canonicalize`, {
-      cause: err,
-    });
-  }
-  const data = Buffer.from(canonicalSignedInfo, 'utf8');
-  const signer = certificates.find((cert) => {
+  /** Runs a canonicalizing step, its failure translated into this domain's error. */
+  const canonicalizing = <T>(part: string, step: () => T): T => {
     try {
-      return verify(sig.signatureHash, data, cert.key, sig.signatureValue);
-    } catch {
-      return false;
+      return step();
+    } catch (err) {
+      if (!(err instanceof XmlCanonicalizationError)) throw err;
+      throw new SamlSignatureInvalidError(`${what}: ${part} does not canonicalize`, {
+        cause: err.cause,
+      });
     }
-  });
+  };
+  const signer = canonicalizing('SignedInfo', () =>
+    verifySignedInfo(
+      sig.signedInfo,
+      sig.signedInfoPrefixes,
+      sig.signatureHash,
+      sig.signatureValue,
+      certificates,
+    ),
+  );
   if (!signer) {
     throw new SamlSignatureInvalidError(
       `${what}: SignatureValue does not verify under any of ${certificates.length} configured certificate(s)`,
@@ -135,19 +142,10 @@ export const verifyEnvelopedSignature = (
   // The enveloped-signature transform, applied to the document itself (not a copy): from here on
   // the signed element is exactly what was digested.
   sig.signed.removeChild(sig.element);
-  let canonical: string;
-  try {
-    canonical = c14n.process(sig.signed, {
-      inclusiveNamespacesPrefixList: sig.referencePrefixes,
-      ancestorNamespaces: ancestorNamespaces(sig.signed),
-    }) as string;
-  } catch (err) {
-    throw new SamlSignatureInvalidError(`${what}: signed element does not canonicalize`, {
-      cause: err,
-    });
-  }
-  const actual = createHash(sig.digestHash).update(canonical, 'utf8').digest();
-  if (actual.length !== sig.digestValue.length || !timingSafeEqual(actual, sig.digestValue)) {
+  const matches = canonicalizing('signed element', () =>
+    digestMatches(sig.signed, sig.referencePrefixes, sig.digestHash, sig.digestValue),
+  );
+  if (!matches) {
     throw new SamlSignatureInvalidError(`${what}: digest mismatch on #${attrOf(sig.signed, 'ID')}`);
   }
   return signer;
@@ -172,29 +170,4 @@ const readPrefixList = (method: Element, what: string): string[] => {
     );
   }
   return prefixes;
-};
-
-/**
- * The prefixed namespace bindings in scope at `el` from its ancestors (nearest wins), minus those
- * `el` declares itself: what exclusive c14n needs to render InclusiveNamespaces prefixes that are
- * declared above the signed subtree.
- */
-const ancestorNamespaces = (el: Element): NamespacePrefix[] => {
-  const seen = new Set<string>();
-  const own = el.attributes;
-  for (let k = 0; k < own.length; k++) {
-    const a = own.item(k) as Attr;
-    if (a.prefix === 'xmlns') seen.add(a.localName);
-  }
-  const out: NamespacePrefix[] = [];
-  for (let p = el.parentNode; p && p.nodeType === 1; p = p.parentNode) {
-    const attrs = (p as Element).attributes;
-    for (let k = 0; k < attrs.length; k++) {
-      const a = attrs.item(k) as Attr;
-      if (a.prefix !== 'xmlns' || seen.has(a.localName)) continue;
-      seen.add(a.localName);
-      out.push({ prefix: a.localName, namespaceURI: a.value });
-    }
-  }
-  return out;
 };

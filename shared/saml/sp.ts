@@ -5,6 +5,7 @@
  */
 import * as samlify from 'samlify';
 import type { SamlIdpConfig } from '../config/index.js';
+import { NAMEID_EMAIL, NAMEID_PERSISTENT } from '../xml/index.js';
 import type { SpUrls } from './sp-urls.js';
 
 const POST = samlify.Constants.namespace.binding.post;
@@ -16,10 +17,7 @@ const toServiceProvider = (urls: SpUrls) =>
     assertionConsumerService: [{ Binding: POST, Location: urls.acsUrl }],
     wantAssertionsSigned: true,
     authnRequestsSigned: false,
-    nameIDFormat: [
-      'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
-      'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-    ],
+    nameIDFormat: [NAMEID_PERSISTENT, NAMEID_EMAIL],
   });
 
 const toIdentityProvider = (idp: SamlIdpConfig) =>

@@ -1,11 +1,10 @@
-import { attrOf, elementChildren, nameOf } from './dom.js';
+import { attrOf, elementChildren, NS, nameOf } from '../xml/index.js';
 import {
   SamlAttributeInvalidError,
   SamlEncryptedUnsupportedError,
   SamlStructureInvalidError,
 } from './errors.js';
 import { isXmlWhitespace } from './parse-xml.js';
-import { NS } from './xml-names.js';
 
 /**
  * The one shape of SAML Response fedgate accepts (SECURITY.md §2.4), as a closed content model

@@ -1,9 +1,8 @@
 import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
 import type { SamlIdpConfig } from '../config/index.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
-import { attrOf, childNamed, childrenNamed, textOf } from './dom.js';
+import { attrOf, BINDING_REDIRECT, childNamed, childrenNamed, NS, textOf } from '../xml/index.js';
 import { parseStrictXml } from './parse-xml.js';
-import { NS } from './xml-names.js';
 
 /** One certificate an IdP signs with: its public key, ready for node:crypto. */
 export interface TrustedCertificate {
@@ -39,7 +38,6 @@ export interface IdpMetadata {
   singleSignOnServices: Array<{ binding: string; location: string }>;
 }
 
-const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const MIN_RSA_BITS = 2048;
 
 /**
@@ -105,7 +103,7 @@ export const compileSamlTrust = (idp: SamlIdpConfig): SamlTrust => {
   }
   const ssoUrl =
     settings.ssoUrl ??
-    metadata?.singleSignOnServices.find((s) => s.binding === REDIRECT_BINDING)?.location;
+    metadata?.singleSignOnServices.find((s) => s.binding === BINDING_REDIRECT)?.location;
   return Object.freeze({
     idpId: idp.id,
     entityId,

@@ -1,8 +1,8 @@
 import type { SamlIdpConfig } from '../config/index.js';
 import { GatewayError, GatewayMisconfiguredError } from '../http/errors.js';
+import { attrOf, childNamed, childrenNamed, NS, STATUS_SUCCESS, textOf } from '../xml/index.js';
 import { checkAlgorithms } from './algorithms.js';
 import { verifyAssertionContent } from './assertion-content.js';
-import { attrOf, childNamed, childrenNamed, textOf } from './dom.js';
 import {
   SamlMalformedError,
   SamlSignatureMissingError,
@@ -18,7 +18,6 @@ import {
 import { checkResponseStructure, rejectEncryptedContent } from './structure.js';
 import { compileSamlTrust, type SamlTrust, type TrustedCertificate } from './trust.js';
 import type { VerifiedAssertion } from './types.js';
-import { NS, STATUS_SUCCESS } from './xml-names.js';
 
 /** Default allowed clock difference with the IdP, both ways. */
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;

@@ -1,4 +1,4 @@
-import { DURATION_MAX_SECONDS, DURATION_MIN_SECONDS } from '../mapping/index.js';
+import { DURATION_MAX_SECONDS, DURATION_MIN_SECONDS } from '../aws-rules.js';
 
 /**
  * The duration every IAM role allows: MaxSessionDuration is 1–12 h and defaults to 1 h, so

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { IdpConfigSchema, type SamlIdpConfig } from '../../../shared/config/index.js';
 import { GatewayError } from '../../../shared/http/errors.js';
 import { compileSamlTrust, parseIdpMetadata } from '../../../shared/saml/trust.js';
+import { BINDING_REDIRECT } from '../../../shared/xml/index.js';
 import {
   COMMON_OPTIONS,
   type Command,
@@ -18,7 +19,6 @@ import { CliFailure, UsageError } from '../errors.js';
 import { fetchText, parseFetchUrl, readTextRef } from '../fetch-text.js';
 import { TARGET_OPTIONS } from '../target.js';
 
-const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const ENTRA_SAML_ISSUER = /^https:\/\/sts\.windows\.net\/([0-9a-fA-F-]{36})\/$/;
 const ENTRA_OIDC_ISSUER = /^https:\/\/login\.microsoftonline\.com\/([0-9a-fA-F-]{36})\/v2\.0$/;
 const OKTA_SAML_ISSUER = /^https?:\/\/www\.okta\.com\//;
@@ -88,7 +88,7 @@ const planSaml = async (ctx: CommandContext, id: string, ref: string): Promise<I
       ? 'okta'
       : 'generic';
   const ssoUrl = metadata.singleSignOnServices.find(
-    (s) => s.binding === REDIRECT_BINDING,
+    (s) => s.binding === BINDING_REDIRECT,
   )?.location;
   const notes: string[] = [];
   const settings: Record<string, unknown> = {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BatchGetItemCommand,
   GetItemCommand,
@@ -12,7 +15,12 @@ import { formatRule } from '../../../infra/admin/commands/rules.js';
 import { withConsistentReads } from '../../../infra/admin/config-source.js';
 import { describeSave } from '../../../infra/admin/edits.js';
 import { CliFailure, UsageError } from '../../../infra/admin/errors.js';
-import { fetchText, MAX_DOCUMENT_BYTES, parseFetchUrl } from '../../../infra/admin/fetch-text.js';
+import {
+  fetchText,
+  MAX_DOCUMENT_BYTES,
+  parseFetchUrl,
+  readTextRef,
+} from '../../../infra/admin/fetch-text.js';
 import { type CliIo, resolveTarget } from '../../../infra/admin/target.js';
 import { IdpConfigSchema } from '../../../shared/config/index.js';
 
@@ -165,6 +173,25 @@ describe('fetchText', () => {
       throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
     }) as typeof fetch;
     await expect(fetchText(io({}, failing), url, 'x')).rejects.toThrow('ECONNREFUSED');
+  });
+
+  it('refuses a document over 1 MB with one code, fetched or read from a file', async () => {
+    const big = new Uint8Array(MAX_DOCUMENT_BYTES + 1).fill(0x20);
+    const dir = mkdtempSync(join(tmpdir(), 'fetch-text-'));
+    writeFileSync(join(dir, 'big.xml'), big);
+    writeFileSync(join(dir, 'ok.xml'), big.subarray(0, MAX_DOCUMENT_BYTES));
+    const inDir = (p: string) => join(dir, p);
+    const tooLarge = { code: 'document_too_large' };
+    const respond = (async () => new Response(big)) as typeof fetch;
+    await expect(
+      readTextRef(io({}, respond), 'https://idp.example/md', inDir, 'metadata'),
+    ).rejects.toMatchObject(tooLarge);
+    await expect(readTextRef(io(), 'big.xml', inDir, 'metadata')).rejects.toMatchObject(tooLarge);
+    expect((await readTextRef(io(), 'ok.xml', inDir, 'metadata')).length).toBe(MAX_DOCUMENT_BYTES);
+    await expect(readTextRef(io(), 'absent.xml', inDir, 'metadata')).rejects.toMatchObject({
+      code: 'fetch_failed',
+      message: expect.stringContaining('ENOENT'),
+    });
   });
 });
 

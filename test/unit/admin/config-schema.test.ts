@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { checkRoleArn } from '../../../shared/aws-rules.js';
 import { buildGatewayConfigJsonSchema } from '../../../shared/config/json-schema.js';
-import { checkRoleArn } from '../../../shared/mapping/aws-rules.js';
 
 /**
  * The published JSON Schema is the editors' help for the config file: every key explains

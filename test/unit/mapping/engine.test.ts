@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Rule } from '../../../shared/config/index.js';
 import {
   checkDuration,
   checkSessionName,
   checkSourceIdentity,
   checkTagKey,
   checkTagValue,
+  MAX_SESSION_TAGS,
+} from '../../../shared/aws-rules.js';
+import type { Rule } from '../../../shared/config/index.js';
+import {
   createMapper,
   type Grant,
   hashSubject,
-  MAX_SESSION_TAGS,
   subjectRefOf,
 } from '../../../shared/mapping/index.js';
 import {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkSessionName, sanitizeSessionName } from '../../../shared/mapping/index.js';
+import { checkSessionName } from '../../../shared/aws-rules.js';
+import { sanitizeSessionName } from '../../../shared/mapping/index.js';
 
 const sha8 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8);
 const subject = '00u1abcd';

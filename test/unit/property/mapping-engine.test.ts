@@ -7,23 +7,21 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { checkSessionValues, MAX_SESSION_TAGS, parseRoleArn } from '../../../shared/aws-rules.js';
 import {
   type Condition,
+  foldValue,
+  isBlankValue,
   isValueCondition,
   type Rule,
   RuleSchema,
 } from '../../../shared/config/index.js';
 import {
-  checkSessionValues,
   createMapper,
-  foldValue,
   type Grant,
   type Identity,
-  isBlankValue,
   loadRegexEngine,
-  MAX_SESSION_TAGS,
   mapGrants,
-  parseRoleArn,
 } from '../../../shared/mapping/index.js';
 import {
   BENIGN_VALUES,

@@ -1,13 +1,13 @@
 /**
  * Properties of the case fold deny rules and `case: fold` conditions compare on
- * (shared/mapping/fold.ts): re-casing a value — toUpperCase, toLowerCase, or either applied to
+ * (shared/config/fold.ts): re-casing a value — toUpperCase, toLowerCase, or either applied to
  * any single character — never changes its fold, over arbitrary Unicode strings and over strings
  * built from the characters whose case mappings are irregular (ß/ẞ, İ/ı, ſ, Kelvin K, Ω, final
  * sigma, titlecase digraphs, combining marks that case-map to letters, ligatures).
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { foldValue, isBlankValue } from '../../../shared/mapping/index.js';
+import { foldValue, isBlankValue } from '../../../shared/config/index.js';
 import { fcOptions } from './outcome.js';
 
 vi.setConfig({ testTimeout: 120_000 });

@@ -21,16 +21,12 @@ import {
   type Condition,
   type DenyRule,
   DenyRuleSchema,
+  foldValue,
+  isBlankValue,
   isValueCondition,
   type Rule,
 } from '../../../shared/config/index.js';
-import {
-  foldValue,
-  type Identity,
-  isBlankValue,
-  loadRegexEngine,
-  mapGrants,
-} from '../../../shared/mapping/index.js';
+import { type Identity, loadRegexEngine, mapGrants } from '../../../shared/mapping/index.js';
 import { hostileString } from './arbitraries.js';
 import { fcOptions } from './outcome.js';
 

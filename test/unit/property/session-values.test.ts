@@ -1,5 +1,5 @@
 /**
- * Properties of AWS's value rules (shared/mapping/aws-rules.ts), the session-name sanitiser and
+ * Properties of AWS's value rules (shared/aws-rules.ts), the session-name sanitiser and
  * the session-tag encoder (shared/mapping/session-tags.ts): each checker agrees with an
  * independent reading of AWS's documented rules (and is never looser); the sanitiser always yields
  * a valid RoleSessionName; the tag encoder never throws, never alters a value, refuses what it
@@ -7,7 +7,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import type { SessionTagSpec } from '../../../shared/config/index.js';
 import {
   checkDuration,
   checkRoleArn,
@@ -16,11 +15,11 @@ import {
   checkSourceIdentity,
   checkTagKey,
   checkTagValue,
-  type Identity,
   MAX_SESSION_TAGS,
   parseRoleArn,
-  sanitizeSessionName,
-} from '../../../shared/mapping/index.js';
+} from '../../../shared/aws-rules.js';
+import type { SessionTagSpec } from '../../../shared/config/index.js';
+import { type Identity, sanitizeSessionName } from '../../../shared/mapping/index.js';
 import { compileSessionTags } from '../../../shared/mapping/session-tags.js';
 import { claimValue, hostileString } from './arbitraries.js';
 import { fcOptions } from './outcome.js';

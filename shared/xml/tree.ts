@@ -1,10 +1,11 @@
 import { DOMImplementation } from '@xmldom/xmldom';
-import { escapeXmlAttribute, escapeXmlText, refuseIllegalXml } from './xml-text.js';
+import { NS } from './names.js';
+import { escapeXmlAttribute, escapeXmlText, refuseIllegalXml } from './text.js';
 
 /**
  * The documents fedgate signs are built as a DOM tree, not as a string parsed back: the
  * canonicalizer (xml-crypto) digests the tree and {@link serializeXml} writes that same tree with
- * xml-text.ts's escaping, so one tree is both what is signed and what is sent. Building it costs a
+ * text.ts's escaping, so one tree is both what is signed and what is sent. Building it costs a
  * fraction of parsing it (the AWS SAML Response mint, whose target is 0.5 ms).
  *
  * Only what fedgate builds is supported: elements with constant qualified names, unqualified
@@ -14,8 +15,6 @@ import { escapeXmlAttribute, escapeXmlText, refuseIllegalXml } from './xml-text.
 
 /** A child: an element, or text (the empty string adds no node, as a parser would see it). */
 export type XmlChild = Element | string;
-
-const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
 export interface XmlTreeBuilder {
   /**
@@ -41,7 +40,7 @@ export const createXmlTreeBuilder = (): XmlTreeBuilder => {
       if (attributes) {
         for (const name in attributes) {
           const value = refuseIllegalXml(attributes[name] as string);
-          el.setAttributeNS(name.startsWith('xmlns:') ? XMLNS_NS : null, name, value);
+          el.setAttributeNS(name.startsWith('xmlns:') ? NS.xmlns : null, name, value);
         }
       }
       if (children) {
@@ -58,7 +57,7 @@ export const createXmlTreeBuilder = (): XmlTreeBuilder => {
 
 /**
  * Writes an element built by {@link createXmlTreeBuilder}: attributes in the order they were set,
- * an empty element as `<a/>`, every value through xml-text.ts's escapers (TAB, LF, CR, NEL and
+ * an empty element as `<a/>`, every value through text.ts's escapers (TAB, LF, CR, NEL and
  * LINE SEPARATOR travel as character references, so every parser reads back the very values that
  * were canonicalized).
  */

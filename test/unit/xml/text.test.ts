@@ -5,7 +5,7 @@ import {
   escapeXmlText,
   IllegalXmlCharacterError,
   isXmlSafe,
-} from '../../../shared/issuer/xml-text.js';
+} from '../../../shared/xml/index.js';
 
 const INJECTION = `</saml:AttributeValue><saml:AttributeValue>arn:aws:iam::999999999999:role/Evil]]>"'&amp;`;
 

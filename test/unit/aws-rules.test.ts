@@ -7,7 +7,7 @@ import {
   checkTagKey,
   checkTagValue,
   parseRoleArn,
-} from '../../../shared/mapping/index.js';
+} from '../../shared/aws-rules.js';
 
 const ok = undefined;
 const fails = expect.any(String);
@@ -175,7 +175,7 @@ describe('checkSessionValues', () => {
   };
 
   it('accepts valid values and names each bad field without its value', async () => {
-    const { checkSessionValues } = await import('../../../shared/mapping/aws-rules.js');
+    const { checkSessionValues } = await import('../../shared/aws-rules.js');
     expect(checkSessionValues(ok)).toEqual([]);
     const problems = checkSessionValues({
       sessionName: 'a b',
