@@ -1,10 +1,9 @@
-import { parseConsoleDestination } from '../shared/console/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
 import {
   CLIENT_JWKS_ROUTE_KEY,
   createClientJwksEndpoint,
+  createOidcCallback,
   createOidcClient,
-  createOidcEndpoints,
 } from '../shared/oidc/index.js';
 import {
   attributesOf,
@@ -25,7 +24,7 @@ import {
 const fn = compose('oidc-callback');
 const { complete } = signInOf(fn, { access: awsAccessOf(fn) });
 const authenticator = clientAuthenticatorOf(fn);
-const endpoints = createOidcEndpoints({
+const endpoints = createOidcCallback({
   attributes: attributesOf(fn),
   state: stateOf(fn),
   client: createOidcClient({
@@ -34,7 +33,6 @@ const endpoints = createOidcEndpoints({
     clientAuth: authenticator,
     clockSkewSeconds: fn.config.clockSkewSeconds,
   }),
-  parseDestination: (raw) => parseConsoleDestination(raw),
   spaClients: spaClientsOf(fn),
   complete,
   publicBaseUrl: fn.config.publicBaseUrl,

@@ -1,6 +1,6 @@
 import { parseConsoleDestination } from '../shared/console/index.js';
 import { createHttpHandler } from '../shared/http/index.js';
-import { createOidcClient, createOidcEndpoints } from '../shared/oidc/index.js';
+import { createOidcClient, createOidcLogin } from '../shared/oidc/index.js';
 import {
   attributesOf,
   compose,
@@ -14,7 +14,7 @@ import {
 
 // The OIDC client keeps the per-container discovery/JWKS cache.
 const fn = compose('oidc-login');
-const endpoints = createOidcEndpoints({
+const endpoints = createOidcLogin({
   attributes: attributesOf(fn),
   state: stateOf(fn),
   client: createOidcClient({

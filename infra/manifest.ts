@@ -470,7 +470,7 @@ export interface TableStatement {
 /**
  * What the functions do on the attribute table (shared/store/attribute-store.ts): Query per IdP, a
  * filtered Scan for the IdP list, BatchGetItem for account profiles, GetItem for the defaults and
- * settings, and SPA client items (shared/spa/clients.ts).
+ * settings, and SPA client items (shared/store/spa-clients.ts).
  */
 export const ATTRIBUTE_READ_ACTIONS = [
   'dynamodb:GetItem',

@@ -24,7 +24,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createKillSwitch } from '../../infra/admin/kill-switch-aws.js';
 import {
   type AttributeItemPrefix,
@@ -50,10 +49,9 @@ import {
   createSignInFor,
   errorPagesFor,
   guardClientKeyLoader,
-  routeBy,
 } from '../../shared/gateway/index.js';
 import type { RoleAssumption } from '../../shared/handback/index.js';
-import type { Endpoint, HttpResponse } from '../../shared/http/index.js';
+import { createRouter, type RouteEndpoint } from '../../shared/http/index.js';
 import {
   KMS_CLIENT_DEFAULTS,
   loadSigningKeys,
@@ -67,7 +65,6 @@ import {
   type SecretResolver,
 } from '../../shared/oidc/index.js';
 import type { SessionService } from '../../shared/session/index.js';
-import { createDynamoSpaClients, type SpaClientRegistry } from '../../shared/spa/index.js';
 import {
   ATTRIBUTE_KEY_PREFIXES,
   type AttributeStore,
@@ -75,10 +72,12 @@ import {
   createDynamoAttributeStore,
   createDynamoDirectoryStore,
   createDynamoSessionStore,
+  createDynamoSpaClients,
   createDynamoStateStore,
   createReplayCache,
   DYNAMODB_CLIENT_DEFAULTS,
   type ReplayCache,
+  type SpaClientRegistry,
   STATE_KEY_PREFIXES,
   type StateKeyPrefix,
   type StateStore,
@@ -452,16 +451,16 @@ export const unusedPortOf = <T extends object>(c: Composition, what: string, fie
   });
 
 /**
- * The function's routes, each to one call: exactly the routes its declaration lists (checked at
- * cold start, so a route added to the manifest without its call, or the reverse, fails at init).
- * A route key outside the table (a `$default` route, `npm run invoke`) goes to `fallback` when
- * given, and is `not_found` otherwise.
+ * The function's routes, each to one call, through the one router (shared/http/router.ts):
+ * exactly the routes its declaration lists (checked at cold start, so a route added to the
+ * manifest without its call, or the reverse, fails at init). A route key outside the table (a
+ * `$default` route, `npm run invoke`) goes to `fallback` when given, and is `not_found` otherwise.
  */
 export const routesOf = (
   c: Composition,
-  routes: Record<string, (event: APIGatewayProxyEventV2) => Promise<HttpResponse>>,
-  fallback?: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>,
-) => {
+  routes: Record<string, RouteEndpoint>,
+  fallback?: RouteEndpoint,
+): RouteEndpoint => {
   const declared = [...c.manifest.routes].sort();
   const handled = Object.keys(routes).sort();
   if (declared.join('\n') !== handled.join('\n')) {
@@ -469,24 +468,21 @@ export const routesOf = (
       `functions/${c.name}.ts routes ${handled.join(', ')}; infra/manifest.ts declares ${declared.join(', ')}`,
     );
   }
-  const route = routeBy(routes);
-  return fallback
-    ? (event: APIGatewayProxyEventV2) =>
-        Object.hasOwn(routes, event.routeKey) ? route(event) : fallback(event)
-    : route;
+  return createRouter(routes, fallback ? { fallback } : {});
 };
 
 /**
  * A one-route function's call. Every route key reaches it (a `$default` route, `npm run invoke`),
  * and it answers a method it does not take itself (405), as before.
  */
-export const onlyRouteOf = (c: Composition, endpoint: Endpoint): Endpoint => {
-  if (c.manifest.routes.length !== 1) {
+export const onlyRouteOf = (c: Composition, endpoint: RouteEndpoint): RouteEndpoint => {
+  const [only, ...more] = c.manifest.routes;
+  if (only === undefined || more.length > 0) {
     throw new Error(
       `functions/${c.name}.ts serves one route; infra/manifest.ts declares ${c.manifest.routes.join(', ')}`,
     );
   }
-  return endpoint;
+  return routesOf(c, { [only]: endpoint }, endpoint);
 };
 
 export { logger, meter };

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { classifyTransientSdkFailure, sdkErrorName } from '../../shared/aws-sdk-errors.js';
+import { type Clock, systemClock } from '../../shared/clock.js';
 import { CliFailure } from './errors.js';
 import {
   coversRevocation,
@@ -59,8 +60,8 @@ export interface KillSwitchDeps {
    * `(credentials) => new IAMClient({ region: 'us-east-1', credentials })`.
    */
   iamFor: (credentials: WriterCredentials) => KillSwitchIamPort;
-  /** The clock (default `new Date()`). */
-  now?: () => Date;
+  /** The clock (shared/clock.ts; default the system's). */
+  clock?: Clock;
 }
 
 /** One target account. */
@@ -153,7 +154,8 @@ const translate = (err: unknown, step: string, context: string, extra = ''): Cli
  * await killSwitch.apply({ account: '210987654321' }, { scope: { kind: 'idp', idp: 'okta' }, issuedBefore: new Date() });
  */
 export const createKillSwitch = (deps: KillSwitchDeps) => {
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
+  const now = () => new Date(clock());
 
   /**
    * Applies a revocation in one account (see the module comment).

@@ -9,6 +9,7 @@ import {
   lintGatewayConfig,
 } from '../../shared/config/index.js';
 import { readStreamCapped } from '../../shared/http/capped-body.js';
+import { createRouteMatcher } from '../../shared/http/router.js';
 import { applyConfig } from '../../shared/store/index.js';
 import { loadGatewayConfigFile } from '../config-file.js';
 import { FUNCTIONS, type FunctionManifest, ROUTES } from '../manifest.js';
@@ -21,7 +22,6 @@ import { type IamRefusal, startIamDynamoProxy } from './aws/iam-dynamodb.js';
 import { ensureLocalKeyPair } from './demo/keys.js';
 import { createTables, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import type { LocalContext, LocalPlugin } from './plugin.js';
-import { createRouteMatcher } from './route-matcher.js';
 
 type Handler = (
   event: APIGatewayProxyEventV2,

@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import type { AwsAccess } from '../handback/index.js';
 import { readBody } from '../http/capped-body.js';
 import { GatewayError, InvalidRequestError } from '../http/errors.js';
+import { defineFlow } from '../http/flow.js';
 import { mediaType, requireMethod } from '../http/request.js';
 import { type HttpResponse, json } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
@@ -15,6 +17,7 @@ import {
   SessionRevokedError,
   type SessionService,
 } from '../session/index.js';
+import { loadSignedInIdp } from '../signin/index.js';
 import { type SessionStore, StateItemExistsError, type StateStore } from '../store/index.js';
 import * as z from '../zod.js';
 import { type Approval, isClientLabel } from './approval.js';
@@ -60,8 +63,8 @@ export interface CliApiDeps {
   parseDestination: (raw: string | undefined) => URL;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 const BODY_MAX_BYTES = 4096;
@@ -145,49 +148,13 @@ const consoleHome = (region: string) =>
  * every call: the current rules, the revocation marks, the session's lifetime and idle limit.
  */
 export const createCliApi = (deps: CliApiDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-
-  /**
-   * Starts the CLI's session from a browser approval, once the approving session's revocation
-   * marks say it still stands (the approval may be minutes old), bounded by the browser
-   * session's end.
-   */
-  const startSession = async (approval: Approval, client: string): Promise<HttpResponse> => {
-    const { identity, browser } = approval;
-    const { revokedBefore } = await deps.sessionStore.read(
-      browser.sessionId,
-      revocationScopesOf(identity),
-    );
-    if (browser.createdAt < revokedBefore) {
-      throw new SessionRevokedError('the approving browser session was revoked since');
-    }
-    const idp = await deps.loadIdp(identity.idp);
-    if (!idp || idp.protocol !== identity.protocol) {
-      throw new SessionInvalidError(`idp ${identity.idp} is no longer configured`);
-    }
-    const { tokenValue, record } = await deps.sessions.start({
-      identity,
-      idp,
-      kind: 'cli',
-      client,
-      upstreamEndsAt: browser.endsAt,
-    });
-    return json(200, {
-      token_type: 'Bearer',
-      access_token: tokenValue,
-      expires_in: record.endsAt - now(),
-      session: {
-        endsAt: iso(record.endsAt),
-        idp: idp.id,
-        idpDisplayName: idp.displayName,
-        ...(identity.displayName !== undefined ? { displayName: identity.displayName } : {}),
-        client,
-      },
-    });
-  };
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
 
   /** RFC 8628 §3.4–3.5: the device code's state, with `slow_down` for a poll within the interval. */
-  const pollDevice = async (deviceCode: string): Promise<HttpResponse> => {
+  const pollDevice = async (
+    deviceCode: string,
+  ): Promise<{ approval: Approval; client: string }> => {
     if (!isDeviceCode(deviceCode)) throw new CliGrantInvalidError('malformed device code');
     const id = deviceIdOf(deviceCode);
     // The decision is consumed (one winner); the request goes with it.
@@ -196,7 +163,7 @@ export const createCliApi = (deps: CliApiDeps) => {
       const request = DeviceRequestSchema.safeParse(await deps.state.consume(deviceKey(id)));
       if (!request.success) throw new ExpiredTokenError('decided, but the request expired');
       if (!decision.data.approved) throw new AccessDeniedError('the person denied it');
-      return startSession(decision.data.approval, request.data.client);
+      return { approval: decision.data.approval, client: request.data.client };
     }
     const parsed = DeviceRequestSchema.safeParse(await deps.state.get(deviceKey(id)));
     const t = now();
@@ -242,16 +209,20 @@ export const createCliApi = (deps: CliApiDeps) => {
       : {}),
   });
 
-  return {
-    /**
-     * `POST /cli/token`: `{ grant_type: "authorization_code", code, code_verifier, redirect_uri }`
-     * or `{ grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code }`.
-     * @throws invalid_grant, unsupported_grant_type, authorization_pending, slow_down,
-     * expired_token, access_denied, session_revoked, session_invalid, invalid_request,
-     * temporarily_unavailable.
-     */
-    async token(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'POST');
+  /**
+   * `POST /cli/token` as named steps: the grant (a loopback code with its PKCE verifier, or a
+   * decided device code) → the approving browser session must still stand (its revocation marks;
+   * the approval may be minutes old) → the identity's IdP as configured now → a session of kind
+   * `cli`, bounded by the browser session's end.
+   */
+  const tokenFlow = defineFlow<{ event: APIGatewayProxyEventV2 }, HttpResponse>(
+    'cli-token',
+    deps.log,
+  )
+    .step('requirePost', ({ event }) => requireMethod(event, 'POST'))
+    // One endpoint, two grants, as OAuth's token endpoint (RFC 6749 §4.1.3, RFC 8628 §3.4): the
+    // grant_type names the job; each grant's body is then strict.
+    .step('redeemGrant', async ({ event }) => {
       const body = readCliJson(event);
       const grantType = (body as { grant_type?: unknown } | null)?.grant_type;
       if (grantType === 'authorization_code') {
@@ -261,13 +232,58 @@ export const createCliApi = (deps: CliApiDeps) => {
           codeVerifier: req.code_verifier,
           redirectUri: req.redirect_uri,
         });
-        return startSession(code.approval, code.client);
+        return { approval: code.approval, client: code.client };
       }
       if (grantType === DEVICE_GRANT_TYPE) {
         return pollDevice(fields(body, DeviceGrant).device_code);
       }
       throw new CliUnsupportedGrantTypeError(`grant_type ${String(grantType).slice(0, 64)}`);
-    },
+    })
+    .step('checkApprovingSession', async ({ approval: { identity, browser } }) => {
+      const { revokedBefore } = await deps.sessionStore.read(
+        browser.sessionId,
+        revocationScopesOf(identity),
+      );
+      if (browser.createdAt < revokedBefore) {
+        throw new SessionRevokedError('the approving browser session was revoked since');
+      }
+    })
+    .step('loadSignedInIdp', async ({ approval }) => ({
+      idp: await loadSignedInIdp(deps.loadIdp, approval.identity),
+    }))
+    .end('startSession', async ({ approval: { identity, browser }, client, idp }) => {
+      const { tokenValue, record } = await deps.sessions.start({
+        identity,
+        idp,
+        kind: 'cli',
+        client,
+        upstreamEndsAt: browser.endsAt,
+      });
+      return json(200, {
+        token_type: 'Bearer',
+        access_token: tokenValue,
+        expires_in: record.endsAt - now(),
+        session: {
+          endsAt: iso(record.endsAt),
+          idp: idp.id,
+          idpDisplayName: idp.displayName,
+          ...(identity.displayName !== undefined ? { displayName: identity.displayName } : {}),
+          client,
+        },
+      });
+    });
+
+  return {
+    /** The token flow's step names, in order. */
+    tokenSteps: tokenFlow.steps,
+    /**
+     * `POST /cli/token`: `{ grant_type: "authorization_code", code, code_verifier, redirect_uri }`
+     * or `{ grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code }`.
+     * @throws invalid_grant, unsupported_grant_type, authorization_pending, slow_down,
+     * expired_token, access_denied, session_revoked, session_invalid, invalid_request,
+     * temporarily_unavailable.
+     */
+    token: (event: APIGatewayProxyEventV2): Promise<HttpResponse> => tokenFlow.run({ event }),
 
     /**
      * `POST /cli/device` `{ client, idp? }`: a device authorization (RFC 8628 §3.2): the device

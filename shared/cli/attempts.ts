@@ -1,3 +1,4 @@
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import { type AttemptCounter, STATE_KEY_PREFIXES, stateKey } from '../store/index.js';
 import { hashedId } from './approval.js';
 import { CliTooManyAttemptsError } from './errors.js';
@@ -31,15 +32,15 @@ export const createUserCodeLimiter =
   ({
     counter,
     limits = USER_CODE_LIMITS,
-    now = () => Math.floor(Date.now() / 1000),
+    clock = systemClock,
   }: {
     counter: AttemptCounter;
     limits?: UserCodeLimits;
-    /** Epoch seconds. */
-    now?: () => number;
+    /** The clock (shared/clock.ts); windows count whole epoch seconds. */
+    clock?: Clock;
   }) =>
   async (sourceIp: string): Promise<void> => {
-    const window = Math.floor(now() / limits.windowSeconds);
+    const window = Math.floor(epochSeconds(clock) / limits.windowSeconds);
     const endsAt = (window + 1) * limits.windowSeconds;
     const source = hashedId('fedgate-cli-attempts', sourceIp).slice(0, 22);
     const [mine, all] = await Promise.all([

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import { readCookie } from '../http/cookies.js';
 import { GatewayError, InvalidRequestError } from '../http/errors.js';
 import { loginPath } from '../http/home-endpoint.js';
@@ -53,8 +54,8 @@ export interface CliPagesDeps {
   listIdps: () => Promise<readonly IdpSummary[]>;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 const FORM_MAX_BYTES = 4096;
@@ -79,7 +80,8 @@ const seeOther = (location: URL): HttpResponse => {
  *   records the decision the CLI's poll picks up. User codes are rate-limited and single use.
  */
 export const createCliPages = (deps: CliPagesDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
   const urls = {
     authorize: publicUrl(deps.publicBaseUrl, '/cli/authorize'),
     device: publicUrl(deps.publicBaseUrl, '/cli/device'),

@@ -1,4 +1,5 @@
 import { DURATION_MIN_SECONDS } from '../aws-rules.js';
+import { type Clock, systemClock } from '../clock.js';
 import { DependencyUnavailableError, GatewayError, readResponseCapped } from '../http/index.js';
 import { type AwsSessionCredentials, clampDuration } from '../sts/index.js';
 import { isAllowedConsoleDestination, parseConsoleDestination } from './destination.js';
@@ -25,8 +26,8 @@ export interface ConsoleSigninDeps {
   timeoutMs: number;
   /** Cap on the response body (default 64 KiB). */
   maxResponseBytes?: number;
-  /** Epoch milliseconds (read at each call, so fake clocks apply). */
-  now?: () => number;
+  /** The clock (shared/clock.ts), read at each call so fake clocks apply. */
+  clock?: Clock;
 }
 
 /** What one console hand-off needs. */
@@ -99,7 +100,7 @@ const networkCodeOf = (err: unknown): string | undefined => {
  */
 export const createConsoleSignin = (deps: ConsoleSigninDeps): ConsoleSignin => {
   const maxBytes = deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const now = deps.now ?? (() => Date.now());
+  const now = deps.clock ?? systemClock;
 
   const getSigninToken = async (
     credentials: SigninUrlRequest['credentials'],

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import type { Log } from '../log.js';
 import { subjectRefOf } from '../mapping/index.js';
@@ -57,19 +58,19 @@ export const createDeprovisioning =
     sessions,
     killSwitch,
     log,
-    nowMs = Date.now,
+    clock = systemClock,
   }: {
     sessions: SessionRevoker;
     killSwitch?: AwsKillSwitch;
     log: Log;
-    nowMs?: () => number;
+    clock?: Clock;
   }) =>
   async (
     idp: IdpConfig,
     user: Pick<DirectoryUser, 'id' | 'subject'>,
     reason: DeprovisionReason,
   ): Promise<void> => {
-    const now = nowMs();
+    const now = clock();
     const nowSec = Math.floor(now / 1000);
     const subjectRef = subjectRefOf(idp.id, user.subject);
     let sessionsEnded: number | undefined;

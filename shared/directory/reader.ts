@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { DirectoryStore } from './ports.js';
 import type { GroupEntry, PersonRecord } from './types.js';
 
@@ -24,21 +25,21 @@ interface Cached<T> {
  */
 export const createDirectoryReader = ({
   store,
-  nowMs = Date.now,
+  clock = systemClock,
   maxIdps = 100,
 }: {
   store: Pick<DirectoryStore, 'readPerson' | 'readGroups'>;
-  nowMs?: () => number;
+  clock?: Clock;
   maxIdps?: number;
 }) => {
   const groupLists = new Map<string, Cached<ReadonlyMap<string, GroupEntry>>>();
   const groupsOf = (idp: string, ttlMs: number): Promise<ReadonlyMap<string, GroupEntry>> => {
     const hit = groupLists.get(idp);
-    if (hit && hit.until > nowMs()) return hit.value;
+    if (hit && hit.until > clock()) return hit.value;
     groupLists.delete(idp);
     const value = store.readGroups(idp).then((list) => new Map(list.map((g) => [g.id, g])));
     if (ttlMs > 0) {
-      groupLists.set(idp, { value, until: nowMs() + ttlMs });
+      groupLists.set(idp, { value, until: clock() + ttlMs });
       value.catch(() => groupLists.delete(idp));
       while (groupLists.size > maxIdps) {
         const oldest = groupLists.keys().next();

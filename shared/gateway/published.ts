@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { RuntimeConfig } from '../config/index.js';
-import { NotFoundError } from '../http/errors.js';
 import { requireMethod } from '../http/request.js';
 import { type HttpResponse, json } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
@@ -64,12 +63,3 @@ export const createPublishedEndpoints = ({
     });
   },
 });
-
-/** Routes an event of a multi-route function by its route key. */
-export const routeBy =
-  (routes: Record<string, (event: APIGatewayProxyEventV2) => Promise<HttpResponse>>) =>
-  (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
-    const route = routes[event.routeKey];
-    if (!route) throw new NotFoundError(`no route ${event.routeKey.slice(0, 80)}`);
-    return route(event);
-  };

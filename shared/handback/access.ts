@@ -1,3 +1,4 @@
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { Log, Meter } from '../log.js';
 import type { Grant } from '../mapping/index.js';
 import type { AwsSession, RoleAssumption, SignedInPerson } from './types.js';
@@ -16,8 +17,8 @@ export interface AwsAccessDeps {
   log: Log;
   /** Counts what was handed out (`Access` by protocol and target); none when absent. */
   meter?: Meter;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -28,7 +29,8 @@ export interface AwsAccessDeps {
  * @throws the role assumption's sts_* / kms codes, temporarily_unavailable.
  */
 export const createAwsAccess = (deps: AwsAccessDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
 
   const credentials = async (
     grant: Grant,

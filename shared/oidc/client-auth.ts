@@ -7,6 +7,7 @@ import {
   None,
   type ServerMetadata,
 } from 'openid-client';
+import { type Clock, systemClock } from '../clock.js';
 import type { OidcIdpConfig } from '../config/index.js';
 import { GatewayMisconfiguredError, NotFoundError } from '../http/errors.js';
 import { requireMethod } from '../http/request.js';
@@ -45,8 +46,8 @@ export interface ClientAuthDeps {
   loadKeys?: (keyRef: string) => Promise<SigningKeys>;
   /** Client assertion lifetime, 1–300 s (default 60). */
   assertionLifetimeSeconds?: number;
-  /** Epoch milliseconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts), read at each call so fake clocks apply. */
+  clock?: Clock;
 }
 
 /** fedgate's client authentication per IdP. */
@@ -163,7 +164,7 @@ export const createClientAuthenticator = (deps: ClientAuthDeps): ClientAuthentic
       `client assertion lifetime must be a whole number of seconds in 1..${MAX_ASSERTION_LIFETIME_SECONDS}`,
     );
   }
-  const now = deps.now ?? Date.now;
+  const now = deps.clock ?? systemClock;
   const keys = new Map<string, Promise<SigningKeys>>();
 
   const keysFor = (keyRef: string): Promise<SigningKeys> => {
@@ -244,7 +245,7 @@ export interface ClientJwksEndpointDeps {
  * certificate in `x5c`). Public like fedgate's own JWKS: a public key discloses nothing.
  * @throws not_found (404) for an unknown IdP, a SAML IdP, or one without private_key_jwt.
  * @throws issuer_misconfigured / temporarily_unavailable from the key.
- * @example routeBy({ 'GET /oidc/{idp}/jwks.json': createClientJwksEndpoint({ attributes, authenticator }) })
+ * @example createRouter({ 'GET /oidc/{idp}/jwks.json': createClientJwksEndpoint({ attributes, authenticator }) })
  */
 export const createClientJwksEndpoint =
   (deps: ClientJwksEndpointDeps) =>
@@ -262,16 +263,3 @@ export const createClientJwksEndpoint =
 
 /** The route key of {@link createClientJwksEndpoint} (infra/routes.ts). */
 export const CLIENT_JWKS_ROUTE_KEY = 'GET /oidc/{idp}/jwks.json';
-
-type Endpoint = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
-
-/**
- * The callback function's routing: `GET /oidc/{idp}/jwks.json` to the client JWKS endpoint, every
- * other route key to the callback (a `$default` route, `npm run invoke` and recorded events name
- * no route, and the callback answers them as before: 405 for a method it does not take).
- * @example createHttpHandler({ logger, format: 'html' }, withClientJwksRoute(clientJwks, (e) => endpoints.callback(e)))
- */
-export const withClientJwksRoute =
-  (clientJwks: Endpoint, callback: Endpoint): Endpoint =>
-  (event) =>
-    event.routeKey === CLIENT_JWKS_ROUTE_KEY ? clientJwks(event) : callback(event);

@@ -9,6 +9,8 @@ import {
   discovery,
   type IDToken,
 } from 'openid-client';
+import { type Clock, systemClock } from '../clock.js';
+
 import type { OidcIdpConfig } from '../config/index.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
 import { createBoundedFetch } from './bounded-fetch.js';
@@ -45,8 +47,8 @@ export interface OidcClientDeps {
   discoveryCacheSeconds?: number;
   /** At most this many IdP configurations per container (default 32; oldest dropped first). */
   maxCachedIdps?: number;
-  /** Epoch milliseconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts), read at each call so fake clocks apply. */
+  clock?: Clock;
 }
 
 export interface AuthorizationRequest {
@@ -106,7 +108,7 @@ interface IdpEntry {
  */
 export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
   // Read at each call (not Date.now captured once), so fake clocks in tests reach the caches.
-  const now = deps.now ?? (() => Date.now());
+  const now = deps.clock ?? systemClock;
   const ttlMs = (deps.discoveryCacheSeconds ?? 3600) * 1000;
   const maxIdps = deps.maxCachedIdps ?? 32;
   const timeoutMs = deps.timeoutMs ?? 4000;
@@ -156,7 +158,7 @@ export const createOidcClient = (deps: OidcClientDeps): OidcClient => {
         allowInsecureRequests: insecure,
         // The last good JWKS outlives an IdP outage as long as the configuration it came with.
         maxStaleMs: ttlMs,
-        now,
+        clock: now,
       }),
     };
   };

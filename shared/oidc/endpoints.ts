@@ -1,15 +1,18 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { IDToken } from 'openid-client';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { OidcIdpConfig } from '../config/index.js';
 import { DEFAULT_CONSOLE_DESTINATION } from '../console/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { GatewayMisconfiguredError, InvalidRequestError, NotFoundError } from '../http/errors.js';
+import { defineFlow, finish } from '../http/flow.js';
 import { queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
 import type { Log, Meter } from '../log.js';
 import { createMapperCache } from '../mapping/index.js';
-import { sessionIdentityOf } from '../session/index.js';
+import { type SessionIdentity, sessionIdentityOf } from '../session/index.js';
 import { parseContinue, type SignInCompletion } from '../signin/index.js';
 import {
   createSpaCompletion,
@@ -18,11 +21,10 @@ import {
   newLoginBinding,
   parseSpaReturnTo,
   requireSpaClient,
-  type SpaClientRegistry,
   type SpaLogin,
   SpaLoginSchema,
 } from '../spa/index.js';
-import type { AttributeStore, StateStore } from '../store/index.js';
+import type { AttributeStore, SpaClientRegistry, StateStore } from '../store/index.js';
 import { mapOidcIdentity } from './claims.js';
 import type { OidcClient } from './client.js';
 import { OidcStateMismatchError, OidcTransactionInvalidError } from './errors.js';
@@ -36,22 +38,31 @@ import {
   transactionKey,
 } from './transaction.js';
 
-export interface OidcEndpointsDeps {
+/** What both relying-party endpoints need. */
+interface OidcRelyingPartyDeps {
   attributes: AttributeStore;
   state: StateStore;
   client: OidcClient;
-  /** `return_to` → an allowlisted console destination, or the safe default. */
-  parseDestination: (raw: string | undefined) => URL;
-  /** Needed by `callback` only (the login function builds no STS or KMS client). */
-  complete?: SignInCompletion;
-  /** The SPA clients (`client_id` + `return_to` at login); without it SPA logins are refused. */
-  spaClients?: SpaClientRegistry;
+  /** The SPA clients (`client_id` + `return_to` at login, the SPA's hand-back at the callback). */
+  spaClients: SpaClientRegistry;
   publicBaseUrl: URL;
   log: Log;
   /** Counts the refusals that go back to an SPA as a redirect (`Refusals` / `Failures`). */
   meter?: Meter;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
+}
+
+/** The login endpoint's dependencies (the login function builds no STS or KMS client). */
+export interface OidcLoginDeps extends OidcRelyingPartyDeps {
+  /** `return_to` → an allowlisted console destination, or the safe default. */
+  parseDestination: (raw: string | undefined) => URL;
+}
+
+/** The callback endpoint's dependencies: the one sign-in tail it ends in. */
+export interface OidcCallbackDeps extends OidcRelyingPartyDeps {
+  /** The one tail of every sign-in: a session, then the console (one grant) or the portal. */
+  complete: SignInCompletion;
 }
 
 /** The one redirect URI of an IdP: `<base>/oidc/<idp>/callback` (mix-up defence: one per IdP). */
@@ -96,51 +107,24 @@ export const loadOidcIdp = async (
   return idp;
 };
 
-/**
- * The relying party's two endpoints as named steps: `GET /oidc/{idp}/login` starts a transaction
- * (state, nonce, PKCE verifier single-use in the state table, bound to a `__Host-` cookie) and
- * redirects to the IdP; `GET /oidc/{idp}/callback` checks the state against the cookie, consumes
- * the transaction, redeems the code (every ID token check: README.md), maps the claims and hands
- * back through the same module as SAML (role picker, console, access keys).
- */
-export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  const mapperFor = createMapperCache(deps.attributes);
-  const spaCompletion = deps.spaClients
-    ? createSpaCompletion({
-        clients: deps.spaClients,
-        state: deps.state,
-        mapperFor,
-        log: deps.log,
-        ...(deps.meter ? { meter: deps.meter } : {}),
-        now,
-      })
-    : undefined;
+const spaCompletionOf = (deps: OidcRelyingPartyDeps, clock: Clock) =>
+  createSpaCompletion({
+    clients: deps.spaClients,
+    state: deps.state,
+    mapperFor: createMapperCache(deps.attributes),
+    log: deps.log,
+    ...(deps.meter ? { meter: deps.meter } : {}),
+    clock,
+  });
 
-  /** The callback's state must equal this browser's cookie; then the transaction is consumed once. */
-  const consumeTransaction = async (
-    event: APIGatewayProxyEventV2,
-    idp: OidcIdpConfig,
-    state: string | undefined,
-  ): Promise<{ state: string; txn: OidcTransaction }> => {
-    const cookie = readCookie(event.cookies, transactionCookie(idp.id));
-    if (!state) throw new OidcStateMismatchError('the callback carries no state');
-    if (!cookie) throw new OidcStateMismatchError('no transaction cookie in this browser');
-    if (!sameSecret(cookie, state)) {
-      throw new OidcStateMismatchError("the callback's state is not this browser's transaction");
-    }
-    if (!isWellFormedState(state)) throw new OidcStateMismatchError('malformed state');
-    const parsed = OidcTransactionSchema.safeParse(await deps.state.consume(transactionKey(state)));
-    if (!parsed.success) {
-      throw new OidcTransactionInvalidError('no live transaction for this state (expired or used)');
-    }
-    if (parsed.data.idp !== idp.id) {
-      throw new OidcTransactionInvalidError(
-        `transaction of idp ${parsed.data.idp} used at ${idp.id}`,
-      );
-    }
-    return { state, txn: parsed.data };
-  };
+/**
+ * `GET /oidc/{idp}/login` as named steps: starts a transaction (state, nonce, PKCE verifier
+ * single-use in the state table, bound to a `__Host-` cookie) and redirects to the IdP.
+ */
+export const createOidcLogin = (deps: OidcLoginDeps) => {
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
+  const spaCompletion = spaCompletionOf(deps, clock);
 
   /**
    * An SPA's login: `client_id` names a registered SPA client, `return_to` must be exactly one of
@@ -152,9 +136,6 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
   const parseSpaLogin = async (event: APIGatewayProxyEventV2) => {
     const clientId = queryParam(event, 'client_id');
     if (clientId === undefined) return undefined;
-    if (!deps.spaClients || !spaCompletion) {
-      throw new GatewayMisconfiguredError('SPA login without an SPA registry');
-    }
     const client = await requireSpaClient(deps.spaClients, clientId);
     const returnTo = parseSpaReturnTo(client, queryParam(event, 'return_to'));
     const codeChallenge = queryParam(event, 'code_challenge');
@@ -166,21 +147,7 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
     if (!state || !isSpaState(state)) {
       throw new InvalidRequestError('an SPA login needs its own state (22-128 characters)');
     }
-    return { client, returnTo: returnTo.href, codeChallenge, state, completion: spaCompletion };
-  };
-
-  /** The SPA login a transaction carries, or `undefined` for a console sign-in. */
-  const spaLoginOf = (txn: OidcTransaction): SpaLogin | undefined => {
-    if (txn.client === undefined && txn.returnTo === undefined) return undefined;
-    const parsed = SpaLoginSchema.safeParse({
-      client: txn.client,
-      returnTo: txn.returnTo,
-      codeChallenge: txn.spaCodeChallenge,
-      state: txn.spaState,
-      loginBinding: txn.spaLoginBinding,
-    });
-    if (!parsed.success) throw new OidcTransactionInvalidError('malformed SPA transaction');
-    return parsed.data;
+    return { client, returnTo: returnTo.href, codeChallenge, state };
   };
 
   /** Starts the sign-in at the IdP: the transaction, its cookie, and an SPA's login binding. */
@@ -229,7 +196,29 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
     });
   };
 
+  const flow = defineFlow<{ event: APIGatewayProxyEventV2 }, HttpResponse>('oidc-login', deps.log)
+    .step('requireGet', ({ event }) => requireMethod(event, 'GET'))
+    .step('parseSpaLogin', async ({ event }) => ({ spa: await parseSpaLogin(event) }))
+    .step('parseContinue', ({ event, spa }) => {
+      const continueTo = parseContinue(queryParam(event, 'continue'));
+      if (spa && continueTo !== undefined) {
+        throw new InvalidRequestError('an SPA login cannot continue to a CLI page');
+      }
+      return { continueTo };
+    })
+    .end('startAtIdp', async ({ event, spa, continueTo }) => {
+      if (!spa) return startLogin(event, undefined, continueTo);
+      try {
+        return await startLogin(event, spa);
+      } catch (err) {
+        // client_id, return_to and state are known good: the SPA hears of it (errorPath).
+        return spaCompletion.refuse(spa.client, spa.state, err);
+      }
+    });
+
   return {
+    /** The login flow's step names, in order. */
+    steps: flow.steps,
     /**
      * `GET /oidc/{idp}/login?return_to=…`: start a sign-in at the IdP. An SPA adds `client_id`,
      * `code_challenge` (+ `code_challenge_method=S256`) and its own `state`; once those are good,
@@ -237,67 +226,125 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
      * `continue=/cli/…` (never together with an SPA login).
      * @throws not_found, invalid_request, temporarily_unavailable (discovery, DynamoDB).
      */
-    async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'GET');
-      const spa = await parseSpaLogin(event);
-      const continueTo = parseContinue(queryParam(event, 'continue'));
-      if (!spa) return startLogin(event, undefined, continueTo);
-      if (continueTo !== undefined) {
-        throw new InvalidRequestError('an SPA login cannot continue to a CLI page');
-      }
-      try {
-        return await startLogin(event, spa);
-      } catch (err) {
-        // client_id, return_to and state are known good: the SPA hears of it (errorPath).
-        return spa.completion.refuse(spa.client, spa.state, err);
-      }
-    },
+    login: (event: APIGatewayProxyEventV2): Promise<HttpResponse> => flow.run({ event }),
+  };
+};
 
-    /**
-     * `GET /oidc/{idp}/callback?code=…&state=…[&iss=…]`: state → transaction → code redemption and
-     * ID token checks → profile checks → claims → rules → hand-back.
-     * @throws oidc_state_mismatch, oidc_transaction_invalid, the ID token codes of errors.ts,
-     * oidc_tenant_not_allowed / oidc_group_overage / oidc_hosted_domain_not_allowed,
-     * no_role_matched, temporarily_unavailable.
-     */
-    async callback(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'GET');
-      const { complete } = deps;
-      if (!complete) throw new GatewayMisconfiguredError('the OIDC callback needs a completion');
-      const idp = await loadOidcIdp(deps.attributes, event, deps.log);
+/**
+ * `GET /oidc/{idp}/callback` as named steps: checks the state against the cookie, consumes the
+ * transaction, redeems the code (every ID token check: README.md), maps the claims and hands back
+ * through the same tail as SAML (console, portal), or to the SPA that started it.
+ */
+export const createOidcCallback = (deps: OidcCallbackDeps) => {
+  const clock = deps.clock ?? systemClock;
+  const spaCompletion = spaCompletionOf(deps, clock);
+
+  /** The SPA login a transaction carries, or `undefined` for a console sign-in. */
+  const spaLoginOf = (txn: OidcTransaction): SpaLogin | undefined => {
+    if (txn.client === undefined && txn.returnTo === undefined) return undefined;
+    const parsed = SpaLoginSchema.safeParse({
+      client: txn.client,
+      returnTo: txn.returnTo,
+      codeChallenge: txn.spaCodeChallenge,
+      state: txn.spaState,
+      loginBinding: txn.spaLoginBinding,
+    });
+    if (!parsed.success) throw new OidcTransactionInvalidError('malformed SPA transaction');
+    return parsed.data;
+  };
+
+  interface Redeemable {
+    idp: OidcIdpConfig;
+    query: string;
+    state: string;
+    txn: OidcTransaction;
+  }
+  // The code redemption and every ID token check, after the state check: the same two steps for
+  // a console sign-in and an SPA's.
+  const redeemCode = async ({ idp, query, state, txn }: Redeemable) => {
+    const callbackUrl = new URL(oidcRedirectUri(deps.publicBaseUrl, idp.id));
+    callbackUrl.search = query;
+    return {
+      claims: await deps.client.redeem(idp, {
+        callbackUrl,
+        state,
+        nonce: txn.nonce,
+        codeVerifier: txn.codeVerifier,
+      }),
+    };
+  };
+  const mapIdentity = ({ idp, claims }: { idp: OidcIdpConfig; claims: IDToken }) => {
+    const identity = sessionIdentityOf(mapOidcIdentity(idp, claims), 'oidc');
+    deps.log.info('oidc sign-in verified', { subjectRef: identity.subjectRef });
+    return { identity };
+  };
+  const verifyForSpa = defineFlow<Redeemable, SessionIdentity>('oidc-callback-spa', deps.log)
+    .step('redeemCode', redeemCode)
+    .end('mapOidcIdentity', (ctx) => mapIdentity(ctx).identity);
+
+  const flow = defineFlow<{ event: APIGatewayProxyEventV2 }, HttpResponse>(
+    'oidc-callback',
+    deps.log,
+  )
+    .step('requireGet', ({ event }) => requireMethod(event, 'GET'))
+    .step('loadOidcIdp', async ({ event }) => ({
+      idp: await loadOidcIdp(deps.attributes, event, deps.log),
+    }))
+    .step('boundQuery', ({ event }) => {
       const query = event.rawQueryString ?? '';
       if (Buffer.byteLength(query) > MAX_CALLBACK_QUERY_BYTES) {
         throw new OidcStateMismatchError('callback query string over 8 KiB');
       }
-      const { state, txn } = await consumeTransaction(event, idp, queryParam(event, 'state'));
-      const txnCookie = clearCookie(transactionCookie(idp.id), 'Lax');
-      // The code redemption and every ID token check, after the state check above.
-      const verify = async () => {
-        const callbackUrl = new URL(oidcRedirectUri(deps.publicBaseUrl, idp.id));
-        callbackUrl.search = query;
-        const claims = await deps.client.redeem(idp, {
-          callbackUrl,
-          state,
-          nonce: txn.nonce,
-          codeVerifier: txn.codeVerifier,
-        });
-        const identity = sessionIdentityOf(mapOidcIdentity(idp, claims), 'oidc');
-        deps.log.info('oidc sign-in verified', { subjectRef: identity.subjectRef });
-        return identity;
-      };
-      const spa = spaLoginOf(txn);
-      if (spa) {
-        // An SPA's sign-in: from here on every refusal goes back to the SPA (shared/spa), and
-        // success is a one-time code holding the verified identity, never grants.
-        if (!spaCompletion) throw new GatewayMisconfiguredError('SPA callback without a registry');
-        // As for the browser: the IdP's session settings bound it (an ID token's `exp` is how
-        // long the token may be presented, not a session lifetime: shared/session/README.md).
-        return spaCompletion.complete(spa, async () => ({ identity: await verify(), idp }), {
-          cookies: [txnCookie],
-        });
+      return { query };
+    })
+    // The callback's state must equal this browser's cookie; then the transaction is consumed once.
+    .step('consumeTransaction', async ({ event, idp }) => {
+      const state = queryParam(event, 'state');
+      const cookie = readCookie(event.cookies, transactionCookie(idp.id));
+      if (!state) throw new OidcStateMismatchError('the callback carries no state');
+      if (!cookie) throw new OidcStateMismatchError('no transaction cookie in this browser');
+      if (!sameSecret(cookie, state)) {
+        throw new OidcStateMismatchError("the callback's state is not this browser's transaction");
       }
-      const identity = await verify();
-      return complete.browser({
+      if (!isWellFormedState(state)) throw new OidcStateMismatchError('malformed state');
+      const parsed = OidcTransactionSchema.safeParse(
+        await deps.state.consume(transactionKey(state)),
+      );
+      if (!parsed.success) {
+        throw new OidcTransactionInvalidError(
+          'no live transaction for this state (expired or used)',
+        );
+      }
+      if (parsed.data.idp !== idp.id) {
+        throw new OidcTransactionInvalidError(
+          `transaction of idp ${parsed.data.idp} used at ${idp.id}`,
+        );
+      }
+      return {
+        state,
+        txn: parsed.data,
+        txnCookie: clearCookie(transactionCookie(idp.id), 'Lax'),
+      };
+    })
+    // An SPA's sign-in: from here on every refusal goes back to the SPA (shared/spa), and success
+    // is a one-time code holding the verified identity, never grants. As for the browser, the
+    // IdP's session settings bound it (an ID token's `exp` is how long the token may be presented,
+    // not a session lifetime: shared/session/README.md).
+    .step('handToSpa', async (ctx) => {
+      const spa = spaLoginOf(ctx.txn);
+      if (!spa) return;
+      return finish(
+        await spaCompletion.complete(
+          spa,
+          async () => ({ identity: await verifyForSpa.run(ctx), idp: ctx.idp }),
+          { cookies: [ctx.txnCookie] },
+        ),
+      );
+    })
+    .step('redeemCode', redeemCode)
+    .step('mapOidcIdentity', mapIdentity)
+    .end('completeSignIn', ({ identity, idp, txn, txnCookie }) =>
+      deps.complete.browser({
         identity,
         idp,
         // The console deep link the sign-in asked for, if any (the default asks for nothing).
@@ -305,7 +352,19 @@ export const createOidcEndpoints = (deps: OidcEndpointsDeps) => {
           txn.destination === DEFAULT_CONSOLE_DESTINATION ? undefined : new URL(txn.destination),
         cookies: [txnCookie],
         ...(txn.continueTo !== undefined ? { continueTo: txn.continueTo } : {}),
-      });
-    },
+      }),
+    );
+
+  return {
+    /** The callback flow's step names, in order. */
+    steps: flow.steps,
+    /**
+     * `GET /oidc/{idp}/callback?code=…&state=…[&iss=…]`: state → transaction → code redemption and
+     * ID token checks → profile checks → claims → rules → hand-back.
+     * @throws oidc_state_mismatch, oidc_transaction_invalid, the ID token codes of errors.ts,
+     * oidc_tenant_not_allowed / oidc_group_overage / oidc_hosted_domain_not_allowed,
+     * no_role_matched, temporarily_unavailable.
+     */
+    callback: (event: APIGatewayProxyEventV2): Promise<HttpResponse> => flow.run({ event }),
   };
 };

@@ -7,6 +7,7 @@ import {
   verify,
 } from 'node:crypto';
 import type { CustomFetch } from 'openid-client';
+import { type Clock, systemClock } from '../clock.js';
 import { DependencyUnavailableError, GatewayError } from '../http/errors.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './bounded-fetch.js';
 import {
@@ -160,8 +161,8 @@ export interface IdTokenSignatureVerifierOptions {
    * {@link JWKS_MAX_STALE_MS}; never less than {@link JWKS_MAX_AGE_MS}).
    */
   maxStaleMs?: number;
-  /** Epoch milliseconds (read at each call, so fake clocks apply). */
-  now?: () => number;
+  /** The clock (shared/clock.ts), read at each call so fake clocks apply. */
+  clock?: Clock;
 }
 
 /** One IdP's ID token signature check, with its JWKS cache. */
@@ -335,7 +336,7 @@ export const createIdTokenSignatureVerifier = (
   const { alg } = opts;
   const spec = ALGORITHMS[alg];
   if (!spec) throw new TypeError(`unsupported ID token alg ${String(alg)}`);
-  const now = opts.now ?? (() => Date.now());
+  const now = opts.clock ?? systemClock;
   const maxChars = opts.maxTokenChars ?? DEFAULT_MAX_RESPONSE_BYTES;
   const maxStaleMs = Math.max(JWKS_MAX_AGE_MS, opts.maxStaleMs ?? JWKS_MAX_STALE_MS);
   /** The last good key set: replaced by the next successful fetch only, never dropped. */

@@ -42,12 +42,13 @@ export {
   MAX_ASSERTION_LIFETIME_SECONDS,
   secretClientAuth,
   signClientAssertion,
-  withClientJwksRoute,
 } from './client-auth.js';
 export {
-  createOidcEndpoints,
+  createOidcCallback,
+  createOidcLogin,
   loadOidcIdp,
-  type OidcEndpointsDeps,
+  type OidcCallbackDeps,
+  type OidcLoginDeps,
   oidcRedirectUri,
 } from './endpoints.js';
 export * from './errors.js';

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
 
 /**
@@ -17,8 +18,8 @@ export interface SecretResolverDeps {
   aws?: AwsSecretPort;
   /** Resolved secrets are kept this long per container (default 300 s); 0 keeps none. */
   cacheSeconds?: number;
-  /** Epoch milliseconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts), read at each call so fake clocks apply. */
+  clock?: Clock;
 }
 
 export type SecretResolver = (ref: string) => Promise<string>;
@@ -33,7 +34,7 @@ export type SecretResolver = (ref: string) => Promise<string>;
  */
 export const createSecretResolver = (deps: SecretResolverDeps): SecretResolver => {
   const cacheMs = (deps.cacheSeconds ?? 300) * 1000;
-  const now = deps.now ?? Date.now;
+  const now = deps.clock ?? systemClock;
   const cache = new Map<string, { value: string; until: number }>();
 
   const load = async (ref: string): Promise<string> => {

@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import { serializeCookie } from '../http/cookies.js';
+import { defineFlow } from '../http/flow.js';
 import { queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import type { Log } from '../log.js';
@@ -21,14 +23,57 @@ export interface SamlLoginDeps {
   parseDestination: (raw: string | undefined) => URL;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 /** The samlify-backed SAML endpoints: SP metadata and SP-initiated login. */
 export const createSamlLoginEndpoints = (deps: SamlLoginDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
+
+  const loginFlow = defineFlow<{ event: APIGatewayProxyEventV2 }, HttpResponse>(
+    'saml-login',
+    deps.log,
+  )
+    .step('requireGet', ({ event }) => requireMethod(event, 'GET'))
+    .step('loadSamlIdp', async ({ event }) => ({
+      idp: await loadSamlIdp(deps.attributes, event, deps.log),
+    }))
+    .step('parseDestination', ({ event }) => ({
+      destination: deps.parseDestination(queryParam(event, 'return_to')),
+    }))
+    .step('parseContinue', ({ event }) => ({
+      continueTo: parseContinue(queryParam(event, 'continue')),
+    }))
+    .step('buildAuthnRequest', ({ idp }) =>
+      buildAuthnRequest(idp, spUrls(deps.publicBaseUrl, idp.id)),
+    )
+    .step('storePendingRequest', async ({ idp, id, destination, continueTo }) => {
+      await deps.state.put(
+        pendingRequestKey(id),
+        {
+          idp: idp.id,
+          destination: destination.href,
+          ...(continueTo !== undefined ? { continueTo } : {}),
+        },
+        now() + AUTHN_REQUEST_TTL_SECONDS,
+      );
+    })
+    .end('redirectToIdp', ({ idp, id, url }) =>
+      redirect(url, {
+        cookies: [
+          serializeCookie(pendingRequestCookie(idp.id), id, {
+            maxAgeSeconds: AUTHN_REQUEST_TTL_SECONDS,
+            sameSite: 'None',
+          }),
+        ],
+      }),
+    );
+
   return {
+    /** The SP-initiated login flow's step names, in order. */
+    loginSteps: loginFlow.steps,
     /** `GET /saml/{idp}/metadata`: the SP metadata to register at the IdP. */
     async metadata(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
       requireMethod(event, 'GET', 'HEAD');
@@ -50,29 +95,6 @@ export const createSamlLoginEndpoints = (deps: SamlLoginDeps) => {
      * `continue=/cli/…` (shared/signin's parseContinue) waits in the pending item: the sign-in
      * comes back to that CLI page.
      */
-    async login(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'GET');
-      const idp = await loadSamlIdp(deps.attributes, event, deps.log);
-      const destination = deps.parseDestination(queryParam(event, 'return_to'));
-      const continueTo = parseContinue(queryParam(event, 'continue'));
-      const { id, url } = buildAuthnRequest(idp, spUrls(deps.publicBaseUrl, idp.id));
-      await deps.state.put(
-        pendingRequestKey(id),
-        {
-          idp: idp.id,
-          destination: destination.href,
-          ...(continueTo !== undefined ? { continueTo } : {}),
-        },
-        now() + AUTHN_REQUEST_TTL_SECONDS,
-      );
-      return redirect(url, {
-        cookies: [
-          serializeCookie(pendingRequestCookie(idp.id), id, {
-            maxAgeSeconds: AUTHN_REQUEST_TTL_SECONDS,
-            sameSite: 'None',
-          }),
-        ],
-      });
-    },
+    login: (event: APIGatewayProxyEventV2): Promise<HttpResponse> => loginFlow.run({ event }),
   };
 };

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { type Clock, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
 import { ScimThrottledError, ScimUnauthorizedError } from './errors.js';
@@ -52,10 +53,10 @@ export const createScimAuthenticator =
  * (or a leaked token) from taking all of it.
  * @throws scim_throttled (429) with the seconds to wait.
  */
-export const createScimThrottle = (nowMs: () => number = Date.now) => {
+export const createScimThrottle = (clock: Clock = systemClock) => {
   const buckets = new Map<string, { tokens: number; at: number }>();
   return (idp: string, requestsPerSecond: number): void => {
-    const now = nowMs();
+    const now = clock();
     const burst = requestsPerSecond * 2;
     const b = buckets.get(idp) ?? { tokens: burst, at: now };
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * requestsPerSecond);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import type { Deprovisioning, DirectoryStore } from '../directory/index.js';
 import type { DirectoryGroup, DirectoryUser, GroupEntry, Member } from '../directory/types.js';
@@ -37,7 +38,8 @@ export interface ScimServiceDeps {
   store: DirectoryStore;
   deprovision: Deprovisioning;
   log: Log;
-  now?: () => Date;
+  /** The time written as `meta.created` / `meta.lastModified` (shared/clock.ts). */
+  clock?: Clock;
   newId?: () => string;
 }
 
@@ -91,7 +93,8 @@ const wants = (q: ListQuery, attribute: string) =>
  */
 export const createScimService = (deps: ScimServiceDeps) => {
   const { store } = deps;
-  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const clock = deps.clock ?? systemClock;
+  const now = () => new Date(clock()).toISOString();
   const newId = deps.newId ?? randomUUID;
 
   const base = (baseUrl: string, idp: IdpConfig) => `${baseUrl}/scim/v2/${idp.id}`;

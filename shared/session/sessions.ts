@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import type { Log } from '../log.js';
 import { type Grant, identityForRules, type Mapper } from '../mapping/index.js';
@@ -57,8 +58,8 @@ export interface SessionServiceDeps {
   /** The IdP's compiled rules (with the gateway-wide rules). */
   mapperFor: (idp: IdpConfig) => Promise<Mapper>;
   log: Log;
-  /** Epoch milliseconds. */
-  nowMs?: () => number;
+  /** The clock (shared/clock.ts); session bounds are stored in epoch seconds. */
+  clock?: Clock;
 }
 
 const lifetimeOf = (idp: IdpConfig): SessionLifetime => idp.session;
@@ -80,7 +81,7 @@ export const revocationScopesOf = (
  * removed IdP or a revocation takes effect at the next use. A malformed item is refused.
  */
 export const createSessionService = (deps: SessionServiceDeps) => {
-  const nowMs = deps.nowMs ?? (() => Date.now());
+  const nowMs = deps.clock ?? systemClock;
 
   return {
     /**

@@ -1,7 +1,9 @@
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import { type AwsAccess, NoRoleMatchedError } from '../handback/index.js';
 import { serializeCookie } from '../http/cookies.js';
 import { InvalidRequestError } from '../http/errors.js';
+import { defineFlow, finish } from '../http/flow.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
 import type { Log } from '../log.js';
@@ -11,6 +13,7 @@ import {
   personOf,
   SESSION_COOKIE,
   type SessionIdentity,
+  SessionInvalidError,
   type SessionService,
 } from '../session/index.js';
 
@@ -29,8 +32,8 @@ export interface SignInCompletionDeps {
   defaultDestination: URL;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 const MAX_CONTINUE_LENGTH = 2048;
@@ -96,6 +99,51 @@ export const grantsFor = async (
 };
 
 /**
+ * The IdP a verified identity signed in through, as configured NOW: a sign-in finished later (a
+ * confirmation, an SPA code, a CLI approval) must not outlive its IdP's removal or a change of
+ * its protocol.
+ * @throws session_invalid (400) when it is gone, or what `refuse` makes.
+ */
+export const loadSignedInIdp = async (
+  loadIdp: (id: string) => Promise<IdpConfig | undefined>,
+  identity: SessionIdentity,
+  refuse: (detail: string) => Error = (detail) => new SessionInvalidError(detail),
+): Promise<IdpConfig> => {
+  const idp = await loadIdp(identity.idp);
+  if (!idp || idp.protocol !== identity.protocol) {
+    throw refuse(`idp ${identity.idp} is no longer configured`);
+  }
+  return idp;
+};
+
+/**
+ * Records a session's first use of a grant (the portal lists it first next time). Best effort: a
+ * failure here must not cost the person the console or the credentials they already have.
+ */
+export const recordFirstUse = (
+  sessions: Pick<SessionService, 'recordFirstUse'>,
+  tokenValue: string,
+  grantId: string,
+): Promise<void> => sessions.recordFirstUse(tokenValue, grantId).catch(() => undefined);
+
+/** What a browser sign-in completes with: the verified identity and where it asked to go. */
+export interface BrowserSignIn {
+  identity: SessionIdentity;
+  idp: IdpConfig;
+  /** An allowlisted console deep link the sign-in asked for (RelayState / return_to). */
+  destination: URL | undefined;
+  /** Epoch seconds the upstream bounds the session by (SAML SessionNotOnOrAfter). */
+  upstreamEndsAt?: number;
+  /** Extra `Set-Cookie` values (clearing the flow's own cookies). */
+  cookies?: readonly string[];
+  /**
+   * A fedgate page to come back to once the session exists (a {@link parseContinue} path,
+   * checked again here): a 303 there instead of the console or the portal.
+   */
+  continueTo?: string;
+}
+
+/**
  * "Complete the sign-in", the one tail of every protocol's browser flow (SAML ACS, the IdP-initiated
  * confirmation, the OIDC callback): the current rules must grant something (else no session), a
  * browser session starts (its cookie), and then exactly one grant goes straight to the console —
@@ -106,56 +154,54 @@ export const grantsFor = async (
  * assumption's codes, temporarily_unavailable.
  */
 export const createSignInCompletion = (deps: SignInCompletionDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
   const portalUrl = publicUrl(deps.publicBaseUrl, '/');
 
-  return {
-    async browser(opts: {
-      identity: SessionIdentity;
-      idp: IdpConfig;
-      /** An allowlisted console deep link the sign-in asked for (RelayState / return_to). */
-      destination: URL | undefined;
-      /** Epoch seconds the upstream bounds the session by (SAML SessionNotOnOrAfter). */
-      upstreamEndsAt?: number;
-      /** Extra `Set-Cookie` values (clearing the flow's own cookies). */
-      cookies?: readonly string[];
-      /**
-       * A fedgate page to come back to once the session exists (a {@link parseContinue} path,
-       * checked again here): a 303 there instead of the console or the portal.
-       */
-      continueTo?: string;
-    }): Promise<HttpResponse> {
-      const continueTo = parseContinue(opts.continueTo);
-      const grants = await grantsFor(deps, opts.idp, opts.identity);
+  const browser = defineFlow<BrowserSignIn, HttpResponse>('complete-sign-in', deps.log)
+    .step('parseContinue', (s) => ({ continuePath: parseContinue(s.continueTo) }))
+    .step('requireGrants', async (s) => ({ grants: await grantsFor(deps, s.idp, s.identity) }))
+    .step('startSession', async (s) => {
       const { tokenValue, record } = await deps.sessions.start({
-        identity: opts.identity,
-        idp: opts.idp,
+        identity: s.identity,
+        idp: s.idp,
         kind: 'browser',
-        ...(opts.upstreamEndsAt !== undefined ? { upstreamEndsAt: opts.upstreamEndsAt } : {}),
+        ...(s.upstreamEndsAt !== undefined ? { upstreamEndsAt: s.upstreamEndsAt } : {}),
       });
-      const cookies = [...(opts.cookies ?? []), sessionCookie(tokenValue, record.endsAt - now())];
-      if (continueTo !== undefined) {
-        const res = redirect(continueUrl(deps.publicBaseUrl, continueTo), { cookies });
-        res.statusCode = 303;
-        return res;
-      }
-      if (grants.length === 1) {
-        const grant = grants[0] as Grant;
-        const url = await deps.access.console(grant, personOf(opts.identity), {
-          destination: opts.destination ?? deps.defaultDestination,
-          sessionEndsAt: record.endsAt,
+      const cookies = [...(s.cookies ?? []), sessionCookie(tokenValue, record.endsAt - now())];
+      return { tokenValue, endsAt: record.endsAt, sessionCookies: cookies };
+    })
+    .step('continueToPage', ({ continuePath, sessionCookies }) => {
+      if (continuePath === undefined) return;
+      const res = redirect(continueUrl(deps.publicBaseUrl, continuePath), {
+        cookies: sessionCookies,
+      });
+      res.statusCode = 303;
+      return finish(res);
+    })
+    .end('handBack', async (s) => {
+      const cookies = s.sessionCookies;
+      if (s.grants.length === 1) {
+        const grant = s.grants[0] as Grant;
+        const url = await deps.access.console(grant, personOf(s.identity), {
+          destination: s.destination ?? deps.defaultDestination,
+          sessionEndsAt: s.endsAt,
         });
-        // Best effort: the portal lists it first next time; a failure here must not cost the
-        // person the console they already have.
-        await deps.sessions.recordFirstUse(tokenValue, grant.id).catch(() => undefined);
+        await recordFirstUse(deps.sessions, s.tokenValue, grant.id);
         return redirect(url, { cookies });
       }
       const portal = new URL(portalUrl);
-      if (opts.destination) portal.searchParams.set('destination', opts.destination.href);
+      if (s.destination) portal.searchParams.set('destination', s.destination.href);
       const res = redirect(portal, { cookies });
       res.statusCode = 303;
       return res;
-    },
+    });
+
+  return {
+    /** The tail's step names, in order. */
+    steps: browser.steps,
+    /** Completes a verified browser sign-in: a session, then the console, the portal or a CLI page. */
+    browser: (signIn: BrowserSignIn): Promise<HttpResponse> => browser.run(signIn),
   };
 };
 

@@ -1,8 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { GatewayError } from '../http/errors.js';
+import { defineFlow } from '../http/flow.js';
 import { parseForm, requireMethod } from '../http/request.js';
 import type { HttpResponse } from '../http/responses.js';
 import { publicUrl } from '../http/urls.js';
@@ -11,7 +13,7 @@ import { signInConfirmPage } from '../portal/index.js';
 import { SessionIdentitySchema } from '../session/index.js';
 import { STATE_KEY_PREFIXES, type StateStore, stateKey } from '../store/index.js';
 import * as z from '../zod.js';
-import type { SignInCompletion } from './complete.js';
+import { loadSignedInIdp, type SignInCompletion } from './complete.js';
 
 /** How long a person has to confirm an IdP-initiated sign-in. */
 export const CONFIRM_TTL_SECONDS = 300;
@@ -50,8 +52,8 @@ export interface SignInConfirmationDeps {
   parseDestination: (raw: string | undefined) => URL;
   publicBaseUrl: URL;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -63,9 +65,59 @@ export interface SignInConfirmationDeps {
  * token, so neither a cross-site post (no Strict cookie) nor a forged form (no token) completes it.
  */
 export const createSignInConfirmation = (deps: SignInConfirmationDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
   const action = publicUrl(deps.publicBaseUrl, '/signin/confirm');
   const cancel = publicUrl(deps.publicBaseUrl, '/');
+
+  const confirmFlow = defineFlow<{ event: APIGatewayProxyEventV2 }, HttpResponse>(
+    'signin-confirm',
+    deps.log,
+  )
+    .step('requirePost', ({ event }) => requireMethod(event, 'POST'))
+    .step('parseConfirmForm', ({ event }) => ({ form: parseForm(event, FORM_MAX_BYTES) }))
+    .step('readConfirmCookie', ({ event }) => {
+      const token = readCookie(event.cookies, CONFIRM_COOKIE);
+      if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
+        throw new SignInConfirmationInvalidError('no confirmation cookie');
+      }
+      return { token };
+    })
+    .step('checkCsrf', ({ form, token }) => {
+      const posted = Buffer.from(form.get('csrf') ?? '');
+      const expected = Buffer.from(csrfOf(token));
+      if (posted.length !== expected.length || !timingSafeEqual(posted, expected)) {
+        throw new SignInConfirmationInvalidError('csrf token does not match the confirmation');
+      }
+    })
+    .step('consumeConfirmation', async ({ token }) => {
+      const parsed = PendingSchema.safeParse(await deps.state.consume(keyOf(token)));
+      if (!parsed.success) {
+        throw new SignInConfirmationInvalidError('confirmation unknown, used or expired');
+      }
+      return { pending: parsed.data };
+    })
+    .step('loadSignedInIdp', async ({ pending }) => {
+      const idp = await loadSignedInIdp(
+        deps.loadIdp,
+        pending.identity,
+        () => new SignInConfirmationInvalidError('the identity provider is no longer configured'),
+      );
+      deps.log.appendKeys({ flow: idp.protocol, idp: idp.id });
+      return { idp };
+    })
+    .end('completeSignIn', ({ pending, idp }) =>
+      deps.complete.browser({
+        identity: pending.identity,
+        idp,
+        destination:
+          pending.destination !== undefined
+            ? deps.parseDestination(pending.destination)
+            : undefined,
+        ...(pending.upstreamEndsAt !== undefined ? { upstreamEndsAt: pending.upstreamEndsAt } : {}),
+        cookies: [clearCookie(CONFIRM_COOKIE, 'Strict')],
+      }),
+    );
 
   return {
     /** Holds a verified IdP-initiated sign-in and asks the person to confirm it. */
@@ -115,39 +167,7 @@ export const createSignInConfirmation = (deps: SignInConfirmationDeps) => {
      * portal).
      * @throws signin_confirmation_invalid (403), invalid_request, and the completion's codes.
      */
-    async confirm(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      requireMethod(event, 'POST');
-      const form = parseForm(event, FORM_MAX_BYTES);
-      const token = readCookie(event.cookies, CONFIRM_COOKIE);
-      if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
-        throw new SignInConfirmationInvalidError('no confirmation cookie');
-      }
-      const posted = Buffer.from(form.get('csrf') ?? '');
-      const expected = Buffer.from(csrfOf(token));
-      if (posted.length !== expected.length || !timingSafeEqual(posted, expected)) {
-        throw new SignInConfirmationInvalidError('csrf token does not match the confirmation');
-      }
-      const parsed = PendingSchema.safeParse(await deps.state.consume(keyOf(token)));
-      if (!parsed.success) {
-        throw new SignInConfirmationInvalidError('confirmation unknown, used or expired');
-      }
-      const pending = parsed.data;
-      const idp = await deps.loadIdp(pending.identity.idp);
-      if (!idp || idp.protocol !== pending.identity.protocol) {
-        throw new SignInConfirmationInvalidError('the identity provider is no longer configured');
-      }
-      deps.log.appendKeys({ flow: idp.protocol, idp: idp.id });
-      return deps.complete.browser({
-        identity: pending.identity,
-        idp,
-        destination:
-          pending.destination !== undefined
-            ? deps.parseDestination(pending.destination)
-            : undefined,
-        ...(pending.upstreamEndsAt !== undefined ? { upstreamEndsAt: pending.upstreamEndsAt } : {}),
-        cookies: [clearCookie(CONFIRM_COOKIE, 'Strict')],
-      });
-    },
+    confirm: (event: APIGatewayProxyEventV2): Promise<HttpResponse> => confirmFlow.run({ event }),
   };
 };
 

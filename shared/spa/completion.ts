@@ -1,3 +1,4 @@
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig, SpaClient } from '../config/index.js';
 import { NoRoleMatchedError } from '../handback/index.js';
 import { DependencyUnavailableError, GatewayError } from '../http/errors.js';
@@ -6,14 +7,8 @@ import type { Log, Meter } from '../log.js';
 import type { Mapper } from '../mapping/index.js';
 import type { SessionIdentity } from '../session/index.js';
 import { grantsFor } from '../signin/index.js';
-import type { StateStore } from '../store/index.js';
-import {
-  parseSpaReturnTo,
-  requireSpaClient,
-  type SpaClientRegistry,
-  spaErrorUrl,
-  spaGrantsOf,
-} from './clients.js';
+import type { SpaClientRegistry, StateStore } from '../store/index.js';
+import { parseSpaReturnTo, requireSpaClient, spaErrorUrl, spaGrantsOf } from './clients.js';
 import { issueSpaCode, type SpaLogin } from './handoff.js';
 
 export interface SpaCompletionDeps {
@@ -24,8 +19,8 @@ export interface SpaCompletionDeps {
   log: Log;
   /** Counts refusals returned to the SPA (`Refusals` / `Failures` by code), as for other routes. */
   meter?: Meter;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 /** A verified upstream sign-in an SPA started, as the protocol's callback hands it over. */
@@ -53,7 +48,8 @@ const errorCodeOf = (err: unknown): string => {
  * one-time code holding the verified identity (never grants) and the SPA's `state`.
  */
 export const createSpaCompletion = (deps: SpaCompletionDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
 
   /**
    * A refusal of an SPA's login or sign-in as a 302 to the client's error URL, logged and counted

@@ -1,10 +1,12 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig, SpaClient } from '../config/index.js';
 import { type AwsAccess, NoRoleMatchedError } from '../handback/index.js';
 import { readBody } from '../http/capped-body.js';
 import { clearCookie, readCookie, serializeCookie } from '../http/cookies.js';
 import { InvalidRequestError } from '../http/errors.js';
+import { defineFlow } from '../http/flow.js';
 import { mediaType, queryParam, requireMethod } from '../http/request.js';
 import { type HttpResponse, json } from '../http/responses.js';
 import type { Log } from '../log.js';
@@ -14,13 +16,12 @@ import {
   type LiveSession,
   personOf,
   type SessionIdentity,
-  SessionInvalidError,
   type SessionService,
 } from '../session/index.js';
-import { grantsFor } from '../signin/index.js';
-import type { StateStore } from '../store/index.js';
+import { grantsFor, loadSignedInIdp, recordFirstUse } from '../signin/index.js';
+import type { SpaClientRegistry, StateStore } from '../store/index.js';
 import * as z from '../zod.js';
-import { requireSpaClient, type SpaClientRegistry, spaGrantsOf } from './clients.js';
+import { requireSpaClient, spaGrantsOf } from './clients.js';
 import {
   SpaCodeInvalidError,
   SpaGrantRequiredError,
@@ -71,8 +72,8 @@ export interface SpaEndpointsDeps {
   /** The IdP's compiled rules (with the gateway-wide rules). */
   mapperFor: (idp: IdpConfig) => Promise<Mapper>;
   log: Log;
-  /** Epoch seconds. */
-  now?: () => number;
+  /** The clock (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 const headerOf = (event: APIGatewayProxyEventV2, name: string): string | undefined => {
@@ -163,7 +164,8 @@ const chooseGrant = (grants: readonly Grant[], grantId: string | undefined): Gra
  * can name its client) and answers only the client's registered origin.
  */
 export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const clock = deps.clock ?? systemClock;
+  const now = () => epochSeconds(clock);
 
   const clientOf = (event: APIGatewayProxyEventV2) =>
     requireSpaClient(deps.clients, queryParam(event, 'client_id'));
@@ -215,6 +217,98 @@ export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
     });
   };
 
+  /** The request's client from its own origin: the first steps of every SPA route. */
+  const acceptStep =
+    <T>(schema: z.ZodMiniType<T>) =>
+    ({ event }: { event: APIGatewayProxyEventV2 }) =>
+      accept(event, schema);
+
+  const redeemFlow = defineFlow<{ event: APIGatewayProxyEventV2 }, HttpResponse>(
+    'spa-redeem',
+    deps.log,
+  )
+    .step('acceptSpaRequest', acceptStep(RedeemSchema))
+    // Consumed first, with a conditional delete: of concurrent redemptions exactly one gets it,
+    // and a code presented by another browser or with a wrong verifier is gone too (it leaked:
+    // nobody may use it). Origin, content type and body shape were refused before.
+    .step('consumeCode', async ({ client, body }) => {
+      const parsed = SpaCodeSchema.safeParse(await deps.state.consume(codeKey(body.code)));
+      if (!parsed.success)
+        throw new SpaCodeInvalidError('code unknown, expired, used or malformed');
+      const code = parsed.data;
+      if (code.client !== client.id) throw new SpaCodeInvalidError(`code of client ${code.client}`);
+      return { code };
+    })
+    .step('checkLoginBinding', ({ event, code }) => {
+      if (!isLoginBinding(readCookie(event.cookies, SPA_LOGIN_COOKIE), code.loginBinding)) {
+        throw new SpaLoginBindingInvalidError('no login-binding cookie, or another login’s');
+      }
+    })
+    .step('verifyCodeVerifier', ({ body, code }) => {
+      if (!verifierMatches(body.code_verifier, code.codeChallenge)) {
+        throw new SpaVerifierMismatchError('S256(code_verifier) differs from the challenge');
+      }
+    })
+    .step('loadSignedInIdp', async ({ code }) => ({
+      idp: await loadSignedInIdp(deps.loadIdp, code.identity),
+    }))
+    // The rules as they are now, not as they were at the callback a minute ago.
+    .step('requireGrants', async ({ client, code, idp }) => ({
+      grants: spaGrantsOf(client, await grantsFor(deps, idp, code.identity)),
+    }))
+    .step('chooseGrant', ({ body, grants }) => ({
+      grant:
+        body.grant !== undefined || grants.length <= 1
+          ? chooseGrant(grants, body.grant)
+          : undefined,
+    }))
+    .step('startSession', async ({ client, code, idp }) => {
+      const { tokenValue, record } = await deps.sessions.start({
+        identity: code.identity,
+        idp,
+        kind: 'spa',
+        client: client.id,
+        ...(code.upstreamEndsAt !== undefined ? { upstreamEndsAt: code.upstreamEndsAt } : {}),
+        clientMaxSeconds: client.sessionMaxSeconds,
+      });
+      return { tokenValue, endsAt: record.endsAt };
+    })
+    .end('handBack', async ({ client, code, grants, grant, tokenValue, endsAt }) => {
+      const res = grant
+        ? await credentialsFor(client, code.identity, grant, endsAt)
+        : json(200, {
+            grants: grants.map(grantView),
+            identity: identityView(code.identity),
+            session: sessionView(endsAt),
+          });
+      // As at the browser's sign-in: "recently used" must not cost the credentials.
+      if (grant) await recordFirstUse(deps.sessions, tokenValue, grant.id);
+      res.cookies = [
+        serializeCookie(spaSessionCookie(client.id), tokenValue, {
+          maxAgeSeconds: endsAt - now(),
+          sameSite: 'None',
+        }),
+        // The binding has done its job: the code it guarded is spent.
+        clearCookie(SPA_LOGIN_COOKIE, 'None'),
+      ];
+      return res;
+    });
+
+  const credentialsFlow = defineFlow<{ event: APIGatewayProxyEventV2 }, HttpResponse>(
+    'spa-credentials',
+    deps.log,
+  )
+    .step('acceptSpaRequest', acceptStep(RefreshSchema))
+    .step('resumeSession', async ({ event, client }) => ({ live: await resume(event, client) }))
+    .step('chooseGrant', ({ client, body, live }) => ({
+      grant: chooseGrant(spaGrantsOf(client, live.grants), body.grant),
+    }))
+    .end('issueCredentials', async ({ client, live, grant }) => {
+      const res = await credentialsFor(client, live.record.identity, grant, live.endsAt);
+      await touch(live, grant.id);
+      return res;
+    });
+
   return {
     /**
      * `POST /redeem?client_id=…` `{ code, code_verifier[, grant] }` with the login-binding cookie:
@@ -226,61 +320,7 @@ export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
      * spa_login_binding_invalid, spa_verifier_mismatch, session_invalid (IdP removed, upstream
      * login over), no_role_matched, grant_not_available, temporarily_unavailable, sts_*.
      */
-    async redeem(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      const { client, body } = await accept(event, RedeemSchema);
-      // Consumed first, with a conditional delete: of concurrent redemptions exactly one gets it,
-      // and a code presented by another browser or with a wrong verifier is gone too (it leaked:
-      // nobody may use it). Origin, content type and body shape were refused before.
-      const parsed = SpaCodeSchema.safeParse(await deps.state.consume(codeKey(body.code)));
-      if (!parsed.success)
-        throw new SpaCodeInvalidError('code unknown, expired, used or malformed');
-      const code = parsed.data;
-      if (code.client !== client.id) throw new SpaCodeInvalidError(`code of client ${code.client}`);
-      if (!isLoginBinding(readCookie(event.cookies, SPA_LOGIN_COOKIE), code.loginBinding)) {
-        throw new SpaLoginBindingInvalidError('no login-binding cookie, or another login’s');
-      }
-      if (!verifierMatches(body.code_verifier, code.codeChallenge)) {
-        throw new SpaVerifierMismatchError('S256(code_verifier) differs from the challenge');
-      }
-      const idp = await deps.loadIdp(code.identity.idp);
-      if (!idp || idp.protocol !== code.identity.protocol) {
-        throw new SessionInvalidError(`idp ${code.identity.idp} is no longer configured`);
-      }
-      // The rules as they are now, not as they were at the callback a minute ago.
-      const grants = spaGrantsOf(client, await grantsFor(deps, idp, code.identity));
-      const grant =
-        body.grant !== undefined || grants.length <= 1
-          ? chooseGrant(grants, body.grant)
-          : undefined;
-      const { tokenValue, record } = await deps.sessions.start({
-        identity: code.identity,
-        idp,
-        kind: 'spa',
-        client: client.id,
-        ...(code.upstreamEndsAt !== undefined ? { upstreamEndsAt: code.upstreamEndsAt } : {}),
-        clientMaxSeconds: client.sessionMaxSeconds,
-      });
-      const res = grant
-        ? await credentialsFor(client, code.identity, grant, record.endsAt)
-        : json(200, {
-            grants: grants.map(grantView),
-            identity: identityView(code.identity),
-            session: sessionView(record.endsAt),
-          });
-      if (grant) {
-        // Best effort, as at the browser's sign-in: "recently used" must not cost the credentials.
-        await deps.sessions.recordFirstUse(tokenValue, grant.id).catch(() => undefined);
-      }
-      res.cookies = [
-        serializeCookie(spaSessionCookie(client.id), tokenValue, {
-          maxAgeSeconds: record.endsAt - now(),
-          sameSite: 'None',
-        }),
-        // The binding has done its job: the code it guarded is spent.
-        clearCookie(SPA_LOGIN_COOKIE, 'None'),
-      ];
-      return res;
-    },
+    redeem: (event: APIGatewayProxyEventV2): Promise<HttpResponse> => redeemFlow.run({ event }),
 
     /**
      * `POST /credentials?client_id=…` `{ [grant] }` with the session cookie: fresh credentials
@@ -289,14 +329,8 @@ export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
      * session_revoked, no_role_matched, grant_not_available, spa_grant_required,
      * temporarily_unavailable, sts_* (STS refusals).
      */
-    async credentials(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-      const { client, body } = await accept(event, RefreshSchema);
-      const live = await resume(event, client);
-      const grant = chooseGrant(spaGrantsOf(client, live.grants), body.grant);
-      const res = await credentialsFor(client, live.record.identity, grant, live.endsAt);
-      await touch(live, grant.id);
-      return res;
-    },
+    credentials: (event: APIGatewayProxyEventV2): Promise<HttpResponse> =>
+      credentialsFlow.run({ event }),
 
     /**
      * `POST /grants?client_id=…`: what the CURRENT rules give the session for this client, as

@@ -5,11 +5,9 @@
  * origin, grants chosen by opaque id. See README.md in this folder.
  */
 export {
-  createDynamoSpaClients,
   createStaticSpaClients,
   parseSpaReturnTo,
   requireSpaClient,
-  type SpaClientRegistry,
   spaErrorUrl,
   spaGrantsOf,
 } from './clients.js';

@@ -1,10 +1,11 @@
+import { type Clock, systemClock } from '../clock.js';
 import type {
   AccountProfile,
   DenyRule,
   GatewayDefaults,
   GatewaySettings,
 } from '../config/index.js';
-import type { AttributeStore, Clock } from './ports.js';
+import type { AttributeStore } from './ports.js';
 
 interface Entry<T> {
   promise: Promise<T>;
@@ -22,6 +23,7 @@ const deepFreeze = <T>(value: T): T => {
 
 /** A bounded map of loads by key: shares in-flight loads, keeps results for `ttlSeconds`. */
 const createMemo = <T>(ttlSeconds: number, maxEntries: number, now: Clock) => {
+  const ttlMs = ttlSeconds * 1000;
   const entries = new Map<string, Entry<T>>();
   return (key: string, load: () => Promise<T>): Promise<T> => {
     const hit = entries.get(key);
@@ -30,7 +32,7 @@ const createMemo = <T>(ttlSeconds: number, maxEntries: number, now: Clock) => {
     const entry: Entry<T> = {
       promise: (async () => load())().then(
         (value) => {
-          entry.expiresAt = now() + ttlSeconds;
+          entry.expiresAt = now() + ttlMs;
           // One result is shared by every caller in the container: nobody may change it.
           return deepFreeze(value);
         },
@@ -67,21 +69,21 @@ export const createCachedAttributeStore = (
   store: AttributeStore,
   {
     ttlSeconds,
-    now = () => Date.now() / 1000,
+    clock = systemClock,
     maxEntries = 1000,
-  }: { ttlSeconds: number; now?: Clock; maxEntries?: number },
+  }: { ttlSeconds: number; clock?: Clock; maxEntries?: number },
 ): AttributeStore => {
   if (ttlSeconds <= 0) return store;
   const idps = createMemo<Awaited<ReturnType<AttributeStore['getIdp']>>>(
     ttlSeconds,
     maxEntries,
-    now,
+    clock,
   );
-  const lists = createMemo<Awaited<ReturnType<AttributeStore['listIdps']>>>(ttlSeconds, 1, now);
-  const accounts = createMemo<AccountProfile[]>(ttlSeconds, maxEntries, now);
-  const defaults = createMemo<GatewayDefaults>(ttlSeconds, 1, now);
-  const settings = createMemo<GatewaySettings>(ttlSeconds, 1, now);
-  const gatewayRules = createMemo<readonly DenyRule[]>(ttlSeconds, 1, now);
+  const lists = createMemo<Awaited<ReturnType<AttributeStore['listIdps']>>>(ttlSeconds, 1, clock);
+  const accounts = createMemo<AccountProfile[]>(ttlSeconds, maxEntries, clock);
+  const defaults = createMemo<GatewayDefaults>(ttlSeconds, 1, clock);
+  const settings = createMemo<GatewaySettings>(ttlSeconds, 1, clock);
+  const gatewayRules = createMemo<readonly DenyRule[]>(ttlSeconds, 1, clock);
   return {
     getIdp: (idpId) => idps(idpId, () => store.getIdp(idpId)),
     // A fresh array per call (callers may sort it); its elements are shared and frozen.

@@ -31,10 +31,10 @@ export {
 } from './errors.js';
 export type {
   AttributeStore,
-  Clock,
   DynamoPort,
   IdpSummary,
   ReplayCache,
+  SpaClientRegistry,
   StateStore,
 } from './ports.js';
 export { createReplayCache } from './replay-cache.js';
@@ -48,6 +48,7 @@ export {
   type SessionStore,
   type StoredSession,
 } from './session-store.js';
+export { createDynamoSpaClients } from './spa-clients.js';
 export { createDynamoStateStore } from './state-store.js';
 export {
   ACCOUNT_PROFILE_SK,

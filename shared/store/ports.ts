@@ -5,15 +5,13 @@ import type {
   GatewayDefaults,
   GatewaySettings,
   IdpConfig,
+  SpaClient,
 } from '../config/index.js';
 import type { Identity } from '../mapping/index.js';
 import type { StateKey } from './table-schema.js';
 
 /** The DynamoDB client as the store uses it: built once per container by the caller, injected. */
 export type DynamoPort = Pick<DynamoDBClient, 'send'>;
-
-/** Epoch seconds; injected so that tests can pin the clock. */
-export type Clock = () => number;
 
 /** What the home page shows of an IdP. */
 export type IdpSummary = Pick<IdpConfig, 'id' | 'displayName' | 'protocol' | 'listed'>;
@@ -118,4 +116,13 @@ export interface ReplayCache {
    * @throws temporarily_unavailable (DependencyUnavailableError) when DynamoDB cannot answer.
    */
   remember(namespace: string, id: string, notOnOrAfter: number): Promise<void>;
+}
+
+/** Where SPA clients are looked up by `client_id`. */
+export interface SpaClientRegistry {
+  /**
+   * The client, or `undefined` for an unknown id.
+   * @throws server_error for a stored client that fails validation; temporarily_unavailable.
+   */
+  get(clientId: string): Promise<SpaClient | undefined>;
 }

@@ -7,6 +7,7 @@ import {
   type ScanCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import { getAll } from './batch.js';
 import {
   isConditionalCheckFailed,
@@ -14,7 +15,7 @@ import {
   StoreOperationFailedError,
   translateDynamoError,
 } from './errors.js';
-import type { Clock, DynamoPort } from './ports.js';
+import type { DynamoPort } from './ports.js';
 import { STATE_KEY_PREFIXES, STATE_TABLE, type StateKey, stateKey } from './table-schema.js';
 
 /**
@@ -148,13 +149,14 @@ const decodeSession = (item: Record<string, AttributeValue>): StoredSession => {
 export const createDynamoSessionStore = ({
   client,
   tableName,
-  now = () => Math.floor(Date.now() / 1000),
+  clock = systemClock,
 }: {
   client: DynamoPort;
   tableName: string;
-  now?: Clock;
+  /** The clock (shared/clock.ts); TTL and liveness compare whole epoch seconds. */
+  clock?: Clock;
 }): SessionStore => {
-  const second = () => Math.floor(now());
+  const second = () => epochSeconds(clock);
   return {
     async create(id, record, expiresAt, createdAtMs) {
       if (!Number.isFinite(expiresAt) || expiresAt <= second()) {

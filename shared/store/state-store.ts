@@ -5,13 +5,14 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import {
   isConditionalCheckFailed,
   StateItemExistsError,
   StoreOperationFailedError,
   translateDynamoError,
 } from './errors.js';
-import type { Clock, DynamoPort, StateStore } from './ports.js';
+import type { DynamoPort, StateStore } from './ports.js';
 import { STATE_TABLE, type StateKey, stateKeyKind } from './table-schema.js';
 
 // The conditions name the TTL attribute through a placeholder, so the table schema stays the one
@@ -74,13 +75,14 @@ const expiryOf = (item: Record<string, AttributeValue>): number =>
 export const createDynamoStateStore = ({
   client,
   tableName,
-  now = () => Math.floor(Date.now() / 1000),
+  clock = systemClock,
 }: {
   client: DynamoPort;
   tableName: string;
-  now?: Clock;
+  /** The clock (shared/clock.ts); TTL and liveness compare whole epoch seconds. */
+  clock?: Clock;
 }): StateStore => {
-  const second = () => Math.floor(now());
+  const second = () => epochSeconds(clock);
   const nowValue = () => ({ ':now': { N: String(second()) } });
   const requireFuture = (expiresAt: number) => {
     if (!Number.isFinite(expiresAt) || expiresAt <= second()) {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toApiGatewayEvent } from '../../infra/local/api-gateway-event.js';
-import { createRouteMatcher } from '../../infra/local/route-matcher.js';
 import { FUNCTIONS, ROUTES } from '../../infra/routes.js';
+import { createRouteMatcher } from '../../shared/http/index.js';
 
 describe('route table', () => {
   it('names an existing function file for every route, each route once', () => {

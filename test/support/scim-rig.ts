@@ -1,9 +1,10 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { createRouteMatcher } from '../../infra/local/route-matcher.js';
 import { ROUTES } from '../../infra/routes.js';
+import type { Clock } from '../../shared/clock.js';
 import { type GatewayConfig, parseGatewayConfig } from '../../shared/config/index.js';
 import { type AwsKillSwitch, createDeprovisioning } from '../../shared/directory/index.js';
 import { createHttpHandler } from '../../shared/http/index.js';
+import { createRouteMatcher } from '../../shared/http/router.js';
 import { logger } from '../../shared/log.js';
 import { createSecretResolver } from '../../shared/oidc/index.js';
 import {
@@ -92,13 +93,13 @@ export const createScimRig = ({
   names,
   config = scimTestConfig(),
   killSwitch,
-  nowMs,
+  clock,
 }: {
   client: DynamoPort;
   names: TableNames;
   config?: GatewayConfig;
   killSwitch?: AwsKillSwitch;
-  nowMs?: () => number;
+  clock?: Clock;
 }) => {
   const log = captureLogger();
   const store = createDynamoDirectoryStore({ client, tableName: names.attributeTableName });
@@ -110,14 +111,14 @@ export const createScimRig = ({
       authenticate: createScimAuthenticator(
         createSecretResolver({ readEnv: (n) => (SCIM_TOKENS as Record<string, string>)[n] }),
       ),
-      throttle: createScimThrottle(nowMs),
+      throttle: createScimThrottle(clock),
       service: createScimService({
         store,
         deprovision: createDeprovisioning({
           sessions,
           log,
           ...(killSwitch ? { killSwitch } : {}),
-          ...(nowMs ? { nowMs } : {}),
+          ...(clock ? { clock } : {}),
         }),
         log,
       }),

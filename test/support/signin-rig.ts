@@ -9,6 +9,7 @@ import { createMapperCache } from '../../shared/mapping/index.js';
 import { createSessionService } from '../../shared/session/index.js';
 import { createSignInCompletion, createSignInConfirmation } from '../../shared/signin/index.js';
 import type { AttributeStore, StateStore } from '../../shared/store/index.js';
+import { clockFromSeconds } from './clock.js';
 import { createMemorySessionStore } from './memory-session-store.js';
 
 /** A console deep link parser like shared/console's: console URLs kept, anything else the default. */
@@ -55,9 +56,14 @@ export const createSignInRig = ({
     loadIdp: (id) => attributes.getIdp(id),
     mapperFor,
     log,
-    nowMs: () => now() * 1000,
+    clock: clockFromSeconds(now),
   });
-  const access = createAwsAccess({ assume: { saml: assume, oidc: assume }, consoleUrl, log, now });
+  const access = createAwsAccess({
+    assume: { saml: assume, oidc: assume },
+    consoleUrl,
+    log,
+    clock: clockFromSeconds(now),
+  });
   const complete = createSignInCompletion({
     sessions,
     mapperFor,
@@ -65,7 +71,7 @@ export const createSignInRig = ({
     defaultDestination: new URL('https://console.aws.amazon.com/'),
     publicBaseUrl,
     log,
-    now,
+    clock: clockFromSeconds(now),
   });
   const confirmation = createSignInConfirmation({
     state,
@@ -74,7 +80,7 @@ export const createSignInRig = ({
     parseDestination: testParseDestination,
     publicBaseUrl,
     log,
-    now,
+    clock: clockFromSeconds(now),
   });
   return { sessionStore, sessions, assume, consoleUrl, access, complete, confirmation };
 };

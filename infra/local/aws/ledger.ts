@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { type Clock, systemClock } from '../../../shared/clock.js';
 
 /** A session the STS stand-in issued: what the console stand-in shows after sign-in. */
 export interface IssuedSession {
@@ -52,7 +53,7 @@ const sameSecret = (a: string, b: string): boolean => {
  * The stand-ins' shared memory: sessions the STS stand-in issued and SigninTokens the federation
  * stand-in issued for them. In memory only, like the credentials themselves.
  */
-export const createLedger = (now: () => number = Date.now) => {
+export const createLedger = (now: Clock = systemClock) => {
   const sessions = new Map<string, IssuedSession>();
   const tokens = new Map<string, IssuedSigninToken>();
 

@@ -43,7 +43,7 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
   let viaKms: ClientAuthenticator;
   const readText = (p: string) => readFile(p, 'utf8');
 
-  const authenticator = (opts: { now?: () => number } = {}) =>
+  const authenticator = (opts: { clock?: () => number } = {}) =>
     createClientAuthenticator({
       resolveSecret: createSecretResolver({ readEnv: () => undefined }),
       loadKeys: (ref) => loadSigningKeys({ refs: [ref], readFile: readText }),
@@ -224,7 +224,7 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
   });
 
   it('an expired assertion (signed 10 minutes ago, 60 s lifetime) is refused with server_error', async () => {
-    const stale = authenticator({ now: () => Date.now() - 600_000 });
+    const stale = authenticator({ clock: () => Date.now() - 600_000 });
     await expect(signIn(stale)).rejects.toMatchObject({
       code: 'server_error',
       detail: expect.stringMatching(/invalid_client/),

@@ -5,15 +5,12 @@ import {
   parseGatewayConfig,
 } from '../../../shared/config/index.js';
 import type { HttpResponse } from '../../../shared/http/index.js';
-import {
-  createOidcClient,
-  createOidcEndpoints,
-  createSecretResolver,
-} from '../../../shared/oidc/index.js';
+import { createOidcClient, createSecretResolver } from '../../../shared/oidc/index.js';
 import { createDynamoStateStore, type StateStore } from '../../../shared/store/index.js';
 import type { DynamoDbFixture } from '../../support/dynamodb.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
+import { createOidcEndpoints } from '../../support/oidc-endpoints.js';
 import { cookiePair, createSignInRig } from '../../support/signin-rig.js';
 
 export const PUBLIC_BASE = new URL('https://sso.example.com');

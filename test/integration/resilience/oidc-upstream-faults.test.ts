@@ -6,7 +6,6 @@ import { parseGatewayConfig } from '../../../shared/config/index.js';
 import type { RoleAssumption } from '../../../shared/handback/index.js';
 import {
   createOidcClient,
-  createOidcEndpoints,
   createSecretResolver,
   JWKS_BACKOFF_BASE_MS,
   JWKS_MAX_AGE_MS,
@@ -15,6 +14,7 @@ import { createDynamoStateStore } from '../../../shared/store/index.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
+import { createOidcEndpoints } from '../../support/oidc-endpoints.js';
 import { createSignInRig } from '../../support/signin-rig.js';
 import { codeOf, cookieOf, oidcIdp } from '../oidc/rig.js';
 import { type RogueOp, rogueKey, startRogueOp } from '../oidc/rogue-op.js';

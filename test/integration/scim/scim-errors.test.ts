@@ -254,7 +254,7 @@ describe('SCIM error cases', () => {
       client: db.createClient(),
       names: db.names,
       config: scimTestConfig({ rps: 1 }),
-      nowMs: () => now,
+      clock: () => now,
     });
     const codes: number[] = [];
     for (let i = 0; i < 4; i++)

@@ -16,21 +16,19 @@ import {
 } from '../../../shared/handback/index.js';
 import { errorMiddleware, type HttpResponse, securityHeaders } from '../../../shared/http/index.js';
 import { createMapperCache, type Grant } from '../../../shared/mapping/index.js';
-import {
-  createOidcClient,
-  createOidcEndpoints,
-  createSecretResolver,
-} from '../../../shared/oidc/index.js';
+import { createOidcClient, createSecretResolver } from '../../../shared/oidc/index.js';
 import { createSessionService } from '../../../shared/session/index.js';
-import { createDynamoSpaClients, createSpaEndpoints, spaCors } from '../../../shared/spa/index.js';
+import { createSpaEndpoints, spaCors } from '../../../shared/spa/index.js';
 import {
   applyConfig,
   createDynamoAttributeStore,
   createDynamoSessionStore,
+  createDynamoSpaClients,
   createDynamoStateStore,
 } from '../../../shared/store/index.js';
 import type { DynamoDbFixture } from '../../support/dynamodb.js';
 import { apiEvent, captureLogger, lambdaContext } from '../../support/events.js';
+import { createOidcEndpoints } from '../../support/oidc-endpoints.js';
 import { createSignInRig } from '../../support/signin-rig.js';
 import { driveOp } from '../oidc/browserless.js';
 import { newPkce, newState } from './flow.js';

@@ -54,12 +54,12 @@ const container = (nowMs: () => number) => {
     store: createDynamoSessionStore({
       client: dynamo.createClient(),
       tableName: dynamo.names.stateTableName,
-      now: () => Math.floor(nowMs() / 1000),
+      clock: nowMs,
     }),
     loadIdp: (id) => attributes.getIdp(id),
     mapperFor: createMapperCache(attributes),
     log: captureLogger(),
-    nowMs,
+    clock: nowMs,
   });
 };
 
@@ -143,7 +143,7 @@ describe('sessions on DynamoDB Local', () => {
     const store = createDynamoSessionStore({
       client: dynamo.createClient(),
       tableName: dynamo.names.stateTableName,
-      now: () => Math.floor(now / 1000),
+      clock: () => now,
     });
     await store.revoke(
       { kind: 'subject', idp: 'okta', subjectRef: hashSubject('okta:00u1carol') },

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { createLocalDynamoDbClient, findFreePort } from '../../../infra/local/embedded-dynamodb.js';
 import { DependencyUnavailableError } from '../../../shared/http/errors.js';
 import {
-  type Clock,
   createDynamoStateStore,
   createReplayCache,
   ReplayDetectedError,
@@ -13,17 +12,18 @@ import {
   StateItemExistsError,
   stateKey,
 } from '../../../shared/store/index.js';
+import { clockFromSeconds } from '../../support/clock.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 
 const dynamo = useDynamoDb();
 
 const T = Math.floor(Date.now() / 1000);
 /** A state store as one Lambda container would build it: its own client. */
-const container = (now: Clock = () => T) =>
+const container = (now: () => number = () => T) =>
   createDynamoStateStore({
     client: dynamo.createClient(),
     tableName: dynamo.names.stateTableName,
-    now,
+    clock: clockFromSeconds(now),
   });
 const newKey = () => stateKey(STATE_KEY_PREFIXES.transaction, randomUUID());
 const rawItem = async (key: string) =>

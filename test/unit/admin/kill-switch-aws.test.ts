@@ -100,7 +100,7 @@ const killSwitch = () =>
       iamCredentials.push(credentials);
       return new IAMClient({ region: 'us-east-1', credentials });
     },
-    now: () => NOW,
+    clock: () => NOW.getTime(),
   });
 
 const revokeIdp = (idp = 'okta'): Revocation => ({

@@ -148,6 +148,16 @@ describe('POST /cli/token, authorization_code', () => {
       ),
     ).toBe('session_revoked');
     expect(rig.signIn.sessionStore.calls.create).toBe(1); // the browser's only
+    expect(rig.api.tokenSteps).toEqual([
+      'requirePost',
+      'redeemGrant',
+      'checkApprovingSession',
+      'loadSignedInIdp',
+      'startSession',
+    ]);
+    expect(rig.log.lines.filter((l) => l.message === 'flow step failed').at(-1)?.attrs).toEqual([
+      { flow: 'cli-token', step: 'checkApprovingSession', code: 'session_revoked' },
+    ]);
   });
 
   it.each([

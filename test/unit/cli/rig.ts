@@ -8,6 +8,7 @@ import {
   type SessionIdentity,
 } from '../../../shared/session/index.js';
 import type { AttemptCounter, AttributeStore } from '../../../shared/store/index.js';
+import { clockFromSeconds } from '../../support/clock.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
@@ -112,12 +113,12 @@ export const createCliRig = (initial: GatewayConfig = cliConfig()) => {
     limitUserCodes: createUserCodeLimiter({
       counter,
       limits: { perSource: 5, overall: 8, windowSeconds: 600 },
-      now: clock,
+      clock: clockFromSeconds(clock),
     }),
     listIdps: () => attributes.listIdps(),
     publicBaseUrl: BASE,
     log,
-    now: clock,
+    clock: clockFromSeconds(clock),
   });
   const api = createCliApi({
     sessions: signIn.sessions,
@@ -129,7 +130,7 @@ export const createCliRig = (initial: GatewayConfig = cliConfig()) => {
     parseDestination: testParseDestination,
     publicBaseUrl: BASE,
     log,
-    now: clock,
+    clock: clockFromSeconds(clock),
   });
 
   /** A live browser session for an identity: its cookie and CSRF token. */

@@ -39,7 +39,7 @@ const setup = (
     issuerUrl,
     timeoutMs: opts.timeoutMs ?? 1000,
     ...(opts.max ? { maxResponseBytes: opts.max } : {}),
-    now: () => NOW,
+    clock: () => NOW,
   });
   const build = (
     overrides: { destination?: URL; sessionDurationSeconds?: number; expiration?: Date } = {},

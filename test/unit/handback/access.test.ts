@@ -6,6 +6,7 @@ import {
   type SignedInPerson,
 } from '../../../shared/handback/index.js';
 import type { Grant } from '../../../shared/mapping/index.js';
+import { clockAtSeconds } from '../../support/clock.js';
 import { captureLogger } from '../../support/events.js';
 
 const NOW = 1_800_000_000;
@@ -41,7 +42,7 @@ const make = (expiresIn = 3600) => {
     assume: { saml: assume, oidc: assume },
     consoleUrl,
     log,
-    now: () => NOW,
+    clock: clockAtSeconds(NOW),
   });
   return { access, assume, consoleUrl, log };
 };

@@ -4,13 +4,14 @@ import type { ServerMetadata } from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../../infra/local/demo/keys.js';
 import { type OidcIdpConfig, parseGatewayConfig } from '../../../shared/config/index.js';
+import { createRouter } from '../../../shared/http/index.js';
 import { createLocalSigningKeys, type SigningKeys } from '../../../shared/issuer/index.js';
 import {
   CLIENT_ASSERTION_TYPE,
+  CLIENT_JWKS_ROUTE_KEY,
   createClientAuthenticator,
   createClientJwksEndpoint,
   createSecretResolver,
-  withClientJwksRoute,
 } from '../../../shared/oidc/index.js';
 import { apiEvent } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
@@ -67,7 +68,7 @@ describe('createClientAuthenticator', () => {
         if (ref === 'file:/other.pem') return other;
         throw Object.assign(new Error('unknown'), { code: 'issuer_misconfigured' });
       },
-      now: () => NOW,
+      clock: () => NOW,
       ...(lifetime !== undefined ? { assertionLifetimeSeconds: lifetime } : {}),
     });
 
@@ -269,18 +270,22 @@ describe('createClientAuthenticator', () => {
   });
 });
 
-describe('withClientJwksRoute', () => {
+describe("the callback function's routes (one router, the callback as its fallback)", () => {
   it('sends only the jwks route key to the JWKS endpoint; $default and literal keys to the callback', async () => {
     const seen: string[] = [];
-    const route = withClientJwksRoute(
-      async () => {
-        seen.push('jwks');
-        return { statusCode: 200, headers: {} };
+    const callback = async () => {
+      seen.push('callback');
+      return { statusCode: 302, headers: {}, body: '' };
+    };
+    const route = createRouter(
+      {
+        [CLIENT_JWKS_ROUTE_KEY]: async () => {
+          seen.push('jwks');
+          return { statusCode: 200, headers: {}, body: '' };
+        },
+        'GET /oidc/{idp}/callback': callback,
       },
-      async () => {
-        seen.push('callback');
-        return { statusCode: 302, headers: {} };
-      },
+      { fallback: callback },
     );
     for (const routeKey of [
       'GET /oidc/{idp}/jwks.json',

@@ -5,14 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { type GatewayConfigInput, parseGatewayConfig } from '../../../shared/config/index.js';
 import type { RoleAssumption } from '../../../shared/handback/index.js';
 import {
-  createOidcEndpoints,
+  createOidcCallback,
+  createOidcLogin,
   type OidcClient,
   type OidcTransaction,
   transactionKey,
 } from '../../../shared/oidc/index.js';
+import { createStaticSpaClients } from '../../../shared/spa/index.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
+import { createOidcEndpoints } from '../../support/oidc-endpoints.js';
 import { createSignInRig } from '../../support/signin-rig.js';
 
 const STATE = 'A'.repeat(43);
@@ -67,7 +70,6 @@ const config = parseGatewayConfig({
 
 const setup = (
   claims: IDToken = { iss: 'https://op.example', sub: 'u1', aud: 'fedgate', iat: 1, exp: 2 },
-  withHandback = true,
 ) => {
   const state = createMemoryStateStore();
   const seen: { redeem: number; destination?: string } = { redeem: 0 };
@@ -109,7 +111,7 @@ const setup = (
         raw === 'https://console.aws.amazon.com/s3/' ? raw : 'https://console.aws.amazon.com/',
       );
     },
-    ...(withHandback ? { complete: signIn.complete } : {}),
+    complete: signIn.complete,
     publicBaseUrl: BASE,
     log: captureLogger(),
   });
@@ -249,10 +251,37 @@ describe('OIDC callback endpoint', () => {
     expect(assumed).toEqual([]);
   });
 
-  it('without a hand-back (the login function), the callback is a configuration error', async () => {
-    const { endpoints } = setup(undefined, false);
-    expect(
-      await codeOf(endpoints.callback(event('/oidc/op/callback', 'op', `state=${STATE}`, cookie))),
-    ).toBe('server_error');
+  it('the login function has no callback, and a callback cannot be built without the sign-in tail (a type error, not a run-time server_error)', () => {
+    const deps = {
+      attributes: createMemoryAttributeStore(config),
+      state: createMemoryStateStore(),
+      client: {
+        authorizationUrl: async () => new URL('https://op.example/'),
+        redeem: async () => ({}),
+      } as never,
+      spaClients: createStaticSpaClients([]),
+      parseDestination: () => new URL('https://console.aws.amazon.com/'),
+      publicBaseUrl: BASE,
+      log: captureLogger(),
+    };
+    expect(Object.keys(createOidcLogin(deps)).sort()).toEqual(['login', 'steps']);
+    // @ts-expect-error `complete` is required: the function that builds a callback has the tail.
+    expect(() => createOidcCallback(deps)).not.toThrow();
+  });
+
+  it('login and callback are their named steps, in order', () => {
+    expect(setup().endpoints.steps).toEqual({
+      login: ['requireGet', 'parseSpaLogin', 'parseContinue', 'startAtIdp'],
+      callback: [
+        'requireGet',
+        'loadOidcIdp',
+        'boundQuery',
+        'consumeTransaction',
+        'handToSpa',
+        'redeemCode',
+        'mapOidcIdentity',
+        'completeSignIn',
+      ],
+    });
   });
 });

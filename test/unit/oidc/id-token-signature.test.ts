@@ -85,7 +85,7 @@ const setup = (
       timeoutMs: 200,
       ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}),
     }),
-    now: () => clock.now,
+    clock: () => clock.now,
     ...opts,
   });
   return { verifier, op: op.state, clock };

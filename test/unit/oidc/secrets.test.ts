@@ -47,7 +47,7 @@ describe('createSecretResolver', () => {
       readEnv: () => undefined,
       aws: async (ref) => `${ref.slice(0, 4)}-${++calls}`,
       cacheSeconds: 60,
-      now: () => now,
+      clock: () => now,
     });
     expect(await resolve('ssm:/x')).toBe('ssm:-1');
     expect(await resolve('ssm:/x')).toBe('ssm:-1');

@@ -16,6 +16,7 @@ import {
 } from '../../../shared/console/index.js';
 import { GatewayError } from '../../../shared/http/errors.js';
 import { createSamlLoginEndpoints } from '../../../shared/saml/login-endpoints.js';
+import { clockAtSeconds } from '../../support/clock.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
@@ -292,7 +293,7 @@ describe('GET /saml/{idp}/login?return_to=…', () => {
       parseDestination: (raw) => parseConsoleDestination(raw),
       publicBaseUrl: new URL('https://sso.example.com'),
       log: captureLogger() as never,
-      now: () => NOW,
+      clock: clockAtSeconds(NOW),
     });
     await fc.assert(
       fc.asyncProperty(candidate, fc.constantFrom('encoded', 'raw', 'twice'), async (raw, how) => {

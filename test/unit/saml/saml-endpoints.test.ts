@@ -7,6 +7,7 @@ import { createSamlLoginEndpoints } from '../../../shared/saml/login-endpoints.j
 import { pendingRequestKey } from '../../../shared/saml/sp-urls.js';
 import type { VerifiedAssertion } from '../../../shared/saml/types.js';
 import { createReplayCache, type StateKey } from '../../../shared/store/index.js';
+import { clockAtSeconds } from '../../support/clock.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
@@ -121,7 +122,7 @@ describe('SAML SSO endpoints', () => {
       parseDestination,
       publicBaseUrl: new URL('https://sso.example.com'),
       log: log as never,
-      now: () => NOW,
+      clock: clockAtSeconds(NOW),
     });
     const acs = createAcsEndpoint({
       attributes: createMemoryAttributeStore(config),
@@ -139,9 +140,9 @@ describe('SAML SSO endpoints', () => {
       confirmation: rig.confirmation,
       publicBaseUrl: new URL('https://sso.example.com'),
       log: log as never,
-      now: () => NOW,
+      clock: clockAtSeconds(NOW),
     });
-    return { ...login, ...acs };
+    return { ...login, ...acs, log };
   };
   const acsPost = (idp: string, fields: Record<string, string>, cookies?: string[]) =>
     apiEvent({
@@ -198,6 +199,35 @@ describe('SAML SSO endpoints', () => {
       code: 'replay_detected',
     });
     expect(assume()).not.toHaveBeenCalled();
+  });
+
+  it('the ACS runs as named steps; a replay stops at consumeReplayKey, logged with its code', async () => {
+    const first = make();
+    expect(first.steps).toEqual([
+      'requirePost',
+      'loadSamlIdp',
+      'parseAcsForm',
+      'peekPendingRequest',
+      'refuseUnsolicited',
+      'verifySamlResponse',
+      'spendPendingRequest',
+      'consumeReplayKey',
+      'mapSamlIdentity',
+      'chooseDestination',
+      'completeSignIn',
+    ]);
+    await first.acs(acsPost('okta', { SAMLResponse: 'x' }));
+    const second = make();
+    await expect(second.acs(acsPost('okta', { SAMLResponse: 'x' }))).rejects.toMatchObject({
+      code: 'replay_detected',
+    });
+    expect(second.log.lines.filter((l) => l.message === 'flow step failed')).toEqual([
+      {
+        level: 'warn',
+        message: 'flow step failed',
+        attrs: [{ flow: 'saml-acs', step: 'consumeReplayKey', code: 'replay_detected' }],
+      },
+    ]);
   });
 
   it('SP-initiated: the AuthnRequest id is single-use and bound to the browser cookie', async () => {
@@ -401,6 +431,18 @@ describe('SAML SSO endpoints', () => {
       code: 'no_role_matched',
     });
     expect(rig.sessionStore.sessions.size).toBe(0);
+  });
+
+  it('SP-initiated login is its named steps, in order', () => {
+    expect(make().loginSteps).toEqual([
+      'requireGet',
+      'loadSamlIdp',
+      'parseDestination',
+      'parseContinue',
+      'buildAuthnRequest',
+      'storePendingRequest',
+      'redirectToIdp',
+    ]);
   });
 
   it('refuses a form without SAMLResponse and a GET', async () => {

@@ -74,7 +74,7 @@ const rig = (initial: GatewayConfig) => {
     loadIdp: (id) => attributes.getIdp(id),
     mapperFor: (idp) => createMapperCache(attributes)(idp),
     log: { debug() {}, info() {}, warn() {}, error() {}, appendKeys() {} },
-    nowMs: () => nowMs,
+    clock: () => nowMs,
   });
   return {
     store,

@@ -4,7 +4,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseGatewayConfig, type SamlIdpConfig } from '../../../shared/config/index.js';
 import { hashSubject } from '../../../shared/log.js';
 import {
-  createOidcEndpoints,
   type OidcClient,
   OidcTransactionSchema,
   transactionKey,
@@ -16,9 +15,11 @@ import type { SessionIdentity } from '../../../shared/session/index.js';
 import { continueUrl, parseContinue } from '../../../shared/signin/index.js';
 import { createStaticSpaClients } from '../../../shared/spa/index.js';
 import { createReplayCache } from '../../../shared/store/index.js';
+import { clockAtSeconds } from '../../support/clock.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
+import { createOidcEndpoints } from '../../support/oidc-endpoints.js';
 import { createSignInRig, testParseDestination } from '../../support/signin-rig.js';
 
 /**
@@ -189,7 +190,7 @@ describe('SAML: continue through the pending AuthnRequest', () => {
       parseDestination: testParseDestination,
       publicBaseUrl: BASE,
       log,
-      now: () => NOW,
+      clock: clockAtSeconds(NOW),
     });
     const acs = createAcsEndpoint({
       attributes: createMemoryAttributeStore(config),
@@ -207,7 +208,7 @@ describe('SAML: continue through the pending AuthnRequest', () => {
       confirmation: rig.confirmation,
       publicBaseUrl: BASE,
       log,
-      now: () => NOW,
+      clock: clockAtSeconds(NOW),
     });
     return { state, rig, login, acs };
   };

@@ -361,6 +361,17 @@ describe('POST /credentials: the session re-evaluated at every refresh', () => {
     expect(rig.sessionStore.sessions.size).toBe(0);
   });
 
+  it('POST /credentials does one job: a redeem body (a one-time code and its verifier) is invalid_request, the code untouched, no credentials', async () => {
+    const rig = createSpaRig(configWith([ALLOW_DEV]));
+    const { cookie } = await signIn(rig);
+    rig.assumed.length = 0;
+    const code = await rig.issue();
+    const res = await refresh(rig, cookie, redeemBody(code));
+    expect([res.statusCode, bodyOf(res).error]).toEqual([400, 'invalid_request']);
+    expect(rig.state.items.has(codeKey(code))).toBe(true);
+    expect(rig.assumed).toEqual([]);
+  });
+
   it('grant ids not granted, and ARNs, are refused; several need a choice', async () => {
     const rig = createSpaRig(configWith([ALLOW_ADMIN, ALLOW_DEV]));
     const { cookie } = await signIn(rig);

@@ -24,6 +24,7 @@ import {
   spaCors,
 } from '../../../shared/spa/index.js';
 import type { AttributeStore } from '../../../shared/store/index.js';
+import { clockFromSeconds } from '../../support/clock.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemorySessionStore } from '../../support/memory-session-store.js';
@@ -142,7 +143,7 @@ export const createSpaRig = (initial: GatewayConfig) => {
     loadIdp: (id) => attributes.getIdp(id),
     mapperFor,
     log,
-    nowMs: () => clock * 1000,
+    clock: () => clock * 1000,
   });
   const assumed: { grant: Grant; person: SignedInPerson }[] = [];
   const assume: RoleAssumption = async (grant, person) => {
@@ -164,7 +165,7 @@ export const createSpaRig = (initial: GatewayConfig) => {
       count: (name, dimensions) => counted.push({ name, dimensions }),
       milliseconds: () => undefined,
     },
-    now,
+    clock: clockFromSeconds(now),
   });
   const clients = {
     get: async (id: string) => createStaticSpaClients(config.spaClients).get(id),
@@ -177,7 +178,7 @@ export const createSpaRig = (initial: GatewayConfig) => {
     loadIdp: (id) => attributes.getIdp(id),
     mapperFor,
     log,
-    now,
+    clock: clockFromSeconds(now),
   });
   // The SPA routes as the function wires them (error middleware + CORS), for whole responses.
   const handlerFor = (route: (e: APIGatewayProxyEventV2) => Promise<HttpResponse>) =>

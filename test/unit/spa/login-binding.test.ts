@@ -3,10 +3,12 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../../../shared/http/index.js';
 import { hashSubject } from '../../../shared/log.js';
-import { createOidcEndpoints, type OidcClient } from '../../../shared/oidc/index.js';
+import type { OidcClient } from '../../../shared/oidc/index.js';
 import { createStaticSpaClients } from '../../../shared/spa/index.js';
+import { clockFromSeconds } from '../../support/clock.js';
 import { apiEvent } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
+import { createOidcEndpoints } from '../../support/oidc-endpoints.js';
 import { createSignInRig } from '../../support/signin-rig.js';
 import { ALLOW_DEV, configWith, createSpaRig, ORIGIN, post } from './fixtures.js';
 
@@ -45,7 +47,7 @@ const setup = () => {
     spaClients: createStaticSpaClients(config.spaClients),
     publicBaseUrl: new URL('https://sso.example.com'),
     log: rig.log,
-    now: rig.now,
+    clock: clockFromSeconds(rig.now),
   });
 
   const browser = (person: string) => {

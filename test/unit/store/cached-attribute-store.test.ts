@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AccountProfile, IdpConfig } from '../../../shared/config/index.js';
 import { type AttributeStore, createCachedAttributeStore } from '../../../shared/store/index.js';
 import { sampleConfig } from '../../fixtures/gateway-config.sample.js';
+import { clockAtSeconds } from '../../support/clock.js';
 
 const config = sampleConfig();
 const okta = structuredClone(config.idps[0]!) as IdpConfig;
@@ -24,16 +25,17 @@ const createFakeStore = () => {
   return store;
 };
 
+// Seconds on the one fake clock (test/support/clock.ts).
 const clock = (start = 1000) => {
-  let t = start;
-  return { now: () => t, advance: (s: number) => (t += s) };
+  const c = clockAtSeconds(start);
+  return { now: c, advance: (s: number) => c.advance(s * 1000) };
 };
 
 describe('createCachedAttributeStore', () => {
   it('serves repeated reads from memory for ttlSeconds, then reads again', async () => {
     const inner = createFakeStore();
     const time = clock();
-    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: time.now });
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, clock: time.now });
     const first = await cached.getIdp('okta');
     expect(await cached.getIdp('okta')).toBe(first);
     time.advance(59.9);
@@ -46,7 +48,7 @@ describe('createCachedAttributeStore', () => {
 
   it('caches per IdP id, including "no such IdP"', async () => {
     const inner = createFakeStore();
-    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: clock().now });
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, clock: clock().now });
     await cached.getIdp('okta');
     await cached.getIdp('nobody');
     await cached.getIdp('nobody');
@@ -59,7 +61,7 @@ describe('createCachedAttributeStore', () => {
     inner.getIdp.mockImplementationOnce(
       () => new Promise((done) => (release = () => done(structuredClone(okta)))),
     );
-    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: clock().now });
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, clock: clock().now });
     const pending = Promise.all([
       cached.getIdp('okta'),
       cached.getIdp('okta'),
@@ -76,7 +78,7 @@ describe('createCachedAttributeStore', () => {
     const inner = createFakeStore();
     const boom = Object.assign(new Error('throttled'), { code: 'temporarily_unavailable' });
     inner.getIdp.mockRejectedValueOnce(boom);
-    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: clock().now });
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, clock: clock().now });
     const results = await Promise.allSettled([cached.getIdp('okta'), cached.getIdp('okta')]);
     expect(results).toEqual([
       { status: 'rejected', reason: boom },
@@ -91,7 +93,7 @@ describe('createCachedAttributeStore', () => {
     inner.listIdps.mockImplementationOnce(() => {
       throw new Error('sync');
     });
-    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: clock().now });
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, clock: clock().now });
     await expect(cached.listIdps()).rejects.toThrow('sync');
     await expect(cached.listIdps()).resolves.toHaveLength(1);
   });
@@ -99,7 +101,7 @@ describe('createCachedAttributeStore', () => {
   it('freezes what it shares, but hands each caller its own list', async () => {
     const cached = createCachedAttributeStore(createFakeStore(), {
       ttlSeconds: 60,
-      now: clock().now,
+      clock: clock().now,
     });
     const idp = await cached.getIdp('okta');
     expect(Object.isFrozen(idp)).toBe(true);
@@ -112,7 +114,7 @@ describe('createCachedAttributeStore', () => {
 
   it('caches accounts per set of ids, whatever the order, and answers in the order asked', async () => {
     const inner = createFakeStore();
-    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: clock().now });
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, clock: clock().now });
     const one = await cached.getAccounts(['444455556666', '111122223333']);
     const two = await cached.getAccounts(['111122223333', '444455556666', '111122223333']);
     expect(one.map((a) => a.alias)).toEqual(['dev', 'prod']);
@@ -128,7 +130,7 @@ describe('createCachedAttributeStore', () => {
     const boom = Object.assign(new Error('throttled'), { code: 'temporarily_unavailable' });
     inner.getDefaults.mockRejectedValueOnce(boom);
     const time = clock();
-    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: time.now });
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, clock: time.now });
     await expect(cached.getDefaults()).rejects.toBe(boom);
     const [a, b] = await Promise.all([cached.getDefaults(), cached.getDefaults()]);
     expect(a).toEqual({ sessionDurationSeconds: 7200, sessionName: '{subject}' });
@@ -143,7 +145,7 @@ describe('createCachedAttributeStore', () => {
   it('caches the gateway rules for ttlSeconds as one frozen array (mappers are kept per array)', async () => {
     const inner = createFakeStore();
     const time = clock();
-    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, now: time.now });
+    const cached = createCachedAttributeStore(inner, { ttlSeconds: 60, clock: time.now });
     const first = await cached.getGatewayRules();
     expect(first).toEqual(config.gatewayRules);
     expect(first.length).toBeGreaterThan(0);
@@ -160,7 +162,7 @@ describe('createCachedAttributeStore', () => {
     const inner = createFakeStore();
     const cached = createCachedAttributeStore(inner, {
       ttlSeconds: 60,
-      now: clock().now,
+      clock: clock().now,
       maxEntries: 2,
     });
     for (const id of ['a', 'b', 'c']) await cached.getIdp(id);

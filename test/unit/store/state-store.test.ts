@@ -14,6 +14,7 @@ import {
   StateItemExistsError,
   stateKey,
 } from '../../../shared/store/index.js';
+import { clockAtSeconds } from '../../support/clock.js';
 
 const dynamo = mockClient(DynamoDBClient);
 beforeEach(() => dynamo.reset());
@@ -24,7 +25,11 @@ const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const throttled = () => new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
 const createStore = () =>
-  createDynamoStateStore({ client: new DynamoDBClient({}), tableName: 'state', now: () => NOW });
+  createDynamoStateStore({
+    client: new DynamoDBClient({}),
+    tableName: 'state',
+    clock: clockAtSeconds(NOW),
+  });
 
 describe('createDynamoStateStore', () => {
   it('puts with a conditional create that lets an expired item be overwritten', async () => {
