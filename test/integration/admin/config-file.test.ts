@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { COMMANDS } from '../../../infra/admin/cli.js';
 import { DEMO_TENANT, DEMO_USERS } from '../../../infra/local/demo/demo-users.js';
 import type { Explanation } from '../../../shared/mapping/index.js';
-import { createTestKeyPair, type TestKeyPair } from '../../support/saml/keys.js';
+import { createTestKeyPair, type TestKeyPair } from '../../kit/keys.js';
 import {
   createDemoKeys,
   createWorkspace,
