@@ -12,7 +12,7 @@ import { defaultPlugins } from '../../infra/local/default-plugins.js';
 import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
 import { buildCliPackage, packPackage } from '../../infra/packages/build-cli.js';
 import { normaliseUserCode, userCodeKey } from '../../shared/cli/device.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium } from '../kit/browser.js';
 
 /**
  * The fedgate CLI as a person gets it: built and packed, installed from its tarball into an empty

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultPlugins } from '../../infra/local/default-plugins.js';
 import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium } from '../kit/browser.js';
 
 /**
  * The OIDC sign-in a newcomer tries first, in a real browser against the local runner: home page

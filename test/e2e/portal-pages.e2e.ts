@@ -14,7 +14,7 @@ import {
 } from '../../shared/http/index.js';
 import { accessKeysPage, portalPage, signInConfirmPage } from '../../shared/portal/index.js';
 import { SamlSignatureInvalidError } from '../../shared/saml/index.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium } from '../kit/browser.js';
 import { demoAccessKeysView, demoPortalView, manyGrants } from '../unit/portal/fixtures.js';
 
 /**

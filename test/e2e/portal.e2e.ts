@@ -7,7 +7,7 @@ import { fetchDemoSamlResponse } from '../../infra/local/demo/saml-idps.js';
 import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
 import { hashSubject } from '../../shared/log.js';
 import { runCli } from '../integration/admin/support.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium } from '../kit/browser.js';
 
 /**
  * The access portal end to end in headless Chromium, against the local runner with the demo

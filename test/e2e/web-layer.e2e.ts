@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultPlugins } from '../../infra/local/default-plugins.js';
 import { fetchDemoSamlResponse } from '../../infra/local/demo/saml-idps.js';
 import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium } from '../kit/browser.js';
 
 /**
  * SECURITY.md §6 in a real browser: the cookies of each flow as Chromium stores them, SameSite
