@@ -1,14 +1,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { createLambdaContext } from '../../../infra/local/api-gateway-event.js';
-import { defaultPlugins } from '../../../infra/local/default-plugins.js';
 import { fetchDemoSamlResponse } from '../../../infra/local/demo/saml-idps.js';
-import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
+import type { LocalGateway } from '../../../infra/local/gateway.js';
 import { ROUTES } from '../../../infra/routes.js';
 import { DEFAULT_CONSOLE_DESTINATION } from '../../../shared/console/destination.js';
 import { NEXT_ACTION_LINKS, nextStepFor } from '../../../shared/http/index.js';
+import { describe, expect, it, test } from '../../kit/index.js';
 import { apiEvent } from '../../support/events.js';
 import { spawnCapturedRunner } from '../../support/log-capture.js';
 import {
@@ -38,18 +38,12 @@ import {
  * the IdP-initiated policy, CORS, method and content-type strictness, uniform error bodies. Cookies and framing in a real browser: test/e2e/web-layer.e2e.ts. Throttling:
  * ./throttling.test.ts.
  */
+/** The kit's runner for this file (the `gateway` fixture), for the helpers below. */
 let gateway: LocalGateway;
 const url = (path: string) => new URL(path, gateway.url);
 
-beforeAll(async () => {
-  gateway = await startLocalGateway({
-    port: 0,
-    configPath: 'infra/local/demo-config.yaml',
-    plugins: defaultPlugins(),
-  });
-});
-afterAll(async () => {
-  await gateway?.stop();
+test.beforeAll(({ gateway: runner }) => {
+  gateway = runner;
 });
 
 /** One request per route in infra/routes.ts that reaches its function, good and bad. */
