@@ -229,11 +229,10 @@ describe('web layer in Chromium', () => {
     for (const posted of [fields, []]) {
       const attacker = await web.postFromAttacker(web.url('/signout'), posted);
       await attacker.close();
-      // Login-CSRF's mirror image: a foreign page must not end the person's session.
-      // KNOWN PRODUCT BUG (fails today): shared/portal/endpoints.ts signOut answers a post that
-      // carries no live session with 303 + `Set-Cookie: __Host-fedgate-session=; Max-Age=0`. A
-      // cross-site post never carries the Lax cookie, and Chromium applies the clearing cookie of
-      // that top-level navigation's answer: any site signs the person out of this browser.
+      // Login-CSRF's mirror image: a foreign page must not end the person's session. A
+      // cross-site post never carries the Lax cookie; were the answer to a post without a session
+      // to clear the cookie anyway, Chromium would apply it to that top-level navigation and any
+      // site could sign the person out of this browser.
       expect(
         await web.cookie('__Host-fedgate-session'),
         `cross-site POST /signout ${posted.length ? 'with' : 'without'} the page's token deleted the session cookie`,
