@@ -19,8 +19,8 @@ import {
   writeApiGatewayResult,
 } from './api-gateway-event.js';
 import { type IamRefusal, startIamDynamoProxy } from './aws/iam-dynamodb.js';
-import { ensureLocalKeyPair } from './demo/keys.js';
 import { createTables, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
+import { ensureLocalKeyPair } from './keys.js';
 import type { LocalContext, LocalPlugin } from './plugin.js';
 
 type Handler = (

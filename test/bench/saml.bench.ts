@@ -31,9 +31,9 @@ interface Fixture {
 }
 
 const buildFixture = async (): Promise<Fixture> => {
-  const { createTestKeyPair } = await import('../support/saml/keys.js');
+  const { createTestKeyPair } = await import('../kit/keys.js');
   const { buildUpstreamResponse, signUpstreamResponse } = await import(
-    '../../infra/local/demo/upstream-saml.js'
+    '../../infra/local/upstream/saml-response.js'
   );
   const key = await createTestKeyPair('bench IdP');
   const now = Math.floor(Date.now() / 1000);

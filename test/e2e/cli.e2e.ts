@@ -6,13 +6,19 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { buildCliPackage, packPackage } from '../../infra/packages/build-cli.js';
 import { normaliseUserCode, userCodeKey } from '../../shared/cli/device.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, expect, test as kit } from '../kit/index.js';
+
+const test = kit.extend(
+  'url',
+  { scope: 'file' },
+  async ({ gateway }) =>
+    (path: string) =>
+      new URL(path, gateway.url).href,
+);
 
 /**
  * The fedgate CLI as a person gets it: built and packed, installed from its tarball into an empty
@@ -22,15 +28,12 @@ import { launchChromium } from '../support/browser.js';
  * and the refusals a person can meet there.
  */
 describe('the fedgate CLI end to end', () => {
-  let gateway: LocalGateway;
-  let browser: Browser;
   let hook: Server;
   let dir: string;
   let fedgate: string;
   const opened: string[] = [];
   let onOpen: ((url: string) => void) | undefined;
 
-  const url = (path: string) => new URL(path, gateway.url).href;
   const envFor = (configDir: string): Record<string, string> => ({
     PATH: `${join(dir, 'prefix', 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     HOME: dir,
@@ -104,27 +107,12 @@ describe('the fedgate CLI end to end', () => {
       { stdio: 'ignore' },
     );
     fedgate = join(dir, 'prefix', 'bin', 'fedgate');
-    [gateway, browser] = await Promise.all([
-      startLocalGateway({
-        port: 0,
-        configPath: 'infra/local/demo-config.yaml',
-        plugins: defaultPlugins(),
-      }),
-      launchChromium(),
-    ]);
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await gateway?.stop();
     await new Promise((done) => hook?.close(done));
   });
 
-  const newPage = async (): Promise<{ context: BrowserContext; page: Page }> => {
-    const context = await browser.newContext();
-    return { context, page: await context.newPage() };
-  };
-
-  it('installs from its tarball (one file, no dependencies) and runs: --help', async () => {
+  test('installs from its tarball (one file, no dependencies) and runs: --help', async () => {
     const installed = join(dir, 'prefix', 'lib', 'node_modules', 'fedgate-cli');
     expect(readdirSync(installed).sort()).toEqual(['README.md', 'fedgate.cjs', 'package.json']);
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
@@ -135,8 +123,10 @@ describe('the fedgate CLI end to end', () => {
     expect(help.stdout).toContain('login [--gateway URL] [--idp ID] [--no-browser]');
   });
 
-  it('fedgate login: Chromium, SP-initiated demo-okta as Alice, the consent page, back on loopback', async () => {
-    const { context, page } = await newPage();
+  test('fedgate login: Chromium, SP-initiated demo-okta as Alice, the consent page, back on loopback', async ({
+    gateway,
+    page,
+  }) => {
     const browsed = new Promise<string>((resolve) => {
       onOpen = resolve;
     });
@@ -173,11 +163,13 @@ describe('the fedgate CLI end to end', () => {
       Version: 1,
       AccessKeyId: expect.stringMatching(/^ASIALOCAL/),
     });
-    await context.close();
   });
 
-  it('a loopback redirect to any other host is refused: an error page, the browser stays at fedgate', async () => {
-    const { context, page } = await newPage();
+  test('a loopback redirect to any other host is refused: an error page, the browser stays at fedgate', async ({
+    gateway,
+    page,
+    url,
+  }) => {
     const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
     for (const redirect of [
       'http://evil.example:8080/callback',
@@ -197,11 +189,13 @@ describe('the fedgate CLI end to end', () => {
       expect(await page.locator('main').textContent()).toContain('cli_redirect_uri_invalid');
       expect(new URL(page.url()).origin).toBe(gateway.url.origin);
     }
-    await context.close();
   });
 
-  it('fedgate login --no-browser: the code in the terminal, confirmed in Chromium; wrong and reused codes refused', async () => {
-    const { context, page } = await newPage();
+  test('fedgate login --no-browser: the code in the terminal, confirmed in Chromium; wrong and reused codes refused', async ({
+    gateway,
+    page,
+    url,
+  }) => {
     const login = start(['login', '--gateway', gateway.url.origin, '--no-browser'], 'device');
     await expect.poll(() => login.out.stderr, { timeout: 10_000 }).toMatch(/Waiting for you/);
     const userCode = /and enter the code\n\n {2}([A-Z]{4}-[A-Z]{4})\n/.exec(
@@ -246,10 +240,9 @@ describe('the fedgate CLI end to end', () => {
     const again = await page.goto(url(`/cli/device?user_code=${userCode}`));
     expect(again?.status()).toBe(400);
     expect(await page.locator('main').textContent()).toContain('cli_user_code_invalid');
-    await context.close();
   }, 60_000);
 
-  it('an expired user code is refused', async () => {
+  test('an expired user code is refused', async ({ gateway, page, url }) => {
     const started = await fetch(url('/cli/device'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -275,12 +268,10 @@ describe('the fedgate CLI end to end', () => {
       }),
     );
     dynamo.destroy();
-    const { context, page } = await newPage();
     await page.goto(verification_uri_complete);
     await page.waitForURL(/\/_local\/idp\/demo-okta\/sso/);
     await signInAsAlice(page);
     await expect.poll(() => page.locator('main').textContent()).toContain('cli_user_code_invalid');
     expect(new URL(page.url()).pathname).toBe('/cli/device');
-    await context.close();
   });
 });

@@ -1,31 +1,11 @@
 /// <reference lib="dom" />
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, expect, expectFramingRefused, test } from '../kit/index.js';
 
 describe('local gateway home page in Chromium', () => {
-  let gateway: LocalGateway;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [gateway, browser] = await Promise.all([
-      startLocalGateway({
-        port: 0,
-        configPath: 'infra/local/demo-config.yaml',
-        plugins: defaultPlugins(),
-      }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.stop();
-  });
-
-  it('lists the demo IdPs with sign-in links, renders under its strict CSP, and cannot be framed', async () => {
-    const page = await browser.newPage();
+  test('lists the demo IdPs with sign-in links and renders under its strict CSP', async ({
+    gateway,
+    page,
+  }) => {
     const violations: string[] = [];
     page.on('console', (msg) => {
       if (/Content Security Policy|Refused to/.test(msg.text())) violations.push(msg.text());
@@ -47,15 +27,9 @@ describe('local gateway home page in Chromium', () => {
     expect(background).not.toBe('rgba(0, 0, 0, 0)');
     expect(violations).toEqual([]);
     await page.screenshot({ path: '.local/e2e-home.png' });
+  });
 
-    // Framing is refused by the browser itself.
-    const framer = await browser.newPage();
-    await framer.setContent(`<iframe src="${gateway.url.href}"></iframe>`);
-    await framer.waitForTimeout(300);
-    const frame = framer.frames().find((f) => f !== framer.mainFrame());
-    const framedText = await frame
-      ?.evaluate(() => document.body?.textContent ?? '')
-      .catch(() => '');
-    expect(framedText ?? '').not.toContain('Okta (demo)');
+  test('cannot be framed, not even by a page of its own origin', async ({ gateway, context }) => {
+    await expectFramingRefused(context, { target: gateway.url.href }, 'Okta (demo)');
   });
 });

@@ -1,8 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, expect, test as kit } from '../kit/index.js';
 
 /**
  * The OIDC sign-in a newcomer tries first, in a real browser against the local runner: home page
@@ -10,40 +6,19 @@ import { launchChromium } from '../support/browser.js';
  * grants) or the console (one) → the console stand-in, with the web identity token verified by the
  * STS stand-in along the way.
  */
+const test = kit.extend('startAtHome', async ({ gateway, page }) => async (person: string) => {
+  await page.goto(new URL('/', gateway.url).href);
+  await page.locator('li[data-idp="demo-oidc"]').getByRole('link', { name: 'Sign in' }).click();
+  await expect.poll(() => page.locator('h1').textContent()).toBe('Demo OpenID Provider');
+  await page.getByRole('button', { name: `Sign in as ${person}` }).click();
+});
+
 describe('OIDC sign-in in Chromium', () => {
-  let gateway: LocalGateway;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-
-  beforeAll(async () => {
-    [gateway, browser] = await Promise.all([
-      startLocalGateway({
-        port: 0,
-        configPath: 'infra/local/demo-config.yaml',
-        plugins: defaultPlugins(),
-      }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.stop();
-  });
-  beforeEach(async () => {
-    await context?.close();
-    context = await browser.newContext();
-    page = await context.newPage();
-  });
-
-  const startAtHome = async (person: string) => {
-    await page.goto(new URL('/', gateway.url).href);
-    await page.locator('li[data-idp="demo-oidc"]').getByRole('link', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Demo OpenID Provider');
-    await page.getByRole('button', { name: `Sign in as ${person}` }).click();
-  };
-
-  it('home → demo OP → the portal → Console as Administrator → the console stand-in', async () => {
+  test('home → demo OP → the portal → Console as Administrator → the console stand-in', async ({
+    page,
+    context,
+    startAtHome,
+  }) => {
     await startAtHome('Olivia');
     await expect.poll(() => page.locator('h1').textContent()).toBe('AWS access');
     expect(new URL(page.url()).pathname).toBe('/');
@@ -67,20 +42,23 @@ describe('OIDC sign-in in Chromium', () => {
     });
   });
 
-  it('one grant goes straight to the console', async () => {
+  test('one grant goes straight to the console', async ({ page, startAtHome }) => {
     await startAtHome('Paul');
     await page.waitForURL(/\/_local\/federation\?Action=login/);
     expect(await page.locator('body').textContent()).toContain('fedgate-demo-developer');
   });
 
-  it('no grant: a refusal page with its code, no credentials', async () => {
+  test('no grant: a refusal page with its code, no credentials', async ({ page, startAtHome }) => {
     await startAtHome('Quinn');
     await expect.poll(() => page.locator('code').first().textContent()).toBe('no_role_matched');
     expect(page.url()).toContain('/oidc/demo-oidc/callback');
     expect(await page.content()).not.toContain('ASIALOCAL');
   });
 
-  it('the callback replayed in the same browser is refused (single-use transaction)', async () => {
+  test('the callback replayed in the same browser is refused (single-use transaction)', async ({
+    page,
+    startAtHome,
+  }) => {
     const callbacks: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/oidc/demo-oidc/callback')) callbacks.push(r.url());

@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import {
   applySecurityHeaders,
   DependencyUnavailableError,
@@ -14,7 +14,7 @@ import {
 } from '../../shared/http/index.js';
 import { accessKeysPage, portalPage, signInConfirmPage } from '../../shared/portal/index.js';
 import { SamlSignatureInvalidError } from '../../shared/saml/index.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, expect, test as kit } from '../kit/index.js';
 import { demoAccessKeysView, demoPortalView, manyGrants } from '../unit/portal/fixtures.js';
 
 /**
@@ -37,7 +37,6 @@ const shownError = ({ status, code, description }: GatewayError, requestId: stri
 describe('portal pages in Chromium', () => {
   let server: Server;
   let origin: string;
-  let browser: Browser;
   const posts: { path: string; form: Record<string, string> }[] = [];
 
   /** Pages by path, rendered per request (the session's end is relative to now). */
@@ -104,33 +103,41 @@ describe('portal pages in Chromium', () => {
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
     mkdirSync('.local', { recursive: true });
   });
   afterAll(async () => {
-    await browser?.close();
     await new Promise((done) => server?.close(done));
   });
 
-  /** A page in a fresh context that records CSP violations and script errors. */
-  const open = async (
-    path: string,
-    options: BrowserContextOptions = {},
-  ): Promise<{ page: Page; context: BrowserContext; problems: string[] }> => {
-    const context = await browser.newContext({ locale: 'en-US', ...options });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      // An error page's own status is logged as "Failed to load resource": not a problem.
-      if (/^Failed to load resource/.test(m.text())) return;
-      if (m.type() === 'error' || /Content Security Policy|Refused to/.test(m.text()))
-        problems.push(m.text());
+  /**
+   * `open(path, options)`: the page at `path` in a fresh context (closed after the test) that
+   * records CSP violations and script errors, answered with the status its route renders.
+   */
+  const test = kit.extend('open', async ({ browser }, { onCleanup }) => {
+    const contexts: BrowserContext[] = [];
+    onCleanup(async () => {
+      for (const context of contexts) await context.close();
     });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    const res = await page.goto(`${origin}${path}`);
-    expect(res?.status()).toBeLessThan(600);
-    return { page, context, problems };
-  };
+    return async (
+      path: string,
+      options: BrowserContextOptions = {},
+    ): Promise<{ page: Page; context: BrowserContext; problems: string[] }> => {
+      const context = await browser.newContext({ locale: 'en-US', ...options });
+      contexts.push(context);
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        // An error page's own status is logged as "Failed to load resource": not a problem.
+        if (/^Failed to load resource/.test(m.text())) return;
+        if (m.type() === 'error' || /Content Security Policy|Refused to/.test(m.text()))
+          problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(String(e)));
+      const res = await page.goto(`${origin}${path}`);
+      expect(res?.status()).toBe(routes[path]?.().statusCode);
+      return { page, context, problems };
+    };
+  });
 
   /** axe-core's WCAG 2.0/2.1 A and AA rules on the page as it stands. */
   const axeViolations = async (page: Page) => {
@@ -175,172 +182,158 @@ describe('portal pages in Chromium', () => {
     ['/error-signature', 'error: refused sign-in response'],
     ['/error-unavailable', 'error: temporarily unavailable'],
   ])('%s (%s)', (path) => {
-    it.each([
+    test.for([
       ['light', 1280],
       ['dark', 1280],
       ['light', 375],
       ['dark', 375],
     ] as const)(
       '%s at %i px: axe WCAG 2.1 AA clean, no CSP violation, no horizontal scroll, 44 px buttons',
-      async (scheme, width) => {
-        const { page, context, problems } = await open(path, {
+      async ([scheme, width], { open }) => {
+        const { page, problems } = await open(path, {
           colorScheme: scheme,
           viewport: { width, height: 800 },
         });
-        try {
-          expect(await axeViolations(page)).toEqual([]);
-          expect(await scrollWidth(page)).toBeLessThanOrEqual(width);
-          expect(await shortButtons(page)).toEqual([]);
-          expect(problems).toEqual([]);
-        } finally {
-          await context.close();
-        }
+        expect(await axeViolations(page)).toEqual([]);
+        expect(await scrollWidth(page)).toBeLessThanOrEqual(width);
+        expect(await shortButtons(page)).toEqual([]);
+        expect(problems).toEqual([]);
       },
     );
   });
 
-  it('portal: local time, time left, and the filter hides and shows rows as you type', async () => {
-    const { page, context, problems } = await open('/portal-many', { timezoneId: 'Asia/Tokyo' });
-    try {
-      const end = page.locator('time[data-local]').first();
-      const iso = (await end.getAttribute('datetime')) as string;
-      const tokyo = new Date(iso).toLocaleTimeString('en-US', {
-        timeZone: 'Asia/Tokyo',
-        hour: 'numeric',
-        minute: '2-digit',
-      });
-      const tokyoOtherDay = new Date(iso).toLocaleString('en-US', {
-        timeZone: 'Asia/Tokyo',
-        weekday: 'short',
-        hour: 'numeric',
-        minute: '2-digit',
-      });
-      expect([tokyo, tokyoOtherDay]).toContain(await end.textContent());
-      expect(await end.textContent()).not.toContain('UTC');
-      expect(await page.locator('[data-until]').first().textContent()).toMatch(/^7 h (49|50) min$/);
+  test('portal: local time, time left, and the filter hides and shows rows as you type', async ({
+    open,
+  }) => {
+    const { page, problems } = await open('/portal-many', { timezoneId: 'Asia/Tokyo' });
+    const end = page.locator('time[data-local]').first();
+    const iso = (await end.getAttribute('datetime')) as string;
+    const tokyo = new Date(iso).toLocaleTimeString('en-US', {
+      timeZone: 'Asia/Tokyo',
+      hour: 'numeric',
+      minute: '2-digit',
+    });
+    const tokyoOtherDay = new Date(iso).toLocaleString('en-US', {
+      timeZone: 'Asia/Tokyo',
+      weekday: 'short',
+      hour: 'numeric',
+      minute: '2-digit',
+    });
+    expect([tokyo, tokyoOtherDay]).toContain(await end.textContent());
+    expect(await end.textContent()).not.toContain('UTC');
+    expect(await page.locator('[data-until]').first().textContent()).toMatch(/^7 h (49|50) min$/);
 
-      const box = page.getByLabel('Filter roles');
-      await expect.poll(() => box.isVisible()).toBe(true);
-      const visibleRows = () => page.locator('[data-group="account"] li.role:visible').count();
-      expect(await visibleRows()).toBe(150);
+    const box = page.getByLabel('Filter roles');
+    await expect.poll(() => box.isVisible()).toBe(true);
+    const visibleRows = () => page.locator('[data-group="account"] li.role:visible').count();
+    expect(await visibleRows()).toBe(150);
 
-      await box.pressSequentially('team-07');
-      const team07 = manyGrants().filter((g) => g.accountAlias === 'team-07').length;
-      await expect.poll(visibleRows).toBe(team07);
-      expect(await page.locator('section[data-group="account"]:visible').count()).toBe(1);
-      expect(await page.getByRole('status').filter({ hasText: 'shown' }).textContent()).toBe(
-        `${team07} of 150 roles shown.`,
-      );
+    await box.pressSequentially('team-07');
+    const team07 = manyGrants().filter((g) => g.accountAlias === 'team-07').length;
+    await expect.poll(visibleRows).toBe(team07);
+    expect(await page.locator('section[data-group="account"]:visible').count()).toBe(1);
+    expect(await page.getByRole('status').filter({ hasText: 'shown' }).textContent()).toBe(
+      `${team07} of 150 roles shown.`,
+    );
 
-      // By account id (a team without an alias), and by role name with a second word.
-      await box.fill('');
-      await box.pressSequentially('300004000012');
-      await expect
-        .poll(visibleRows)
-        .toBe(manyGrants().filter((g) => g.accountId === '300004000012').length);
-      await box.fill('');
-      await box.pressSequentially('r-149 break');
-      await expect.poll(visibleRows).toBe(1);
-      await box.fill('');
-      await box.pressSequentially('no such role');
-      await expect.poll(visibleRows).toBe(0);
-      expect(await page.getByText('No role matches.').isVisible()).toBe(true);
-      await box.fill('');
-      await box.dispatchEvent('input');
-      await expect.poll(visibleRows).toBe(150);
-      expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    // By account id (a team without an alias), and by role name with a second word.
+    await box.fill('');
+    await box.pressSequentially('300004000012');
+    await expect
+      .poll(visibleRows)
+      .toBe(manyGrants().filter((g) => g.accountId === '300004000012').length);
+    await box.fill('');
+    await box.pressSequentially('r-149 break');
+    await expect.poll(visibleRows).toBe(1);
+    await box.fill('');
+    await box.pressSequentially('no such role');
+    await expect.poll(visibleRows).toBe(0);
+    expect(await page.getByText('No role matches.').isVisible()).toBe(true);
+    await box.fill('');
+    await box.dispatchEvent('input');
+    await expect.poll(visibleRows).toBe(150);
+    expect(problems).toEqual([]);
   });
 
-  it('portal: a row posts csrf, the grant id, the target, the chosen region and the deep link (no ARN)', async () => {
-    const { page, context } = await open('/portal');
-    try {
-      posts.length = 0;
-      const row = page
-        .locator('[data-group="account"] li.role')
-        .filter({ has: page.getByRole('button', { name: 'Console as Deployer in production' }) });
-      await row.getByLabel('Region for Deployer in production').selectOption('us-west-2');
-      await row.getByText('Options').click();
-      await row
-        .getByLabel('Console page to open (optional)')
-        .fill('https://console.aws.amazon.com/ec2/home');
-      await row.getByRole('button', { name: 'Console as Deployer in production' }).click();
-      await expect.poll(() => posts.length).toBe(1);
-      expect(posts[0]).toEqual({
-        path: '/open',
-        form: {
-          csrf: 'csrf-4f1c2e9a',
-          grant: 'g-prod-deploy',
-          region: 'us-west-2',
-          destination: 'https://console.aws.amazon.com/ec2/home',
-          target: 'console',
-        },
-      });
+  test('portal: a row posts csrf, the grant id, the target, the chosen region and the deep link (no ARN)', async ({
+    open,
+  }) => {
+    const { page } = await open('/portal');
+    posts.length = 0;
+    const row = page
+      .locator('[data-group="account"] li.role')
+      .filter({ has: page.getByRole('button', { name: 'Console as Deployer in production' }) });
+    await row.getByLabel('Region for Deployer in production').selectOption('us-west-2');
+    await row.getByText('Options').click();
+    await row
+      .getByLabel('Console page to open (optional)')
+      .fill('https://console.aws.amazon.com/ec2/home');
+    await row.getByRole('button', { name: 'Console as Deployer in production' }).click();
+    await expect.poll(() => posts.length).toBe(1);
+    expect(posts[0]).toEqual({
+      path: '/open',
+      form: {
+        csrf: 'csrf-4f1c2e9a',
+        grant: 'g-prod-deploy',
+        region: 'us-west-2',
+        destination: 'https://console.aws.amazon.com/ec2/home',
+        target: 'console',
+      },
+    });
 
-      await page.goto(`${origin}/portal`);
-      await page.getByRole('button', { name: 'Access keys as Billing in sandbox' }).click();
-      await expect.poll(() => posts.length).toBe(2);
-      expect(posts[1]?.form).toMatchObject({
-        grant: 'g-sbx-billing',
-        target: 'keys',
-        region: 'eu-west-1',
-      });
+    await page.goto(`${origin}/portal`);
+    await page.getByRole('button', { name: 'Access keys as Billing in sandbox' }).click();
+    await expect.poll(() => posts.length).toBe(2);
+    expect(posts[1]?.form).toMatchObject({
+      grant: 'g-sbx-billing',
+      target: 'keys',
+      region: 'eu-west-1',
+    });
 
-      await page.goto(`${origin}/portal`);
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      await expect.poll(() => posts.length).toBe(3);
-      expect(posts[2]).toEqual({ path: '/sign-out', form: { csrf: 'csrf-4f1c2e9a' } });
-    } finally {
-      await context.close();
-    }
+    await page.goto(`${origin}/portal`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => posts.length).toBe(3);
+    expect(posts[2]).toEqual({ path: '/sign-out', form: { csrf: 'csrf-4f1c2e9a' } });
   });
 
-  it('portal without JavaScript: every row shows, no filter box, times in UTC', async () => {
-    const { page, context } = await open('/portal-many', { javaScriptEnabled: false });
-    try {
-      expect(await page.locator('[data-group="account"] li.role:visible').count()).toBe(150);
-      expect(await page.getByLabel('Filter roles').isVisible()).toBe(false);
-      expect(await page.locator('time[data-local]').first().textContent()).toMatch(/ UTC$/);
-    } finally {
-      await context.close();
-    }
+  test('portal without JavaScript: every row shows, no filter box, times in UTC', async ({
+    open,
+  }) => {
+    const { page } = await open('/portal-many', { javaScriptEnabled: false });
+    expect(await page.locator('[data-group="account"] li.role:visible').count()).toBe(150);
+    expect(await page.getByLabel('Filter roles').isVisible()).toBe(false);
+    expect(await page.locator('time[data-local]').first().textContent()).toMatch(/ UTC$/);
   });
 
-  it('access keys: each copy button puts its value on the clipboard', async () => {
-    const { page, context, problems } = await open('/keys', {
+  test('access keys: each copy button puts its value on the clipboard', async ({ open }) => {
+    const { page, problems } = await open('/keys', {
       permissions: ['clipboard-read', 'clipboard-write'],
     });
-    try {
-      const view = demoAccessKeysView(0);
-      await page.getByRole('button', { name: 'Copy secret access key' }).click();
-      await expect
-        .poll(() => page.evaluate(() => navigator.clipboard.readText()))
-        .toBe(view.credentials.secretAccessKey);
-      expect(await page.getByRole('status').textContent()).toBe('Secret access key copied.');
+    const view = demoAccessKeysView(0);
+    await page.getByRole('button', { name: 'Copy secret access key' }).click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toBe(view.credentials.secretAccessKey);
+    expect(await page.getByRole('status').textContent()).toBe('Secret access key copied.');
 
-      await page.getByRole('button', { name: 'Copy session token' }).click();
-      await expect
-        .poll(() => page.evaluate(() => navigator.clipboard.readText()))
-        .toBe(view.credentials.sessionToken);
+    await page.getByRole('button', { name: 'Copy session token' }).click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+      .toBe(view.credentials.sessionToken);
 
-      await page.getByRole('button', { name: 'Copy bash / zsh commands' }).click();
-      const bash = await page.evaluate(() => navigator.clipboard.readText());
-      expect(bash.split('\n')).toEqual([
-        `export AWS_ACCESS_KEY_ID='${view.credentials.accessKeyId}'`,
-        `export AWS_SECRET_ACCESS_KEY='${view.credentials.secretAccessKey}'`,
-        `export AWS_SESSION_TOKEN='${view.credentials.sessionToken}'`,
-        "export AWS_REGION='eu-west-1'",
-        "export AWS_DEFAULT_REGION='eu-west-1'",
-      ]);
-      expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    await page.getByRole('button', { name: 'Copy bash / zsh commands' }).click();
+    const bash = await page.evaluate(() => navigator.clipboard.readText());
+    expect(bash.split('\n')).toEqual([
+      `export AWS_ACCESS_KEY_ID='${view.credentials.accessKeyId}'`,
+      `export AWS_SECRET_ACCESS_KEY='${view.credentials.secretAccessKey}'`,
+      `export AWS_SESSION_TOKEN='${view.credentials.sessionToken}'`,
+      "export AWS_REGION='eu-west-1'",
+      "export AWS_DEFAULT_REGION='eu-west-1'",
+    ]);
+    expect(problems).toEqual([]);
   });
 
-  it('screenshots: portal desktop, mobile and dark, access keys', async () => {
+  test('screenshots: portal desktop, mobile and dark, access keys', async ({ open }) => {
     const shots: [string, string, BrowserContextOptions][] = [
       ['/portal', 'portal-desktop', { viewport: { width: 1280, height: 900 } }],
       ['/portal', 'portal-mobile', { viewport: { width: 375, height: 812 } }],

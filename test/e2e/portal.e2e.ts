@@ -1,13 +1,10 @@
 /// <reference lib="dom" />
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../infra/local/default-plugins.js';
+import type { Page } from 'playwright-core';
 import { DEMO_USERS } from '../../infra/local/demo/demo-users.js';
 import { fetchDemoSamlResponse } from '../../infra/local/demo/saml-idps.js';
-import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
 import { hashSubject } from '../../shared/log.js';
 import { runCli } from '../integration/admin/support.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, expect, test as kit } from '../kit/index.js';
 
 /**
  * The access portal end to end in headless Chromium, against the local runner with the demo
@@ -17,85 +14,77 @@ import { launchChromium } from '../support/browser.js';
  * removed through the admin CLI); an administrator's revocation. The portal's pages on their own
  * (axe, layout) are in ./portal-pages.e2e.ts.
  */
+const heading = (p: Page) => p.locator('h1').textContent();
+
+/** The roles the portal on `p` lists, as "Label in account" (its Console buttons' names). */
+const listedRoles = async (p: Page) =>
+  (
+    await p
+      .locator('section[data-group="account"] button[value="console"]')
+      .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''))
+  ).map((label) => label.replace(/^Console as /, ''));
+
+/** Where a portal button led: the federation stand-in's page and the role it shows. */
+const expectConsoleAs = async (p: Page, roleName: string, accountId: string) => {
+  await p.waitForURL(/\/_local\/federation\?Action=login/);
+  expect(await p.locator('[data-field="role-name"]').textContent()).toBe(roleName);
+  expect(await p.locator('body').textContent()).toContain(accountId);
+};
+const accessKeyId = (p: Page) => p.locator('#access-key-id').textContent();
+const secretKey = (p: Page) => p.locator('#secret-access-key').textContent();
+
+const test = kit
+  // desktop-sized browser profiles
+  .extend('contextOptions', { viewport: { width: 1280, height: 900 } })
+  .extend('portal', async ({ gateway, context }) => {
+    const url = (path: string) => new URL(path, gateway.url).href;
+    /** The admin CLI, run in this process against the runner's DynamoDB. */
+    const admin = async (...argv: string[]) => {
+      const run = await runCli([...argv, '--endpoint', gateway.dynamo.endpoint, '--json'], {
+        cwd: process.cwd(),
+      });
+      expect(run.code, `${argv.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0);
+      return run.json();
+    };
+    return {
+      url,
+      admin,
+      sessionCookie: async () =>
+        (await context.cookies(gateway.url.origin)).find(
+          (c) => c.name === '__Host-fedgate-session',
+        ),
+      /** Alice, SP-initiated from the home page at demo-okta: several roles, so the portal. */
+      signInAsAlice: async (p: Page) => {
+        await p.goto(url('/'));
+        expect(await heading(p)).toBe('Sign in to AWS');
+        await p.locator('li[data-idp="demo-okta"]').getByRole('link', { name: 'Sign in' }).click();
+        await p.waitForURL(/\/_local\/idp\/demo-okta\/sso\?SAMLRequest=/);
+        await p.getByRole('button', { name: 'Sign in as Alice' }).click();
+        await expect.poll(() => heading(p)).toBe('AWS access');
+        expect(new URL(p.url()).pathname).toBe('/');
+      },
+      /** Removes a rule, runs `during`, and puts the rule back as it was (whatever happened). */
+      withoutRule: async (idp: string, ruleId: string, during: () => Promise<void>) => {
+        const { rules } = await admin('rules', 'list', '--idp', idp);
+        const rule = (rules as { id: string }[]).find((r) => r.id === ruleId);
+        expect(rule, `${idp} has a rule ${ruleId}`).toBeDefined();
+        await admin('rules', 'remove', '--idp', idp, '--rule-id', ruleId, '--yes');
+        try {
+          await during();
+        } finally {
+          await admin('rules', 'add', '--idp', idp, '--rule', JSON.stringify(rule));
+        }
+      },
+    };
+  });
+
 describe('the access portal in Chromium', () => {
-  let gateway: LocalGateway;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [gateway, browser] = await Promise.all([
-      startLocalGateway({
-        port: 0,
-        configPath: 'infra/local/demo-config.yaml',
-        plugins: defaultPlugins(),
-      }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.stop();
-  });
-
-  const url = (path: string) => new URL(path, gateway.url).href;
-  const heading = (p: Page) => p.locator('h1').textContent();
-  /** A fresh browser profile (cookie jar), desktop-sized. */
-  const newContext = () => browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const sessionCookie = async (context: BrowserContext) =>
-    (await context.cookies(gateway.url.origin)).find((c) => c.name === '__Host-fedgate-session');
-
-  /** The roles the portal on `p` lists, as "Label in account" (its Console buttons' names). */
-  const listedRoles = async (p: Page) =>
-    (
-      await p
-        .locator('section[data-group="account"] button[value="console"]')
-        .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''))
-    ).map((label) => label.replace(/^Console as /, ''));
-
-  /** Where a portal button led: the federation stand-in's page and the role it shows. */
-  const expectConsoleAs = async (p: Page, roleName: string, accountId: string) => {
-    await p.waitForURL(/\/_local\/federation\?Action=login/);
-    expect(await p.locator('[data-field="role-name"]').textContent()).toBe(roleName);
-    expect(await p.locator('body').textContent()).toContain(accountId);
-  };
-  const accessKeyId = (p: Page) => p.locator('#access-key-id').textContent();
-  const secretKey = (p: Page) => p.locator('#secret-access-key').textContent();
-
-  /** Alice, SP-initiated from the home page at demo-okta: several roles, so the portal. */
-  const signInAsAlice = async (p: Page) => {
-    await p.goto(url('/'));
-    expect(await heading(p)).toBe('Sign in to AWS');
-    await p.locator('li[data-idp="demo-okta"]').getByRole('link', { name: 'Sign in' }).click();
-    await p.waitForURL(/\/_local\/idp\/demo-okta\/sso\?SAMLRequest=/);
-    await p.getByRole('button', { name: 'Sign in as Alice' }).click();
-    await expect.poll(() => heading(p)).toBe('AWS access');
-    expect(new URL(p.url()).pathname).toBe('/');
-  };
-
-  /** The admin CLI, run in this process against the runner's DynamoDB. */
-  const admin = async (...argv: string[]) => {
-    const run = await runCli([...argv, '--endpoint', gateway.dynamo.endpoint, '--json'], {
-      cwd: process.cwd(),
-    });
-    expect(run.code, `${argv.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0);
-    return run.json();
-  };
-  /** Removes a rule, runs `during`, and puts the rule back as it was (whatever happened). */
-  const withoutRule = async (idp: string, ruleId: string, during: () => Promise<void>) => {
-    const { rules } = await admin('rules', 'list', '--idp', idp);
-    const rule = (rules as { id: string }[]).find((r) => r.id === ruleId);
-    expect(rule, `${idp} has a rule ${ruleId}`).toBeDefined();
-    await admin('rules', 'remove', '--idp', idp, '--rule-id', ruleId, '--yes');
-    try {
-      await during();
-    } finally {
-      await admin('rules', 'add', '--idp', idp, '--rule', JSON.stringify(rule));
-    }
-  };
-
-  it('one sign-in, many uses: console, Back, access keys (fresh at every load), console again, a second tab, sign-out', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signInAsAlice(page);
+  test('one sign-in, many uses: console, Back, access keys (fresh at every load), console again, a second tab, sign-out', async ({
+    context,
+    page,
+    portal,
+  }) => {
+    await portal.signInAsAlice(page);
     expect(await listedRoles(page)).toEqual([
       'Administrator in production',
       'Read-only in production',
@@ -133,7 +122,7 @@ describe('the access portal in Chromium', () => {
 
     // A second tab of the same browser: the same session, the same portal
     const tab = await context.newPage();
-    await tab.goto(url('/'));
+    await tab.goto(portal.url('/'));
     await expect.poll(() => heading(tab)).toBe('AWS access');
     expect(await listedRoles(tab)).toEqual([
       'Administrator in production',
@@ -156,7 +145,7 @@ describe('the access portal in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => heading(page)).toBe('Sign in to AWS');
     expect(new URL(page.url()).pathname).toBe('/');
-    expect(await sessionCookie(context)).toBeUndefined();
+    expect(await portal.sessionCookie()).toBeUndefined();
 
     // The second tab still shows the old portal: its forms are refused now
     await tab.getByRole('button', { name: 'Console as Administrator in production' }).click();
@@ -164,16 +153,16 @@ describe('the access portal in Chromium', () => {
     expect(await tab.locator('code').first().textContent()).toBe('session_invalid');
     expect(await tab.content()).not.toContain('ASIALOCAL');
     expect(await tab.content()).not.toContain('SigninToken');
-    await tab.goto(url('/'));
+    await tab.goto(portal.url('/'));
     expect(await heading(tab)).toBe('Sign in to AWS');
-    await context.close();
   });
 
-  it('IdP-initiated at demo-okta: the confirmation says who; Cancel signs in nobody, Continue opens the portal', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
+  test('IdP-initiated at demo-okta: the confirmation says who; Cancel signs in nobody, Continue opens the portal', async ({
+    page,
+    portal,
+  }) => {
     const tile = async () => {
-      await page.goto(url('/_local/idp/demo-okta'));
+      await page.goto(portal.url('/_local/idp/demo-okta'));
       await page.getByRole('button', { name: 'Sign in as Alice' }).click();
       await expect.poll(() => heading(page)).toBe('Continue signing in to AWS?');
     };
@@ -183,25 +172,28 @@ describe('the access portal in Chromium', () => {
     );
     await page.getByRole('link', { name: 'Cancel' }).click();
     await expect.poll(() => heading(page)).toBe('Sign in to AWS');
-    expect(await sessionCookie(context)).toBeUndefined();
+    expect(await portal.sessionCookie()).toBeUndefined();
 
     await tile();
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect.poll(() => heading(page)).toBe('AWS access');
-    expect(await sessionCookie(context)).toBeDefined();
+    expect(await portal.sessionCookie()).toBeDefined();
     expect(await listedRoles(page)).toHaveLength(3);
-    await context.close();
   });
 
-  it('IdP-initiated at demo-entra (a trusted tile): one grant goes straight to the console, no confirmation', async () => {
+  test('IdP-initiated at demo-entra (a trusted tile): one grant goes straight to the console, no confirmation', async ({
+    gateway,
+    page,
+    portal,
+  }) => {
     // Erin has two grants in the demo config; without the admin rule she has one (Developer).
-    await withoutRule('demo-entra', 'cloud-admins', async () => {
+    await portal.withoutRule('demo-entra', 'cloud-admins', async () => {
       // Wait for the runner's 5 s attribute cache: a fresh response of Erin's until the ACS
       // itself sends her to the console.
       await expect
         .poll(
           async () => {
-            const res = await fetch(url('/saml/demo-entra/acs'), {
+            const res = await fetch(portal.url('/saml/demo-entra/acs'), {
               method: 'POST',
               redirect: 'manual',
               headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -215,29 +207,28 @@ describe('the access portal in Chromium', () => {
         )
         .toBe('302 /_local/federation');
 
-      const context = await newContext();
-      const page = await context.newPage();
       const shown: string[] = [];
       page.on('framenavigated', (f) => {
         if (f === page.mainFrame()) shown.push(new URL(f.url()).pathname);
       });
-      await page.goto(url('/_local/idp/demo-entra'));
+      await page.goto(portal.url('/_local/idp/demo-entra'));
       await page.getByRole('button', { name: 'Sign in as Erin' }).click();
       await expectConsoleAs(page, 'fedgate-demo-developer', '111111111111');
       // the tile's post went straight through: no page of fedgate's was shown on the way
       expect(shown.filter((p) => !p.startsWith('/_local/'))).toEqual([]);
       // a session was started all the same: the portal lists her one role
-      await page.goto(url('/'));
+      await page.goto(portal.url('/'));
       await expect.poll(() => heading(page)).toBe('AWS access');
       expect(await listedRoles(page)).toEqual(['Developer in sandbox']);
-      await context.close();
     });
   });
 
-  it('re-evaluated at every use: a rule removed between two uses takes role A away (grant_not_available, no longer listed)', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signInAsAlice(page);
+  test('re-evaluated at every use: a rule removed between two uses takes role A away (grant_not_available, no longer listed)', async ({
+    context,
+    page,
+    portal,
+  }) => {
+    await portal.signInAsAlice(page);
     await page.getByRole('button', { name: 'Console as Administrator in production' }).click();
     await expectConsoleAs(page, 'fedgate-demo-admin', '222222222222');
     await page.goBack();
@@ -255,13 +246,13 @@ describe('the access portal in Chromium', () => {
         ),
     );
 
-    await withoutRule('demo-okta', 'platform-admins', async () => {
+    await portal.withoutRule('demo-okta', 'platform-admins', async () => {
       // Wait for the runner's 5 s attribute cache in the portal's function (a poll, no sleep).
       await expect
         .poll(
           async () =>
             (
-              await context.request.post(url('/portal/open'), {
+              await context.request.post(portal.url('/portal/open'), {
                 form: { ...formA, target: 'console' },
                 maxRedirects: 0,
               })
@@ -278,7 +269,7 @@ describe('the access portal in Chromium', () => {
       await expect
         .poll(
           async () => {
-            await page.goto(url('/'));
+            await page.goto(portal.url('/'));
             return listedRoles(page);
           },
           { timeout: 15_000, interval: 500 },
@@ -291,27 +282,35 @@ describe('the access portal in Chromium', () => {
     await expect
       .poll(
         async () => {
-          await page.goto(url('/'));
+          await page.goto(portal.url('/'));
           return listedRoles(page);
         },
         { timeout: 15_000, interval: 500 },
       )
       .toContain('Administrator in production');
-    await context.close();
   });
 
-  it('an administrator revokes the person’s sessions: the next portal load is the sign-in page, saying so', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signInAsAlice(page);
+  test('an administrator revokes the person’s sessions: the next portal load is the sign-in page, saying so', async ({
+    context,
+    page,
+    portal,
+  }) => {
+    await portal.signInAsAlice(page);
     // The CLI takes the IdP's immutable subject (Alice's Okta user id); the cookie names the
     // same subject reference (`<idp>.<subject ref>.<secret>`).
     const alice = DEMO_USERS['demo-okta'].find((u) => u.id === 'alice');
     const subject = alice?.attributes.oktaUserId?.[0] as string;
-    const cookieValue = (await sessionCookie(context))?.value ?? '';
+    const cookieValue = (await portal.sessionCookie())?.value ?? '';
     expect(cookieValue.split('.')[1]).toBe(hashSubject(`demo-okta:${subject}`));
 
-    const out = await admin('sessions', 'revoke', '--idp', 'demo-okta', '--subject', subject);
+    const out = await portal.admin(
+      'sessions',
+      'revoke',
+      '--idp',
+      'demo-okta',
+      '--subject',
+      subject,
+    );
     expect(out).toMatchObject({ revoked: { kind: 'subject', idp: 'demo-okta' } });
     expect(out.sessionsEnded).toBeGreaterThanOrEqual(1);
 
@@ -319,8 +318,8 @@ describe('the access portal in Chromium', () => {
     await expect.poll(() => heading(page)).toBe('Sign in to AWS');
     expect(await page.locator('.notice').textContent()).toContain('ended by an administrator');
     // the dead cookie is cleared; the portal's forms from before are refused
-    expect(await sessionCookie(context)).toBeUndefined();
-    const stale = await context.request.post(url('/portal/open'), {
+    expect(await portal.sessionCookie()).toBeUndefined();
+    const stale = await context.request.post(portal.url('/portal/open'), {
       form: { csrf: 'x', grant: 'x', target: 'console' },
       headers: { cookie: `__Host-fedgate-session=${cookieValue}` },
       maxRedirects: 0,
@@ -328,15 +327,15 @@ describe('the access portal in Chromium', () => {
     expect(stale.status()).toBe(401);
     expect(await stale.text()).toContain('<code>session_revoked</code>');
     // Signing in again works: the mark ends sessions started before it, not the person.
-    await signInAsAlice(page);
+    await portal.signInAsAlice(page);
     expect(await listedRoles(page)).toHaveLength(3);
-    await context.close();
   });
 
-  it('screenshots of the live portal: desktop 1280, mobile 375, dark', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signInAsAlice(page);
+  test('screenshots of the live portal: desktop 1280, mobile 375, dark', async ({
+    page,
+    portal,
+  }) => {
+    await portal.signInAsAlice(page);
     await page.screenshot({ path: '.local/e2e-portal-desktop.png', fullPage: true });
     await page.setViewportSize({ width: 375, height: 812 });
     await page.reload();
@@ -351,6 +350,5 @@ describe('the access portal in Chromium', () => {
     await page.reload();
     await expect.poll(() => heading(page)).toBe('AWS access');
     await page.screenshot({ path: '.local/e2e-portal-dark.png', fullPage: true });
-    await context.close();
   });
 });

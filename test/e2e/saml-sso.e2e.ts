@@ -1,9 +1,5 @@
 /// <reference lib="dom" />
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, expect, test as kit } from '../kit/index.js';
 
 /**
  * The headline flow in a real browser against the local runner (the same one `npm start` runs):
@@ -12,54 +8,40 @@ import { launchChromium } from '../support/browser.js';
  * access keys. The portal's own journey (tabs, Back, re-evaluation, revocation, sign-out) is in
  * ./portal.e2e.ts.
  */
-describe('SAML SSO in Chromium', () => {
-  let gateway: LocalGateway;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-
-  beforeAll(async () => {
-    [gateway, browser] = await Promise.all([
-      startLocalGateway({
-        port: 0,
-        configPath: 'infra/local/demo-config.yaml',
-        plugins: defaultPlugins(),
-      }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.stop();
-  });
-  beforeEach(async () => {
-    await context?.close();
-    context = await browser.newContext();
-    page = await context.newPage();
-  });
-
+const test = kit.extend('sso', async ({ gateway, page }) => {
   const url = (path: string) => new URL(path, gateway.url).href;
   const heading = () => page.locator('h1').textContent();
-  /** The IdP's tile (IdP-initiated): demo-okta shows fedgate's confirmation first. */
-  const tileAt = async (idp: string, person: string) => {
-    await page.goto(url(`/_local/idp/${idp}`));
-    await page.getByRole('button', { name: `Sign in as ${person}` }).click();
+  return {
+    url,
+    heading,
+    /** The IdP's tile (IdP-initiated): demo-okta shows fedgate's confirmation first. */
+    tileAt: async (idp: string, person: string) => {
+      await page.goto(url(`/_local/idp/${idp}`));
+      await page.getByRole('button', { name: `Sign in as ${person}` }).click();
+    },
+    confirm: async () => {
+      await expect.poll(heading).toBe('Continue signing in to AWS?');
+      await page.getByRole('button', { name: 'Continue' }).click();
+    },
   };
-  const confirm = async () => {
-    await expect.poll(heading).toBe('Continue signing in to AWS?');
-    await page.getByRole('button', { name: 'Continue' }).click();
-  };
+});
 
-  it('IdP-initiated with one grant: the confirmation says who, then straight to the AWS console (stand-in)', async () => {
-    await tileAt('demo-okta', 'Carol');
-    await expect.poll(heading).toBe('Continue signing in to AWS?');
+describe('SAML SSO in Chromium', () => {
+  test('IdP-initiated with one grant: the confirmation says who, then straight to the AWS console (stand-in)', async ({
+    gateway,
+    context,
+    page,
+    sso,
+  }) => {
+    await sso.tileAt('demo-okta', 'Carol');
+    await expect.poll(sso.heading).toBe('Continue signing in to AWS?');
     const text = await page.locator('main').textContent();
     expect(text).toContain('carol@example.com');
     expect(text).toContain('Okta (demo)');
     // nothing signed in yet: no session, only the held sign-in's cookie
     const names = (await context.cookies(gateway.url.origin)).map((c) => c.name);
     expect(names).toEqual(['__Host-fedgate-confirm']);
-    await confirm();
+    await sso.confirm();
     await page.waitForURL(/\/_local\/federation\?Action=login/);
     const body = await page.locator('body').textContent();
     expect(body).toContain('AWS console (local stand-in)');
@@ -70,10 +52,13 @@ describe('SAML SSO in Chromium', () => {
     expect(body).toContain('department');
   });
 
-  it('IdP-initiated with several grants: the confirmation, the portal, then Console', async () => {
-    await tileAt('demo-okta', 'Alice');
-    await confirm();
-    await expect.poll(heading).toBe('AWS access');
+  test('IdP-initiated with several grants: the confirmation, the portal, then Console', async ({
+    page,
+    sso,
+  }) => {
+    await sso.tileAt('demo-okta', 'Alice');
+    await sso.confirm();
+    await expect.poll(sso.heading).toBe('AWS access');
     expect(new URL(page.url()).pathname).toBe('/');
     // grouped by account alias, each role with Console and Access keys
     expect(await page.locator('section[data-group="account"] h2').allTextContents()).toEqual([
@@ -86,27 +71,32 @@ describe('SAML SSO in Chromium', () => {
     expect(await page.locator('body').textContent()).toContain('222222222222');
   });
 
-  it('the portal shows access keys for the chosen role; the confirmation is single use', async () => {
-    await tileAt('demo-okta', 'Alice');
-    await expect.poll(heading).toBe('Continue signing in to AWS?');
+  test('the portal shows access keys for the chosen role; the confirmation is single use', async ({
+    gateway,
+    context,
+    page,
+    sso,
+  }) => {
+    await sso.tileAt('demo-okta', 'Alice');
+    await expect.poll(sso.heading).toBe('Continue signing in to AWS?');
     // What Continue posts, kept: the held sign-in's cookie and the page's CSRF token.
     const held = (await context.cookies(gateway.url.origin)).find(
       (c) => c.name === '__Host-fedgate-confirm',
     );
     const csrf = await page.locator('input[name="csrf"]').getAttribute('value');
     expect(held?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    await confirm();
-    await expect.poll(heading).toBe('AWS access');
+    await sso.confirm();
+    await expect.poll(sso.heading).toBe('AWS access');
     const portalUrl = page.url();
     await page.getByRole('button', { name: 'Access keys as Developer in sandbox' }).click();
-    await expect.poll(heading).toBe('Access keys');
+    await expect.poll(sso.heading).toBe('Access keys');
     const keyId = await page.locator('#access-key-id').textContent();
     expect(keyId).toMatch(/^ASIALOCAL/);
     expect(await page.locator('#shell-bash').textContent()).toContain('export AWS_SESSION_TOKEN=');
     expect(portalUrl).not.toContain(keyId);
     expect(page.url()).not.toContain(keyId);
     // Continue posted again with the same cookie and token: the held sign-in is gone.
-    const again = await context.request.post(url('/signin/confirm'), {
+    const again = await context.request.post(sso.url('/signin/confirm'), {
       form: { csrf: csrf ?? '' },
       headers: { cookie: `__Host-fedgate-confirm=${held?.value}` },
       maxRedirects: 0,
@@ -117,8 +107,12 @@ describe('SAML SSO in Chromium', () => {
     expect(text).not.toContain('ASIALOCAL');
   });
 
-  it('SP-initiated: fedgate sends an AuthnRequest, the IdP answers it, InResponseTo is checked; no confirmation', async () => {
-    await page.goto(url('/'));
+  test('SP-initiated: fedgate sends an AuthnRequest, the IdP answers it, InResponseTo is checked; no confirmation', async ({
+    context,
+    page,
+    sso,
+  }) => {
+    await page.goto(sso.url('/'));
     await page.locator('li[data-idp="demo-okta"] a').click();
     await page.waitForURL(/\/_local\/idp\/demo-okta\/sso\?SAMLRequest=/);
     const cookies = await context.cookies();
@@ -141,10 +135,14 @@ describe('SAML SSO in Chromium', () => {
     );
   });
 
-  it('refuses a portal form posted without the CSRF token, or with a forged one', async () => {
-    await tileAt('demo-okta', 'Alice');
-    await confirm();
-    await expect.poll(heading).toBe('AWS access');
+  test('refuses a portal form posted without the CSRF token, or with a forged one', async ({
+    context,
+    page,
+    sso,
+  }) => {
+    await sso.tileAt('demo-okta', 'Alice');
+    await sso.confirm();
+    await expect.poll(sso.heading).toBe('AWS access');
     const grant = (await page.locator('input[name="grant"]').first().getAttribute('value')) ?? '';
     // With the browser's own session cookie, but without the page's CSRF token.
     for (const form of [
@@ -152,7 +150,7 @@ describe('SAML SSO in Chromium', () => {
       { grant, target: 'keys', csrf: 'forged' },
       { grant, target: 'console', csrf: '' },
     ]) {
-      const res = await context.request.post(url('/portal/open'), { form, maxRedirects: 0 });
+      const res = await context.request.post(sso.url('/portal/open'), { form, maxRedirects: 0 });
       const text = await res.text();
       expect([
         res.status(),

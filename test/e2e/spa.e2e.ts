@@ -1,8 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, expect, test as kit } from '../kit/index.js';
 
 /**
  * The SPA hand-off in a real browser against the local runner: the demo SPA (the browser client
@@ -13,44 +9,25 @@ import { launchChromium } from '../support/browser.js';
  * which nothing refreshes. Refusals come back to the SPA; a login URL someone else started does
  * not end in a session.
  */
-describe('the demo SPA in Chromium', () => {
-  let gateway: LocalGateway;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const spaUrl = () => new URL('/_local/spa/', gateway.url).href;
-
-  beforeAll(async () => {
-    [gateway, browser] = await Promise.all([
-      startLocalGateway({
-        port: 0,
-        configPath: 'infra/local/demo-config.yaml',
-        plugins: defaultPlugins(),
-      }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await gateway?.stop();
-  });
-  beforeEach(async () => {
-    await context?.close();
-    context = await browser.newContext();
-    page = await context.newPage();
-  });
-
-  const signIn = async (person: string) => {
-    await page.goto(spaUrl());
+const test = kit
+  .extend('spaUrl', async ({ gateway }) => new URL('/_local/spa/', gateway.url).href)
+  .extend('signIn', async ({ page, spaUrl }) => async (person: string) => {
+    await page.goto(spaUrl);
     await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
     await page.getByRole('button', { name: 'Sign in with fedgate' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Demo OpenID Provider');
     await page.getByRole('button', { name: `Sign in as ${person}` }).click();
     await page.waitForURL((u) => u.pathname === '/_local/spa/');
     await expect.poll(() => page.locator('#status').textContent()).toBe('Signed in.');
-  };
+  });
 
-  it('sign in → credentials shown → refresh without a login → logout ends refresh', async () => {
+describe('the demo SPA in Chromium', () => {
+  test('sign in → credentials shown → refresh without a login → logout ends refresh', async ({
+    context,
+    page,
+    spaUrl,
+    signIn,
+  }) => {
     const urls: string[] = [];
     page.on('request', (r) => urls.push(r.url()));
     const bindings: string[] = [];
@@ -70,7 +47,7 @@ describe('the demo SPA in Chromium', () => {
     );
     expect(urls.filter((u) => new URL(u).pathname === '/redeem')).toHaveLength(1);
     // The code is gone from the address bar, and no URL ever carried credentials.
-    expect(page.url()).toBe(spaUrl());
+    expect(page.url()).toBe(spaUrl);
     expect(urls.some((u) => /ASIA|SessionToken|AccessKeyId/i.test(u))).toBe(false);
     await expect.poll(() => page.locator('#access-key').textContent()).toMatch(/^ASIALOCAL/);
     expect(await page.locator('#who').textContent()).toBe('paul@example.com');
@@ -117,7 +94,7 @@ describe('the demo SPA in Chromium', () => {
     await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
   });
 
-  it('several grants: the SPA switches role by opaque id', async () => {
+  test('several grants: the SPA switches role by opaque id', async ({ page, signIn }) => {
     await signIn('Olivia');
     await expect.poll(() => page.locator('#access-key').textContent()).toMatch(/^ASIALOCAL/);
     const options = await page.locator('#grants option').allTextContents();
@@ -139,8 +116,12 @@ describe('the demo SPA in Chromium', () => {
     );
   });
 
-  it('a person with no grant comes back to the SPA with the refusal, not to a fedgate page', async () => {
-    await page.goto(spaUrl());
+  test('a person with no grant comes back to the SPA with the refusal, not to a fedgate page', async ({
+    context,
+    page,
+    spaUrl,
+  }) => {
+    await page.goto(spaUrl);
     await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
     await page.getByRole('button', { name: 'Sign in with fedgate' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Demo OpenID Provider');
@@ -149,20 +130,25 @@ describe('the demo SPA in Chromium', () => {
     await expect.poll(() => page.locator('#status').textContent()).toBe('Not signed in.');
     expect(await page.locator('#error').textContent()).toMatch(/^no_role_matched: /);
     // The SPA took error and state out of its address bar.
-    expect(page.url()).toBe(spaUrl());
+    expect(page.url()).toBe(spaUrl);
     expect((await context.cookies()).some((c) => c.name === '__Host-fedgate-spa-demo-spa')).toBe(
       false,
     );
   });
 
-  it('a login URL someone else started (their challenge and state) ends in no session here', async () => {
+  test('a login URL someone else started (their challenge and state) ends in no session here', async ({
+    gateway,
+    context,
+    page,
+    spaUrl,
+  }) => {
     const urls: string[] = [];
     page.on('request', (r) => urls.push(r.url()));
     // The attacker's SPA login URL, opened in the victim's browser.
     const attacker = new URL('/oidc/demo-oidc/login', gateway.url);
     attacker.search = new URLSearchParams({
       client_id: 'demo-spa',
-      return_to: spaUrl(),
+      return_to: spaUrl,
       code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       code_challenge_method: 'S256',
       state: 'attacker-chosen-state-0123456789',
@@ -180,7 +166,11 @@ describe('the demo SPA in Chromium', () => {
     );
   });
 
-  it('a page of another origin gets no CORS grant: its fetch with credentials fails', async () => {
+  test('a page of another origin gets no CORS grant: its fetch with credentials fails', async ({
+    gateway,
+    context,
+    signIn,
+  }) => {
     await signIn('Paul');
     // about:blank → a data: page has an opaque origin ("null"), i.e. not the SPA's.
     const other = await context.newPage();

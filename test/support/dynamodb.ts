@@ -9,7 +9,7 @@ import {
 } from '../../infra/local/embedded-dynamodb.js';
 import type { TableNames } from '../../shared/store/index.js';
 
-/** What {@link useDynamoDb} gives a test file; read it inside tests and hooks, not at load time. */
+/** An embedded DynamoDB with fedgate's two tables: what the kit's `tables` fixture gives a test. */
 export interface DynamoDbFixture {
   readonly endpoint: string;
   readonly engine: EmbeddedDynamoDb['engine'];
@@ -17,54 +17,78 @@ export interface DynamoDbFixture {
   readonly names: TableNames;
   /**
    * A new client for the embedded DynamoDB, as a separate Lambda container would build its own;
-   * destroyed in afterAll.
+   * destroyed when the tables stop.
    */
   createClient(overrides?: DynamoDBClientConfig): DynamoDBClient;
 }
 
-/**
- * Starts one embedded DynamoDB (DynamoDB Local, or dynalite without Java) for the calling test
- * file in beforeAll, creates uniquely named tables in it, and stops it in afterAll. Call it once,
- * at the top of the file.
- */
-export const useDynamoDb = (): DynamoDbFixture => {
-  let db: EmbeddedDynamoDb | undefined;
-  const clients: DynamoDBClient[] = [];
+/** {@link DynamoDbFixture} and the way to stop it (its clients, then the engine). */
+export interface RunningTables extends DynamoDbFixture {
+  stop(): Promise<void>;
+}
+
+/** Table names no other file's tables share. */
+const uniqueTableNames = (): TableNames => {
   const suffix = randomBytes(4).toString('hex');
-  const names: TableNames = {
+  return {
     attributeTableName: `fedgate-attributes-${suffix}`,
     stateTableName: `fedgate-state-${suffix}`,
   };
-  const running = () => {
-    if (!db) throw new Error('useDynamoDb: the embedded DynamoDB is not running (use it in tests)');
-    return db;
-  };
-  const fixture: DynamoDbFixture = {
-    get endpoint() {
-      return running().endpoint;
-    },
-    get engine() {
-      return running().engine;
-    },
+};
+
+/**
+ * Starts one embedded DynamoDB (DynamoDB Local, or dynalite without Java) on loopback and
+ * creates fedgate's tables in it, under names unique to this call unless given.
+ */
+export const startTables = async (names = uniqueTableNames()): Promise<RunningTables> => {
+  const db = await startEmbeddedDynamoDb({ port: 0 });
+  if (db.notice) console.warn(db.notice);
+  const clients: DynamoDBClient[] = [];
+  const tables: RunningTables = {
+    endpoint: db.endpoint,
+    engine: db.engine,
     names,
     createClient(overrides) {
-      const client = createLocalDynamoDbClient(running().endpoint, overrides);
+      const client = createLocalDynamoDbClient(db.endpoint, overrides);
       clients.push(client);
       return client;
     },
+    async stop() {
+      for (const client of clients.splice(0)) client.destroy();
+      await db.stop();
+    },
   };
+  await createTables(tables.createClient(), tables.names);
+  return tables;
+};
 
+/**
+ * The hook form of the kit's `tables` fixture, for files not written with the kit: starts the
+ * tables in beforeAll and stops them in afterAll. Read the fixture inside tests and hooks.
+ */
+export const useDynamoDb = (): DynamoDbFixture => {
+  let running: RunningTables | undefined;
+  const names = uniqueTableNames();
+  const get = () => {
+    if (!running)
+      throw new Error('useDynamoDb: the embedded DynamoDB is not running (use it in tests)');
+    return running;
+  };
   beforeAll(async () => {
-    db = await startEmbeddedDynamoDb({ port: 0 });
-    if (db.notice) console.warn(db.notice);
-    await createTables(fixture.createClient(), names);
+    running = await startTables(names);
   });
-
   afterAll(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    await db?.stop();
-    db = undefined;
+    await running?.stop();
+    running = undefined;
   });
-
-  return fixture;
+  return {
+    get endpoint() {
+      return get().endpoint;
+    },
+    get engine() {
+      return get().engine;
+    },
+    names,
+    createClient: (overrides) => get().createClient(overrides),
+  };
 };

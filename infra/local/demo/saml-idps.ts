@@ -6,10 +6,10 @@ import { DOMParser } from '@xmldom/xmldom';
 import { html } from '../../../shared/http/html.js';
 import { page } from '../../../shared/http/responses.js';
 import { applySecurityHeaders } from '../../../shared/http/security-headers.js';
+import { ensureLocalKeyPair, type LocalKeyPair } from '../keys.js';
 import type { LocalContext, LocalPlugin } from '../plugin.js';
+import { buildUpstreamResponse, signUpstreamResponse } from '../upstream/saml-response.js';
 import { DEMO_USERS, type DemoUser } from './demo-users.js';
-import { ensureLocalKeyPair, type LocalKeyPair } from './keys.js';
-import { buildUpstreamResponse, signUpstreamResponse } from './upstream-saml.js';
 
 /** The demo SAML IdPs of the demo config: one shaped like Okta, one like Entra ID. */
 export const DEMO_SAML_IDPS = [

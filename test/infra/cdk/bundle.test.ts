@@ -15,11 +15,11 @@ import { functionCodeProps } from '../../../infra/cdk/gateway-stack.js';
 import {
   buildUpstreamResponse,
   signUpstreamResponse,
-} from '../../../infra/local/demo/upstream-saml.js';
+} from '../../../infra/local/upstream/saml-response.js';
 import { FUNCTIONS } from '../../../infra/manifest.js';
 import { FUNCTION_MEMORY_MB, lambdaBootstrapNodeArgs } from '../../../infra/runtime/index.js';
 import { sampleConfig } from '../../fixtures/gateway-config.sample.js';
-import { createTestKeyPair } from '../../support/saml/keys.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { cdkJsonContext } from './example-app.js';
 
 // Bundles for real (local esbuild, no Docker): one gateway function, with exactly the code

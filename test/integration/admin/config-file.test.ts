@@ -1,11 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { COMMANDS } from '../../../infra/admin/cli.js';
 import { DEMO_TENANT, DEMO_USERS } from '../../../infra/local/demo/demo-users.js';
 import type { Explanation } from '../../../shared/mapping/index.js';
-import { createTestKeyPair, type TestKeyPair } from '../../support/saml/keys.js';
+import { createTestKeyPair, type TestKeyPair } from '../../kit/keys.js';
 import {
   createDemoKeys,
   createWorkspace,
@@ -165,10 +165,24 @@ describe('usage errors exit 2', () => {
   });
 
   it('refuses a real table without a region (no stack trace, exit 2)', async () => {
-    const run = await runCli(['export', '--table', 'fedgate-attributes'], { cwd: ws.dir, env: {} });
-    // The SDK may find a region in ~/.aws/config on a developer machine; CI has none.
-    if (run.code === 2) expect(run.stderr).toContain('no AWS region');
-    expect(run.stderr).not.toMatch(/\n\s+at /);
+    // The SDK reads the region from the process's environment and ~/.aws/config: neither has one
+    // here, on a developer machine included.
+    vi.stubEnv('AWS_REGION', undefined);
+    vi.stubEnv('AWS_DEFAULT_REGION', undefined);
+    vi.stubEnv('AWS_PROFILE', undefined);
+    vi.stubEnv('AWS_CONFIG_FILE', join(ws.dir, 'no-such-aws-config'));
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(ws.dir, 'no-such-aws-credentials'));
+    try {
+      const run = await runCli(['export', '--table', 'fedgate-attributes'], {
+        cwd: ws.dir,
+        env: {},
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('no AWS region');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 import { spawnRunner } from '../../support/local-runner.js';
-import { createTestKeyPair } from '../../support/saml/keys.js';
 import { createWorkspace, oktaMetadata } from './support.js';
 
 /** The CLI as operators run it: its own process, through tsx or the npx entry (bin.mjs). */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { main } from '../../../infra/admin/cli.js';
 import type { CliIo } from '../../../infra/admin/target.js';
 import { DEMO_TENANT } from '../../../infra/local/demo/demo-users.js';
-import { createTestKeyPair, type TestKeyPair } from '../../support/saml/keys.js';
+import { createTestKeyPair, type TestKeyPair } from '../../kit/keys.js';
 
 /** What one in-process CLI run printed and returned. */
 export interface CliRun {

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestKeyPair, type TestKeyPair } from '../../support/saml/keys.js';
+import { createTestKeyPair, type TestKeyPair } from '../../kit/keys.js';
 import { createWorkspace, runCli } from './support.js';
 
 /**

@@ -8,17 +8,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsStandIns, awsStandIns } from '../../../infra/local/aws/index.js';
 import { createConsoleSignin } from '../../../shared/console/index.js';
 import { createRoleAssumer, STS_CLIENT_DEFAULTS } from '../../../shared/sts/index.js';
+import { createTestKeyPair, type TestKeyPair } from '../../kit/keys.js';
 import {
   ACCOUNT,
   type AwsAssertionOptions,
   buildAwsSamlResponse,
   buildIdpMetadata,
-  generateTestKeyPair,
   type Harness,
   PROVIDER_ARN,
   ROLE_ARN,
   startHarness,
-  type TestKeyPair,
 } from './support.js';
 
 const SHORT_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/OneHourOnly`;
@@ -40,7 +39,10 @@ beforeAll(async () => {
     },
   });
   harness = await startHarness(standIns.plugins);
-  [key, otherKey] = await Promise.all([generateTestKeyPair(), generateTestKeyPair('attacker')]);
+  [key, otherKey] = await Promise.all([
+    createTestKeyPair('fedgate test IdP'),
+    createTestKeyPair('attacker'),
+  ]);
   issuer = `${harness.baseUrl.origin}/aws/saml-metadata.xml`;
   harness.setMetadata(buildIdpMetadata(issuer, [key.certificatePem]));
   // The real SDK client, pointed at the stand-in exactly as AWS_ENDPOINT_URL_STS would.

@@ -21,15 +21,9 @@ import {
   type SigningKeys,
 } from '../../../shared/issuer/index.js';
 import type { Grant } from '../../../shared/mapping/index.js';
+import { createTestKeyPair, type TestKeyPair } from '../../kit/keys.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
-import {
-  buildAwsSamlResponse,
-  buildIdpMetadata,
-  generateTestKeyPair,
-  type Harness,
-  startHarness,
-  type TestKeyPair,
-} from './support.js';
+import { buildAwsSamlResponse, buildIdpMetadata, type Harness, startHarness } from './support.js';
 
 /**
  * What fedgate mints is bound to one role (SECURITY.md §8): a web identity token minted for one
@@ -71,7 +65,7 @@ let samlKey: TestKeyPair;
 
 beforeAll(async () => {
   signingKeys = createLocalSigningKeys({ keys: await testKeyMaterials() });
-  samlKey = await generateTestKeyPair();
+  samlKey = await createTestKeyPair('fedgate test IdP');
   standIns = awsStandIns({
     // The runner's demo roles, and a few more with the default or a hand-written trust policy.
     roles: (providers) => {

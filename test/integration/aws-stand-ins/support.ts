@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignedXml } from 'xml-crypto';
-import { generateKeyPair } from '../../../infra/local/demo/keys.js';
 import type { LocalContext, LocalPlugin } from '../../../infra/local/plugin.js';
+import type { TestKeyPair } from '../../kit/keys.js';
 
 /**
- * Test-side stand-ins for what fedgate will provide later: an IdP key pair with metadata, and a
+ * Test-side stand-ins for what fedgate will provide later: IdP metadata for a key pair, and a
  * minimal signed AWS-bound SAML Response built here with xml-crypto (not with fedgate's minter,
  * which is written concurrently), plus a bare node:http harness that mounts runner plugins.
  */
@@ -16,19 +16,6 @@ export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/Developer`;
 export const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:saml-provider/fedgate`;
 export const AWS_SAML = 'https://signin.aws.amazon.com/saml';
 const ATTR = 'https://aws.amazon.com/SAML/Attributes/';
-
-export interface TestKeyPair {
-  privateKeyPem: string;
-  certificatePem: string;
-}
-
-/** An RSA-2048 key and a self-signed certificate valid for a day, generated at test time. */
-export const generateTestKeyPair = async (
-  commonName = 'fedgate test IdP',
-): Promise<TestKeyPair> => {
-  const { privateKeyPem, certificatePem } = await generateKeyPair(commonName, { validDays: 1 });
-  return { privateKeyPem, certificatePem };
-};
 
 const xmlEscape = (s: string) =>
   s.replace(

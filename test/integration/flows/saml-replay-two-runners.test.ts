@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
+import { afterAll } from 'vitest';
+import type { LocalGateway } from '../../../infra/local/gateway.js';
+import { describe, expect, it, test } from '../../kit/index.js';
 import { demoSamlResponse, postToAcs, spawnRunner } from '../../support/local-runner.js';
 import {
   CONFIRM_COOKIE,
@@ -19,12 +19,10 @@ describe('SAML replay across two runners sharing one table', () => {
   let a: LocalGateway;
   let b: Awaited<ReturnType<typeof spawnRunner>>;
 
-  beforeAll(async () => {
-    a = await startLocalGateway({
-      port: 0,
-      configPath: 'infra/local/demo-config.yaml',
-      plugins: defaultPlugins(),
-    });
+  // A is the kit's runner for this file (the `gateway` fixture, stopped after the file); B is a
+  // second process on A's DynamoDB.
+  test.beforeAll(async ({ gateway }) => {
+    a = gateway;
     b = await spawnRunner([
       '--dynamodb-endpoint',
       a.dynamo.endpoint,
@@ -34,7 +32,6 @@ describe('SAML replay across two runners sharing one table', () => {
   }, 90_000);
   afterAll(async () => {
     await b?.stop();
-    await a?.stop();
   });
 
   it('accepts a response once, at either runner, and refuses it at the other', async () => {

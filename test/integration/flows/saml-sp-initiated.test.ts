@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../../infra/local/default-plugins.js';
 import { createLocalDynamoDbClient } from '../../../infra/local/embedded-dynamodb.js';
-import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
+import type { LocalGateway } from '../../../infra/local/gateway.js';
+import { describe, expect, it, test } from '../../kit/index.js';
 import { demoSamlResponse, postToAcs } from '../../support/local-runner.js';
 
 const IDP = 'demo-okta';
@@ -15,18 +14,11 @@ const COOKIE = `__Host-fedgate-authn-${IDP}`;
  * table never holds the request id (a bearer value: it is the browser's cookie).
  */
 describe('SP-initiated SAML: the pending request', () => {
+  /** The kit's runner for this file (the `gateway` fixture), for the helpers below. */
   let gateway: LocalGateway;
-
-  beforeAll(async () => {
-    gateway = await startLocalGateway({
-      port: 0,
-      configPath: 'infra/local/demo-config.yaml',
-      plugins: defaultPlugins(),
-    });
+  test.beforeAll(({ gateway: runner }) => {
+    gateway = runner;
   }, 90_000);
-  afterAll(async () => {
-    await gateway?.stop();
-  });
 
   /** `GET /saml/<idp>/login`: the cookie to send back and the AuthnRequest id. */
   const startLogin = async () => {

@@ -6,7 +6,7 @@ import { type AwsStandIns, awsStandIns } from '../../../infra/local/aws/index.js
 import {
   buildUpstreamResponse,
   signUpstreamResponse,
-} from '../../../infra/local/demo/upstream-saml.js';
+} from '../../../infra/local/upstream/saml-response.js';
 import {
   EnvSchema,
   type GatewayConfigInput,
@@ -34,6 +34,7 @@ import {
 import { csrfTokenOf, parseSessionToken } from '../../../shared/session/index.js';
 import { createDynamoStateStore, createReplayCache } from '../../../shared/store/index.js';
 import type { StsPort } from '../../../shared/sts/index.js';
+import { createTestKeyPair, type TestKeyPair } from '../../kit/keys.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 import { apiEvent, captureLogger } from '../../support/events.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
@@ -44,12 +45,7 @@ import {
   type Workdir,
 } from '../../support/issuer/verifiers.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
-import {
-  generateTestKeyPair,
-  type Harness,
-  startHarness,
-  type TestKeyPair,
-} from '../aws-stand-ins/support.js';
+import { type Harness, startHarness } from '../aws-stand-ins/support.js';
 
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const ACCOUNT = '123456789012';
@@ -87,7 +83,10 @@ describe('SAML sign-in to AWS: authentication context and console duration', () 
       },
     });
     harness = await startHarness(standIns.plugins);
-    [upstreamKey, [fedgateKey]] = await Promise.all([generateTestKeyPair(), testKeyMaterials()]);
+    [upstreamKey, [fedgateKey]] = await Promise.all([
+      createTestKeyPair('fedgate test IdP'),
+      testKeyMaterials(),
+    ]);
     const keys = await createLocalSigningKeys({ keys: [fedgateKey] }).published();
     harness.setMetadata(
       buildAwsIdpMetadata({ entityId: `${harness.baseUrl.origin}/aws/saml-metadata.xml`, keys }),

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll } from 'vitest';
 import { main } from '../../../infra/admin/cli.js';
-import { defaultPlugins } from '../../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
+import type { LocalGateway } from '../../../infra/local/gateway.js';
+import { describe, expect, it, test } from '../../kit/index.js';
 import { demoSamlResponse, postToAcs, spawnRunner } from '../../support/local-runner.js';
 import { getPortal, SESSION_COOKIE, setCookiePair } from '../../support/portal-flow.js';
 
@@ -15,12 +15,10 @@ describe('revocation across two runners sharing one table', () => {
   let a: LocalGateway;
   let b: Awaited<ReturnType<typeof spawnRunner>>;
 
-  beforeAll(async () => {
-    a = await startLocalGateway({
-      port: 0,
-      configPath: 'infra/local/demo-config.yaml',
-      plugins: defaultPlugins(),
-    });
+  // A is the kit's runner for this file (the `gateway` fixture, stopped after the file); B is a
+  // second process on A's DynamoDB.
+  test.beforeAll(async ({ gateway }) => {
+    a = gateway;
     b = await spawnRunner([
       '--dynamodb-endpoint',
       a.dynamo.endpoint,
@@ -30,7 +28,6 @@ describe('revocation across two runners sharing one table', () => {
   }, 90_000);
   afterAll(async () => {
     await b?.stop();
-    await a?.stop();
   });
 
   /** Erin signs in at runner A through the Entra demo's trusted tile: a session, the portal. */

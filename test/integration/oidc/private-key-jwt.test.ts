@@ -9,7 +9,6 @@ import { exportJWK, generateKeyPair as generateJoseKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../../../infra/local/demo/keys.js';
 import { type OidcIdpConfig, parseGatewayConfig } from '../../../shared/config/index.js';
 import { loadSigningKeys } from '../../../shared/issuer/index.js';
 import {
@@ -18,6 +17,7 @@ import {
   createOidcClient,
   createSecretResolver,
 } from '../../../shared/oidc/index.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { createFakeKmsKey, installFakeKms, kmsError } from '../../support/issuer/kms-mock.js';
 
 const REDIRECT = 'https://sso.example.com/oidc/corp/callback';
@@ -118,7 +118,7 @@ describe('private_key_jwt client authentication against oidc-provider', () => {
   beforeAll(async () => {
     await mkdir(dir, { recursive: true });
     for (const name of ['client', 'other']) {
-      const { privateKeyPem, certificatePem } = await generateKeyPair(`fedgate ${name}`);
+      const { privateKeyPem, certificatePem } = await createTestKeyPair(`fedgate ${name}`);
       await writeFile(join(dir, `${name}.pem`), `${privateKeyPem}${certificatePem}`, {
         mode: 0o600,
       });

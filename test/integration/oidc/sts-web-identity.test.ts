@@ -14,9 +14,9 @@ import {
   type SigningKeys,
 } from '../../../shared/issuer/index.js';
 import type { Grant } from '../../../shared/mapping/index.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { captureLogger } from '../../support/events.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
-import { generateTestKeyMaterial } from '../../support/issuer/keys.js';
 
 const SSO_ROLE = 'arn:aws:iam::111111111111:role/AWSReservedSSO_Admin_0123456789abcdef';
 
@@ -200,7 +200,7 @@ describe('AssumeRoleWithWebIdentity: fedgate → the local STS stand-in', () => 
 
   it('a key fedgate does not publish (unknown kid) is refused', async () => {
     const rogueKeys = createLocalSigningKeys({
-      keys: [await generateTestKeyMaterial('not fedgate')],
+      keys: [await createTestKeyPair('not fedgate')],
     });
     expect(await assume(await mint({ keys: rogueKeys }))).toBe('InvalidIdentityTokenException');
   });

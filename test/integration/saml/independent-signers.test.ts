@@ -9,15 +9,15 @@ import {
   entraAttributes,
   oktaAttributes,
   type UpstreamUser,
-} from '../../../infra/local/demo/upstream-saml.js';
+} from '../../../infra/local/upstream/saml-response.js';
 import { IdpConfigSchema, type SamlIdpConfig } from '../../../shared/config/index.js';
 import { createSamlVerifier, mapSamlIdentity } from '../../../shared/saml/index.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import {
   insertSignatureTemplate,
   respondWithPysaml2,
   signWithXmlsec1,
 } from '../../support/saml/independent-signers.js';
-import { createTestKeyPair } from '../../support/saml/keys.js';
 
 const key = await createTestKeyPair('independent IdP');
 const SP = {

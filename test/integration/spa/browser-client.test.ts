@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
+import type { LocalGateway } from '../../../infra/local/gateway.js';
 import {
   createFedgateClient,
   FedgateError,
   type VerifierStorage,
 } from '../../../shared/browser-client/fedgate-client.js';
+import { describe, expect, it, test } from '../../kit/index.js';
 import { createJar, driveOp, step } from '../oidc/browserless.js';
 
 /**
@@ -13,16 +12,10 @@ import { createJar, driveOp, step } from '../oidc/browserless.js';
  * browser would give it: a tab's sessionStorage, an address bar, and a fetch that sends the SPA's
  * Origin and keeps cookies. Chromium runs the same bundle in test/e2e/spa.e2e.ts.
  */
+/** The kit's runner for this file (the `gateway` fixture), for the helpers below. */
 let gateway: LocalGateway;
-beforeAll(async () => {
-  gateway = await startLocalGateway({
-    port: 0,
-    configPath: 'infra/local/demo-config.yaml',
-    plugins: defaultPlugins(),
-  });
-});
-afterAll(async () => {
-  await gateway?.stop();
+test.beforeAll(({ gateway: runner }) => {
+  gateway = runner;
 });
 
 const browserFor = (origin: string) => {

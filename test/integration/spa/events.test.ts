@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
 import type { HttpResponse } from '../../../shared/http/index.js';
+import { describe, expect, test as kit } from '../../kit/index.js';
 import { lambdaContext } from '../../support/events.js';
 
 /**
@@ -11,7 +9,12 @@ import { lambdaContext } from '../../support/events.js';
  * written by `npm run events`) through the handlers themselves, with the runner providing the
  * tables and environment under the events' public base URL.
  */
-let gateway: LocalGateway;
+const test = kit.extend(
+  'gatewayOptions',
+  { scope: 'file' },
+  { publicBaseUrl: 'http://127.0.0.1:8787' },
+);
+const it = test;
 type Handler = (
   e: APIGatewayProxyEventV2,
   c: ReturnType<typeof lambdaContext>,
@@ -19,19 +22,11 @@ type Handler = (
 let credentials: Handler;
 let oidcLogin: Handler;
 
-beforeAll(async () => {
-  gateway = await startLocalGateway({
-    port: 0,
-    configPath: 'infra/local/demo-config.yaml',
-    plugins: defaultPlugins(),
-    publicBaseUrl: 'http://127.0.0.1:8787',
-  });
+// The runner (the kit's `gateway`) sets the environment the handlers read at import.
+test.beforeAll(async ({ gateway: _ }) => {
   credentials = ((await import('../../../functions/credentials.js')) as { handler: Handler })
     .handler;
   oidcLogin = ((await import('../../../functions/oidc-login.js')) as { handler: Handler }).handler;
-});
-afterAll(async () => {
-  await gateway?.stop();
 });
 
 const event = async (name: string) =>

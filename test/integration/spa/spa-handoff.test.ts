@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../../../infra/local/default-plugins.js';
-import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
+import type { LocalGateway } from '../../../infra/local/gateway.js';
+import { describe, expect, it, test } from '../../kit/index.js';
 import { signInAtOp, step } from '../oidc/browserless.js';
 import {
   CLIENT_ID,
@@ -21,19 +20,13 @@ import {
  * state → one-time code → POST /redeem (PKCE, login binding, Origin, CORS) → a session of kind
  * `spa`: refresh (POST /credentials), grants, logout.
  */
+/** The kit's runner for this file (the `gateway` fixture), for the helpers below. */
 let gateway: LocalGateway;
 let origin: string;
 
-beforeAll(async () => {
-  gateway = await startLocalGateway({
-    port: 0,
-    configPath: 'infra/local/demo-config.yaml',
-    plugins: defaultPlugins(),
-  });
+test.beforeAll(({ gateway: runner }) => {
+  gateway = runner;
   origin = gateway.url.origin;
-});
-afterAll(async () => {
-  await gateway?.stop();
 });
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;

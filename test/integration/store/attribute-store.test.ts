@@ -1,5 +1,4 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { beforeEach, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../../shared/config/index.js';
 import {
   applyConfig,
@@ -10,31 +9,39 @@ import {
   ruleKey,
 } from '../../../shared/store/index.js';
 import { sampleConfig, sampleConfigInput } from '../../fixtures/gateway-config.sample.js';
-import { useDynamoDb } from '../../support/dynamodb.js';
+import { describe, expect, test as kit } from '../../kit/index.js';
 
-const dynamo = useDynamoDb();
-
-const attributes = () =>
-  createDynamoAttributeStore({
-    client: dynamo.createClient(),
-    tableName: dynamo.names.attributeTableName,
-  });
-const apply = (config = sampleConfig()) =>
-  applyConfig(dynamo.createClient(), dynamo.names.attributeTableName, config);
+/** The kit's tables, with the store over them and the config applier (one client each call). */
+const test = kit
+  .extend(
+    'attributes',
+    async ({ tables }) =>
+      () =>
+        createDynamoAttributeStore({
+          client: tables.createClient(),
+          tableName: tables.names.attributeTableName,
+        }),
+  )
+  .extend(
+    'apply',
+    async ({ tables }) =>
+      (config = sampleConfig()) =>
+        applyConfig(tables.createClient(), tables.names.attributeTableName, config),
+  );
 const byPriority = <T extends { priority: number }>(rules: readonly T[]) =>
   [...rules].sort((a, b) => a.priority - b.priority);
 
 describe('applyConfig against DynamoDB Local', () => {
-  beforeEach(async () => {
+  test.beforeEach(async ({ apply }) => {
     await apply();
   });
 
-  it('seeds the table, and applying the same config again writes nothing', async () => {
+  test('seeds the table, and applying the same config again writes nothing', async ({ apply }) => {
     const again = await apply();
     expect(again).toEqual({ puts: [], deletes: [] });
   });
 
-  it('deletes a removed rule and rewrites only a changed one', async () => {
+  test('deletes a removed rule and rewrites only a changed one', async ({ attributes, apply }) => {
     const input = sampleConfigInput();
     const okta = input.idps[0]!;
     okta.rules = okta.rules!.filter((r) => r.id !== 'readers');
@@ -51,7 +58,10 @@ describe('applyConfig against DynamoDB Local', () => {
     await expect(apply(parseGatewayConfig(input))).resolves.toEqual({ puts: [], deletes: [] });
   });
 
-  it('moves a rule whose priority changes (its key holds the priority)', async () => {
+  test('moves a rule whose priority changes (its key holds the priority)', async ({
+    attributes,
+    apply,
+  }) => {
     const input = sampleConfigInput();
     input.idps[0]!.rules!.find((r) => r.id === 'readers')!.priority = 1;
     const diff = await apply(parseGatewayConfig(input));
@@ -61,7 +71,7 @@ describe('applyConfig against DynamoDB Local', () => {
     expect(idp?.rules.map((r) => r.id)).toEqual(['readers', 'contractors', 'admins']);
   });
 
-  it('removes a whole IdP and an account', async () => {
+  test('removes a whole IdP and an account', async ({ attributes, apply }) => {
     const input = sampleConfigInput();
     input.idps = input.idps.filter((i) => i.id !== 'entra');
     input.accounts = input.accounts!.slice(0, 1);
@@ -75,7 +85,10 @@ describe('applyConfig against DynamoDB Local', () => {
     await expect(attributes().getAccounts(['444455556666'])).resolves.toEqual([]);
   });
 
-  it('stores the defaults, and a change to them rewrites that one item', async () => {
+  test('stores the defaults, and a change to them rewrites that one item', async ({
+    attributes,
+    apply,
+  }) => {
     await expect(attributes().getDefaults()).resolves.toEqual({
       sessionDurationSeconds: 7200,
       sessionName: '{subject}',
@@ -96,10 +109,13 @@ describe('applyConfig against DynamoDB Local', () => {
     });
   });
 
-  it('never touches the state table, nor attribute items outside IDP#, ACCOUNT# and GATEWAY', async () => {
-    const client = dynamo.createClient();
+  test('never touches the state table, nor attribute items outside IDP#, ACCOUNT# and GATEWAY', async ({
+    tables,
+    apply,
+  }) => {
+    const client = tables.createClient();
     const stateItem = {
-      TableName: dynamo.names.stateTableName,
+      TableName: tables.names.stateTableName,
       Item: { pk: { S: 'TXN#keep-me' }, expiresAt: { N: '9999999999' }, data: { S: '{}' } },
     };
     const foreignKeys = [
@@ -110,7 +126,7 @@ describe('applyConfig against DynamoDB Local', () => {
     for (const key of foreignKeys) {
       await client.send(
         new PutItemCommand({
-          TableName: dynamo.names.attributeTableName,
+          TableName: tables.names.attributeTableName,
           Item: { ...key, kind: { S: 'meta' } },
         }),
       );
@@ -124,7 +140,7 @@ describe('applyConfig against DynamoDB Local', () => {
     expect(state.Item).toBeDefined();
     for (const key of foreignKeys) {
       const foreign = await client.send(
-        new GetItemCommand({ TableName: dynamo.names.attributeTableName, Key: key }),
+        new GetItemCommand({ TableName: tables.names.attributeTableName, Key: key }),
       );
       expect(foreign.Item).toBeDefined();
     }
@@ -132,11 +148,14 @@ describe('applyConfig against DynamoDB Local', () => {
 });
 
 describe('gateway rules against DynamoDB Local', () => {
-  beforeEach(async () => {
+  test.beforeEach(async ({ apply }) => {
     await apply();
   });
 
-  it('are stored under GATEWAY / RULE#…, read back validated, and removed with the config', async () => {
+  test('are stored under GATEWAY / RULE#…, read back validated, and removed with the config', async ({
+    attributes,
+    apply,
+  }) => {
     await expect(attributes().getGatewayRules()).resolves.toEqual(sampleConfig().gatewayRules);
     const input = sampleConfigInput();
     input.gatewayRules = [
@@ -157,11 +176,14 @@ describe('gateway rules against DynamoDB Local', () => {
     await expect(attributes().getDefaults()).resolves.toEqual(sampleConfig().defaults);
   });
 
-  it('a gateway deny written in the old form fails closed on read, naming the item', async () => {
+  test('a gateway deny written in the old form fails closed on read, naming the item', async ({
+    tables,
+    attributes,
+  }) => {
     const key = gatewayRuleKey(0, 'suspended');
-    await dynamo.createClient().send(
+    await tables.createClient().send(
       new PutItemCommand({
-        TableName: dynamo.names.attributeTableName,
+        TableName: tables.names.attributeTableName,
         Item: {
           pk: { S: key.pk },
           sk: { S: key.sk },
@@ -181,11 +203,13 @@ describe('gateway rules against DynamoDB Local', () => {
 });
 
 describe('createDynamoAttributeStore against DynamoDB Local', () => {
-  beforeEach(async () => {
+  test.beforeEach(async ({ apply }) => {
     await apply();
   });
 
-  it('getIdp returns the IdP with its rules in priority order, revalidated', async () => {
+  test('getIdp returns the IdP with its rules in priority order, revalidated', async ({
+    attributes,
+  }) => {
     const expected = sampleConfig().idps[0]!;
     const idp = await attributes().getIdp('okta');
     expect(idp?.rules.map((r) => `${r.priority}:${r.id}`)).toEqual([
@@ -197,12 +221,15 @@ describe('createDynamoAttributeStore against DynamoDB Local', () => {
     await expect(attributes().getIdp('nobody')).resolves.toBeUndefined();
   });
 
-  it('getIdp fails closed when an item in the table was edited into something invalid', async () => {
-    const client = dynamo.createClient();
+  test('getIdp fails closed when an item in the table was edited into something invalid', async ({
+    tables,
+    attributes,
+  }) => {
+    const client = tables.createClient();
     const key = ruleKey('okta', 10, 'admins');
     await client.send(
       new PutItemCommand({
-        TableName: dynamo.names.attributeTableName,
+        TableName: tables.names.attributeTableName,
         Item: {
           pk: { S: key.pk },
           sk: { S: key.sk },
@@ -217,14 +244,16 @@ describe('createDynamoAttributeStore against DynamoDB Local', () => {
     });
   });
 
-  it('listIdps summarises every IdP', async () => {
+  test('listIdps summarises every IdP', async ({ attributes }) => {
     await expect(attributes().listIdps()).resolves.toEqual([
       { id: 'entra', displayName: 'Microsoft Entra ID', protocol: 'oidc', listed: false },
       { id: 'okta', displayName: 'Okta', protocol: 'saml', listed: true },
     ]);
   });
 
-  it('getAccounts returns the profiles that exist, in the order asked', async () => {
+  test('getAccounts returns the profiles that exist, in the order asked', async ({
+    attributes,
+  }) => {
     const found = await attributes().getAccounts(['444455556666', '999999999999', '111122223333']);
     expect(found).toEqual([
       { id: '444455556666', alias: 'dev', description: 'sandbox' },
@@ -232,11 +261,14 @@ describe('createDynamoAttributeStore against DynamoDB Local', () => {
     ]);
   });
 
-  it("getDefaults falls back to the schema's defaults when the item is missing", async () => {
+  test("getDefaults falls back to the schema's defaults when the item is missing", async ({
+    tables,
+    attributes,
+  }) => {
     const key = gatewayDefaultsKey();
-    await dynamo.createClient().send(
+    await tables.createClient().send(
       new DeleteItemCommand({
-        TableName: dynamo.names.attributeTableName,
+        TableName: tables.names.attributeTableName,
         Key: { pk: { S: key.pk }, sk: { S: key.sk } },
       }),
     );
@@ -246,11 +278,14 @@ describe('createDynamoAttributeStore against DynamoDB Local', () => {
     });
   });
 
-  it('getDefaults fails closed when the item was edited into something invalid', async () => {
+  test('getDefaults fails closed when the item was edited into something invalid', async ({
+    tables,
+    attributes,
+  }) => {
     const key = gatewayDefaultsKey();
-    await dynamo.createClient().send(
+    await tables.createClient().send(
       new PutItemCommand({
-        TableName: dynamo.names.attributeTableName,
+        TableName: tables.names.attributeTableName,
         Item: {
           pk: { S: key.pk },
           sk: { S: key.sk },

@@ -1,5 +1,5 @@
 import type { AwsSamlGrant, LocalKeyMaterial } from '../../../shared/issuer/index.js';
-import { generateTestKeyMaterial } from './keys.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 
 /** fedgate's IdP entity id in tests (the default shape: `<publicBaseUrl>/aws/saml-metadata.xml`). */
 export const ISSUER = 'https://sso.example.com/aws/saml-metadata.xml';
@@ -31,8 +31,8 @@ let materials: Promise<[LocalKeyMaterial, LocalKeyMaterial]> | undefined;
 /** Two RSA-2048 keys made once per test file: the active key and the next one (rotation). */
 export const testKeyMaterials = (): Promise<[LocalKeyMaterial, LocalKeyMaterial]> => {
   materials ??= Promise.all([
-    generateTestKeyMaterial('fedgate test key (active)'),
-    generateTestKeyMaterial('fedgate test key (next)'),
+    createTestKeyPair('fedgate test key (active)'),
+    createTestKeyPair('fedgate test key (next)'),
   ]);
   return materials;
 };

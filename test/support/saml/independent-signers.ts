@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { TestKeyPair } from './keys.js';
+import type { TestKeyPair } from '../../kit/keys.js';
 import { child, edit, first, insertAfter, NS, parseXml } from './xml-edit.js';
 
 /**

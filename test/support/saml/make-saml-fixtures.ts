@@ -19,8 +19,8 @@ import {
   signUpstreamResponse,
   type UpstreamResponseInput,
   type UpstreamSigningOptions,
-} from '../../../infra/local/demo/upstream-saml.js';
-import { createTestKeyPair, type TestKeyPair } from './keys.js';
+} from '../../../infra/local/upstream/saml-response.js';
+import { createTestKeyPair, type TestKeyPair } from '../../kit/keys.js';
 import {
   all,
   child,

@@ -8,8 +8,8 @@ import {
   type SigningKeys,
 } from '../../../shared/issuer/index.js';
 import { createClientAuthenticator, createSecretResolver } from '../../../shared/oidc/index.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
-import { generateTestKeyMaterial } from '../../support/issuer/keys.js';
 
 /** fedgate's AWS signing key must never become a private_key_jwt client key (a misconfiguration). */
 
@@ -20,7 +20,7 @@ let other: LocalKeyMaterial;
 let awsSigningKeys: SigningKeys;
 beforeAll(async () => {
   [awsActive, awsNext] = await testKeyMaterials();
-  other = await generateTestKeyMaterial('a client key of its own');
+  other = await createTestKeyPair('a client key of its own');
   awsSigningKeys = createLocalSigningKeys({ keys: [awsActive, awsNext] });
 });
 

@@ -2,8 +2,8 @@ import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { computeKeyId, loadSigningKeys } from '../../../shared/issuer/index.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
-import { generateTestKeyMaterial } from '../../support/issuer/keys.js';
 import {
   createFakeKmsKey,
   type FakeKmsKey,
@@ -15,7 +15,7 @@ const client = new KMSClient({ region: 'eu-west-1' });
 
 describe('loadSigningKeys: file: references', () => {
   it('reads PEM bundles: the first key signs, all are published', async () => {
-    const [a, b] = await Promise.all([generateTestKeyMaterial('a'), generateTestKeyMaterial('b')]);
+    const [a, b] = await Promise.all([createTestKeyPair('a'), createTestKeyPair('b')]);
     const files: Record<string, string> = {
       '/keys/a.pem': a.privateKeyPem + a.certificatePem,
       '/keys/b.pem': b.certificatePem + b.privateKeyPem,

@@ -322,15 +322,15 @@ describe('createWebIdentityMinter: signature and keys', () => {
     ['a kid with a space', () => handBuiltSigner('k 1', 'rsa')],
     [
       'a public key that does not parse',
-      (): SigningKeys => ({
-        active: async () => ({
+      (): SigningKeys => {
+        const signer: Signer = {
           kid: 'k1',
           publicKeySpki: Buffer.from('not a key'),
           certificatePem: '',
-          sign: async () => Buffer.alloc(0),
-        }),
-        published: async () => [],
-      }),
+          sign: vi.fn(async () => Buffer.alloc(0)),
+        };
+        return { active: async () => signer, published: async () => [] };
+      },
     ],
   ])('refuses an active key with %s (issuer_misconfigured), before signing', async (_, make) => {
     const keys = make();
@@ -340,7 +340,8 @@ describe('createWebIdentityMinter: signature and keys', () => {
         mintInput(),
       ),
     ).rejects.toMatchObject({ code: 'issuer_misconfigured' });
-    if (vi.isMockFunction(signer.sign)) expect(signer.sign).not.toHaveBeenCalled();
+    expect(vi.isMockFunction(signer.sign)).toBe(true);
+    expect(signer.sign).not.toHaveBeenCalled();
   });
 });
 

@@ -2,7 +2,6 @@ import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import type { ServerMetadata } from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../../../infra/local/demo/keys.js';
 import { type OidcIdpConfig, parseGatewayConfig } from '../../../shared/config/index.js';
 import { createRouter } from '../../../shared/http/index.js';
 import { createLocalSigningKeys, type SigningKeys } from '../../../shared/issuer/index.js';
@@ -13,6 +12,7 @@ import {
   createClientJwksEndpoint,
   createSecretResolver,
 } from '../../../shared/oidc/index.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { apiEvent } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 
@@ -54,8 +54,8 @@ describe('createClientAuthenticator', () => {
   let other: SigningKeys;
   const loaded: string[] = [];
   beforeAll(async () => {
-    keys = createLocalSigningKeys({ keys: [await generateKeyPair('fedgate client')] });
-    other = createLocalSigningKeys({ keys: [await generateKeyPair('another key')] });
+    keys = createLocalSigningKeys({ keys: [await createTestKeyPair('fedgate client')] });
+    other = createLocalSigningKeys({ keys: [await createTestKeyPair('another key')] });
   });
   const authenticator = (lifetime?: number) =>
     createClientAuthenticator({

@@ -25,7 +25,7 @@ import {
 } from '../../../shared/issuer/index.js';
 import { createMapper, type Identity } from '../../../shared/mapping/index.js';
 import { parseStrictXml, RESPONSE_LIMITS } from '../../../shared/saml/parse-xml.js';
-import { generateTestKeyMaterial } from '../../support/issuer/keys.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { hostileClaims, hostileString } from './arbitraries.js';
 import { fcOptions } from './outcome.js';
 
@@ -37,7 +37,7 @@ const ATTR = 'https://aws.amazon.com/SAML/Attributes/';
 const ISSUER = 'https://sso.example.com/aws/saml-metadata.xml';
 const NOW = Date.UTC(2026, 10, 22, 9, 0, 0);
 
-const material = await generateTestKeyMaterial();
+const material = await createTestKeyPair('fedgate test signing key');
 const keys = createLocalSigningKeys({ keys: [material] });
 const signCalls = vi.fn();
 const countingKeys: SigningKeys = {

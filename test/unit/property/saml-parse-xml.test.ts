@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   buildUpstreamResponse,
   signUpstreamResponse,
-} from '../../../infra/local/demo/upstream-saml.js';
+} from '../../../infra/local/upstream/saml-response.js';
 import { GatewayError } from '../../../shared/http/errors.js';
 import { createSamlVerifier, MAX_XML_BYTES } from '../../../shared/saml/index.js';
 import {
@@ -17,8 +17,8 @@ import {
   parseStrictXml,
   RESPONSE_LIMITS,
 } from '../../../shared/saml/parse-xml.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { samlIdpConfigFor } from '../../support/saml/fedgate-verify.js';
-import { createTestKeyPair } from '../../support/saml/keys.js';
 import { IDP_ENTITY_ID, SAML_SP } from '../../support/saml/make-saml-fixtures.js';
 import { parseXml } from '../../support/saml/xml-edit.js';
 import { fcOptions, outcomeOf, refusedWith } from './outcome.js';

@@ -10,12 +10,12 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   buildUpstreamResponse,
   signUpstreamResponse,
-} from '../../../infra/local/demo/upstream-saml.js';
+} from '../../../infra/local/upstream/saml-response.js';
 import { createSamlVerifier, type VerifiedAssertion } from '../../../shared/saml/index.js';
 import { parseStrictXml, RESPONSE_LIMITS } from '../../../shared/saml/parse-xml.js';
 import { checkResponseStructure } from '../../../shared/saml/structure.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 import { samlIdpConfigFor } from '../../support/saml/fedgate-verify.js';
-import { createTestKeyPair } from '../../support/saml/keys.js';
 import { IDP_ENTITY_ID, SAML_SP } from '../../support/saml/make-saml-fixtures.js';
 import { forgeAssertion, NS, parseXml, serializeXml } from '../../support/saml/xml-edit.js';
 import { fcOptions, outcomeOf } from './outcome.js';

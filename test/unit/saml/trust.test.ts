@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdpConfigSchema, type SamlIdpConfig } from '../../../shared/config/index.js';
 import { compileSamlTrust, parseIdpMetadata } from '../../../shared/saml/index.js';
-import { createTestKeyPair } from '../../support/saml/keys.js';
+import { createTestKeyPair } from '../../kit/keys.js';
 
 const current = await createTestKeyPair('idp');
 const next = await createTestKeyPair('idp next');

@@ -5,7 +5,7 @@ import {
   buildUpstreamResponse,
   oktaAttributes,
   signUpstreamResponse,
-} from '../../../infra/local/demo/upstream-saml.js';
+} from '../../../infra/local/upstream/saml-response.js';
 import { GatewayError } from '../../../shared/http/errors.js';
 import * as saml from '../../../shared/saml/index.js';
 import { samlIdpConfigFor } from '../../support/saml/fedgate-verify.js';

@@ -71,12 +71,12 @@ const setup = async (env: Record<string, string> = {}) => {
     .then((url) => ({ statusCode: 302, headers: { location: url.href } }));
   const input = sts.commandCalls(AssumeRoleWithWebIdentityCommand)[0]?.args[0].input;
   const jwks = createLocalJWKSet(buildJwks(await signingKeys.published()) as never);
-  return { res, input, jwks };
+  return { res, input, jwks, kid: (await signingKeys.active()).kid };
 };
 
 describe('the oidc hand-back (shared/gateway): fedgate token → AssumeRoleWithWebIdentity', () => {
   it("mints fedgate's token for the grant and calls STS with the session name and the duration", async () => {
-    const { res, input, jwks } = await setup();
+    const { res, input, jwks, kid } = await setup();
     expect(res.statusCode).toBe(302);
     expect(input).toMatchObject({
       RoleArn: grant.roleArn,
@@ -89,7 +89,7 @@ describe('the oidc hand-back (shared/gateway): fedgate token → AssumeRoleWithW
       audience: 'sts.amazonaws.com',
       algorithms: ['RS256'],
     });
-    expect(protectedHeader.kid).toBeTruthy();
+    expect(protectedHeader.kid).toBe(kid);
     expect(payload).toMatchObject({
       sub: `${grant.roleArn}#6734296af948bdeb`,
       'https://aws.amazon.com/source_identity': 'paul@example.com',

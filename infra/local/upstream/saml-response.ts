@@ -2,9 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 
 /**
- * Builds and signs upstream IdP SAML Responses, shaped like Okta's or Entra ID's: for the demo
- * IdPs of the local runner and for tests. Independent of shared/saml (it must not share the code
- * it feeds). Every value is escaped: a claim value is text, never markup.
+ * Builds and signs upstream IdP SAML Responses, shaped like Okta's or Entra ID's: the upstream
+ * side of a sign-in, for the demo IdPs of the local runner (infra/local/demo/saml-idps.ts) and
+ * for tests. Independent of shared/saml (it must not share the code it feeds). Every value is
+ * escaped: a claim value is text, never markup.
+ *
+ * Why here: infra/local/upstream/ holds stand-ins for the upstream IdPs as infra/local/aws/ holds
+ * the AWS ones. Not in shared/: that is what Lambda bundles, and a signer of upstream responses
+ * has no place in the deployed gateway. Not in test/: the runner (`npm start`) uses it, and
+ * infra/ never imports from test/. Not in demo/: the demo is one of its users, not its owner.
  */
 
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';

@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildSelfSignedCertificate, toPem } from '../../../shared/issuer/x509.js';
+import { buildSelfSignedCertificate, toPem } from '../../shared/issuer/x509.js';
 
 const DAY_MS = 86_400_000;
 
