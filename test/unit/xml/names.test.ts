@@ -2,9 +2,9 @@
  * One place for XML: shared/xml/names.ts is the only product file that spells a SAML or XML
  * Signature URI, and shared/xml/dsig.ts the only one that imports xml-crypto.
  *
- * Two folders are left out on purpose: infra/local/demo/ (the demo IdPs, whose upstream signer
- * also serves the tests) and infra/local/aws/ (the STS and IAM stand-ins that check what fedgate
- * mints). They play the other side of the protocol, and sharing fedgate's names would let a wrong
+ * Three folders are left out on purpose: infra/local/demo/ (the demo IdPs),
+ * infra/local/upstream/ (the upstream IdPs' SAML signer, shared by the demo and the tests) and
+ * infra/local/aws/ (the STS and IAM stand-ins that check what fedgate mints). They play the other side of the protocol, and sharing fedgate's names would let a wrong
  * URI in names.ts pass every test that runs against them; they keep their own, as real IdPs and
  * AWS do.
  */
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as names from '../../../shared/xml/names.js';
 
-const INDEPENDENT_PEERS = ['infra/local/demo/', 'infra/local/aws/'];
+const INDEPENDENT_PEERS = ['infra/local/demo/', 'infra/local/upstream/', 'infra/local/aws/'];
 
 /** Product source files: shared/, functions/ and infra/, without the independent peers. */
 const productFiles = (): string[] =>
