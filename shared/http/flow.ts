@@ -48,6 +48,13 @@ export interface Flow<In, R> {
 const codeOf = (err: unknown): string => (err instanceof GatewayError ? err.code : 'server_error');
 
 /**
+ * Answers that are a protocol's normal state, not a refusal: a device-flow CLI polls every few
+ * seconds and hears `authorization_pending` until the person confirms (RFC 8628 §3.5). Logged at
+ * debug, so a waiting terminal does not fill the log with warnings.
+ */
+const EXPECTED_STATES: ReadonlySet<string> = new Set(['authorization_pending', 'slow_down']);
+
+/**
  * Builds a flow step by step (node-oidc-provider's `lib/actions` arrays are the model): each
  * `.step(name, fn)` adds a named step whose result widens the context for the steps after it;
  * `.end(name, fn)` adds the last step, whose result is the flow's, and returns the flow.
@@ -86,7 +93,10 @@ export class FlowBuilder<In, C, R> {
           } catch (err) {
             // One line per failed step: where it stopped and the code it answers with. The detail
             // and the stack are the error middleware's to log (once, with the request's outcome).
-            log.warn('flow step failed', { flow: flowName, step: s.name, code: codeOf(err) });
+            const code = codeOf(err);
+            const line = { flow: flowName, step: s.name, code };
+            if (EXPECTED_STATES.has(code)) log.debug('flow step failed', line);
+            else log.warn('flow step failed', line);
             throw err;
           }
           if (i === steps.length - 1) return out as R;

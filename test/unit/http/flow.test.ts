@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { defineFlow, finish, InvalidRequestError } from '../../../shared/http/index.js';
+import {
+  defineFlow,
+  finish,
+  GatewayError,
+  InvalidRequestError,
+} from '../../../shared/http/index.js';
 import { captureLogger } from '../../support/events.js';
 
 describe('defineFlow', () => {
@@ -64,6 +69,22 @@ describe('defineFlow', () => {
       },
     ]);
     expect(log.text()).not.toContain('s3cr3t');
+  });
+
+  it("a device flow's normal waiting answers (authorization_pending, slow_down) are debug, not warnings", async () => {
+    const log = captureLogger();
+    const pending = new GatewayError(400, 'authorization_pending', 'not yet');
+    const flow = defineFlow<object, string>('cli-token', log).end('redeemDeviceCode', () => {
+      throw pending;
+    });
+    await expect(flow.run({})).rejects.toBe(pending);
+    expect(log.lines).toEqual([
+      {
+        level: 'debug',
+        message: 'flow step failed',
+        attrs: [{ flow: 'cli-token', step: 'redeemDeviceCode', code: 'authorization_pending' }],
+      },
+    ]);
   });
 
   it('an unknown error is logged as server_error under its step', async () => {
