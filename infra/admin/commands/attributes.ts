@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { IdpConfig } from '../../../shared/config/index.js';
 import {
   type DirectoryStore,
@@ -10,6 +11,7 @@ import type { OperatorAttributes } from '../../../shared/directory/types.js';
 import { createDynamoDirectoryStore } from '../../../shared/store/index.js';
 import { COMMON_OPTIONS, type Command, type CommandContext } from '../command.js';
 import { readConfig } from '../config-source.js';
+import { BACKUP_DIR } from '../consent.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { TARGET_OPTIONS } from '../target.js';
 
@@ -165,7 +167,54 @@ const describeChange = (c: AttributeChange): string[] => {
   ];
 };
 
-/** Applies changes, after `--dry-run` and the deletion confirmation. */
+/**
+ * What the changes replace, as an import file (`attributes import --idp ID FILE --yes` puts it
+ * back): each changed person or group with the attributes it had before.
+ */
+const backupDocument = (changes: readonly AttributeChange[]) => {
+  const doc: {
+    users: Record<string, OperatorAttributes>;
+    groups: Record<string, OperatorAttributes>;
+  } = { users: {}, groups: {} };
+  for (const c of changes) doc[c.target.kind === 'user' ? 'users' : 'groups'][c.id] = c.before;
+  return doc;
+};
+
+/** Writes the backup under `.local/backups/` (new file, owner-only) and returns its path. */
+const writeBackup = async (
+  ctx: CommandContext,
+  idp: string,
+  changes: readonly AttributeChange[],
+): Promise<string> => {
+  const dir = ctx.resolvePath(BACKUP_DIR);
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+  const text = `${JSON.stringify(backupDocument(changes), null, 2)}\n`;
+  try {
+    await mkdir(dir, { recursive: true });
+    for (let n = 0; ; n++) {
+      const path = join(dir, `directory-${idp}-${stamp}${n > 0 ? `-${n}` : ''}.json`);
+      try {
+        await writeFile(path, text, { encoding: 'utf8', flag: 'wx', mode: 0o600 });
+        return path;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 99) throw err;
+      }
+    }
+  } catch (err) {
+    throw new CliFailure(
+      'backup_failed',
+      `cannot write the backup under ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}; nothing was written`,
+    );
+  }
+};
+
+/**
+ * Applies changes with the admin CLI's consent rules (infra/admin/consent.ts): the plan is
+ * printed before anything is written; `--dry-run` stops there; removing an attribute needs
+ * `--yes` or a "yes" typed at a terminal (in a script, or with `--json`, it stops before writing);
+ * a change that replaces or removes values first writes what it replaces to a backup file in the
+ * import format, and names it.
+ */
 const apply = async (
   ctx: CommandContext,
   store: DirectoryStore,
@@ -183,12 +232,23 @@ const apply = async (
       text: [...lines, `dry run: ${summary}, nothing written`].join('\n'),
     };
   }
+  if (!ctx.json && real.length > 0) ctx.io.stdout(`The plan:\n${lines.join('\n')}\n`);
   if (removals > 0 && ctx.values.yes !== true) {
-    throw new CliFailure(
-      'confirmation_required',
-      `this removes ${removals} attribute(s):\n${lines.join('\n')}\nrun again with --yes to do it`,
+    if (ctx.io.ask === undefined || ctx.json) {
+      throw new CliFailure(
+        'confirmation_required',
+        `this removes ${removals} attribute(s):\n${lines.join('\n')}\nnothing was written; run again with --yes to do it (a backup is written first)`,
+      );
+    }
+    const answer = await ctx.io.ask(
+      `Remove ${removals} attribute(s)? A backup is written first. Type "yes" to apply: `,
     );
+    if (!/^\s*y(es)?\s*$/i.test(answer)) {
+      throw new CliFailure('cancelled', 'cancelled: nothing was written');
+    }
   }
+  const replacing = real.filter((c) => c.changed.length + c.removed.length > 0);
+  const backup = replacing.length > 0 ? await writeBackup(ctx, idp, replacing) : undefined;
   for (const c of real) {
     const next = Object.keys(c.after).length > 0 ? c.after : undefined;
     if (c.target.kind === 'user') await store.setUserAttributes(idp, c.id, next);
@@ -196,9 +256,14 @@ const apply = async (
       throw new CliFailure('unknown_group', `group ${c.id} was deleted meanwhile`);
     }
   }
+  const restore = backup
+    ? [
+        `backup of what was replaced: ${backup} (restore: attributes import --idp ${idp} ${backup} --yes)`,
+      ]
+    : [];
   return {
-    json: { dryRun: false, changes: real },
-    text: [...lines, `applied: ${summary}`].join('\n'),
+    json: { dryRun: false, changes: real, ...(backup ? { backup } : {}) },
+    text: [...lines, ...restore, `applied: ${summary}`].join('\n'),
   };
 };
 
@@ -302,10 +367,11 @@ export const attributesSetCommand: Command = {
   help: `Usage: fedgate-admin attributes set --idp ID (--user SUBJECT | --group ID_OR_NAME) [NAME=VALUE[;VALUE…] …] [--unset NAME …] [--dry-run] [--yes] [--json]
 
 Sets operator-owned attributes that rules and tags read as directory.<NAME> (for a person) or
-directory.group.<NAME> (over a person's groups), beside what SCIM provisions. Prints the diff;
---dry-run stops there; removing an attribute (--unset) needs --yes. Values: up to 50, each up to
-256 characters, separated by ";". The group attribute shortName names the group in tags with
-fit.shortNames.
+directory.group.<NAME> (over a person's groups), beside what SCIM provisions. Prints the plan
+first; --dry-run stops there; removing an attribute (--unset) needs --yes (or "yes" typed at a
+terminal); replacing or removing values first writes them to .local/backups/ as an import file.
+Values: up to 50, each up to 256 characters, separated by ";". The group attribute shortName
+names the group in tags with fit.shortNames.
 
 ${TABLE_HELP}
 
@@ -456,7 +522,8 @@ export const attributesImportCommand: Command = {
 
 Each person (by subject) or group (by id or displayName) the file lists gets exactly the
 attributes listed for it; people and groups the file does not list are left alone. Prints the
-diff; --dry-run stops there; removing attributes needs --yes.
+plan first; --dry-run stops there; removing attributes needs --yes (or "yes" typed at a
+terminal); what is replaced or removed is first written to .local/backups/ as an import file.
 
   CSV:  user,costCenter,clearance          group,shortName,dataClass
         00u1alice,cc-1001,secret;internal  AWS Read-only,ro,internal

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../../shared/config/index.js';
@@ -249,13 +249,35 @@ describe('the directory and the admin CLI', () => {
         groups: { 'Team A': { shortName: ['ta'] } },
       }),
     );
+    const backups = async () =>
+      (await readdir(join(ws.dir, '.local/backups')).catch(() => [] as string[])).filter((f) =>
+        f.startsWith('directory-okta-'),
+      );
+    const before = await backups();
     const refused = await cli('attributes', 'import', '--idp', 'okta', 'people.json', '--json');
     expect(refused.json<{ error: { code: string } }>().error.code).toBe('confirmation_required');
+    expect(await backups()).toEqual(before); // refused: nothing written, not even a backup
     const done = await cli('attributes', 'import', '--idp', 'okta', 'people.json', '--yes');
     expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/^The plan:\n/); // the plan before the write
     expect(done.stdout).toContain('- clearance');
     expect((await rig.store.readPerson('okta', '00u1bob')).attributes).toEqual({
       costCenter: ['cc-3'],
+    });
+    // What the import replaced is in a backup it names, in the import format: importing it puts
+    // Bob's attributes back.
+    const added = (await backups()).filter((f) => !before.includes(f));
+    expect(added).toHaveLength(1);
+    const backupPath = join(ws.dir, '.local/backups', added[0] as string);
+    expect(done.stdout).toContain(backupPath);
+    expect(JSON.parse(await readFile(backupPath, 'utf8')).users).toEqual({
+      '00u1bob': { costCenter: ['cc-2'], clearance: ['top', 'secret'] },
+    });
+    const restored = await cli('attributes', 'import', '--idp', 'okta', backupPath, '--yes');
+    expect(restored.code).toBe(0);
+    expect((await rig.store.readPerson('okta', '00u1bob')).attributes).toEqual({
+      costCenter: ['cc-2'],
+      clearance: ['top', 'secret'],
     });
     expect((await rig.store.readPerson('okta', '00u1carl')).attributes).toEqual({
       clearance: ['public'],
