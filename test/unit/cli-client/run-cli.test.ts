@@ -695,3 +695,76 @@ describe('small parts', () => {
     });
   });
 });
+
+describe('roles named by an id that starts with a dash', () => {
+  // Grant ids are base64url: one in 64 starts with "-". configure names a role by its id when
+  // account/label is ambiguous, so the profile's `--role -…` must parse like any other value.
+  const twins: GatewayAnswer = {
+    status: 200,
+    body: {
+      ...(rolesAnswer.body as object),
+      roles: [
+        { ...(rolesAnswer.body as { roles: object[] }).roles[0], id: '-Xk9aZ_q0Tw1bC2dE3fG4h' },
+        {
+          ...(rolesAnswer.body as { roles: object[] }).roles[0],
+          id: 'Zz9aZ_q0Tw1bC2dE3fG4h-',
+          roleArn: 'arn:aws:iam::111111111111:role/dev2',
+        },
+      ],
+    },
+  };
+
+  it('the profile configure writes runs: credentials --role -<id>', async () => {
+    const c = cli((path) => (path === '/cli/roles' ? twins : issued(1)), {
+      selfCommand: () => 'fedgate',
+    });
+    c.setState(signedIn());
+    expect((await c.run('configure')).code).toBe(0);
+    const text = readFileSync(c.io.env.AWS_CONFIG_FILE as string, 'utf8');
+    const line = /^credential_process = fedgate (credentials --role -Xk9\S+)$/m.exec(text)?.[1];
+    expect(line).toBe('credentials --role -Xk9aZ_q0Tw1bC2dE3fG4h');
+    const r = await c.run(...(line as string).split(' '));
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(c.calls.at(-1)?.body).toEqual({
+      client: 'alice@laptop',
+      role: '-Xk9aZ_q0Tw1bC2dE3fG4h',
+    });
+  });
+
+  it('console takes it too', async () => {
+    const c = cli(() => ({ status: 200, body: { url: 'https://signin.aws.amazon.com/x' } }), {
+      run: async () => 0,
+    });
+    c.setState(signedIn());
+    expect((await c.run('console', '--role', '-Xk9', '--print')).code).toBe(0);
+    expect(c.calls.at(-1)?.body).toMatchObject({ role: '-Xk9' });
+  });
+});
+
+describe('configure refuses role ids it could not write safely', () => {
+  it.each([
+    ['a shell command', 'x;touch /tmp/pwned'],
+    ['a space', 'a b'],
+    ['a newline', 'a\n[profile evil]'],
+    ['an empty id', ''],
+  ])('%s: gateway_unexpected (exit 5), the AWS config untouched', async (_, id) => {
+    const bad: GatewayAnswer = {
+      status: 200,
+      body: {
+        ...(rolesAnswer.body as object),
+        roles: [
+          { ...(rolesAnswer.body as { roles: object[] }).roles[0], id },
+          { ...(rolesAnswer.body as { roles: object[] }).roles[0], id: 'ok-id' },
+        ],
+      },
+    };
+    const c = cli(() => bad, { selfCommand: () => 'fedgate' });
+    c.setState(signedIn());
+    writeFileSync(c.io.env.AWS_CONFIG_FILE as string, '[profile mine]\nregion = us-east-2\n');
+    const r = await c.run('configure');
+    expect([r.code, r.stderr]).toEqual([5, expect.stringContaining('fedgate: ')]);
+    expect(readFileSync(c.io.env.AWS_CONFIG_FILE as string, 'utf8')).toBe(
+      '[profile mine]\nregion = us-east-2\n',
+    );
+  });
+});
