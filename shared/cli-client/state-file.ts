@@ -24,6 +24,11 @@ export interface CachedCredentials {
   /** Epoch ms when fedgate issued them (the lifetime decides how early to refresh). */
   fetchedAt: number;
   roleArn: string;
+  /**
+   * Epoch ms on fedgate's clock: a renewal failed for fedgate's trouble (unreachable, 5xx,
+   * throttled) and these still-valid credentials are served without asking again until then.
+   */
+  retryAt?: number;
 }
 
 /** The CLI's session at one gateway. */

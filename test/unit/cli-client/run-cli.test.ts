@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { browserCommand } from '../../../shared/cli-client/browser.js';
 import type { CliIo } from '../../../shared/cli-client/context.js';
 import type { GatewayAnswer } from '../../../shared/cli-client/gateway.js';
-import { parseGatewayUrl } from '../../../shared/cli-client/gateway.js';
+import { explainTransportError, parseGatewayUrl } from '../../../shared/cli-client/gateway.js';
 import { defaultLabel } from '../../../shared/cli-client/login.js';
 import { runCli } from '../../../shared/cli-client/main.js';
 import type { CliState } from '../../../shared/cli-client/state-file.js';
@@ -766,5 +766,139 @@ describe('configure refuses role ids it could not write safely', () => {
     expect(readFileSync(c.io.env.AWS_CONFIG_FILE as string, 'utf8')).toBe(
       '[profile mine]\nregion = us-east-2\n',
     );
+  });
+});
+
+describe('fedgate in trouble while the cached credentials are still good', () => {
+  const unreachable = (): GatewayAnswer => {
+    throw explainTransportError(
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      new URL('https://sso.example.com'),
+    );
+  };
+  /** Cached 1-hour credentials, 50 minutes old: inside the 15-minute margin, 10 minutes left. */
+  const dueForRenewal = () => {
+    const cached = {
+      ...(issued(1).body as Record<string, unknown>),
+      Expiration: iso(NOW + 10 * 60_000),
+      fetchedAt: NOW - 50 * 60_000,
+      roleArn: 'arn:aws:iam::111111111111:role/dev',
+    };
+    return signedIn({ dev: cached as never });
+  };
+
+  it.each([
+    ['unreachable', unreachable],
+    ['503 temporarily_unavailable', () => refused(503, 'temporarily_unavailable')],
+    ['500 server_error', () => refused(500, 'server_error')],
+    [
+      "API Gateway's throttle (429)",
+      () => ({ status: 429, body: { message: 'Too Many Requests' } }),
+    ],
+  ])(
+    '%s: the cached ones until they expire, with a warning; no retry for a while',
+    async (_, answer) => {
+      const c = cli(answer);
+      c.setState(dueForRenewal());
+      const r = await c.run('credentials', '--role', 'dev');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).AccessKeyId).toBe('ASIA1');
+      expect(r.stderr).toMatch(/^fedgate: warning: could not renew the credentials for dev/);
+      expect(c.calls).toHaveLength(1);
+      // The next tool's call a moment later does not wait for fedgate again...
+      c.advance(5_000);
+      expect((await c.run('credentials', '--role', 'dev')).code).toBe(0);
+      expect(c.calls).toHaveLength(1);
+      // ...but a minute later it tries again.
+      c.advance(60_000);
+      expect((await c.run('credentials', '--role', 'dev')).code).toBe(0);
+      expect(c.calls).toHaveLength(2);
+    },
+  );
+
+  it('expired credentials are never served: exit 5', async () => {
+    const c = cli(unreachable);
+    c.setState(dueForRenewal());
+    c.advance(10 * 60_000);
+    const r = await c.run('credentials', '--role', 'dev');
+    expect([r.code, r.stdout]).toEqual([5, '']);
+    expect(r.stderr).toContain('Cannot reach fedgate');
+  });
+
+  it.each([
+    [refused(401, 'session_revoked'), 3],
+    [refused(401, 'session_invalid'), 3],
+    [refused(403, 'grant_not_available'), 4],
+  ])('%j is an answer, not trouble: exit %i, nothing served', async (answer, code) => {
+    const c = cli(() => answer);
+    c.setState(dueForRenewal());
+    const r = await c.run('credentials', '--role', 'dev');
+    expect([r.code, r.stdout]).toEqual([code, '']);
+  });
+});
+
+describe("API Gateway's own refusals say what to do", () => {
+  it('429 (throttled): fedgate is busy, try again (exit 5)', async () => {
+    const c = cli(() => ({ status: 429, body: { message: 'Too Many Requests' } }));
+    c.setState(signedIn());
+    expect(await c.run('credentials', '--role', 'dev')).toEqual({
+      code: 5,
+      stdout: '',
+      stderr: 'fedgate: fedgate is busy (too many requests).\n  Try again in a minute.\n',
+    });
+  });
+
+  it('404: the address serves no fedgate CLI API (exit 5)', async () => {
+    const c = cli(() => ({ status: 404, body: { message: 'Not Found' } }));
+    c.setState(signedIn());
+    const r = await c.run('roles');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('fedgate login --gateway');
+  });
+
+  it('the device flow keeps polling through a throttle and a network blip', async () => {
+    const answers: (() => GatewayAnswer)[] = [
+      () => ({ status: 429, body: { message: 'Too Many Requests' } }),
+      () => {
+        throw explainTransportError(
+          Object.assign(new Error('reset'), { code: 'ECONNRESET' }),
+          new URL('https://sso.example.com'),
+        );
+      },
+      () => refused(400, 'authorization_pending'),
+      () => ({
+        status: 200,
+        body: {
+          access_token: TOKEN,
+          session: { endsAt: iso(NOW + 3_600_000), idp: 'okta', idpDisplayName: 'Okta' },
+        },
+      }),
+    ];
+    const waits: number[] = [];
+    const c = cli(
+      (path) =>
+        path === '/cli/device'
+          ? {
+              status: 200,
+              body: {
+                device_code: 'D'.repeat(43),
+                user_code: 'BCDF-GHJK',
+                verification_uri: 'https://sso.example.com/cli/device',
+                verification_uri_complete: 'https://sso.example.com/cli/device?user_code=BCDF-GHJK',
+                expires_in: 600,
+                interval: 5,
+              },
+            }
+          : (answers.shift() as () => GatewayAnswer)(),
+      {
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      },
+    );
+    const r = await c.run('login', '--gateway', 'https://sso.example.com', '--no-browser');
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('Signed in')]);
+    // The throttle slows the polls down as slow_down would.
+    expect(waits).toEqual([5250, 10250, 10250, 10250]);
   });
 });
