@@ -61,7 +61,13 @@ describe('the fedgate CLI against the local runner', () => {
       FEDGATE_CONFIG_DIR: join(dir, 'fedgate'),
       AWS_CONFIG_FILE: join(dir, 'aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+      // A "browser" that leaves a mark: credentials must never open one.
+      BROWSER: `${process.execPath} ${join(dir, 'browser.mjs')}`,
     };
+    writeFileSync(
+      join(dir, 'browser.mjs'),
+      `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(join(dir, 'browser-opened'))}, process.argv[2] + '\\n');\n`,
+    );
     cli = testIo({
       env,
       homedir: dir,
@@ -339,5 +345,21 @@ describe('the fedgate CLI against the local runner', () => {
       'fedgate: You are not signed in to fedgate.\n  Sign in again: fedgate login\n',
     ]);
     expect(readState(paths()).credentials).toEqual({});
+    // What a person sees from the AWS CLI: fedgate's next step, and no browser anywhere.
+    const aws = await runProcess(
+      '/usr/bin/aws',
+      [
+        'sts',
+        'get-caller-identity',
+        '--profile',
+        PROFILE,
+        '--endpoint-url',
+        `${gateway.url.origin}/_local/sts/`,
+      ],
+      env,
+    );
+    expect(aws.code).not.toBe(0);
+    expect(aws.stderr).toContain('Sign in again: fedgate login');
+    expect(existsSync(join(dir, 'browser-opened'))).toBe(false);
   });
 });
