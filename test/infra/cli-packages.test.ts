@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowserClientPackage } from '../../infra/packages/build-browser-client.js';
 import { buildCliPackage, packPackage, REPO_ROOT } from '../../infra/packages/build-cli.js';
@@ -77,6 +78,37 @@ console.log(JSON.stringify({ pkce, methods: Object.keys(client).sort(),
     );
     expect(out.methods).toContain('credentialProvider');
     expect(out.error).toBe('spa_session_invalid');
+  });
+
+  it("bundles for the browser as an SPA's bundler takes it (through its exports, nothing of Node)", async () => {
+    const out = await build({
+      stdin: {
+        contents: `import { createFedgateClient } from 'fedgate-browser-client';
+const fedgate = createFedgateClient({ gatewayUrl: 'https://sso.example.com', clientId: 'my-app',
+  idp: 'okta', redirectUri: 'https://app.example.com/cb' });
+await fedgate.handleRedirect();
+`,
+        resolveDir: app,
+        loader: 'js',
+      },
+      absWorkingDir: app,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    expect(Object.keys(out.metafile.inputs).sort()).toEqual([
+      '<stdin>',
+      'node_modules/fedgate-browser-client/index.js',
+    ]);
+    const external = Object.values(out.metafile.inputs).flatMap((i) =>
+      i.imports.filter((imp) => imp.external).map((imp) => imp.path),
+    );
+    expect(external).toEqual([]);
+    expect(out.outputFiles[0]?.text).toContain('crypto.subtle');
   });
 
   it('carries its types: a consumer type-checks, and a misuse does not', () => {
