@@ -38,6 +38,61 @@ describe('the fedgate-cli package', () => {
   });
 });
 
+describe("the fedgate-cli package's fast path", () => {
+  it('answers credential_process from a fresh cache loading no stream, network, crypto or process module', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fg-pkg-fast-'));
+    const built = await buildCliPackage(join(dir, 'cli'));
+    const configDir = join(dir, 'config');
+    execFileSync('mkdir', ['-p', configDir]);
+    const expiration = new Date(Date.now() + 3_600_000).toISOString();
+    writeFileSync(
+      join(configDir, 'state.json'),
+      JSON.stringify({
+        version: 1,
+        gateway: 'https://sso.example.com',
+        client: 'ci@box',
+        session: { token: 'a.b.c', endsAt: expiration, idp: 'okta', idpDisplayName: 'Okta' },
+        credentials: {
+          'sandbox/Developer': {
+            AccessKeyId: 'ASIAEXAMPLE',
+            SecretAccessKey: 's',
+            SessionToken: 't',
+            Expiration: expiration,
+            fetchedAt: Date.now(),
+            roleArn: 'arn:aws:iam::111111111111:role/dev',
+          },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    // Node's own record of the built-in modules a process loaded, written as it exits.
+    const probe = join(dir, 'probe.cjs');
+    const loaded = join(dir, 'loaded.json');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    // stdout a pipe, as credential_process gives it.
+    const run = spawnSync(
+      process.execPath,
+      ['-r', probe, built.file, 'credentials', '--role', 'sandbox/Developer'],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, FEDGATE_CONFIG_DIR: configDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ Version: 1, AccessKeyId: 'ASIAEXAMPLE' });
+    const modules = (JSON.parse(readFileSync(loaded, 'utf8')) as string[])
+      .filter((m) => m.startsWith('NativeModule '))
+      .map((m) => m.slice('NativeModule '.length));
+    expect(
+      modules.filter((m) => /^(stream|net|crypto|http|https|tls|child_process)$/.test(m)),
+    ).toEqual([]);
+  });
+});
+
 describe('the fedgate-browser-client package', () => {
   let app: string;
 
