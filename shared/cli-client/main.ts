@@ -184,8 +184,12 @@ export const runCli = async (argv: readonly string[], io: CliIo, script = ''): P
       }
       case 'exec': {
         const dash = rest.indexOf('--');
+        const own = dash < 0 ? rest : rest.slice(0, dash);
+        // --help before any `--`: the command's own, never the one it would run.
+        const words = joinRoleValues(own);
+        if (words.includes('--help') || words.includes('-h')) return help(io);
         if (dash < 0) throw usage('Put the command after --: fedgate exec --role R -- aws s3 ls');
-        const v = parse(rest.slice(0, dash), {
+        const v = parse(own, {
           role: { type: 'string' },
           region: { type: 'string' },
         });

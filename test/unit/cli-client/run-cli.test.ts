@@ -902,3 +902,19 @@ describe("API Gateway's own refusals say what to do", () => {
     expect(waits).toEqual([5250, 10250, 10250, 10250]);
   });
 });
+
+describe('fedgate exec --help', () => {
+  it('prints the help like every other command (exit 0), and runs nothing', async () => {
+    const c = cli(() => issued(1), { run: vi.fn(async () => 0) });
+    for (const args of [
+      ['exec', '--help'],
+      ['exec', '-h'],
+      ['exec', '--role', 'dev', '--help'],
+    ]) {
+      const r = await c.run(...args);
+      expect([r.code, r.stdout]).toEqual([0, expect.stringContaining('exec --role ROLE')]);
+    }
+    expect(c.io.run).not.toHaveBeenCalled();
+    expect(c.calls).toEqual([]);
+  });
+});
