@@ -918,3 +918,29 @@ describe('fedgate exec --help', () => {
     expect(c.calls).toEqual([]);
   });
 });
+
+describe('several at once while fedgate cannot be reached, nothing cached', () => {
+  it("the ones that waited take the holder's failure instead of trying again; a later call tries", async () => {
+    const c = cli(() => {
+      throw explainTransportError(
+        Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }),
+        new URL('https://sso.example.com'),
+      );
+    });
+    c.setState(signedIn());
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => c.run('credentials', '--role', 'dev')),
+    );
+    expect(results.map((r) => [r.code, r.stdout])).toEqual(
+      Array.from({ length: 5 }, () => [5, '']),
+    );
+    expect(c.calls).toHaveLength(1);
+    c.advance(1_000);
+    const later = await c.run('credentials', '--role', 'dev');
+    expect([later.code, later.stderr]).toEqual([
+      5,
+      expect.stringContaining('Cannot reach fedgate at https://sso.example.com/ (ETIMEDOUT)'),
+    ]);
+    expect(c.calls).toHaveLength(2);
+  });
+});
