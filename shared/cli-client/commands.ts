@@ -49,11 +49,40 @@ interface RolesAnswer {
   };
 }
 
+// A grant id is base64url (shared/mapping): one word for every shell a credential_process line
+// goes through (the JS SDK runs it with child_process.exec, i.e. /bin/sh or cmd.exe).
+const ROLE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+const isListedRole = (r: unknown): r is ListedRole => {
+  const role = r as Partial<ListedRole> | null;
+  return (
+    typeof role === 'object' &&
+    role !== null &&
+    typeof role.id === 'string' &&
+    ROLE_ID.test(role.id) &&
+    typeof role.label === 'string' &&
+    typeof role.accountId === 'string' &&
+    (role.accountAlias === undefined || typeof role.accountAlias === 'string') &&
+    typeof role.roleArn === 'string'
+  );
+};
+
+/**
+ * The roles the session has now. The answer is checked before anything of it reaches a file:
+ * `configure` writes role ids into `credential_process` lines, which tools run through a shell.
+ * @throws CliError gateway_unexpected (exit 5) for an answer that is not fedgate's shape.
+ */
 const fetchRoles = async (ctx: CliContext): Promise<RolesAnswer> => {
   const { answer } = await callWithSession(ctx, '/cli/roles', {});
   const body = answer.body as Partial<RolesAnswer> | undefined;
   if (!body || !Array.isArray(body.roles) || !Array.isArray(body.regions)) {
     throw new CliError('gateway_unexpected', "fedgate's answer lists no roles.", {
+      exitCode: EXIT.gateway,
+    });
+  }
+  if (!body.roles.every(isListedRole)) {
+    throw new CliError('gateway_unexpected', "fedgate's answer lists a role in an unknown shape.", {
+      next: 'Check that the CLI and the gateway are of matching versions.',
       exitCode: EXIT.gateway,
     });
   }

@@ -13,10 +13,13 @@ export const refreshMarginMs = (c: Pick<CachedCredentials, 'Expiration' | 'fetch
 };
 
 /**
- * The cached credentials for a role if they are good for longer than their refresh margin, on
- * fedgate's clock (the offset measured from its last answer), else undefined.
+ * Cached credentials with less than this left are never served, not even while fedgate is in
+ * trouble: a tool needs a moment to use them.
  */
-export const freshCredentials = (
+export const MIN_SERVED_MS = 60_000;
+
+/** The cached credentials for a role that are still valid for more than MIN_SERVED_MS. */
+export const unexpiredCredentials = (
   state: CliState,
   role: string,
   nowMs: number,
@@ -24,7 +27,25 @@ export const freshCredentials = (
   const c = state.credentials?.[role];
   if (!c || typeof c.Expiration !== 'string' || typeof c.fetchedAt !== 'number') return undefined;
   const left = Date.parse(c.Expiration) - (nowMs + (state.clockOffsetMs ?? 0));
-  return left > refreshMarginMs(c) ? c : undefined;
+  return left > MIN_SERVED_MS ? c : undefined;
+};
+
+/**
+ * The cached credentials for a role if they are good for longer than their refresh margin, on
+ * fedgate's clock (the offset measured from its last answer), or — while a failed renewal's
+ * retry time has not come (fedgate was unreachable, failing or throttling) — as long as they are
+ * unexpired; else undefined.
+ */
+export const freshCredentials = (
+  state: CliState,
+  role: string,
+  nowMs: number,
+): CachedCredentials | undefined => {
+  const c = unexpiredCredentials(state, role, nowMs);
+  if (!c) return undefined;
+  const t = nowMs + (state.clockOffsetMs ?? 0);
+  if (Date.parse(c.Expiration) - t > refreshMarginMs(c)) return c;
+  return typeof c.retryAt === 'number' && t < c.retryAt ? c : undefined;
 };
 
 /** The credential_process output (Version 1): exactly the fields AWS tools read. */

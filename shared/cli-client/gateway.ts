@@ -225,6 +225,24 @@ export const explainRefusal = (answer: GatewayAnswer, role?: string): CliError =
         exitCode: EXIT.gateway,
       });
     default:
+      // API Gateway's own answers (no fedgate error code): its route throttle, and a path it does
+      // not serve (an address that is not fedgate, or one without the CLI API).
+      if (answer.status === 429) {
+        return new CliError('gateway_busy', 'fedgate is busy (too many requests).', {
+          next: 'Try again in a minute.',
+          exitCode: EXIT.gateway,
+        });
+      }
+      if (answer.status === 404 && (code === 'http_404' || code === 'not_found')) {
+        return new CliError(
+          'gateway_not_fedgate',
+          'This address serves no fedgate CLI API (HTTP 404).',
+          {
+            next: 'Check the address and sign in to it again: fedgate login --gateway https://sso.example.com',
+            exitCode: EXIT.gateway,
+          },
+        );
+      }
       return new CliError(code, `fedgate refused: ${description} (${code}).`, {
         ...(answer.status >= 500
           ? { next: 'Try again later; if it persists, tell your help desk.' }

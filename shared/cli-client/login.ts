@@ -222,8 +222,20 @@ const deviceLogin = async (
     // A little over the interval: polls must be at least `interval` apart at the gateway.
     await sleep(interval * 1000 + 250);
     if (ctx.io.now() > deadline) break;
-    const answer = await post('/cli/token', { grant_type: DEVICE_GRANT, device_code: deviceCode });
+    let answer: GatewayAnswer;
+    try {
+      answer = await post('/cli/token', { grant_type: DEVICE_GRANT, device_code: deviceCode });
+    } catch (err) {
+      // A network blip during a wait of minutes: keep polling, a few times.
+      if (err instanceof CliError && err.exitCode === EXIT.gateway && ++failures <= 3) continue;
+      throw err;
+    }
     if (answer.status === 200) return answer;
+    // API Gateway's route throttle: as slow_down (RFC 8628 §3.5).
+    if (answer.status === 429) {
+      interval += 5;
+      continue;
+    }
     const { code } = apiErrorOf(answer);
     if (code === 'authorization_pending') continue;
     if (code === 'slow_down') {

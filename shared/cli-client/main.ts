@@ -39,11 +39,26 @@ type Values = Record<string, string | boolean | undefined>;
 const usage = (message: string): CliError =>
   new CliError('usage', message, { next: 'See: fedgate --help', exitCode: EXIT.usage });
 
+/**
+ * `--role X` as `--role=X`: a role's id is base64url, so one in 64 starts with "-", which
+ * parseArgs would otherwise refuse as a missing value (and `configure` writes ids into profiles).
+ * A role is never an option, so the word after `--role` is always its value.
+ */
+const joinRoleValues = (args: readonly string[]): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--role' && i + 1 < args.length) out.push(`--role=${args[++i]}`);
+    else out.push(arg);
+  }
+  return out;
+};
+
 /** The command's options (strict: an unknown option is a usage error); `--help` everywhere. */
 const parse = (args: string[], options: Spec): Values => {
   try {
     return parseArgs({
-      args,
+      args: joinRoleValues(args),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
@@ -169,8 +184,12 @@ export const runCli = async (argv: readonly string[], io: CliIo, script = ''): P
       }
       case 'exec': {
         const dash = rest.indexOf('--');
+        const own = dash < 0 ? rest : rest.slice(0, dash);
+        // --help before any `--`: the command's own, never the one it would run.
+        const words = joinRoleValues(own);
+        if (words.includes('--help') || words.includes('-h')) return help(io);
         if (dash < 0) throw usage('Put the command after --: fedgate exec --role R -- aws s3 ls');
-        const v = parse(rest.slice(0, dash), {
+        const v = parse(own, {
           role: { type: 'string' },
           region: { type: 'string' },
         });

@@ -24,6 +24,11 @@ export interface CachedCredentials {
   /** Epoch ms when fedgate issued them (the lifetime decides how early to refresh). */
   fetchedAt: number;
   roleArn: string;
+  /**
+   * Epoch ms on fedgate's clock: a renewal failed for fedgate's trouble (unreachable, 5xx,
+   * throttled) and these still-valid credentials are served without asking again until then.
+   */
+  retryAt?: number;
 }
 
 /** The CLI's session at one gateway. */
@@ -49,6 +54,19 @@ export interface CliState {
   clockOffsetMs?: number;
   /** Cached credentials by the role as asked (`--role`). */
   credentials?: Record<string, CachedCredentials>;
+  /**
+   * The last renewal per role that failed for fedgate's trouble (exit 5) with nothing valid
+   * cached: processes that were already waiting for the lock take it instead of trying again.
+   */
+  refreshFailures?: Record<string, RefreshFailure>;
+}
+
+/** A renewal that failed for fedgate's trouble: when (this computer's epoch ms), and the error. */
+export interface RefreshFailure {
+  at: number;
+  code: string;
+  message: string;
+  next?: string;
 }
 
 const EMPTY: CliState = { version: 1 };

@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- cli`: the fedgate CLI.
  *
- * - `credentials` with a fresh cache (what credential_process costs an AWS tool most of the time)
- *   against `node -e 0`, as whole processes, alternated A B A B … and compared pair by pair (the
+ * - the installed `fedgate credentials` with a fresh cache (what credential_process costs an AWS
+ *   tool most of the time: the bin link and its shebang included) against `node -e 0`, as whole processes, alternated A B A B … and compared pair by pair (the
  *   machine's speed drifts; a ratio of neighbours does not): target ≤ 1.5×.
  * - A refresh round trip on the local runner (the CLI in this process with an expired cache →
  *   `POST /cli/credentials` → session resume, rules, the web identity token or SAML assertion,
@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { buildCliPackage, packPackage } from '../../infra/packages/build-cli.js';
 import { runCli } from '../../shared/cli-client/main.js';
 import { statePathsOf } from '../../shared/cli-client/paths.js';
@@ -34,11 +34,12 @@ const percentile = (xs: readonly number[], p: number) => {
 };
 
 /** Wall time of one whole process, in ms. */
-const wall = (args: string[], env: NodeJS.ProcessEnv): number => {
+const wall = (command: string, args: string[], env: NodeJS.ProcessEnv): number => {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
 };
 
@@ -99,15 +100,23 @@ export const suite: BenchSuite = {
         },
       },
     });
-    const env = { PATH: process.env.PATH, HOME: dir, FEDGATE_CONFIG_DIR: configDir };
-    const cliArgs = [built.file, 'credentials', '--role', 'sandbox/Developer'];
-    wall(cliArgs, env);
-    wall(['-e', '0'], env);
+    // The installed command, as credential_process runs it: the bin link, `#!/usr/bin/env node`
+    // (node found on PATH, as for `node -e 0`), the one file.
+    const node = dirname(process.execPath);
+    const env = {
+      PATH: `${node}${delimiter}${process.env.PATH ?? ''}`,
+      HOME: dir,
+      FEDGATE_CONFIG_DIR: configDir,
+    };
+    const fedgate = join(dir, 'prefix', 'bin', 'fedgate');
+    const cliArgs = ['credentials', '--role', 'sandbox/Developer'];
+    wall(fedgate, cliArgs, env);
+    wall('node', ['-e', '0'], env);
     const a: number[] = [];
     const b: number[] = [];
     for (let i = 0; i < PAIRS; i++) {
-      a.push(wall(cliArgs, env));
-      b.push(wall(['-e', '0'], env));
+      a.push(wall(fedgate, cliArgs, env));
+      b.push(wall('node', ['-e', '0'], env));
     }
     const ratios = a.map((x, i) => x / (b[i] as number));
 
@@ -154,7 +163,7 @@ export const suite: BenchSuite = {
     const installed = join(dir, 'prefix', 'lib', 'node_modules', 'fedgate-cli');
     const figures: Figure[] = [
       {
-        name: 'credentials, fresh cache (whole process)',
+        name: 'installed fedgate credentials, fresh cache (whole process)',
         value: median(a),
         unit: 'ms',
         note: `median of ${PAIRS}`,

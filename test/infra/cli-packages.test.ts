@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowserClientPackage } from '../../infra/packages/build-browser-client.js';
 import { buildCliPackage, packPackage, REPO_ROOT } from '../../infra/packages/build-cli.js';
@@ -34,6 +35,61 @@ describe('the fedgate-cli package', () => {
     expect(pkg.dependencies).toBeUndefined();
     const run = spawnSync(process.execPath, [built.file, '--version'], { encoding: 'utf8' });
     expect(run.stdout).toBe(`fedgate ${pkg.version}\n`);
+  });
+});
+
+describe("the fedgate-cli package's fast path", () => {
+  it('answers credential_process from a fresh cache loading no stream, network, crypto or process module', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fg-pkg-fast-'));
+    const built = await buildCliPackage(join(dir, 'cli'));
+    const configDir = join(dir, 'config');
+    execFileSync('mkdir', ['-p', configDir]);
+    const expiration = new Date(Date.now() + 3_600_000).toISOString();
+    writeFileSync(
+      join(configDir, 'state.json'),
+      JSON.stringify({
+        version: 1,
+        gateway: 'https://sso.example.com',
+        client: 'ci@box',
+        session: { token: 'a.b.c', endsAt: expiration, idp: 'okta', idpDisplayName: 'Okta' },
+        credentials: {
+          'sandbox/Developer': {
+            AccessKeyId: 'ASIAEXAMPLE',
+            SecretAccessKey: 's',
+            SessionToken: 't',
+            Expiration: expiration,
+            fetchedAt: Date.now(),
+            roleArn: 'arn:aws:iam::111111111111:role/dev',
+          },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    // Node's own record of the built-in modules a process loaded, written as it exits.
+    const probe = join(dir, 'probe.cjs');
+    const loaded = join(dir, 'loaded.json');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    // stdout a pipe, as credential_process gives it.
+    const run = spawnSync(
+      process.execPath,
+      ['-r', probe, built.file, 'credentials', '--role', 'sandbox/Developer'],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, FEDGATE_CONFIG_DIR: configDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ Version: 1, AccessKeyId: 'ASIAEXAMPLE' });
+    const modules = (JSON.parse(readFileSync(loaded, 'utf8')) as string[])
+      .filter((m) => m.startsWith('NativeModule '))
+      .map((m) => m.slice('NativeModule '.length));
+    expect(
+      modules.filter((m) => /^(stream|net|crypto|http|https|tls|child_process)$/.test(m)),
+    ).toEqual([]);
   });
 });
 
@@ -77,6 +133,37 @@ console.log(JSON.stringify({ pkce, methods: Object.keys(client).sort(),
     );
     expect(out.methods).toContain('credentialProvider');
     expect(out.error).toBe('spa_session_invalid');
+  });
+
+  it("bundles for the browser as an SPA's bundler takes it (through its exports, nothing of Node)", async () => {
+    const out = await build({
+      stdin: {
+        contents: `import { createFedgateClient } from 'fedgate-browser-client';
+const fedgate = createFedgateClient({ gatewayUrl: 'https://sso.example.com', clientId: 'my-app',
+  idp: 'okta', redirectUri: 'https://app.example.com/cb' });
+await fedgate.handleRedirect();
+`,
+        resolveDir: app,
+        loader: 'js',
+      },
+      absWorkingDir: app,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    expect(Object.keys(out.metafile.inputs).sort()).toEqual([
+      '<stdin>',
+      'node_modules/fedgate-browser-client/index.js',
+    ]);
+    const external = Object.values(out.metafile.inputs).flatMap((i) =>
+      i.imports.filter((imp) => imp.external).map((imp) => imp.path),
+    );
+    expect(external).toEqual([]);
+    expect(out.outputFiles[0]?.text).toContain('crypto.subtle');
   });
 
   it('carries its types: a consumer type-checks, and a misuse does not', () => {

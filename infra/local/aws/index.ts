@@ -162,7 +162,7 @@ export const awsStandIns = (options: AwsStandInsOptions = {}): AwsStandIns => {
       return stsFor(ctx)(req, res, body, url);
     },
     describe: (ctx) => [
-      `STS stand-in         ${stsStandInEndpoint(ctx.baseUrl).href} (AssumeRoleWithSAML; provider "${providerName}", metadata ${metadataUrl(ctx).href}; AssumeRoleWithWebIdentity for ${ctx.baseUrl.origin})`,
+      `STS stand-in         ${stsStandInEndpoint(ctx.baseUrl).href} (AssumeRoleWithSAML, GetCallerIdentity; provider "${providerName}", metadata ${metadataUrl(ctx).href}; AssumeRoleWithWebIdentity for ${ctx.baseUrl.origin})`,
     ],
   };
   const federationPlugin: LocalPlugin = {

@@ -5,6 +5,7 @@ import type { Ledger } from './ledger.js';
 import type { RoleDirectory } from './local-roles.js';
 import { checkSamlForAssumeRole, parseAssumeRoleWithSamlParams } from './saml-checks.js';
 import type { SamlProviderMetadata } from './saml-provider.js';
+import { parseSigV4, verifySigV4 } from './sigv4.js';
 import {
   faults,
   readStsParams,
@@ -82,7 +83,8 @@ const sessionResult = (
 
 /**
  * The STS stand-in's request handler: AssumeRoleWithSAML (./saml-checks.ts) and
- * AssumeRoleWithWebIdentity (./web-identity-checks.ts) as STS does them,
+ * AssumeRoleWithWebIdentity (./web-identity-checks.ts) as STS does them, and GetCallerIdentity
+ * for the sessions it issued (SigV4-signed, ./sigv4.ts),
  * answering in STS's awsQuery/XML wire format so the real `STSClient` works against it unchanged.
  */
 export const createStsStandIn = (deps: StsStandInDeps) => {
@@ -184,6 +186,36 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
     ]);
   };
 
+  /**
+   * GetCallerIdentity, the one signed call: the SigV4 signature checked with the secret of a
+   * session this stand-in issued (unexpired, its session token sent), then who that session is.
+   * So a client that resolved credentials from anywhere — the fedgate CLI's credential_process —
+   * proves here that they are live ones STS issued.
+   */
+  const getCallerIdentity = (req: IncomingMessage, url: URL, body: Buffer, res: ServerResponse) => {
+    const claim = parseSigV4(req);
+    if ('code' in claim) return sendStsError(res, new StsFault(claim.code, claim.message, 403));
+    const session = deps.ledger.sessions().find((s) => s.accessKeyId === claim.accessKeyId);
+    // Unknown, or expired (the ledger lists only live sessions): STS says the token is invalid.
+    if (!session || claim.sessionToken !== session.sessionToken) {
+      return sendStsError(
+        res,
+        new StsFault(
+          'InvalidClientTokenId',
+          'The security token included in the request is invalid.',
+          403,
+        ),
+      );
+    }
+    const refused = verifySigV4(req, url, body, claim, session.secretAccessKey, Date.now());
+    if (refused) return sendStsError(res, new StsFault(refused.code, refused.message, 403));
+    sendStsResult(res, 'GetCallerIdentity', [
+      ['Arn', session.assumedRoleArn],
+      ['UserId', `${roleIdOf(session.roleArn)}:${session.sessionName}`],
+      ['Account', session.accountId],
+    ]);
+  };
+
   return async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -212,6 +244,8 @@ export const createStsStandIn = (deps: StsStandInDeps) => {
           return await assumeRoleWithSaml(params, res);
         case 'AssumeRoleWithWebIdentity':
           return await assumeRoleWithWebIdentity(params, res);
+        case 'GetCallerIdentity':
+          return getCallerIdentity(req, url, body, res);
         default:
           return sendStsError(
             res,

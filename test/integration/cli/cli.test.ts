@@ -2,16 +2,17 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { fromProcess } from '@aws-sdk/credential-provider-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as admin } from '../../../infra/admin/cli.js';
 import { defaultPlugins } from '../../../infra/local/default-plugins.js';
 import { type LocalGateway, startLocalGateway } from '../../../infra/local/gateway.js';
 import { buildCliPackage } from '../../../infra/packages/build-cli.js';
 import { runCli } from '../../../shared/cli-client/main.js';
 import { statePathsOf } from '../../../shared/cli-client/paths.js';
 import { readState, writeState } from '../../../shared/cli-client/state-file.js';
-import { createDynamoSessionStore } from '../../../shared/store/index.js';
 import { browserlessConsent, runProcess, startCountingProxy, testIo } from './support.js';
 
 /**
@@ -60,7 +61,13 @@ describe('the fedgate CLI against the local runner', () => {
       FEDGATE_CONFIG_DIR: join(dir, 'fedgate'),
       AWS_CONFIG_FILE: join(dir, 'aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+      // A "browser" that leaves a mark: credentials must never open one.
+      BROWSER: `${process.execPath} ${join(dir, 'browser.mjs')}`,
     };
+    writeFileSync(
+      join(dir, 'browser.mjs'),
+      `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(join(dir, 'browser-opened'))}, process.argv[2] + '\\n');\n`,
+    );
     cli = testIo({
       env,
       homedir: dir,
@@ -173,6 +180,71 @@ describe('the fedgate CLI against the local runner', () => {
     expect(proxy.count('GET /cli/authorize') + proxy.count('GET /cli/device')).toBe(pages);
   });
 
+  it('aws sts get-caller-identity and the SDK sign real calls with them, renewed after expiry without a browser', async () => {
+    // The STS stand-in checks the SigV4 signature against the sessions it issued: the keys the
+    // CLI hands out are live ones, for the role the profile names.
+    const sts = new URL('/_local/sts/', gateway.url).href;
+    const pages = () => proxy.count('GET /cli/authorize') + proxy.count('GET /cli/device');
+    const pagesBefore = pages();
+    const refreshes = proxy.count('POST /cli/credentials');
+    const arn =
+      /^arn:aws:sts::111111111111:assumed-role\/fedgate-demo-developer\/demo-okta\.alice@example\.com$/;
+    const whoAmI = async () => {
+      const r = await runProcess(
+        '/usr/bin/aws',
+        [
+          'sts',
+          'get-caller-identity',
+          '--profile',
+          PROFILE,
+          '--endpoint-url',
+          sts,
+          '--output',
+          'json',
+        ],
+        env,
+      );
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      return JSON.parse(r.stdout) as { Account: string; Arn: string };
+    };
+    const keyNow = () => readState(paths()).credentials?.[ROLE]?.AccessKeyId;
+
+    expect(await whoAmI()).toMatchObject({
+      Account: '111111111111',
+      Arn: expect.stringMatching(arn),
+    });
+    const first = keyNow();
+    expireCache();
+    expect((await whoAmI()).Arn).toMatch(arn);
+    const second = keyNow();
+    expect(second).not.toBe(first);
+    expect(proxy.count('POST /cli/credentials')).toBe(refreshes + 1);
+
+    const saved = process.env.FEDGATE_CONFIG_DIR;
+    process.env.FEDGATE_CONFIG_DIR = env.FEDGATE_CONFIG_DIR;
+    const client = new STSClient({
+      region: 'us-east-1',
+      endpoint: sts,
+      maxAttempts: 1,
+      credentials: fromIni({
+        profile: PROFILE,
+        configFilepath: env.AWS_CONFIG_FILE,
+        filepath: env.AWS_SHARED_CREDENTIALS_FILE,
+      }),
+    });
+    try {
+      expireCache();
+      expect((await client.send(new GetCallerIdentityCommand({}))).Arn).toMatch(arn);
+    } finally {
+      client.destroy();
+      if (saved === undefined) delete process.env.FEDGATE_CONFIG_DIR;
+      else process.env.FEDGATE_CONFIG_DIR = saved;
+    }
+    expect(keyNow()).not.toBe(second);
+    expect(proxy.count('POST /cli/credentials')).toBe(refreshes + 2);
+    expect(pages()).toBe(pagesBefore);
+  });
+
   it('10 processes at once on an expired cache: one refresh at the gateway, all get it', async () => {
     const before = proxy.count('POST /cli/credentials');
     expireCache();
@@ -233,22 +305,31 @@ describe('the fedgate CLI against the local runner', () => {
     expect((await run('credentials', '--role', ROLE)).code).toBe(0);
   }, 30_000);
 
-  it('a revoked session: refused with the command to run (exit 3), then known locally', async () => {
+  it('fedgate-admin sessions revoke: refused with the command to run (exit 3), then known locally', async () => {
     const token = readState(paths()).session?.token as string;
     const [idp, subjectRef] = token.split('.') as [string, string];
-    const store = createDynamoSessionStore({
-      client: new DynamoDBClient({
-        endpoint: gateway.dynamo.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-      tableName: 'fedgate-state',
-    });
-    await store.revoke(
-      { kind: 'subject', idp, subjectRef },
-      Date.now(),
-      Math.floor(Date.now() / 1000) + 3600,
+    let said = '';
+    const io = { stdout: (t: string) => (said += t), stderr: (t: string) => (said += t) };
+    // The operator's command, as the README gives it.
+    const listed = await admin(
+      ['sessions', 'list', '--idp', idp, '--endpoint', gateway.dynamo.endpoint],
+      { ...io, env: {}, cwd: process.cwd(), fetch },
     );
+    expect([listed, said]).toEqual([0, expect.stringContaining(`cli:ci-box`)]);
+    const revoked = await admin(
+      [
+        'sessions',
+        'revoke',
+        '--idp',
+        idp,
+        '--subject-ref',
+        subjectRef,
+        '--endpoint',
+        gateway.dynamo.endpoint,
+      ],
+      { ...io, env: {}, cwd: process.cwd(), fetch },
+    );
+    expect(revoked, said).toBe(0);
     expireCache();
     const r = await run('credentials', '--role', ROLE);
     expect(r).toMatchObject({
@@ -264,5 +345,21 @@ describe('the fedgate CLI against the local runner', () => {
       'fedgate: You are not signed in to fedgate.\n  Sign in again: fedgate login\n',
     ]);
     expect(readState(paths()).credentials).toEqual({});
+    // What a person sees from the AWS CLI: fedgate's next step, and no browser anywhere.
+    const aws = await runProcess(
+      '/usr/bin/aws',
+      [
+        'sts',
+        'get-caller-identity',
+        '--profile',
+        PROFILE,
+        '--endpoint-url',
+        `${gateway.url.origin}/_local/sts/`,
+      ],
+      env,
+    );
+    expect(aws.code).not.toBe(0);
+    expect(aws.stderr).toContain('Sign in again: fedgate login');
+    expect(existsSync(join(dir, 'browser-opened'))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { browserCommand } from '../../../shared/cli-client/browser.js';
 import type { CliIo } from '../../../shared/cli-client/context.js';
 import type { GatewayAnswer } from '../../../shared/cli-client/gateway.js';
-import { parseGatewayUrl } from '../../../shared/cli-client/gateway.js';
+import { explainTransportError, parseGatewayUrl } from '../../../shared/cli-client/gateway.js';
 import { defaultLabel } from '../../../shared/cli-client/login.js';
 import { runCli } from '../../../shared/cli-client/main.js';
 import type { CliState } from '../../../shared/cli-client/state-file.js';
@@ -693,5 +693,254 @@ describe('small parts', () => {
       command: 'w3m',
       args: [url, '-X'],
     });
+  });
+});
+
+describe('roles named by an id that starts with a dash', () => {
+  // Grant ids are base64url: one in 64 starts with "-". configure names a role by its id when
+  // account/label is ambiguous, so the profile's `--role -…` must parse like any other value.
+  const twins: GatewayAnswer = {
+    status: 200,
+    body: {
+      ...(rolesAnswer.body as object),
+      roles: [
+        { ...(rolesAnswer.body as { roles: object[] }).roles[0], id: '-Xk9aZ_q0Tw1bC2dE3fG4h' },
+        {
+          ...(rolesAnswer.body as { roles: object[] }).roles[0],
+          id: 'Zz9aZ_q0Tw1bC2dE3fG4h-',
+          roleArn: 'arn:aws:iam::111111111111:role/dev2',
+        },
+      ],
+    },
+  };
+
+  it('the profile configure writes runs: credentials --role -<id>', async () => {
+    const c = cli((path) => (path === '/cli/roles' ? twins : issued(1)), {
+      selfCommand: () => 'fedgate',
+    });
+    c.setState(signedIn());
+    expect((await c.run('configure')).code).toBe(0);
+    const text = readFileSync(c.io.env.AWS_CONFIG_FILE as string, 'utf8');
+    const line = /^credential_process = fedgate (credentials --role -Xk9\S+)$/m.exec(text)?.[1];
+    expect(line).toBe('credentials --role -Xk9aZ_q0Tw1bC2dE3fG4h');
+    const r = await c.run(...(line as string).split(' '));
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(c.calls.at(-1)?.body).toEqual({
+      client: 'alice@laptop',
+      role: '-Xk9aZ_q0Tw1bC2dE3fG4h',
+    });
+  });
+
+  it('console takes it too', async () => {
+    const c = cli(() => ({ status: 200, body: { url: 'https://signin.aws.amazon.com/x' } }), {
+      run: async () => 0,
+    });
+    c.setState(signedIn());
+    expect((await c.run('console', '--role', '-Xk9', '--print')).code).toBe(0);
+    expect(c.calls.at(-1)?.body).toMatchObject({ role: '-Xk9' });
+  });
+});
+
+describe('configure refuses role ids it could not write safely', () => {
+  it.each([
+    ['a shell command', 'x;touch /tmp/pwned'],
+    ['a space', 'a b'],
+    ['a newline', 'a\n[profile evil]'],
+    ['an empty id', ''],
+  ])('%s: gateway_unexpected (exit 5), the AWS config untouched', async (_, id) => {
+    const bad: GatewayAnswer = {
+      status: 200,
+      body: {
+        ...(rolesAnswer.body as object),
+        roles: [
+          { ...(rolesAnswer.body as { roles: object[] }).roles[0], id },
+          { ...(rolesAnswer.body as { roles: object[] }).roles[0], id: 'ok-id' },
+        ],
+      },
+    };
+    const c = cli(() => bad, { selfCommand: () => 'fedgate' });
+    c.setState(signedIn());
+    writeFileSync(c.io.env.AWS_CONFIG_FILE as string, '[profile mine]\nregion = us-east-2\n');
+    const r = await c.run('configure');
+    expect([r.code, r.stderr]).toEqual([5, expect.stringContaining('fedgate: ')]);
+    expect(readFileSync(c.io.env.AWS_CONFIG_FILE as string, 'utf8')).toBe(
+      '[profile mine]\nregion = us-east-2\n',
+    );
+  });
+});
+
+describe('fedgate in trouble while the cached credentials are still good', () => {
+  const unreachable = (): GatewayAnswer => {
+    throw explainTransportError(
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      new URL('https://sso.example.com'),
+    );
+  };
+  /** Cached 1-hour credentials, 50 minutes old: inside the 15-minute margin, 10 minutes left. */
+  const dueForRenewal = () => {
+    const cached = {
+      ...(issued(1).body as Record<string, unknown>),
+      Expiration: iso(NOW + 10 * 60_000),
+      fetchedAt: NOW - 50 * 60_000,
+      roleArn: 'arn:aws:iam::111111111111:role/dev',
+    };
+    return signedIn({ dev: cached as never });
+  };
+
+  it.each([
+    ['unreachable', unreachable],
+    ['503 temporarily_unavailable', () => refused(503, 'temporarily_unavailable')],
+    ['500 server_error', () => refused(500, 'server_error')],
+    [
+      "API Gateway's throttle (429)",
+      () => ({ status: 429, body: { message: 'Too Many Requests' } }),
+    ],
+  ])(
+    '%s: the cached ones until they expire, with a warning; no retry for a while',
+    async (_, answer) => {
+      const c = cli(answer);
+      c.setState(dueForRenewal());
+      const r = await c.run('credentials', '--role', 'dev');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).AccessKeyId).toBe('ASIA1');
+      expect(r.stderr).toMatch(/^fedgate: warning: could not renew the credentials for dev/);
+      expect(c.calls).toHaveLength(1);
+      // The next tool's call a moment later does not wait for fedgate again...
+      c.advance(5_000);
+      expect((await c.run('credentials', '--role', 'dev')).code).toBe(0);
+      expect(c.calls).toHaveLength(1);
+      // ...but a minute later it tries again.
+      c.advance(60_000);
+      expect((await c.run('credentials', '--role', 'dev')).code).toBe(0);
+      expect(c.calls).toHaveLength(2);
+    },
+  );
+
+  it('expired credentials are never served: exit 5', async () => {
+    const c = cli(unreachable);
+    c.setState(dueForRenewal());
+    c.advance(10 * 60_000);
+    const r = await c.run('credentials', '--role', 'dev');
+    expect([r.code, r.stdout]).toEqual([5, '']);
+    expect(r.stderr).toContain('Cannot reach fedgate');
+  });
+
+  it.each([
+    [refused(401, 'session_revoked'), 3],
+    [refused(401, 'session_invalid'), 3],
+    [refused(403, 'grant_not_available'), 4],
+  ])('%j is an answer, not trouble: exit %i, nothing served', async (answer, code) => {
+    const c = cli(() => answer);
+    c.setState(dueForRenewal());
+    const r = await c.run('credentials', '--role', 'dev');
+    expect([r.code, r.stdout]).toEqual([code, '']);
+  });
+});
+
+describe("API Gateway's own refusals say what to do", () => {
+  it('429 (throttled): fedgate is busy, try again (exit 5)', async () => {
+    const c = cli(() => ({ status: 429, body: { message: 'Too Many Requests' } }));
+    c.setState(signedIn());
+    expect(await c.run('credentials', '--role', 'dev')).toEqual({
+      code: 5,
+      stdout: '',
+      stderr: 'fedgate: fedgate is busy (too many requests).\n  Try again in a minute.\n',
+    });
+  });
+
+  it('404: the address serves no fedgate CLI API (exit 5)', async () => {
+    const c = cli(() => ({ status: 404, body: { message: 'Not Found' } }));
+    c.setState(signedIn());
+    const r = await c.run('roles');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('fedgate login --gateway');
+  });
+
+  it('the device flow keeps polling through a throttle and a network blip', async () => {
+    const answers: (() => GatewayAnswer)[] = [
+      () => ({ status: 429, body: { message: 'Too Many Requests' } }),
+      () => {
+        throw explainTransportError(
+          Object.assign(new Error('reset'), { code: 'ECONNRESET' }),
+          new URL('https://sso.example.com'),
+        );
+      },
+      () => refused(400, 'authorization_pending'),
+      () => ({
+        status: 200,
+        body: {
+          access_token: TOKEN,
+          session: { endsAt: iso(NOW + 3_600_000), idp: 'okta', idpDisplayName: 'Okta' },
+        },
+      }),
+    ];
+    const waits: number[] = [];
+    const c = cli(
+      (path) =>
+        path === '/cli/device'
+          ? {
+              status: 200,
+              body: {
+                device_code: 'D'.repeat(43),
+                user_code: 'BCDF-GHJK',
+                verification_uri: 'https://sso.example.com/cli/device',
+                verification_uri_complete: 'https://sso.example.com/cli/device?user_code=BCDF-GHJK',
+                expires_in: 600,
+                interval: 5,
+              },
+            }
+          : (answers.shift() as () => GatewayAnswer)(),
+      {
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      },
+    );
+    const r = await c.run('login', '--gateway', 'https://sso.example.com', '--no-browser');
+    expect([r.code, r.stderr]).toEqual([0, expect.stringContaining('Signed in')]);
+    // The throttle slows the polls down as slow_down would.
+    expect(waits).toEqual([5250, 10250, 10250, 10250]);
+  });
+});
+
+describe('fedgate exec --help', () => {
+  it('prints the help like every other command (exit 0), and runs nothing', async () => {
+    const c = cli(() => issued(1), { run: vi.fn(async () => 0) });
+    for (const args of [
+      ['exec', '--help'],
+      ['exec', '-h'],
+      ['exec', '--role', 'dev', '--help'],
+    ]) {
+      const r = await c.run(...args);
+      expect([r.code, r.stdout]).toEqual([0, expect.stringContaining('exec --role ROLE')]);
+    }
+    expect(c.io.run).not.toHaveBeenCalled();
+    expect(c.calls).toEqual([]);
+  });
+});
+
+describe('several at once while fedgate cannot be reached, nothing cached', () => {
+  it("the ones that waited take the holder's failure instead of trying again; a later call tries", async () => {
+    const c = cli(() => {
+      throw explainTransportError(
+        Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }),
+        new URL('https://sso.example.com'),
+      );
+    });
+    c.setState(signedIn());
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => c.run('credentials', '--role', 'dev')),
+    );
+    expect(results.map((r) => [r.code, r.stdout])).toEqual(
+      Array.from({ length: 5 }, () => [5, '']),
+    );
+    expect(c.calls).toHaveLength(1);
+    c.advance(1_000);
+    const later = await c.run('credentials', '--role', 'dev');
+    expect([later.code, later.stderr]).toEqual([
+      5,
+      expect.stringContaining('Cannot reach fedgate at https://sso.example.com/ (ETIMEDOUT)'),
+    ]);
+    expect(c.calls).toHaveLength(2);
   });
 });
