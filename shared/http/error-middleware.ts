@@ -14,11 +14,15 @@ import { type HttpResponse, json, page, type ResponseOptions } from './responses
 /** Browser routes get an HTML error page; API routes (OIDC-style, SPA) get JSON. */
 export type ErrorFormat = 'html' | 'json';
 
-const SERVER_ERROR = {
+/**
+ * What the client gets for every error that is not exposed (an unknown error, or a
+ * {@link GatewayError} of status ≥ 500 other than 503): its code and detail stay in the log.
+ */
+export const SERVER_ERROR = Object.freeze({
   status: 500,
   code: 'server_error',
   description: 'Something went wrong on our side. Please try again later.',
-};
+});
 
 const HEADINGS: Readonly<Record<number, string>> = {
   404: 'Page not found',
