@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -71,5 +72,44 @@ describe('the error-code catalogue against the wire', () => {
       expect(body, entry.code).toContain(escapeHtml(entry.description));
       expect(body, entry.code).toContain(escapeHtml(entry.person));
     }
+  });
+});
+
+/**
+ * The catalogue is the single source of statuses: a table in another document that pairs a code
+ * with a status (`| \`code\` | 400 | …`) must give the status the wire carries, or the status it is
+ * raised with when the cell also says it is shown as `server_error`.
+ */
+describe('the documents that list error codes', () => {
+  it('agree with the catalogue on every code’s status', async () => {
+    const byCode = new Map((await buildErrorCatalogue(ROOT)).map((e) => [e.code, e]));
+    const docs = execFileSync('git', ['ls-files', '*.md'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f !== '' && f !== 'shared/http/ERRORS.md');
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const doc of docs) {
+      readFileSync(join(ROOT, doc), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          const cells = line.split('|').slice(1, -1);
+          const status = /^\s*(\d{3})\b/.exec(cells[1] ?? '')?.[1];
+          if (!status) return;
+          for (const [, code] of (cells[0] ?? '').matchAll(/`([a-z0-9_]+)`/g)) {
+            const entry = byCode.get(code as string);
+            if (!entry) continue;
+            checked += 1;
+            const asRaised =
+              Number(status) === entry.raisedStatus && (cells[1] ?? '').includes('server_error');
+            if (Number(status) !== entry.status && !asRaised) {
+              wrong.push(
+                `${doc}:${i + 1}: ${code} ${status}, the wire sends ${entry.status}${entry.exposed ? '' : ' server_error'}`,
+              );
+            }
+          }
+        });
+    }
+    expect(wrong).toEqual([]);
+    expect(checked).toBeGreaterThan(60);
   });
 });
