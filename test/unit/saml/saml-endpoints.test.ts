@@ -156,7 +156,7 @@ describe('SAML SSO endpoints', () => {
     });
 
   beforeEach(() => {
-    state = createMemoryStateStore(() => NOW);
+    state = createMemoryStateStore(clockAtSeconds(NOW));
     verify = vi.fn(async () => assertion());
     rig = undefined as never;
   });
