@@ -31,7 +31,7 @@ const isCheckedCode = (file: string) =>
   (file.startsWith('.ci/') && !file.endsWith('.md')) ||
   (PRODUCT.includes(file.split('/')[0] as string) && SOURCE.test(file));
 /** "issue", a hash and a number; several issues; a number alone in parentheses; a TODO with one. */
-const ISSUE = /\bissues?\s*#\d+|\(#\d+\)|TODO\(#\d+/i;
+const ISSUE = /\bissues?\s*#?\d+\b|\(#\d+\)|TODO\(#\d+/i;
 /**
  * A document named in code: a file name ending in the markdown extension, with an optional path
  * (relative, from the root, or in a dot folder such as the CI scripts') and section number.

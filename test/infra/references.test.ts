@@ -61,6 +61,7 @@ describe('the references check (.ci/references.ts)', () => {
           '[not a link in code](nowhere.md)',
           'const x = 1; // (#5)',
           '```',
+          'As issue 12 asked.',
         ].join('\n'),
       );
       writeFileSync(join(docs, '.ci', 'check'), '#!/bin/sh\n# issue #6: see ci/NOPE.md\n');
@@ -71,6 +72,7 @@ describe('the references check (.ci/references.ts)', () => {
       expect(checkReferences(docs).map((f) => `${f.file}:${f.line}: ${f.message}`)).toEqual([
         'shared/a/README.md:6: cites an issue number: explain it, or link a document in the repository',
         'shared/a/README.md:9: cites an issue number: explain it, or link a document in the repository',
+        'shared/a/README.md:11: cites an issue number: explain it, or link a document in the repository',
         'shared/a/README.md:4: links shared/b/README.md: no such file from shared/a/',
         'shared/a/README.md:5: links ../b/README.md#deploy: no heading #deploy there',
         '.ci/check:2: cites an issue number: explain it, or cite a document in the repository',
