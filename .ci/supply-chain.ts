@@ -1,5 +1,5 @@
 /**
- * Supply-chain checks for CI (issue #6 item 7), run by `.ci/supply-chain` after `npm ci`:
+ * Supply-chain checks for CI, run by `.ci/supply-chain` after `npm ci`:
  *
  * - `lockfile`: every package in package-lock.json is pinned by a SHA-512 `integrity` and comes
  *   from the npm registry (no git, file, link or tarball-URL dependencies, no other host);
@@ -58,7 +58,10 @@ export const LICENCE_ALIASES: Readonly<Record<string, string>> = {
  */
 export const AUDIT_EXCEPTIONS: Readonly<Record<string, string>> = {};
 
-/** The oldest `@xmldom/xmldom` the override may pin (VERSIONS.md: samlify needs ≥ 0.8.12). */
+/**
+ * The oldest `@xmldom/xmldom` the override may pin: samlify's own range (`^0.8.11`) admits
+ * 0.8.11, the override keeps every copy at one version of at least 0.8.12 (.ci/README.md).
+ */
 export const XMLDOM_MINIMUM = '0.8.12';
 
 // ------------------------------------------------------------------------------------ lock file

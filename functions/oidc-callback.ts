@@ -14,6 +14,7 @@ import {
   meter,
   routesOf,
   secretResolverOf,
+  servesNoSamlSessions,
   signInOf,
   spaClientsOf,
   stateOf,
@@ -22,7 +23,7 @@ import {
 // SPA sign-ins and OIDC sessions are web identity: no SAML assumption, no XML stack bundled. The
 // OIDC client keeps the per-container discovery/JWKS cache.
 const fn = compose('oidc-callback');
-const { complete } = signInOf(fn, { access: awsAccessOf(fn) });
+const { complete } = signInOf(fn, { access: awsAccessOf(fn, { saml: servesNoSamlSessions }) });
 const authenticator = clientAuthenticatorOf(fn);
 const endpoints = createOidcCallback({
   attributes: attributesOf(fn),

@@ -1,28 +1,41 @@
 /**
  * The error-code catalogue, generated from the code itself: every `GatewayError` subclass that a
- * module of shared/ exports is constructed, and its status, code, exposure and description are
- * what the wire carries; the person's next step comes from shared/http/next-steps.ts. `npm run
- * errors` writes shared/http/ERRORS.md; a test fails when that file is stale, so the catalogue
- * cannot disagree with what fedgate sends.
+ * module of shared/ exports is constructed, and the catalogue prints what the wire then carries —
+ * the error's own status, code and description when it is exposed, the error middleware's
+ * `server_error` otherwise — with the person's next step for the code they see
+ * (shared/http/next-steps.ts) and the operator's for the code in the log. `npm run errors` writes
+ * shared/http/ERRORS.md; test/infra/error-catalogue.test.ts fails when that file is stale and
+ * when an entry's sample, thrown inside the functions' handler, comes out otherwise.
  */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SERVER_ERROR } from '../shared/http/error-middleware.js';
 import { GatewayError } from '../shared/http/errors.js';
 import { NEXT_STEPS, type NextStep } from '../shared/http/next-steps.js';
 import { SCIM_TYPES, scimBadRequest } from '../shared/scim/errors.js';
 import { SCIM_MAX_BODY_BYTES } from '../shared/scim/json.js';
 
 export interface CatalogueEntry {
+  /** The code the error is raised with (and logged with). */
   code: string;
+  /** The HTTP status the client gets: the error's own when exposed, else 500. */
   status: number;
-  /** Whether the person sees this code and description (else `server_error`). */
+  /** The status the error is raised with (differs from `status` only when not exposed). */
+  raisedStatus: number;
+  /** Whether the client sees this code and description (else `server_error`). */
   exposed: boolean;
+  /** The code the client gets: `code` when exposed, else `server_error`. */
+  sentAs: string;
+  /** The description the client gets (the error page's text, JSON's `error_description`). */
   description: string;
   /** Error classes raising it, with the file that exports each. */
   raisedBy: string[];
+  /** The next step the error page shows for the code the client gets. */
   person: string;
   operator: string;
+  /** One instance of the error, to throw through a handler (not rendered). */
+  sample: GatewayError;
 }
 
 // Browser and command-line clients run elsewhere and raise no gateway errors.
@@ -91,7 +104,8 @@ const operatorStep = (code: string, status: number, step: NextStep | undefined):
 
 /**
  * Builds the catalogue by constructing every exported `GatewayError` subclass of shared/.
- * @throws Error when a code has no next step (the person would be left without one).
+ * @throws Error when a code has no next step (the person would be left without one), or is
+ * sent with two statuses or descriptions.
  */
 export const buildErrorCatalogue = async (root: string): Promise<CatalogueEntry[]> => {
   const sharedDir = join(root, 'shared');
@@ -101,19 +115,31 @@ export const buildErrorCatalogue = async (root: string): Promise<CatalogueEntry[
   const byCode = new Map<string, CatalogueEntry>();
   const add = (err: GatewayError, raisedBy: string) => {
     const step = NEXT_STEPS[err.code];
+    const shown = err.expose ? err : SERVER_ERROR;
     const entry = byCode.get(err.code) ?? {
       code: err.code,
-      status: err.status,
+      status: shown.status,
+      raisedStatus: err.status,
       exposed: err.expose,
-      description: err.description,
+      sentAs: shown.code,
+      description: shown.description,
       raisedBy: [],
-      person: step?.person ?? '',
+      person: NEXT_STEPS[shown.code]?.person ?? '',
       operator: operatorStep(err.code, err.status, step),
+      sample: err,
     };
+    // One code, one answer: two classes whose same code goes out with different statuses or
+    // descriptions would make its row true for only one of them.
+    if (entry.status !== shown.status || entry.description !== shown.description) {
+      throw new Error(`${err.code} goes out with two statuses or descriptions (${raisedBy})`);
+    }
     if (!entry.raisedBy.includes(raisedBy)) entry.raisedBy.push(raisedBy);
     byCode.set(err.code, entry);
   };
-  add(new GatewayError(500, 'server_error', 'Something went wrong on our side.'), 'GatewayError');
+  add(
+    new GatewayError(SERVER_ERROR.status, SERVER_ERROR.code, SERVER_ERROR.description),
+    'any error that is not a GatewayError',
+  );
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(sharedDir, file)).href)) as Record<
       string,
@@ -130,7 +156,7 @@ export const buildErrorCatalogue = async (root: string): Promise<CatalogueEntry[
     }
   }
   const entries = [...byCode.values()].sort((a, b) => (a.code < b.code ? -1 : 1));
-  const missing = entries.filter((e) => e.person === '').map((e) => e.code);
+  const missing = entries.filter((e) => !NEXT_STEPS[e.code]).map((e) => e.code);
   if (missing.length)
     throw new Error(`no next step in shared/http/next-steps.ts for ${missing.join(', ')}`);
   return entries;
@@ -142,22 +168,30 @@ const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ')
 export const renderErrorCatalogue = (entries: readonly CatalogueEntry[]): string =>
   `# Error codes
 
-Generated by \`npm run errors\` from the error classes themselves (infra/error-catalogue.ts): a
-test fails when this file differs from what the code sends. Browser routes answer with an error
-page (the description, the next step with a link, the support contact and the request id); API
-routes with \`{ "error": "<code>", "error_description": "<description>" }\`. A code that is not
-exposed goes out as \`server_error\` (500); its detail is only in the log.
+Generated by \`npm run errors\` from the error classes themselves (infra/error-catalogue.ts);
+test/infra/error-catalogue.test.ts fails when this file is stale, and throws every entry through
+the functions' handler to check that the wire carries exactly this status, code, description and
+next step. Browser routes answer with an error page (the description, the code, the next step
+with a link, the support contact and the request id); API routes with
+\`{ "error": "<code>", "error_description": "<description>" }\`. A code that is not exposed goes
+out as \`server_error\` with status 500, whatever status it is raised with: the person sees
+\`server_error\`, the operator finds the code and its detail in the log line (by the request id).
 
-| code | status | shown to the person | what the person can do | what the operator does |
+| code | status sent | the person sees | what the person can do | what the operator does |
 |---|---|---|---|---|
 ${entries
   .map(
     (e) =>
-      `| \`${e.code}\` | ${e.status} | ${e.exposed ? cell(e.description) : '(as `server_error`)'} | ${cell(e.person)} | ${cell(e.operator)} |`,
+      `| \`${e.code}\` | ${e.status} | ${e.exposed ? cell(e.description) : `\`${e.sentAs}\`: ${cell(e.description)}`} | ${cell(e.person)} | ${cell(e.operator)} |`,
   )
   .join('\n')}
 
 Raised by:
 
-${entries.map((e) => `- \`${e.code}\`: ${e.raisedBy.join(', ')}`).join('\n')}
+${entries
+  .map(
+    (e) =>
+      `- \`${e.code}\`${e.raisedStatus === e.status ? '' : ` (raised as ${e.raisedStatus}, sent as ${e.status} \`${e.sentAs}\`)`}: ${e.raisedBy.join(', ')}`,
+  )
+  .join('\n')}
 `;

@@ -294,10 +294,10 @@ export const samlAssumptionOf = (c: SignsWithFedgateKeys): RoleAssumption =>
   });
 
 /**
- * AWS access for sessions' grants: web identity for OIDC sessions, and SAML where `saml`
- * ({@link samlAssumptionOf}) is given.
+ * AWS access for sessions' grants: web identity for OIDC sessions; SAML sessions through `saml`,
+ * {@link samlAssumptionOf} or, in a function no SAML session reaches, `servesNoSamlSessions`.
  */
-export const awsAccessOf = (c: SignsWithFedgateKeys, opts: { saml?: RoleAssumption } = {}) =>
+export const awsAccessOf = (c: SignsWithFedgateKeys, opts: { saml: RoleAssumption }) =>
   createAwsAccessFor({
     config: c.config,
     sts: stsOf(c),
@@ -305,7 +305,7 @@ export const awsAccessOf = (c: SignsWithFedgateKeys, opts: { saml?: RoleAssumpti
     signingKeys: signingKeysOf(c),
     log: c.logger,
     meter,
-    ...(opts.saml ? { saml: opts.saml } : {}),
+    saml: opts.saml,
   });
 
 /** Completing sign-ins (a new session) and the IdP-initiated confirmation. */
@@ -485,4 +485,5 @@ export const onlyRouteOf = (c: Composition, endpoint: RouteEndpoint): RouteEndpo
   return routesOf(c, { [only]: endpoint }, endpoint);
 };
 
+export { servesNoSamlSessions } from '../../shared/gateway/index.js';
 export { logger, meter };

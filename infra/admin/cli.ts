@@ -90,6 +90,22 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
       say(OVERVIEW);
       return 0;
     }
+    // A command group named without its subcommand (`sessions`, `rules --help`): its commands.
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `));
+    const next = argv[1];
+    if (group.length > 0 && (next === undefined || next.startsWith('-'))) {
+      const list = group.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`).join('\n');
+      const subcommands = group.map((c) => c.name.split(' ')[1]).join(', ');
+      if (next === '--help' || next === '-h') {
+        say(`${argv[0]} has these commands (each takes --help):\n${list}`);
+        return 0;
+      }
+      return fail(
+        2,
+        `fedgate-admin: "${argv[0]}" needs a command: ${subcommands}\n${list}`,
+        errorJson('usage', `"${argv[0]}" needs a command: ${subcommands}`),
+      );
+    }
     const name = argv
       .filter((a) => !a.startsWith('-'))
       .slice(0, 2)

@@ -19,6 +19,7 @@ import {
   writeApiGatewayResult,
 } from './api-gateway-event.js';
 import { type IamRefusal, startIamDynamoProxy } from './aws/iam-dynamodb.js';
+import { type ContainerPool, createContainerPool } from './containers.js';
 import { createTables, startEmbeddedDynamoDb } from './embedded-dynamodb.js';
 import { ensureLocalKeyPair } from './keys.js';
 import type { LocalContext, LocalPlugin } from './plugin.js';
@@ -199,10 +200,18 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     for (const plugin of plugins) Object.assign(process.env, plugin.env?.(ctx));
-    const handlers = new Map<string, Handler>();
+    // Each function in containers (./containers.ts): a request that arrives while another is in
+    // a function gets a fresh instance of its module (`?container=N`), as Lambda would start one.
+    const containers = new Map<string, ContainerPool<Handler>>();
     for (const fn of FUNCTIONS) {
-      const mod = (await import(`../../functions/${fn}.ts`)) as { handler: Handler };
-      handlers.set(fn, mod.handler);
+      const file = new URL(`../../functions/${fn}.ts`, import.meta.url).href;
+      const pool = await createContainerPool(async (n) => {
+        // A specifier built at run time: bundlers and vitest leave it to the module loader.
+        const specifier = n === 1 ? file : `${file}?container=${n}`;
+        const mod = (await import(specifier)) as { handler: Handler };
+        return mod.handler;
+      });
+      containers.set(fn, pool);
     }
 
     const match = createRouteMatcher(ROUTES);
@@ -231,8 +240,10 @@ export const startLocalGateway = async (opts: LocalGatewayOptions): Promise<Loca
             pathParameters: found.pathParameters,
             domainName: baseUrl.host,
           });
-          const handler = handlers.get(found.route.fn) as Handler;
-          const result = await handler(event, createLambdaContext(`fedgate-${found.route.fn}`));
+          const pool = containers.get(found.route.fn) as ContainerPool<Handler>;
+          const result = await pool.run((handler) =>
+            handler(event, createLambdaContext(`fedgate-${found.route.fn}`)),
+          );
           writeApiGatewayResult(res, result, method === 'HEAD');
         } catch (err) {
           // What API Gateway answers when a function throws: no detail, no stack.

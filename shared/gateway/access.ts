@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { RuntimeConfig } from '../config/index.js';
 import { createConsoleSignin } from '../console/index.js';
 import { createAwsAccess, type RoleAssumption } from '../handback/index.js';
@@ -11,10 +12,23 @@ import { createWebIdentityAssumption } from './web-identity.js';
 const FEDERATION_TIMEOUT_MS = 5000;
 
 /**
+ * The `saml` role assumption of a function that serves no SAML sessions (the OIDC callback, the
+ * SPA's credentials): chosen by name where the function is composed, so nothing is left out by
+ * omission. A SAML session reaching it is refused as a misconfiguration (500, fail closed).
+ * @throws server_error (GatewayMisconfiguredError), always.
+ */
+export const servesNoSamlSessions: RoleAssumption = async (_grant, person) => {
+  throw new GatewayMisconfiguredError(
+    `a SAML session of ${person.idp} reached a function that serves none`,
+  );
+};
+
+/**
  * AWS access with AWS behind it: OIDC sessions' grants are minted as fedgate's own web identity
  * token and exchanged with AssumeRoleWithWebIdentity; SAML sessions' grants go through `saml`
- * (createSamlAssumption: fedgate's own assertion, AssumeRoleWithSAML), which only the functions
- * that serve SAML sessions pass, so the OIDC callback bundles no XML stack. The console link comes
+ * (createSamlAssumption: fedgate's own assertion, AssumeRoleWithSAML) in the functions that serve
+ * SAML sessions, and {@link servesNoSamlSessions} in the others, so the OIDC callback bundles no
+ * XML stack. The console link comes
  * from the federation endpoint.
  */
 export const createAwsAccessFor = (deps: {
@@ -25,8 +39,13 @@ export const createAwsAccessFor = (deps: {
   log: Log;
   /** Where hand-outs are counted (default: fedgate's EMF metrics). */
   meter?: Meter;
-  /** SAML sessions' role assumption (createSamlAssumption); absent where none can arrive. */
-  saml?: RoleAssumption;
+  /**
+   * SAML sessions' role assumption: createSamlAssumption, or {@link servesNoSamlSessions} for a
+   * function no SAML session reaches (which then bundles no XML stack).
+   */
+  saml: RoleAssumption;
+  /** The clock web identity tokens are minted at (shared/clock.ts); default the system's. */
+  clock?: Clock;
 }) => {
   const { config } = deps;
   const consoleSignin = createConsoleSignin({
@@ -35,19 +54,15 @@ export const createAwsAccessFor = (deps: {
     issuerUrl: config.publicBaseUrl,
     timeoutMs: FEDERATION_TIMEOUT_MS,
   });
-  const saml: RoleAssumption =
-    deps.saml ??
-    (async () => {
-      throw new GatewayMisconfiguredError('this function does not serve SAML sessions');
-    });
   return createAwsAccess({
     assume: {
-      saml,
+      saml: deps.saml,
       oidc: createWebIdentityAssumption({
         config,
         sts: deps.sts,
         signingKeys: deps.signingKeys,
         log: deps.log,
+        ...(deps.clock ? { clock: deps.clock } : {}),
       }),
     },
     consoleUrl: (credentials, destination, sessionDurationSeconds) =>

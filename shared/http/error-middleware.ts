@@ -14,10 +14,42 @@ import { type HttpResponse, json, page, type ResponseOptions } from './responses
 /** Browser routes get an HTML error page; API routes (OIDC-style, SPA) get JSON. */
 export type ErrorFormat = 'html' | 'json';
 
-const SERVER_ERROR = {
+/**
+ * What the client gets for every error that is not exposed (an unknown error, or a
+ * {@link GatewayError} of status ≥ 500 other than 503): its code and detail stay in the log.
+ */
+export const SERVER_ERROR = Object.freeze({
   status: 500,
   code: 'server_error',
   description: 'Something went wrong on our side. Please try again later.',
+});
+
+/** What the client is sent for an error: a {@link GatewayError} that is exposed, else {@link SERVER_ERROR}. */
+export const sentErrorOf = (err: unknown): { status: number; code: string; description: string } =>
+  err instanceof GatewayError && err.expose ? err : SERVER_ERROR;
+
+/**
+ * The one log line of a refused or failed request: an exposed error at warn with its code, status
+ * and detail; anything else at error with the error itself (its stack) and the code it was raised
+ * with. `keys` adds what the caller knows (e.g. where the refusal went).
+ */
+export const logRequestError = (log: Log, err: unknown, keys: Record<string, unknown> = {}) => {
+  const known = err instanceof GatewayError ? err : undefined;
+  if (known?.expose) {
+    log.warn('request refused', {
+      code: known.code,
+      status: known.status,
+      detail: known.detail,
+      ...keys,
+    });
+  } else {
+    // Unknown errors: the stack goes to the log only (the error object is logged whole).
+    log.error('request failed', {
+      code: known?.code ?? 'server_error',
+      error: err ?? undefined,
+      ...keys,
+    });
+  }
 };
 
 const HEADINGS: Readonly<Record<number, string>> = {
@@ -90,20 +122,8 @@ export const errorMiddleware = ({
   onError: async (request) => {
     const err = request.error;
     const known = err instanceof GatewayError ? err : undefined;
-    if (known?.expose) {
-      logger.warn('request refused', {
-        code: known.code,
-        status: known.status,
-        detail: known.detail,
-      });
-    } else {
-      // Unknown errors: the stack goes to the log only (the error object is logged whole).
-      logger.error('request failed', {
-        code: known?.code ?? 'server_error',
-        error: err ?? undefined,
-      });
-    }
-    const shown = known?.expose ? known : SERVER_ERROR;
+    logRequestError(logger, err);
+    const shown = sentErrorOf(err);
     const requestId = request.context?.awsRequestId;
     const headers: Record<string, string> = {};
     if (known instanceof MethodNotAllowedError) headers.allow = known.allow.join(', ');

@@ -1,6 +1,7 @@
 import { type Clock, epochSeconds, systemClock } from '../clock.js';
 import type { IdpConfig, SpaClient } from '../config/index.js';
 import { NoRoleMatchedError } from '../handback/index.js';
+import { logRequestError, sentErrorOf } from '../http/error-middleware.js';
 import { DependencyUnavailableError, GatewayError } from '../http/errors.js';
 import { type HttpResponse, redirect } from '../http/responses.js';
 import type { Log, Meter } from '../log.js';
@@ -32,16 +33,6 @@ export interface VerifiedSpaSignIn {
 }
 
 /**
- * The code an SPA gets for a refusal: an exposed 4xx keeps its own; a 503 is
- * `temporarily_unavailable` (retry), every other failure `server_error` (never a detail).
- */
-const errorCodeOf = (err: unknown): string => {
-  const known = err instanceof GatewayError ? err : undefined;
-  if (known && known.status < 500) return known.code;
-  return known?.status === 503 ? 'temporarily_unavailable' : 'server_error';
-};
-
-/**
  * The end of an OIDC sign-in that an SPA started (the callback's SPA branch): every refusal after
  * the transaction is known to be the SPA's goes back to the SPA — `errorPath?error=<code>&state=…`
  * — instead of stranding the person on a fedgate page; success goes back to `return_to` with a
@@ -52,8 +43,9 @@ export const createSpaCompletion = (deps: SpaCompletionDeps) => {
   const now = () => epochSeconds(clock);
 
   /**
-   * A refusal of an SPA's login or sign-in as a 302 to the client's error URL, logged and counted
-   * as the error middleware would have (warn with code and detail; error with the stack for 5xx).
+   * A refusal of an SPA's login or sign-in as a 302 to the client's error URL, with the code the
+   * error middleware would have sent (an exposed error's own, `temporarily_unavailable` to retry,
+   * else `server_error`: never a detail), logged as it logs and counted as requestOutcome counts.
    */
   const refusal = (
     to: URL,
@@ -61,27 +53,13 @@ export const createSpaCompletion = (deps: SpaCompletionDeps) => {
     err: unknown,
     cookies: readonly string[] = [],
   ): HttpResponse => {
-    const known = err instanceof GatewayError ? err : undefined;
-    const code = errorCodeOf(err);
-    if (known?.expose) {
-      deps.log.warn('request refused', {
-        code: known.code,
-        status: known.status,
-        detail: known.detail,
-        returnedTo: 'spa',
-      });
-    } else {
-      deps.log.error('request failed', {
-        code: known?.code ?? 'server_error',
-        error: err,
-        returnedTo: 'spa',
-      });
-    }
-    deps.meter?.count((known?.status ?? 500) >= 500 ? 'Failures' : 'Refusals', {
-      code: known?.code ?? 'server_error',
+    const sent = sentErrorOf(err);
+    logRequestError(deps.log, err, { returnedTo: 'spa' });
+    deps.meter?.count(sent.status >= 500 ? 'Failures' : 'Refusals', {
+      code: err instanceof GatewayError ? err.code : 'server_error',
     });
     const url = new URL(to);
-    url.searchParams.set('error', code);
+    url.searchParams.set('error', sent.code);
     url.searchParams.set('state', spaState);
     return redirect(url, cookies.length > 0 ? { cookies: [...cookies] } : {});
   };

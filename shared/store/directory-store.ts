@@ -6,6 +6,7 @@ import {
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { type Clock, systemClock } from '../clock.js';
 import type { DirectoryStore } from '../directory/ports.js';
 import type {
   DirectoryGroup,
@@ -156,12 +157,14 @@ const eachLimited = async <T>(
 export const createDynamoDirectoryStore = ({
   client,
   tableName,
-  now = () => new Date().toISOString(),
+  clock = systemClock,
 }: {
   client: DynamoPort;
   tableName: string;
-  now?: () => string;
+  /** The clock `updatedAt` and `modified` are stamped with (shared/clock.ts), written as ISO 8601. */
+  clock?: Clock;
 }): DirectoryStore => {
+  const now = () => new Date(clock()).toISOString();
   const run = async <T>(call: () => Promise<T>, operation: string): Promise<T> => {
     try {
       return await call();

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compose } from '../../functions/compose/index.js';
 import { defaultPlugins } from '../../infra/local/default-plugins.js';
+import { startEmbeddedDynamoDb } from '../../infra/local/embedded-dynamodb.js';
 import { type LocalGateway, startLocalGateway } from '../../infra/local/gateway.js';
 import type { LocalPlugin } from '../../infra/local/plugin.js';
+import { startDynamoFaultProxy } from '../support/faults/dynamodb-proxy.js';
+import { spawnCapturedRunner } from '../support/log-capture.js';
 
 /** The runner's own edges: requests before it is ready, a body past API Gateway's limit. */
 describe('the local runner at its edges', () => {
@@ -73,5 +76,40 @@ describe('the local runner at its edges', () => {
     expect(portal.logger).not.toBe(home.logger);
     expect(portal.logger.getPersistentLogAttributes()).toMatchObject({ function: 'portal' });
     expect(home.logger.getPersistentLogAttributes()).toMatchObject({ function: 'home' });
+  });
+});
+
+/**
+ * Lambda gives a container one request at a time and starts another container for a request that
+ * arrives meanwhile; the runner does the same, so two requests at once never share a function's
+ * module state (its logger with the request's context and keys, its clients, its caches).
+ */
+describe('the local runner under concurrent requests', () => {
+  it('runs overlapping requests to one function in separate containers: each log line keeps its own request id', async () => {
+    const db = await startEmbeddedDynamoDb({ prefer: 'dynalite' });
+    const proxy = await startDynamoFaultProxy(db.endpoint);
+    // `npm start` as people run it, logging at INFO.
+    const runner = await spawnCapturedRunner(['--dynamodb-endpoint', proxy.endpoint], {
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+    try {
+      // Every DynamoDB call takes 300 ms: the second request arrives while the first waits.
+      proxy.setFault({ kind: 'slow', delayMs: 300 });
+      const answers = await Promise.all([fetch(runner.url), fetch(runner.url)]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200]);
+      const completed = runner.capture
+        .text()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.message === 'request completed' && line.function === 'home');
+      expect(completed).toHaveLength(2);
+      expect(new Set(completed.map((line) => line.function_request_id)).size).toBe(2);
+    } finally {
+      runner.capture.stop();
+      await runner.stop();
+      await proxy.stop();
+      await db.stop();
+    }
   });
 });

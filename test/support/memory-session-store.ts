@@ -1,3 +1,4 @@
+import { type Clock, epochSeconds, systemClock } from '../../shared/clock.js';
 import {
   type ListedSession,
   revocationKey,
@@ -10,9 +11,9 @@ import {
  * forward), counting calls so tests can assert how many reads a use costs. Integration tests use
  * DynamoDB Local.
  */
-export const createMemorySessionStore = (
-  now: () => number = () => Math.floor(Date.now() / 1000),
-) => {
+export const createMemorySessionStore = (clock: Clock = systemClock) => {
+  // Items expire in epoch seconds (`expiresAt`, DynamoDB's TTL), read from the one clock.
+  const now = () => epochSeconds(clock);
   const sessions = new Map<
     string,
     { data: string; expiresAt: number; lastUsedAt: number; recent: string[] }

@@ -1,10 +1,13 @@
+import { type Clock, epochSeconds, systemClock } from '../../shared/clock.js';
 import { StateItemExistsError, type StateKey, type StateStore } from '../../shared/store/index.js';
 
 /**
  * An in-memory StateStore with the DynamoDB adapter's semantics (single-use consume, expiry on
  * every read, conditional put), for unit tests of flows. Integration tests use DynamoDB Local.
  */
-export const createMemoryStateStore = (now: () => number = () => Math.floor(Date.now() / 1000)) => {
+export const createMemoryStateStore = (clock: Clock = systemClock) => {
+  // Items expire in epoch seconds (`expiresAt`, DynamoDB's TTL), read from the one clock.
+  const now = () => epochSeconds(clock);
   const items = new Map<string, { data: string; expiresAt: number }>();
   const live = (key: string) => {
     const item = items.get(key);

@@ -37,7 +37,7 @@ export const createSignInRig = ({
   log: Log;
   publicBaseUrl?: URL;
 }) => {
-  const sessionStore = createMemorySessionStore(now);
+  const sessionStore = createMemorySessionStore(clockFromSeconds(now));
   const assume = vi.fn<RoleAssumption>(
     async (): Promise<AwsSession> => ({
       accessKeyId: 'ASIATEST',

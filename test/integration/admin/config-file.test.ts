@@ -85,9 +85,18 @@ describe('usage errors exit 2', () => {
     }
   });
 
+  it('lists a command group’s commands for `<group> --help` (exit 0)', async () => {
+    const run = await cli('sessions', '--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('sessions list');
+    expect(run.stdout).toContain('sessions revoke');
+  });
+
   it.each([
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['rules', 'rename'], 'unknown command "rules rename"'],
+    [['sessions'], '"sessions" needs a command: list, revoke'],
+    [['attributes', '--idp', 'x'], '"attributes" needs a command: get, set, import'],
     [['validate'], 'want <config file>'],
     [['validate', 'a.yaml', 'b.yaml'], 'want <config file>'],
     [['validate', 'a.yaml', '--frob'], "Unknown option '--frob'"],

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsStandIns, awsStandIns } from '../../../infra/local/aws/index.js';
 import type { LocalContext } from '../../../infra/local/plugin.js';
 import { EnvSchema } from '../../../shared/config/index.js';
-import { createAwsAccessFor } from '../../../shared/gateway/index.js';
+import { createAwsAccessFor, servesNoSamlSessions } from '../../../shared/gateway/index.js';
 import {
   buildJwks,
   buildOpenIdConfiguration,
@@ -113,6 +113,7 @@ describe('AssumeRoleWithWebIdentity: fedgate → the local STS stand-in', () => 
 
   it('the oidc hand-back mints, assumes the role and signs in to the console stand-in', async () => {
     const handback = createAwsAccessFor({
+      saml: servesNoSamlSessions,
       config: config(),
       sts,
       fetch,

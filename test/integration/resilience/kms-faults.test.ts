@@ -16,7 +16,7 @@ import {
   type GatewayConfigInput,
   parseGatewayConfig,
 } from '../../../shared/config/index.js';
-import { createAwsAccessFor } from '../../../shared/gateway/index.js';
+import { createAwsAccessFor, servesNoSamlSessions } from '../../../shared/gateway/index.js';
 import { GatewayError } from '../../../shared/http/index.js';
 import {
   buildJwks,
@@ -137,6 +137,7 @@ describe('KMS faults at the hand-back', () => {
       keyIds: [KEY_ID],
     });
     handback = createAwsAccessFor({
+      saml: servesNoSamlSessions,
       config: EnvSchema.parse({
         ATTRIBUTE_TABLE_NAME: 'attrs',
         STATE_TABLE_NAME: 'state',

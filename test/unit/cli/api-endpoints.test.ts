@@ -455,13 +455,13 @@ describe('the bearer API: roles, credentials, console, logout', () => {
       /^https:\/\/signin\.aws\.amazon\.com\/federation/,
     );
     expect(rig.signIn.consoleUrl).toHaveBeenLastCalledWith(
-      expect.anything(),
+      expect.objectContaining({ accessKeyId: 'ASIATEST', sessionToken: 'token' }),
       new URL('https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1'),
       expect.any(Number),
     );
     await open({ destination: 'https://console.aws.amazon.com/s3/' });
     expect(rig.signIn.consoleUrl).toHaveBeenLastCalledWith(
-      expect.anything(),
+      expect.objectContaining({ accessKeyId: 'ASIATEST', sessionToken: 'token' }),
       new URL('https://console.aws.amazon.com/s3/'),
       expect.any(Number),
     );

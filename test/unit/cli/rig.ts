@@ -103,7 +103,7 @@ export const createCliRig = (initial: GatewayConfig = cliConfig()) => {
       (...args: unknown[]) => (current()[name] as (...a: unknown[]) => unknown)(...args),
     ]),
   ) as unknown as AttributeStore;
-  const state = createMemoryStateStore(clock);
+  const state = createMemoryStateStore(clockFromSeconds(clock));
   const log = captureLogger();
   const signIn = createSignInRig({ attributes, state, now: clock, log, publicBaseUrl: BASE });
   const counter = memoryCounter();

@@ -62,7 +62,7 @@ const setup = (
   } = {},
 ) => {
   const config = opts.config ?? configWith();
-  const state = createMemoryStateStore(() => NOW);
+  const state = createMemoryStateStore(clockAtSeconds(NOW));
   const claims: IDToken = {
     iss: 'https://op.example',
     sub: 'u1',

@@ -290,7 +290,7 @@ const config = parseGatewayConfig({
 
 describe('GET /saml/{idp}/login?return_to=…', () => {
   it('stores only an allowlisted destination; a malformed query is a 400 invalid_request', async () => {
-    const state = createMemoryStateStore(() => NOW);
+    const state = createMemoryStateStore(clockAtSeconds(NOW));
     const login = createSamlLoginEndpoints({
       attributes: createMemoryAttributeStore(config),
       state,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { consumeAssertion } from '../../../shared/saml/index.js';
 import { createReplayCache } from '../../../shared/store/index.js';
+import { clockAtSeconds, clockFromSeconds } from '../../support/clock.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
 
 const NOW = 1_795_338_000;
@@ -9,7 +10,7 @@ const assertion = { assertionId: '_a1', notOnOrAfter: NOW + 300 };
 describe('consumeAssertion', () => {
   it('accepts the first use and refuses the second, in the same container', async () => {
     const replay = createReplayCache({
-      state: createMemoryStateStore(() => NOW),
+      state: createMemoryStateStore(clockAtSeconds(NOW)),
       clockSkewSeconds: 60,
     });
     await consumeAssertion(replay, 'okta', assertion);
@@ -19,7 +20,7 @@ describe('consumeAssertion', () => {
   });
 
   it('refuses a replay in another container or after a restart (the state table is shared)', async () => {
-    const state = createMemoryStateStore(() => NOW);
+    const state = createMemoryStateStore(clockAtSeconds(NOW));
     await consumeAssertion(createReplayCache({ state }), 'okta', assertion);
     await expect(
       consumeAssertion(createReplayCache({ state }), 'okta', assertion),
@@ -30,7 +31,7 @@ describe('consumeAssertion', () => {
 
   it('keeps the id until NotOnOrAfter plus skew, and per IdP', async () => {
     let now = NOW;
-    const state = createMemoryStateStore(() => now);
+    const state = createMemoryStateStore(clockFromSeconds(() => now));
     const replay = createReplayCache({ state, clockSkewSeconds: 60 });
     await consumeAssertion(replay, 'okta', assertion);
     await consumeAssertion(replay, 'entra', assertion); // another IdP's namespace

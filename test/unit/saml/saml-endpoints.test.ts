@@ -97,6 +97,12 @@ const assertion = (over: Partial<VerifiedAssertion> = {}): VerifiedAssertion => 
 
 describe('SAML SSO endpoints', () => {
   let state: ReturnType<typeof createMemoryStateStore>;
+  /** The credentials the rig's role assumption returns: what a console link is built from. */
+  const ASSUMED_SESSION = expect.objectContaining({
+    accessKeyId: 'ASIATEST',
+    secretAccessKey: 'secret',
+    sessionToken: 'token',
+  });
   let verify: ReturnType<typeof vi.fn>;
   let rig: ReturnType<typeof createSignInRig>;
   const assume = () => rig.assume;
@@ -156,7 +162,7 @@ describe('SAML SSO endpoints', () => {
     });
 
   beforeEach(() => {
-    state = createMemoryStateStore(() => NOW);
+    state = createMemoryStateStore(clockAtSeconds(NOW));
     verify = vi.fn(async () => assertion());
     rig = undefined as never;
   });
@@ -186,7 +192,7 @@ describe('SAML SSO endpoints', () => {
     });
     expect(res.statusCode).toBe(302);
     expect(consoleUrl()).toHaveBeenCalledWith(
-      expect.anything(),
+      ASSUMED_SESSION,
       new URL('https://console.aws.amazon.com/ec2/'),
       3600,
     );
@@ -252,11 +258,11 @@ describe('SAML SSO endpoints', () => {
 
     const res = await make().acs(acsPost('okta', { SAMLResponse: 'x' }, [pair]));
     expect(verify).toHaveBeenLastCalledWith(
-      expect.anything(),
+      expect.objectContaining({ id: 'okta' }),
       expect.objectContaining({ expectedInResponseTo: requestId }),
     );
     expect(consoleUrl()).toHaveBeenLastCalledWith(
-      expect.anything(),
+      ASSUMED_SESSION,
       new URL('https://console.aws.amazon.com/s3/'),
       3600,
     );
@@ -268,7 +274,7 @@ describe('SAML SSO endpoints', () => {
     verify.mockResolvedValue(assertion({ assertionId: '_a2' }));
     await make().acs(acsPost('okta', { SAMLResponse: 'x' }, [pair]));
     expect(verify).toHaveBeenLastCalledWith(
-      expect.anything(),
+      expect.objectContaining({ id: 'okta' }),
       expect.objectContaining({ expectedInResponseTo: undefined }),
     );
   });
@@ -305,12 +311,12 @@ describe('SAML SSO endpoints', () => {
 
         const res = await make().acs(acsPost('okta', { SAMLResponse: 'x' }, [pair]));
         expect(verify).toHaveBeenLastCalledWith(
-          expect.anything(),
+          expect.objectContaining({ id: 'okta' }),
           expect.objectContaining({ expectedInResponseTo: requestId }),
         );
         expect(res.statusCode).toBe(302);
         expect(consoleUrl()).toHaveBeenLastCalledWith(
-          expect.anything(),
+          ASSUMED_SESSION,
           new URL('https://console.aws.amazon.com/s3/'),
           3600,
         );

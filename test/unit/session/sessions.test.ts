@@ -59,7 +59,7 @@ const alice: SessionIdentity = {
 const rig = (initial: GatewayConfig) => {
   let config = initial;
   let nowMs = Date.UTC(2026, 11, 7, 9, 0, 0);
-  const store = createMemorySessionStore(() => Math.floor(nowMs / 1000));
+  const store = createMemorySessionStore(() => nowMs);
   const attributes = {
     getIdp: (id: string) => createMemoryAttributeStore(config).getIdp(id),
     listIdps: () => createMemoryAttributeStore(config).listIdps(),

@@ -3,6 +3,7 @@ import { parseGatewayConfig } from '../../../shared/config/index.js';
 import { hashSubject } from '../../../shared/log.js';
 import type { SessionIdentity } from '../../../shared/session/index.js';
 import { loadSignedInIdp, recordFirstUse } from '../../../shared/signin/index.js';
+import { clockAtSeconds } from '../../support/clock.js';
 import { captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 import { createMemoryStateStore } from '../../support/memory-state-store.js';
@@ -52,7 +53,7 @@ describe('the sign-in tail (complete-sign-in)', () => {
       attributes,
       ...createSignInRig({
         attributes,
-        state: createMemoryStateStore(() => NOW),
+        state: createMemoryStateStore(clockAtSeconds(NOW)),
         now: () => NOW,
         log,
       }),

@@ -131,7 +131,7 @@ describe('the sign-in tail with continueTo', () => {
   const rig = () =>
     createSignInRig({
       attributes: createMemoryAttributeStore(config),
-      state: createMemoryStateStore(() => NOW),
+      state: createMemoryStateStore(clockAtSeconds(NOW)),
       now: () => NOW,
       log: captureLogger(),
       publicBaseUrl: BASE,
@@ -175,7 +175,7 @@ describe('SAML: continue through the pending AuthnRequest', () => {
     attributes: { groups: ['devs'] },
   });
   const make = () => {
-    const state = createMemoryStateStore(() => NOW);
+    const state = createMemoryStateStore(clockAtSeconds(NOW));
     const log = captureLogger();
     const rig = createSignInRig({
       attributes: createMemoryAttributeStore(config),

@@ -123,8 +123,8 @@ export const createSpaRig = (initial: GatewayConfig) => {
   let config = initial;
   let clock = 1_800_000_000;
   const now = () => clock;
-  const state = createMemoryStateStore(now);
-  const sessionStore = createMemorySessionStore(now);
+  const state = createMemoryStateStore(clockFromSeconds(now));
+  const sessionStore = createMemorySessionStore(clockFromSeconds(now));
   const current = () => createMemoryAttributeStore(config);
   const attributes: AttributeStore = {
     getIdp: (id) => current().getIdp(id),

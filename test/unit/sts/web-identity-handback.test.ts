@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EnvSchema } from '../../../shared/config/index.js';
-import { createAwsAccessFor } from '../../../shared/gateway/index.js';
+import { createAwsAccessFor, servesNoSamlSessions } from '../../../shared/gateway/index.js';
 import {
   buildJwks,
   createLocalSigningKeys,
@@ -41,6 +41,7 @@ const setup = async (env: Record<string, string> = {}) => {
     ...env,
   });
   const handback = createAwsAccessFor({
+    saml: servesNoSamlSessions,
     config,
     sts: new STSClient({ region: 'eu-west-1' }),
     fetch: async () => Response.json({ SigninToken: 'signin-token' }),
@@ -106,6 +107,35 @@ describe('the oidc hand-back (shared/gateway): fedgate token → AssumeRoleWithW
       audience: 'fedgate-aws',
     });
     expect(payload.aud).toBe('fedgate-aws');
+  });
+
+  it('a function that serves no SAML sessions names it, and refuses one that arrives (server_error, no STS call)', async () => {
+    const [active] = await testKeyMaterials();
+    const deps = {
+      config: EnvSchema.parse({
+        ATTRIBUTE_TABLE_NAME: 'attrs',
+        STATE_TABLE_NAME: 'state',
+        PUBLIC_BASE_URL: 'https://sso.example.com/',
+        AWS_REGION: 'eu-west-1',
+        SIGNING_KEY_REF: 'file:/unused',
+      }),
+      sts: new STSClient({ region: 'eu-west-1' }),
+      fetch: async () => Response.json({ SigninToken: 'signin-token' }),
+      signingKeys: createLocalSigningKeys({ keys: [active] }),
+      log: captureLogger(),
+    };
+    // No optional SAML dependency that throws when left out: leaving it out does not compile.
+    // @ts-expect-error: saml is required (createSamlAssumption, or servesNoSamlSessions)
+    createAwsAccessFor(deps);
+    const access = createAwsAccessFor({ ...deps, saml: servesNoSamlSessions });
+    await expect(
+      access.credentials(
+        grant,
+        { idp: 'okta', protocol: 'saml', subjectRef: '6734296af948bdeb' },
+        { sessionEndsAt: Math.floor(Date.now() / 1000) + 3600, target: 'keys' },
+      ),
+    ).rejects.toMatchObject({ code: 'server_error', expose: false });
+    expect(sts.calls()).toHaveLength(0);
   });
 
   it('an audience IAM could not register is refused at config load', () => {
