@@ -95,7 +95,8 @@ export const createSessionService = (deps: SessionServiceDeps) => {
      * Starts a session for a verified identity.
      * @param opts.upstreamEndsAt epoch seconds the upstream bounds the session by (SAML
      *   SessionNotOnOrAfter), if any; `clientMaxSeconds` a client's own bound (an SPA's).
-     * @throws session_invalid when the bounds leave no time; temporarily_unavailable.
+     * @throws session_invalid when the bounds leave no time or the identity's subject reference
+     *   is not its subject's; temporarily_unavailable.
      */
     async start(opts: {
       identity: SessionIdentity;
@@ -105,6 +106,12 @@ export const createSessionService = (deps: SessionServiceDeps) => {
       upstreamEndsAt?: number;
       clientMaxSeconds?: number;
     }): Promise<{ tokenValue: string; record: SessionRecord }> {
+      const { idp, subject, subjectRef } = opts.identity;
+      // The identity may come from a hand-off item (a one-time code, a confirmation, a CLI
+      // approval): its reference must be its subject's, or revoking the subject would miss it.
+      if (subjectRef !== subjectRefOf(idp, subject)) {
+        throw new SessionInvalidError('the identity names a subject its reference is not of');
+      }
       const now = nowMs();
       const nowSec = Math.floor(now / 1000);
       const { maxSeconds } = lifetimeOf(opts.idp);

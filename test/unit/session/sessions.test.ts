@@ -365,6 +365,18 @@ describe('sessions', () => {
     await expect(swapped.sessions.resume(c.tokenValue, { kind: 'browser' })).rejects.toMatchObject({
       code: 'session_invalid',
     });
+    // Nor is one started: an identity read from a forged hand-off item (a one-time code, a
+    // confirmation, a CLI approval) with another person's reference gets no session at all.
+    const writes = swapped.store.calls.create;
+    await expect(
+      swapped.sessions.start({
+        identity: { ...alice, subject: '00u1bob' },
+        idp: swapped.idp(),
+        kind: 'spa',
+        client: 'app',
+      }),
+    ).rejects.toMatchObject({ code: 'session_invalid' });
+    expect(swapped.store.calls.create).toBe(writes);
   });
 
   it('belong to one kind of client', async () => {
