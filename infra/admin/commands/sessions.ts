@@ -381,7 +381,16 @@ const revoke = async (
       revokedBefore: new Date(now).toISOString(),
       sessionsEnded: affected.length,
     },
-    text: `revoked ${what} started before ${new Date(now).toISOString()}: ${affected.length} live session${affected.length === 1 ? '' : 's'} end at their next use (${describe})`,
+    text: [
+      `revoked ${what} started before ${new Date(now).toISOString()}: ${affected.length} live session${affected.length === 1 ? '' : 's'} end at their next use (${describe})`,
+      // A subject is matched exactly as the IdP sends it (case and all): one typed differently
+      // names nobody, and the person's sessions live on.
+      ...(scope.kind === 'subject' && affected.length === 0
+        ? [
+            `no live session has this subject reference: if the person is signed in, the subject is not exactly what ${scope.idp} sends (case, prefix); see their reference with: fedgate-admin sessions list --idp ${scope.idp}`,
+          ]
+        : []),
+    ].join('\n'),
   };
 };
 
