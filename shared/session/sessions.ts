@@ -94,9 +94,12 @@ export const createSessionService = (deps: SessionServiceDeps) => {
     /**
      * Starts a session for a verified identity.
      * @param opts.upstreamEndsAt epoch seconds the upstream bounds the session by (SAML
-     *   SessionNotOnOrAfter), if any; `clientMaxSeconds` a client's own bound (an SPA's).
+     *   SessionNotOnOrAfter), if any; `clientMaxSeconds` a client's own bound (an SPA's);
+     *   `signedInAt` epoch ms the sign-in was verified, when a hand-off completes it later (an
+     *   SPA's one-time code, an IdP-initiated confirmation): a revocation since refuses it.
      * @throws session_invalid when the bounds leave no time or the identity's subject reference
-     *   is not its subject's; temporarily_unavailable.
+     *   is not its subject's; session_revoked when a mark of its scopes is newer than
+     *   `signedInAt`; temporarily_unavailable.
      */
     async start(opts: {
       identity: SessionIdentity;
@@ -105,6 +108,7 @@ export const createSessionService = (deps: SessionServiceDeps) => {
       client?: string;
       upstreamEndsAt?: number;
       clientMaxSeconds?: number;
+      signedInAt?: number;
     }): Promise<{ tokenValue: string; record: SessionRecord }> {
       const { idp, subject, subjectRef } = opts.identity;
       // The identity may come from a hand-off item (a one-time code, a confirmation, a CLI
@@ -134,6 +138,17 @@ export const createSessionService = (deps: SessionServiceDeps) => {
         endsAt,
       };
       const token = newSessionToken(opts.identity.idp, opts.identity.subjectRef);
+      // A sign-in verified before a revocation and completed after it belongs to the revoked
+      // scope: the mark must reach it as it reaches a session started then (one read, as a use).
+      if (opts.signedInAt !== undefined) {
+        const { revokedBefore } = await deps.store.read(
+          sessionIdOf(token),
+          revocationScopesOf(token),
+        );
+        if (opts.signedInAt < revokedBefore) {
+          throw new SessionRevokedError('revoked between the sign-in and its completion');
+        }
+      }
       await deps.store.create(sessionIdOf(token), record, endsAt, now);
       // Best effort: the index only counts sessions for a deprovisioning's audit line; the
       // revocation it accompanies does not depend on it.
