@@ -111,7 +111,15 @@ export const createPortalView = (deps: PortalViewDeps) => {
           : {}),
         idpDisplayName: await deps.idpDisplayName(live.record.identity.idp),
       },
-      session: { expiresAt: live.endsAt, idleExpiresAt: live.idleEndsAt },
+      // Viewing the portal is not recorded as a use (this function writes nothing), so the
+      // session idles out counting from its last recorded use, not from this page.
+      session: {
+        expiresAt: live.endsAt,
+        idleExpiresAt: Math.min(
+          live.endsAt,
+          Math.floor(live.lastUsedAt / 1000) + live.idp.session.idleSeconds,
+        ),
+      },
       grants: live.grants.map(portalGrantOf),
       recent: live.recent,
       csrf: csrfTokenOf(live.token),

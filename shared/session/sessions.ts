@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../clock.js';
 import type { IdpConfig } from '../config/index.js';
 import type { Log } from '../log.js';
-import { type Grant, identityForRules, type Mapper } from '../mapping/index.js';
+import { type Grant, identityForRules, type Mapper, subjectRefOf } from '../mapping/index.js';
 import type { RevocationScope, SessionStore } from '../store/index.js';
 import { SessionInvalidError, SessionRevokedError } from './errors.js';
 import {
@@ -32,6 +32,13 @@ const MAX_RECENT = 10;
  * list): the idle timer needs minutes, not milliseconds, and most uses stay one read.
  */
 const TOUCH_GRANULARITY_MS = 60_000;
+/**
+ * How far ahead of this container's clock a stored time may be: another container wrote it, and
+ * Lambda clocks agree within far less. Anything later was not written by fedgate at `start` or
+ * `touch`: a record dated ahead would outlive every "revoked before" mark and its maximum
+ * lifetime, a use dated ahead would never go idle.
+ */
+const CLOCK_TOLERANCE_MS = 60_000;
 
 /** A session that passed every check at this use, with what the current rules grant it now. */
 export interface LiveSession {
@@ -87,8 +94,12 @@ export const createSessionService = (deps: SessionServiceDeps) => {
     /**
      * Starts a session for a verified identity.
      * @param opts.upstreamEndsAt epoch seconds the upstream bounds the session by (SAML
-     *   SessionNotOnOrAfter), if any; `clientMaxSeconds` a client's own bound (an SPA's).
-     * @throws session_invalid when the bounds leave no time; temporarily_unavailable.
+     *   SessionNotOnOrAfter), if any; `clientMaxSeconds` a client's own bound (an SPA's);
+     *   `signedInAt` epoch ms the sign-in was verified, when a hand-off completes it later (an
+     *   SPA's one-time code, an IdP-initiated confirmation): a revocation since refuses it.
+     * @throws session_invalid when the bounds leave no time or the identity's subject reference
+     *   is not its subject's; session_revoked when a mark of its scopes is newer than
+     *   `signedInAt`; temporarily_unavailable.
      */
     async start(opts: {
       identity: SessionIdentity;
@@ -97,7 +108,14 @@ export const createSessionService = (deps: SessionServiceDeps) => {
       client?: string;
       upstreamEndsAt?: number;
       clientMaxSeconds?: number;
+      signedInAt?: number;
     }): Promise<{ tokenValue: string; record: SessionRecord }> {
+      const { idp, subject, subjectRef } = opts.identity;
+      // The identity may come from a hand-off item (a one-time code, a confirmation, a CLI
+      // approval): its reference must be its subject's, or revoking the subject would miss it.
+      if (subjectRef !== subjectRefOf(idp, subject)) {
+        throw new SessionInvalidError('the identity names a subject its reference is not of');
+      }
       const now = nowMs();
       const nowSec = Math.floor(now / 1000);
       const { maxSeconds } = lifetimeOf(opts.idp);
@@ -120,6 +138,17 @@ export const createSessionService = (deps: SessionServiceDeps) => {
         endsAt,
       };
       const token = newSessionToken(opts.identity.idp, opts.identity.subjectRef);
+      // A sign-in verified before a revocation and completed after it belongs to the revoked
+      // scope: the mark must reach it as it reaches a session started then (one read, as a use).
+      if (opts.signedInAt !== undefined) {
+        const { revokedBefore } = await deps.store.read(
+          sessionIdOf(token),
+          revocationScopesOf(token),
+        );
+        if (opts.signedInAt < revokedBefore) {
+          throw new SessionRevokedError('revoked between the sign-in and its completion');
+        }
+      }
       await deps.store.create(sessionIdOf(token), record, endsAt, now);
       // Best effort: the index only counts sessions for a deprovisioning's audit line; the
       // revocation it accompanies does not depend on it.
@@ -157,18 +186,28 @@ export const createSessionService = (deps: SessionServiceDeps) => {
       const parsed = SessionRecordSchema.safeParse(session.record);
       if (!parsed.success) throw new SessionInvalidError('the session item is malformed');
       const record = parsed.data;
-      // The token names the scopes read with it: they must be the record's own.
+      // The token names the scopes read with it: they must be the record's own, and the record's
+      // reference must be that of its subject (the one its SourceIdentity carries), so that a
+      // revocation of the person always reaches the session.
       if (record.identity.idp !== token.idp || record.identity.subjectRef !== token.subjectRef) {
         throw new SessionInvalidError('the token names another identity than its session');
+      }
+      if (
+        record.identity.subjectRef !== subjectRefOf(record.identity.idp, record.identity.subject)
+      ) {
+        throw new SessionInvalidError('the session item names a subject its reference is not of');
       }
       if (record.kind !== expect.kind || record.client !== expect.client) {
         throw new SessionInvalidError(`a ${record.kind} session used as a ${expect.kind} session`);
       }
+      const now = nowMs();
+      const nowSec = Math.floor(now / 1000);
+      if (record.createdAt > now + CLOCK_TOLERANCE_MS) {
+        throw new SessionInvalidError('the session item is dated ahead of now');
+      }
       if (record.createdAt < revokedBefore) {
         throw new SessionRevokedError(`revoked before ${new Date(revokedBefore).toISOString()}`);
       }
-      const now = nowMs();
-      const nowSec = Math.floor(now / 1000);
       const idp = await deps.loadIdp(record.identity.idp);
       if (!idp || idp.protocol !== record.identity.protocol) {
         throw new SessionInvalidError(`idp ${record.identity.idp} is no longer configured`);
@@ -180,6 +219,9 @@ export const createSessionService = (deps: SessionServiceDeps) => {
       const lastUsedAt = Number.isFinite(session.lastUsedAt)
         ? session.lastUsedAt
         : record.createdAt;
+      if (lastUsedAt > now + CLOCK_TOLERANCE_MS) {
+        throw new SessionInvalidError('the session item records a use ahead of now');
+      }
       if (now - lastUsedAt > idleSeconds * 1000) {
         throw new SessionInvalidError(`idle for more than ${idleSeconds}s`);
       }

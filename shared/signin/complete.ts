@@ -134,6 +134,11 @@ export interface BrowserSignIn {
   destination: URL | undefined;
   /** Epoch seconds the upstream bounds the session by (SAML SessionNotOnOrAfter). */
   upstreamEndsAt?: number;
+  /**
+   * Epoch ms the sign-in was verified, when it completes later (a confirmation): a revocation
+   * since refuses it (session_revoked).
+   */
+  signedInAt?: number;
   /** Extra `Set-Cookie` values (clearing the flow's own cookies). */
   cookies?: readonly string[];
   /**
@@ -150,8 +155,9 @@ export interface BrowserSignIn {
  * one click stays one click — while several go to the access portal at `/`, where the person can
  * open any of them as often as the session lasts. A sign-in started for a CLI page (`continueTo`)
  * goes back to that page instead.
- * @throws no_role_matched (403), session_invalid (upstream session already over), the role
- * assumption's codes, temporarily_unavailable.
+ * @throws no_role_matched (403), session_invalid (upstream session already over),
+ * session_revoked (revoked since `signedInAt`), the role assumption's codes,
+ * temporarily_unavailable.
  */
 export const createSignInCompletion = (deps: SignInCompletionDeps) => {
   const clock = deps.clock ?? systemClock;
@@ -167,6 +173,7 @@ export const createSignInCompletion = (deps: SignInCompletionDeps) => {
         idp: s.idp,
         kind: 'browser',
         ...(s.upstreamEndsAt !== undefined ? { upstreamEndsAt: s.upstreamEndsAt } : {}),
+        ...(s.signedInAt !== undefined ? { signedInAt: s.signedInAt } : {}),
       });
       const cookies = [...(s.cookies ?? []), sessionCookie(tokenValue, record.endsAt - now())];
       return { tokenValue, endsAt: record.endsAt, sessionCookies: cookies };

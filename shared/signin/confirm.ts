@@ -34,10 +34,12 @@ export class SignInConfirmationInvalidError extends GatewayError {
 }
 
 const PendingSchema = z.strictObject({
-  v: z.literal(1),
+  v: z.literal(2),
   identity: SessionIdentitySchema,
   destination: z.optional(z.string()),
   upstreamEndsAt: z.optional(z.int()),
+  /** Epoch ms the sign-in was verified: a revocation before Continue refuses it. */
+  verifiedAt: z.int().check(z.positive()),
 });
 
 const digest = (label: string, token: string) =>
@@ -115,6 +117,7 @@ export const createSignInConfirmation = (deps: SignInConfirmationDeps) => {
             ? deps.parseDestination(pending.destination)
             : undefined,
         ...(pending.upstreamEndsAt !== undefined ? { upstreamEndsAt: pending.upstreamEndsAt } : {}),
+        signedInAt: pending.verifiedAt,
         cookies: [clearCookie(CONFIRM_COOKIE, 'Strict')],
       }),
     );
@@ -133,10 +136,11 @@ export const createSignInConfirmation = (deps: SignInConfirmationDeps) => {
       await deps.state.put(
         keyOf(token),
         {
-          v: 1,
+          v: 2,
           identity: opts.identity,
           ...(opts.destination ? { destination: opts.destination.href } : {}),
           ...(opts.upstreamEndsAt !== undefined ? { upstreamEndsAt: opts.upstreamEndsAt } : {}),
+          verifiedAt: clock(),
         },
         now() + CONFIRM_TTL_SECONDS,
       );

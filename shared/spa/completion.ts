@@ -114,6 +114,7 @@ export const createSpaCompletion = (deps: SpaCompletionDeps) => {
             ...(signIn.upstreamEndsAt !== undefined
               ? { upstreamEndsAt: signIn.upstreamEndsAt }
               : {}),
+            verifiedAt: clock(),
           },
           now(),
         );

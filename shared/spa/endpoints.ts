@@ -270,6 +270,7 @@ export const createSpaEndpoints = (deps: SpaEndpointsDeps) => {
         client: client.id,
         ...(code.upstreamEndsAt !== undefined ? { upstreamEndsAt: code.upstreamEndsAt } : {}),
         clientMaxSeconds: client.sessionMaxSeconds,
+        signedInAt: code.verifiedAt,
       });
       return { tokenValue, endsAt: record.endsAt };
     })

@@ -95,7 +95,7 @@ export type SpaLogin = z.infer<typeof SpaLoginSchema>;
  * strict schema: an item with anything else (a `grants` list written into it) is refused.
  */
 export const SpaCodeSchema = z.strictObject({
-  v: z.literal(2),
+  v: z.literal(3),
   client: SpaLoginSchema.shape.client,
   identity: SessionIdentitySchema,
   codeChallenge: SpaLoginSchema.shape.codeChallenge,
@@ -107,21 +107,27 @@ export const SpaCodeSchema = z.strictObject({
    * OIDC has none: an ID token's `exp` is how long the token may be presented (shared/session).
    */
   upstreamEndsAt: z.optional(z.int().check(z.positive())),
+  /**
+   * Epoch milliseconds: when the sign-in was verified. A revocation of the person after it refuses
+   * the redemption (shared/session: `start`'s `signedInAt`).
+   */
+  verifiedAt: z.int().check(z.positive()),
 });
 export type SpaCode = z.infer<typeof SpaCodeSchema>;
 
 /**
- * Stores a one-time code for a verified SPA sign-in (256 bits, single use, 60 s).
+ * Stores a one-time code for a verified SPA sign-in (256 bits, single use, 60 s). `verifiedAt`
+ * defaults to `now` (epoch seconds) in milliseconds.
  * @returns the code, for the `?code=` of the redirect back (the table keeps only its hash).
  * @throws temporarily_unavailable when DynamoDB cannot answer.
  */
 export const issueSpaCode = async (
   state: StateStore,
-  data: Omit<SpaCode, 'v'>,
+  data: Omit<SpaCode, 'v' | 'verifiedAt'> & Partial<Pick<SpaCode, 'verifiedAt'>>,
   now: number,
 ): Promise<string> => {
   const code = randomBytes(32).toString('base64url');
-  const item: SpaCode = { v: 2, ...data };
+  const item: SpaCode = { v: 3, verifiedAt: now * 1000, ...data };
   await state.put(codeKey(code), item, now + SPA_CODE_TTL_SECONDS);
   return code;
 };

@@ -331,7 +331,7 @@ describe('the access portal in Chromium', () => {
     expect(await listedRoles(page)).toHaveLength(3);
   });
 
-  test('screenshots of the live portal: desktop 1280, mobile 375, dark', async ({
+  test('screenshots of the live portal: desktop 1280, mobile 375, dark, and its access keys', async ({
     page,
     portal,
   }) => {
@@ -350,5 +350,10 @@ describe('the access portal in Chromium', () => {
     await page.reload();
     await expect.poll(() => heading(page)).toBe('AWS access');
     await page.screenshot({ path: '.local/e2e-portal-dark.png', fullPage: true });
+    // The access keys page as it is served, with the CLI set-up for the role.
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByRole('button', { name: 'Access keys as Administrator in production' }).click();
+    await expect.poll(() => heading(page)).toBe('Access keys');
+    await page.screenshot({ path: '.local/e2e-access-keys.png', fullPage: true });
   });
 });

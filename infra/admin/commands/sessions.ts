@@ -3,6 +3,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { hashSubject } from '../../../shared/log.js';
 import { SessionRecordSchema } from '../../../shared/session/index.js';
 import {
+  createDynamoAttributeStore,
   createDynamoSessionStore,
   type ListedSession,
   type RevocationScope,
@@ -12,7 +13,13 @@ import { COMMON_OPTIONS, type Command, type CommandContext } from '../command.js
 import { CliFailure, UsageError } from '../errors.js';
 import type { Revocation } from '../kill-switch.js';
 import { type AppliedRevocation, createKillSwitch } from '../kill-switch-aws.js';
-import { resolveTarget, TARGET_OPTIONS, type TargetValues } from '../target.js';
+import {
+  CLI_ENV,
+  LOCAL_ATTRIBUTE_TABLE,
+  resolveTarget,
+  TARGET_OPTIONS,
+  type TargetValues,
+} from '../target.js';
 
 /** The state table the local runner (`npm start`) creates. */
 export const LOCAL_STATE_TABLE = 'fedgate-state';
@@ -72,6 +79,57 @@ const openSessions = async (
     describe: `state table ${tableName}${target.endpoint ? ` at ${target.endpoint}` : ''}`,
     close: () => target.client.destroy(),
   };
+};
+
+/** A rule that sets the SourceIdentity from a template instead of the subject reference. */
+interface TemplatedSourceIdentity {
+  ruleId: string;
+  template: string;
+}
+
+/**
+ * The IdP's rules that template their grants' SourceIdentity (`grant.sourceIdentity`): the AWS
+ * sessions they hand out carry `<idp>.<rendered value>`, which a revocation by subject reference
+ * does not name. Read from the attribute table (`--table`, `$ATTRIBUTE_TABLE_NAME`, the local
+ * runner's with a loopback endpoint); `undefined` when it cannot be named or read (the caller says
+ * so rather than stopping an emergency revocation).
+ */
+const templatedSourceIdentities = async (
+  ctx: CommandContext,
+  idp: string,
+): Promise<TemplatedSourceIdentity[] | undefined> => {
+  const endpoint =
+    (ctx.values.endpoint as string | undefined) ??
+    ctx.io.env[CLI_ENV.endpoint] ??
+    ctx.io.env[CLI_ENV.sdkEndpoint];
+  const tableName =
+    (ctx.values.table as string | undefined) ??
+    ctx.io.env[CLI_ENV.table] ??
+    (endpoint !== undefined && LOOPBACK.test(endpoint) ? LOCAL_ATTRIBUTE_TABLE : undefined);
+  if (tableName === undefined) return undefined;
+  const target = await resolveTarget(
+    { ...(ctx.values as TargetValues), table: tableName },
+    ctx.io,
+    ctx.command,
+    { allowFile: false, resolvePath: ctx.resolvePath },
+  );
+  if (target.kind !== 'table') return undefined;
+  try {
+    const config = await createDynamoAttributeStore({
+      client: target.client,
+      tableName,
+      directory: false,
+    }).getIdp(idp);
+    return (config?.rules ?? []).flatMap((r) =>
+      r.effect === 'allow' && r.grant.sourceIdentity !== undefined
+        ? [{ ruleId: r.id, template: r.grant.sourceIdentity }]
+        : [],
+    );
+  } catch {
+    return undefined;
+  } finally {
+    target.client.destroy();
+  }
 };
 
 /** A session as the listing shows it: never the secret (the id is a hash of it, shortened). */
@@ -217,7 +275,11 @@ The AWS kill switch (live AWS sessions too):
   --partition P            aws (default), aws-cn or aws-us-gov
   --source-identity V      with --subject: another SourceIdentity of that person to deny
                            (repeatable; rules with a templated sourceIdentity); the default
-                           <idp>.<subject ref> is always included
+                           <idp>.<subject ref> is always included. When the IdP's rules
+                           template it, --aws --subject refuses to run without these (it would
+                           leave those sessions live); the rules are read from the attribute
+                           table (--table, $ATTRIBUTE_TABLE_NAME, or the local runner's)
+  --table NAME             the attribute table, for that check
 
 ${STATE_HELP}
 
@@ -236,6 +298,7 @@ Examples:
     accounts: { type: 'string' },
     partition: { type: 'string' },
     'source-identity': { type: 'string', multiple: true },
+    table: TARGET_OPTIONS.table,
   },
   positionals: { min: 0, max: 0 },
   async run(ctx) {
@@ -254,6 +317,19 @@ Examples:
       : subjectRef !== undefined
         ? { kind: 'subject', idp: idp as string, subjectRef }
         : { kind: 'idp', idp: idp as string };
+    // Before anything is written: a deny of <idp>.<subject ref> alone would miss the sessions of
+    // rules that template the SourceIdentity, and report the person's AWS access as cut.
+    let unchecked = false;
+    if (aws && scope.kind === 'subject') {
+      const templated = await templatedSourceIdentities(ctx, scope.idp);
+      unchecked = templated === undefined;
+      if (templated && templated.length > 0 && aws.sourceIdentities.length === 0) {
+        throw new CliFailure(
+          'source_identity_templated',
+          `${scope.idp}'s rules ${templated.map((t) => `${t.ruleId} (sourceIdentity "${t.template}")`).join(', ')} hand out AWS sessions whose SourceIdentity is "${scope.idp}.<that value for this person>", not ${scope.idp}.${scope.subjectRef}: give this person's value of each with --source-identity ${scope.idp}.<value>, or revoke the IdP (--idp ${scope.idp} --yes)`,
+        );
+      }
+    }
     const { store, describe, close } = await openSessions(ctx);
     let result: Awaited<ReturnType<typeof revoke>>;
     try {
@@ -262,7 +338,13 @@ Examples:
       close();
     }
     if (!aws) return result;
-    return withKillSwitch(ctx, result, scope, aws);
+    const applied = await withKillSwitch(ctx, result, scope, aws);
+    if (!unchecked) return applied;
+    return {
+      ...applied,
+      json: { ...(applied.json as object), sourceIdentityTemplatesChecked: false },
+      text: `${applied.text}\nSourceIdentity templates of ${idp}'s rules not checked (name the attribute table with --table or $ATTRIBUTE_TABLE_NAME): sessions of rules that template it are denied only if given with --source-identity.`,
+    };
   },
 };
 
@@ -299,7 +381,16 @@ const revoke = async (
       revokedBefore: new Date(now).toISOString(),
       sessionsEnded: affected.length,
     },
-    text: `revoked ${what} started before ${new Date(now).toISOString()}: ${affected.length} live session${affected.length === 1 ? '' : 's'} end at their next use (${describe})`,
+    text: [
+      `revoked ${what} started before ${new Date(now).toISOString()}: ${affected.length} live session${affected.length === 1 ? '' : 's'} end at their next use (${describe})`,
+      // A subject is matched exactly as the IdP sends it (case and all): one typed differently
+      // names nobody, and the person's sessions live on.
+      ...(scope.kind === 'subject' && affected.length === 0
+        ? [
+            `no live session has this subject reference: if the person is signed in, the subject is not exactly what ${scope.idp} sends (case, prefix); see their reference with: fedgate-admin sessions list --idp ${scope.idp}`,
+          ]
+        : []),
+    ].join('\n'),
   };
 };
 

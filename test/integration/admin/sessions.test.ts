@@ -141,6 +141,25 @@ describe('fedgate-admin sessions against DynamoDB Local', () => {
     });
   });
 
+  it('says so when a person revoked by subject has no session: the subject may be mistyped', async () => {
+    const s = sessions();
+    const gina = await s.start({
+      identity: person('okta', '00u1Gina'),
+      idp: idpOf('okta'),
+      kind: 'browser',
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    // Subjects are case-sensitive, as the IdP sends them: this names nobody signed in.
+    const typo = await cli('sessions', 'revoke', '--idp', 'okta', '--subject', '00u1gina');
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toContain('0 live sessions');
+    expect(typo.stdout).toContain('no live session has this subject');
+    expect(typo.stdout).toContain('sessions list --idp okta');
+    await s.resume(gina.tokenValue, { kind: 'browser' });
+    const right = await cli('sessions', 'revoke', '--idp', 'okta', '--subject', '00u1Gina');
+    expect(right.stdout).not.toContain('no live session has this subject');
+  });
+
   it('says what is wrong with the arguments (exit 2), never a stack trace', async () => {
     for (const args of [
       ['sessions', 'revoke'],

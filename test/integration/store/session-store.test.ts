@@ -14,7 +14,10 @@ import { captureLogger } from '../../support/events.js';
 import { createMemoryAttributeStore } from '../../support/memory-attribute-store.js';
 
 const dynamo = useDynamoDb();
-const T = Date.UTC(2026, 11, 7, 9, 0, 0);
+// Fake time, but ahead of the real clock: DynamoDB Local's TTL deletes items whose expiresAt is
+// in the real past, so a fixed date would make these sessions vanish once the calendar passes it.
+// The next whole hour a day from now: far enough that no test's session expires for real.
+const T = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000;
 
 const config = parseGatewayConfig({
   version: 1,

@@ -2,6 +2,7 @@ import {
   BatchWriteItemCommand,
   DynamoDBClient,
   PutItemCommand,
+  QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -18,14 +19,19 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../infra/admin/cli.js';
 import { INITIAL_REVOCATION_POLICY } from '../../../infra/admin/kill-switch.js';
 import type { CliIo } from '../../../infra/admin/target.js';
+import { parseGatewayConfig } from '../../../shared/config/index.js';
 import { hashSubject } from '../../../shared/log.js';
+import { marshalAttributeItem } from '../../../shared/store/attribute-item.js';
+import { toItems } from '../../../shared/store/index.js';
 import { explicitlyDenies, validateManagedPolicy } from '../../support/iam-policy-grammar.js';
 
 const dynamo = mockClient(DynamoDBClient);
 const sts = mockClient(STSClient);
 const iam = mockClient(IAMClient);
 
-const run = async (...argv: string[]) => {
+const ENV = { AWS_REGION: 'eu-west-1', STATE_TABLE_NAME: 'fedgate-state' };
+
+const runWith = async (env: Record<string, string>, ...argv: string[]) => {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -35,13 +41,14 @@ const run = async (...argv: string[]) => {
     stderr: (t) => {
       stderr += t;
     },
-    env: { AWS_REGION: 'eu-west-1', STATE_TABLE_NAME: 'fedgate-state' },
+    env,
     cwd: process.cwd(),
     fetch,
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 };
+const run = (...argv: string[]) => runWith(ENV, ...argv);
 
 beforeEach(() => {
   dynamo.reset();
@@ -172,6 +179,88 @@ describe('fedgate-admin sessions revoke --aws (the kill switch)', () => {
     }
     expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
     expect(iam.commandCalls(CreatePolicyVersionCommand)).toHaveLength(0);
+  });
+
+  it('refuses a person whose IdP templates the SourceIdentity unless its values are given, before writing', async () => {
+    // okta's admins rule hands out sessions whose SourceIdentity is okta.<email>, which
+    // okta.<subject ref> does not name: denying that alone would leave them live.
+    const config = parseGatewayConfig({
+      version: 1,
+      idps: [
+        {
+          id: 'okta',
+          displayName: 'Okta',
+          protocol: 'oidc',
+          oidc: { issuer: 'https://okta.example.com', clientId: 'c' },
+          rules: [
+            {
+              id: 'admins',
+              priority: 10,
+              effect: 'allow',
+              when: [{ claim: 'groups', op: 'contains', value: 'admins' }],
+              grant: {
+                roleArn: 'arn:aws:iam::111111111111:role/admin',
+                sourceIdentity: '{claims.email}',
+              },
+            },
+          ],
+        },
+      ],
+    });
+    dynamo.on(QueryCommand).resolves({
+      Items: toItems(config)
+        .filter((item) => item.pk === 'IDP#okta')
+        .map(marshalAttributeItem),
+    });
+    const env = { ...ENV, ATTRIBUTE_TABLE_NAME: 'fedgate-attributes' };
+    const argv = [
+      'sessions',
+      'revoke',
+      '--idp',
+      'okta',
+      '--subject',
+      '00u1alice',
+      '--aws',
+      '--accounts',
+      '111111111111',
+    ];
+    const refused = await runWith(env, ...argv, '--json');
+    expect(refused.code).toBe(1);
+    expect(`${refused.stdout}${refused.stderr}`).toContain('source_identity_templated');
+    expect(`${refused.stdout}${refused.stderr}`).toContain('admins');
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+
+    // With the person's value given, both are denied.
+    const given = await runWith(env, ...argv, '--source-identity', 'okta.alice@example.com');
+    expect(given.code).toBe(0);
+    expect(given.stdout).not.toContain('not checked');
+    const document = JSON.parse(
+      iam.commandCalls(CreatePolicyVersionCommand)[0]?.args[0].input.PolicyDocument as string,
+    );
+    const issued = new Date(Date.now() - 60_000);
+    for (const sourceIdentity of [
+      'okta.alice@example.com',
+      `okta.${hashSubject('okta:00u1alice')}`,
+    ]) {
+      expect(explicitlyDenies(document, { sourceIdentity, tokenIssueTime: issued })).toBe(true);
+    }
+  });
+
+  it('says when it could not check the rules for SourceIdentity templates (no attribute table named)', async () => {
+    const res = await run(
+      'sessions',
+      'revoke',
+      '--idp',
+      'okta',
+      '--subject',
+      '00u1alice',
+      '--aws',
+      '--accounts',
+      '111111111111',
+    );
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain("SourceIdentity templates of okta's rules not checked");
   });
 
   it('an IAM throttle in one account is reported, not retried into a partial write', async () => {

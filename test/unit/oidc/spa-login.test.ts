@@ -230,13 +230,15 @@ describe('the callback of an SPA login', () => {
       await rig.state.get(codeKey(String(back.searchParams.get('code')))),
     );
     expect(code).toMatchObject({
-      v: 2,
+      v: 3,
       client: 'app',
       codeChallenge: CHALLENGE,
       state: SPA_STATE,
       identity: { idp: 'op', protocol: 'oidc', subject: 'u1', displayName: 'u1@example.com' },
     });
     expect(JSON.stringify(code)).not.toContain(ROLE);
+    // When the sign-in was verified (a revocation after it refuses the redemption).
+    expect(code.verifiedAt).toBeGreaterThan(0);
     // OIDC sets no session bound: the ID token's `exp` (NOW + 900) is not one (shared/session).
     expect(code.upstreamEndsAt).toBeUndefined();
     // No role is assumed and no session started at the callback: that is the redemption's.

@@ -422,6 +422,27 @@ describe('SAML SSO endpoints', () => {
     });
   });
 
+  it('IdP-initiated, then the person is revoked before confirming: Continue starts no session', async () => {
+    const res = await make().acs(acsPost('tile', { SAMLResponse: 'x' }));
+    const confirm = cookiePair(res.cookies, 'confirm') as string;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(res.body ?? '')?.[1] as string;
+    // An administrator ends everyone's sessions while the confirmation page is open.
+    await rig.sessionStore.revoke({ kind: 'all' }, NOW * 1000 + 1, NOW + 86_400);
+    await expect(
+      rig.confirmation.confirm(
+        apiEvent({
+          method: 'POST',
+          path: '/signin/confirm',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf }).toString(),
+          cookies: [confirm],
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'session_revoked' });
+    expect(rig.sessionStore.sessions.size).toBe(0);
+    expect(assume()).not.toHaveBeenCalled();
+  });
+
   it.each([
     ['an unknown IdP', 'nope'],
     ['an OIDC IdP', 'google'],

@@ -312,6 +312,73 @@ describe('sessions', () => {
     await expect(r.sessions.resume(tokenValue, { kind: 'browser' })).rejects.toBeDefined();
   });
 
+  it('refuse an item dated ahead or naming a subject its reference is not of: no dodging revocation, lifetime or idle timeout', async () => {
+    const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
+    const edit = (
+      r: ReturnType<typeof rig>,
+      change: (record: { createdAt: number; identity: { subject: string } }) => void,
+    ) => {
+      const item = [...r.store.sessions.values()][0] as { data: string };
+      const record = JSON.parse(item.data);
+      change(record);
+      item.data = JSON.stringify(record);
+    };
+
+    // Created "tomorrow": a mark of its subject written now would never be newer than it, and
+    // its maximum lifetime would count from tomorrow.
+    const ahead = rig(baseConfig([ALLOW_ADMIN]));
+    const a = await ahead.sessions.start({ identity: alice, idp: ahead.idp(), kind: 'browser' });
+    edit(ahead, (rec) => {
+      rec.createdAt = T0 + 86_400_000;
+    });
+    ahead.advance(1);
+    await ahead.store.revoke(
+      { kind: 'subject', idp: 'okta', subjectRef: alice.subjectRef },
+      T0 + 1000,
+      9e12,
+    );
+    await expect(ahead.sessions.resume(a.tokenValue, { kind: 'browser' })).rejects.toMatchObject({
+      code: 'session_invalid',
+    });
+
+    // Last used "tomorrow": it would never be idle.
+    const idle = rig(baseConfig([ALLOW_ADMIN], { maxSeconds: 28_800, idleSeconds: 900 }));
+    const b = await idle.sessions.start({ identity: alice, idp: idle.idp(), kind: 'browser' });
+    const item = [...idle.store.sessions.values()][0] as { lastUsedAt: number };
+    item.lastUsedAt = T0 + 86_400_000;
+    idle.advance(1000);
+    await expect(idle.sessions.resume(b.tokenValue, { kind: 'browser' })).rejects.toMatchObject({
+      code: 'session_invalid',
+    });
+
+    // Bob's subject under Alice's reference: a revocation of Bob reads Bob's mark, which this
+    // session's token does not name, while AWS would see Bob's SourceIdentity.
+    const swapped = rig(baseConfig([ALLOW_ADMIN]));
+    const c = await swapped.sessions.start({
+      identity: alice,
+      idp: swapped.idp(),
+      kind: 'browser',
+    });
+    edit(swapped, (rec) => {
+      rec.identity.subject = '00u1bob';
+    });
+    await expect(swapped.sessions.resume(c.tokenValue, { kind: 'browser' })).rejects.toMatchObject({
+      code: 'session_invalid',
+    });
+    // Nor is one started: an identity read from a forged hand-off item (a one-time code, a
+    // confirmation, a CLI approval) with another person's reference gets no session at all.
+    const writes = swapped.store.calls.create;
+    await expect(
+      swapped.sessions.start({
+        identity: { ...alice, subject: '00u1bob' },
+        idp: swapped.idp(),
+        kind: 'spa',
+        client: 'app',
+      }),
+    ).rejects.toMatchObject({ code: 'session_invalid' });
+    expect(swapped.store.calls.create).toBe(writes);
+  });
+
   it('belong to one kind of client', async () => {
     const r = rig(baseConfig([ALLOW_ADMIN]));
     const spa = await r.sessions.start({

@@ -174,19 +174,44 @@ describe('POST /redeem', () => {
     expect(rig.state.items.has(codeKey(code))).toBe(true);
   });
 
+  it('a code minted before a revocation of its person is refused at redemption: no session, nothing issued', async () => {
+    const rig = createSpaRig(configWith([ALLOW_DEV]));
+    const code = await rig.issue();
+    // The person is revoked while the code waits for the SPA (it lives 60 s).
+    rig.advance(5);
+    await rig.sessionStore.revoke(
+      { kind: 'subject', idp: alice.idp, subjectRef: alice.subjectRef },
+      rig.now() * 1000,
+      rig.now() + 86_400,
+    );
+    rig.advance(5);
+    await expect(
+      rig.endpoints.redeem(post('/redeem', redeemBody(code), { cookies: [bindingCookie()] })),
+    ).rejects.toMatchObject({ code: 'session_revoked' });
+    expect(rig.assumed).toEqual([]);
+    expect(rig.sessionStore.sessions.size).toBe(0);
+    // A sign-in after the revocation is a new one, and works.
+    const fresh = await rig.issue();
+    const res = await rig.endpoints.redeem(
+      post('/redeem', redeemBody(fresh), { cookies: [bindingCookie()] }),
+    );
+    expect(res.statusCode).toBe(200);
+  });
+
   it('a forged code item naming grants is refused: codes hold an identity, never grants', async () => {
     const rig = createSpaRig(configWith([ALLOW_DEV]));
     const code = 'f'.repeat(43);
     await rig.state.put(
       codeKey(code),
       {
-        v: 2,
+        v: 3,
         client: 'app',
         identity: alice,
         codeChallenge: CHALLENGE,
         state: SPA_STATE,
         loginBinding: loginBindingHash(BINDING),
         upstreamEndsAt: rig.now() + 3600,
+        verifiedAt: rig.now() * 1000,
         grants: [{ id: 'g', roleArn: ADMIN }],
       },
       rig.now() + 60,
