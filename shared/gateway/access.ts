@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { RuntimeConfig } from '../config/index.js';
 import { createConsoleSignin } from '../console/index.js';
 import { createAwsAccess, type RoleAssumption } from '../handback/index.js';
@@ -27,6 +28,8 @@ export const createAwsAccessFor = (deps: {
   meter?: Meter;
   /** SAML sessions' role assumption (createSamlAssumption); absent where none can arrive. */
   saml?: RoleAssumption;
+  /** The clock (shared/clock.ts) of the web identity mint and the console link. */
+  clock?: Clock;
 }) => {
   const { config } = deps;
   const consoleSignin = createConsoleSignin({
@@ -34,6 +37,7 @@ export const createAwsAccessFor = (deps: {
     federationEndpoint: config.federationEndpoint,
     issuerUrl: config.publicBaseUrl,
     timeoutMs: FEDERATION_TIMEOUT_MS,
+    ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const saml: RoleAssumption =
     deps.saml ??
@@ -48,6 +52,7 @@ export const createAwsAccessFor = (deps: {
         sts: deps.sts,
         signingKeys: deps.signingKeys,
         log: deps.log,
+        ...(deps.clock ? { clock: deps.clock } : {}),
       }),
     },
     consoleUrl: (credentials, destination, sessionDurationSeconds) =>

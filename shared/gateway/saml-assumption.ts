@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { RuntimeConfig } from '../config/index.js';
 import type { RoleAssumption } from '../handback/index.js';
 import { createAwsSamlMinter, isAuthnContextClassRef, type SigningKeys } from '../issuer/index.js';
@@ -18,8 +19,11 @@ export const createSamlAssumption = (deps: {
   sts: StsPort;
   signingKeys: SigningKeys;
   log: Log;
+  /** The clock (shared/clock.ts): the mint time, which also bounds the upstream time. */
+  clock?: Clock;
 }): RoleAssumption => {
   const { config } = deps;
+  const clock = deps.clock ?? systemClock;
   const minter = createAwsSamlMinter({
     signingKeys: deps.signingKeys,
     issuerEntityId: awsIssuerEntityId(config),
@@ -27,7 +31,7 @@ export const createSamlAssumption = (deps: {
   });
   const assumer = createRoleAssumer({ sts: deps.sts, log: deps.log });
   return async (grant, person) => {
-    const now = Date.now();
+    const now = clock();
     // When and how the person authenticated upstream, not when fedgate mints. An upstream time a
     // little ahead of ours (within the verifier's clock skew) is written as now: the person did
     // not authenticate after the assertion saying so. A method that is no URI (OIDC amr lists)

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { RuntimeConfig } from '../config/index.js';
 import type { RoleAssumption } from '../handback/index.js';
 import { createWebIdentityMinter, type SigningKeys } from '../issuer/index.js';
@@ -16,7 +17,10 @@ export const createWebIdentityAssumption = (deps: {
   sts: StsPort;
   signingKeys: SigningKeys;
   log: Log;
+  /** The clock (shared/clock.ts): the token's iat/exp; default the system's. */
+  clock?: Clock;
 }): RoleAssumption => {
+  const clock = deps.clock ?? systemClock;
   // Built on first use: a bad issuer/audience fails the OIDC hand-back, not every SAML sign-in.
   let minter: ReturnType<typeof createWebIdentityMinter> | undefined;
   const assumer = createRoleAssumer({ sts: deps.sts, log: deps.log });
@@ -31,7 +35,7 @@ export const createWebIdentityAssumption = (deps: {
       // The token's sub is `<grant.roleArn>#<subjectRef>`: bound to this grant's role, whose trust
       // policy admits only `<its ARN>#*`; the person part is opaque (CloudTrail logs it).
       subject: person.subjectRef,
-      now: Date.now(),
+      now: clock(),
     });
     return assumer.assumeRoleWithWebIdentity({
       roleArn: grant.roleArn,
