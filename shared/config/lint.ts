@@ -95,6 +95,25 @@ const grantWarnings = (idp: IdpConfig, at: string): ConfigWarning[] => {
   });
 };
 
+/** The gateway-wide default session name, for an Entra IdP whose allow rules fall back to it. */
+const defaultSessionNameWarnings = (config: GatewayConfig): ConfigWarning[] => {
+  const claim = templateClaims(config.defaults.sessionName).find(
+    (c) => claimConcern(c) === 'email-like',
+  );
+  if (!claim) return [];
+  return config.idps.flatMap((idp) =>
+    isEntraShaped(idp) &&
+    idp.rules.some((r) => r.effect === 'allow' && r.grant.sessionName === undefined)
+      ? [
+          {
+            path: 'defaults.sessionName',
+            message: `the default session name is templated from "${claim}", which Microsoft Entra ID does not verify, and IdP "${idp.id}" uses it: another person given the same value gets the same session name at AWS; use {subject}, or give that IdP's rules a sessionName`,
+          },
+        ]
+      : [],
+  );
+};
+
 const subjectWarnings = (idp: IdpConfig, at: string): ConfigWarning[] => {
   if (idp.subjectClaim === undefined) {
     // Entra's default NameID is the UPN: mutable. (An email subject in Entra is an error.)
@@ -124,8 +143,9 @@ const subjectWarnings = (idp: IdpConfig, at: string): ConfigWarning[] => {
  * claims the IdP marks mutable or unverified (email, UPN, Entra's name claim URI,
  * preferred_username, display names — following claim aliases), deny conditions that let a
  * missing claim through (`ifMissing: noMatch`), an Entra SAML IdP left on the NameID, Entra
- * grants whose source identity or session name is templated from an email or user name, and
- * tags templated from a claim that identifies the person without `{subject}`. Pure:
+ * grants whose source identity or session name (their own or the default) is templated from an
+ * email or user name, and tags templated from a claim that identifies the person without
+ * `{subject}`. Pure:
  * `fedgate-admin validate` and the local runner print them.
  * @example lintGatewayConfig(config) // [{ path: 'idps[0].rules[2].when[0].claim', message: … }]
  */
@@ -136,4 +156,5 @@ export const lintGatewayConfig = (config: GatewayConfig): ConfigWarning[] => [
     ...ruleWarnings(idp.rules, `idps[${i}].rules`, idp.claimAliases),
     ...grantWarnings(idp, `idps[${i}]`),
   ]),
+  ...defaultSessionNameWarnings(config),
 ];

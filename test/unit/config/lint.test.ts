@@ -205,6 +205,21 @@ describe('claims that identify a person, where they reach AWS', () => {
     expect(warnings[0]?.message).toMatch(/does not verify .*leave sourceIdentity unset/);
   });
 
+  it('warns when an Entra IdP falls back to a default session name templated from email', () => {
+    const warnings = lint({
+      defaults: { sessionName: '{claims.email}' },
+      idps: [entra([grantOf({})]), saml({ rules: [grantOf({})] })],
+    });
+    expect(warnings.map((w) => w.path)).toEqual(['defaults.sessionName']);
+    expect(warnings[0]?.message).toMatch(/IdP "entra" uses it/);
+    expect(
+      lint({
+        defaults: { sessionName: '{claims.email}' },
+        idps: [entra([grantOf({ sessionName: '{subject}' })])],
+      }),
+    ).toEqual([]);
+  });
+
   it('is quiet on the same templates at Okta (verified email; the values are <idp>.-prefixed)', () => {
     expect(
       lint({
