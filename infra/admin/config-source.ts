@@ -11,6 +11,11 @@ import {
 import { Document, parseDocument } from 'yaml';
 import { ConfigError, type GatewayConfig, parseGatewayConfig } from '../../shared/config/index.js';
 import {
+  checkConfigPatterns,
+  hasConfigPatterns,
+  loadRegexEngine,
+} from '../../shared/mapping/index.js';
+import {
   ATTRIBUTE_ITEM_PROJECTION,
   marshalAttributeItem,
   marshalAttributeKey,
@@ -380,7 +385,8 @@ export const openSource = async (target: Target): Promise<ConfigSource> => {
  * loader the runner and the CDK app use (so `metadataFile` and `${NAME}` work as there), then
  * renamed over the original: a failed edit leaves the file untouched, and edits that change
  * nothing write nothing. A table is written through {@link writeTableConfig} and its guard.
- * @throws ConfigError naming paths when the edited config is invalid (nothing is written).
+ * @throws ConfigError naming paths when the edited config is invalid, a `matches` pattern RE2
+ * refuses included (nothing is written).
  */
 export const saveSource = async (
   source: ConfigSource,
@@ -389,6 +395,12 @@ export const saveSource = async (
   const { target } = source;
   if (target.kind === 'table') {
     const config = parseGatewayConfig(source.plain());
+    // As the file loader does: a pattern RE2 will not run is refused here, not stored for the
+    // mappers to fail closed on (a deny that holds for everyone, an allow that never does).
+    if (hasConfigPatterns(config)) {
+      const issues = checkConfigPatterns(config, await loadRegexEngine());
+      if (issues.length > 0) throw new ConfigError('the edited config', issues);
+    }
     const result = await writeTableConfig(target, config, { dryRun, guard });
     return { kind: 'table', table: target.tableName, ...result };
   }

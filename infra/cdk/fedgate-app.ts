@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { type App, Validations } from 'aws-cdk-lib';
+import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, type GatewayConfig } from '../../shared/config/index.js';
+import { ConfigError, type GatewayConfig, lintGatewayConfig } from '../../shared/config/index.js';
 import { loadGatewayConfigFile } from '../config-file.js';
 import { rolesFromConfig } from './config-roles.js';
 import { DataStack } from './data-stack.js';
@@ -45,7 +45,8 @@ export const loadStageGatewayConfig = async (stage: StageConfig): Promise<Gatewa
  * Adds one stage's stacks to an app: `fedgate-<stage>-data` (stateful), `fedgate-<stage>-gateway`
  * (stateless) and one `fedgate-<stage>-trust-<account>-<region>` per target account; with
  * `nag` (the default) the cdk-nag AwsSolutions checks run on synth and any unacknowledged
- * finding fails it.
+ * finding fails it. The gateway config's warnings (`lintGatewayConfig`) become warnings on the
+ * gateway stack, which `cdk synth` prints.
  */
 export const addFedgateStage = (
   app: App,
@@ -79,6 +80,14 @@ export const addFedgateStage = (
     description: `fedgate ${stage.name}: HTTP API, functions, config as code, alarms`,
   });
   gateway.addStackDependency(data);
+  // What `fedgate-admin validate` warns about (valid, but risky: rules keyed on mutable claims,
+  // escapable denies, identity values from unverified claims), shown by `cdk synth` too.
+  for (const w of lintGatewayConfig(gatewayConfig)) {
+    Annotations.of(gateway).addWarningV2(
+      `fedgate:gateway-config:${w.path}`,
+      `gateway config ${w.path}: ${w.message}`,
+    );
+  }
 
   const configRoles = rolesFromConfig(gatewayConfig);
   const targets = stage.targetAccounts.map(

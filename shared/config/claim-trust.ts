@@ -108,3 +108,20 @@ export const checkSubjectClaim = (idp: IdpShape): string | undefined => {
   if (claimConcern(idp.subjectClaim, idp.claimAliases) !== 'email-like') return undefined;
   return `in Microsoft Entra ID "${idp.subjectClaim}" is neither verified nor immutable (any user can be given any email or UPN): use the object id, ${idp.protocol === 'oidc' ? 'oid' : 'http://schemas.microsoft.com/identity/claims/objectidentifier'}`;
 };
+
+/**
+ * The validation error for an allow condition in an Entra-shaped IdP keyed on an email or
+ * user-name claim: Entra ID verifies neither (any user can be given any `mail`, also of another
+ * organisation's domain) and both change, so granting on them lets whoever is given the value
+ * take the grant. Deny conditions on them stay warnings (lintGatewayConfig): a deny cannot grant.
+ * @returns the message, or `undefined` when the condition may key on this claim here.
+ */
+export const checkEntraAllowClaim = (
+  idp: IdpShape,
+  claim: string,
+  ruleId: string,
+): string | undefined => {
+  if (!isEntraShaped(idp)) return undefined;
+  if (claimConcern(claim, idp.claimAliases) !== 'email-like') return undefined;
+  return `allow rule "${ruleId}" keys on "${claim}", which Microsoft Entra ID neither verifies nor keeps (any user can be given any email or UPN): grant on a group, an app role or the object id (${idp.protocol === 'oidc' ? 'groups, roles, oid' : 'the groups, role or objectidentifier claim'})`;
+};

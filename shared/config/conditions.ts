@@ -123,6 +123,17 @@ const checkValue = (c: ConditionInput, fold: boolean, ctx: Ctx): boolean => {
     fail(ctx, c, 'value', 'the value is empty or white space only, which no claim value can be');
     return false;
   }
+  if (fold && /^\s|\s$/u.test(c.value)) {
+    // Folding trims claim values: `startsWith: "admin "` would be read as `admin` (and match
+    // `administrators`), a pattern ending in a space would never match anything.
+    fail(
+      ctx,
+      c,
+      'value',
+      `folded claim values have no surrounding white space: write ${JSON.stringify(c.value.trim())}`,
+    );
+    return false;
+  }
   if (c.op === 'matches') {
     const why = checkPatternSyntax(c.value, fold);
     if (why) {

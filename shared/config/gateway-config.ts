@@ -9,7 +9,7 @@ import {
   MAX_SESSION_TAGS,
 } from '../aws-rules.js';
 import * as z from '../zod.js';
-import { checkSubjectClaim } from './claim-trust.js';
+import { checkEntraAllowClaim, checkSubjectClaim } from './claim-trust.js';
 import { AllowConditionSchema, ClaimNameSchema, DenyConditionSchema } from './conditions.js';
 import { checkPatternSyntax } from './pattern-syntax.js';
 
@@ -507,6 +507,17 @@ export const IdpConfigSchema = z
       }
       const ids = new Set<string>();
       idp.rules.forEach((rule, i) => {
+        if (rule.effect === 'allow') {
+          rule.when.forEach((c, j) => {
+            const why = checkEntraAllowClaim(idp, c.claim, rule.id);
+            if (why)
+              ctx.addIssue({
+                code: 'custom',
+                path: ['rules', i, 'when', j, 'claim'],
+                message: why,
+              });
+          });
+        }
         if (ids.has(rule.id))
           ctx.addIssue({
             code: 'custom',

@@ -39,6 +39,81 @@ const ruleWarnings = (
     }),
   );
 
+/** The claims a template reads (`{claims.<name>}`); `{{` and `}}` are literal braces. */
+const templateClaims = (template: string | undefined): string[] =>
+  template === undefined
+    ? []
+    : [...template.replace(/\{\{|\}\}/g, '').matchAll(/\{claims\.([^{}]+)\}/g)].map(
+        (m) => m[1] as string,
+      );
+
+/** Whether a template reads the subject itself (`{subject}`: always `<idp>.`-prefixed in tags). */
+const readsSubject = (template: string): boolean =>
+  template.replace(/\{\{|\}\}/g, '').includes('{subject}');
+
+/**
+ * What an IdP's grants carry to AWS from claims that identify a person: in an Entra-shaped IdP a
+ * source identity, session name or tag templated from an email or user name (Entra verifies
+ * neither: another user given the same value becomes the same person in CloudTrail and to a
+ * revocation by SourceIdentity); in any IdP a tag templated from such a claim or from the
+ * subject claim without `{subject}` (a tag is not namespaced per IdP, so another IdP sending the
+ * same value produces the same tag).
+ */
+const grantWarnings = (idp: IdpConfig, at: string): ConfigWarning[] => {
+  const entra = isEntraShaped(idp);
+  const identifying = (claim: string) =>
+    claim === idp.subjectClaim || claimConcern(claim, idp.claimAliases) === 'email-like';
+  return idp.rules.flatMap((rule, i): ConfigWarning[] => {
+    if (rule.effect !== 'allow') return [];
+    const path = `${at}.rules[${i}].grant`;
+    const warnings: ConfigWarning[] = [];
+    if (entra) {
+      for (const field of ['sourceIdentity', 'sessionName'] as const) {
+        const claim = templateClaims(rule.grant[field]).find(
+          (c) => claimConcern(c, idp.claimAliases) === 'email-like',
+        );
+        if (claim) {
+          warnings.push({
+            path: `${path}.${field}`,
+            message: `rule "${rule.id}" templates ${field} from "${claim}", which Microsoft Entra ID does not verify (any user can be given any email or UPN): another person given the same value gets the same ${field} at AWS (CloudTrail, revocation by SourceIdentity)${field === 'sourceIdentity' ? '; leave sourceIdentity unset (<idp>.<subject ref>)' : '; use {subject}'}`,
+          });
+        }
+      }
+    }
+    for (const [key, tag] of Object.entries(rule.grant.sessionTags)) {
+      const template = typeof tag === 'string' ? tag : tag.value;
+      if (readsSubject(template)) continue;
+      const claim = templateClaims(template).find(identifying);
+      if (claim) {
+        warnings.push({
+          path: `${path}.sessionTags.${key}`,
+          message: `tag "${key}" is templated from "${claim}", which identifies the person but is not namespaced per IdP: another IdP sending the same value gives the same tag${entra && claim !== idp.subjectClaim ? ' (and Entra ID does not verify it)' : ''}; use {subject}, which is prefixed with <idp>.`,
+        });
+      }
+    }
+    return warnings;
+  });
+};
+
+/** The gateway-wide default session name, for an Entra IdP whose allow rules fall back to it. */
+const defaultSessionNameWarnings = (config: GatewayConfig): ConfigWarning[] => {
+  const claim = templateClaims(config.defaults.sessionName).find(
+    (c) => claimConcern(c) === 'email-like',
+  );
+  if (!claim) return [];
+  return config.idps.flatMap((idp) =>
+    isEntraShaped(idp) &&
+    idp.rules.some((r) => r.effect === 'allow' && r.grant.sessionName === undefined)
+      ? [
+          {
+            path: 'defaults.sessionName',
+            message: `the default session name is templated from "${claim}", which Microsoft Entra ID does not verify, and IdP "${idp.id}" uses it: another person given the same value gets the same session name at AWS; use {subject}, or give that IdP's rules a sessionName`,
+          },
+        ]
+      : [],
+  );
+};
+
 const subjectWarnings = (idp: IdpConfig, at: string): ConfigWarning[] => {
   if (idp.subjectClaim === undefined) {
     // Entra's default NameID is the UPN: mutable. (An email subject in Entra is an error.)
@@ -67,7 +142,10 @@ const subjectWarnings = (idp: IdpConfig, at: string): ConfigWarning[] => {
  * Warnings (not errors) on a validated gateway config: conditions and subject claims keyed on
  * claims the IdP marks mutable or unverified (email, UPN, Entra's name claim URI,
  * preferred_username, display names — following claim aliases), deny conditions that let a
- * missing claim through (`ifMissing: noMatch`), and an Entra SAML IdP left on the NameID. Pure:
+ * missing claim through (`ifMissing: noMatch`), an Entra SAML IdP left on the NameID, Entra
+ * grants whose source identity or session name (their own or the default) is templated from an
+ * email or user name, and tags templated from a claim that identifies the person without
+ * `{subject}`. Pure:
  * `fedgate-admin validate` and the local runner print them.
  * @example lintGatewayConfig(config) // [{ path: 'idps[0].rules[2].when[0].claim', message: … }]
  */
@@ -76,5 +154,7 @@ export const lintGatewayConfig = (config: GatewayConfig): ConfigWarning[] => [
   ...config.idps.flatMap((idp, i) => [
     ...subjectWarnings(idp, `idps[${i}]`),
     ...ruleWarnings(idp.rules, `idps[${i}].rules`, idp.claimAliases),
+    ...grantWarnings(idp, `idps[${i}]`),
   ]),
+  ...defaultSessionNameWarnings(config),
 ];

@@ -10,17 +10,33 @@ export const MAX_PATTERN_LENGTH = 256;
 const FLAG_GROUP = /^\(\?[A-Za-z-]+[):]/;
 
 /**
+ * Why a character a `case: fold` pattern names can never meet a folded value, or `undefined`.
+ * The value is folded (shared/config/fold.ts) and RE2 matches case-insensitively with simple
+ * case folding, one code point for one: a character is usable when, folded inside a value, it
+ * stays one code point and that is its own lower case (so RE2 pairs the two). Folded between
+ * `!`s so that trimming and NFKC composition with a neighbour do not decide.
+ */
+const foldProblem = (ch: string): string | undefined => {
+  const inner = foldValue(`!${ch}!`).slice(1, -1);
+  if ([...inner].length === 1 && inner === ch.toLowerCase()) return undefined;
+  const cp = `U+${(ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+  return `with case: fold the pattern is matched against folded values, which never contain ${JSON.stringify(ch)} (${cp}; it folds to ${inner === '' ? 'nothing' : JSON.stringify(inner)}): write the folded form`;
+};
+
+/**
  * The syntax check a `matches` pattern gets when a config is validated, without loading the
  * regular-expression engine (the config schema runs at every function's cold start; the engine
  * is loaded only by the mappers that need it, see regex.ts). It refuses, with a message saying
  * what to write instead, what RE2 does not have or would read differently than JavaScript:
  * lookahead / lookbehind, backreferences, `\u` escapes (RE2 spells them `\x{…}`), `\C`, `\Z`,
- * and inline flag groups; and for `case: fold`, characters that folding rewrites (`ß`, `ſ`,
- * `ﬁ`, full-width letters…), which a pattern matched against folded values could never meet.
- * and unbalanced brackets and parentheses. Anything else that RE2 refuses (an unknown
- * `\p{…}` class, a program too large) is refused when the pattern is compiled with RE2: by the
- * config-file loader (`fedgate-admin validate`, `npm start`, `cdk synth`) and, failing closed,
- * by the mapper.
+ * inline flag groups, and unbalanced brackets and parentheses; and for `case: fold`, characters
+ * (written out or as `\x` escapes) that a folded value never contains: those folding rewrites
+ * (`ß`, `ſ`, `ﬁ`, full-width letters, no-break spaces, zero-width characters) and `İ`, which
+ * folds to two code points (`i` + U+0307) that RE2's case-insensitive matching does not pair
+ * with it — such a pattern would never match, not even the value it names. Anything else that
+ * RE2 refuses (an unknown `\p{…}` class, a program too large) is refused when the pattern is
+ * compiled with RE2: by the config-file loader (`fedgate-admin validate`, `npm start`,
+ * `cdk synth`) and, failing closed, by the mapper.
  * @returns why the pattern is refused, or `undefined`.
  * @example checkPatternSyntax('(?=admin).*', false) // 'lookahead and lookbehind are not supported …'
  */
@@ -36,6 +52,17 @@ export const checkPatternSyntax = (pattern: string, fold: boolean): string | und
     const ch = chars[i] as string;
     if (ch === '\\') {
       const next = chars[i + 1] ?? '';
+      if (fold && next === 'x') {
+        const escaped = /^\\x(?:\{([0-9A-Fa-f]{1,6})\}|([0-9A-Fa-f]{2}))/.exec(
+          chars.slice(i, i + 10).join(''),
+        );
+        const hex = escaped?.[1] ?? escaped?.[2];
+        const cp = hex === undefined ? undefined : Number.parseInt(hex, 16);
+        if (cp !== undefined && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff)) {
+          const why = foldProblem(String.fromCodePoint(cp));
+          if (why) return why;
+        }
+      }
       if (/[1-9]/.test(next) || next === 'k') {
         return 'backreferences are not supported (RE2 matches in linear time and has none)';
       }
@@ -67,8 +94,9 @@ export const checkPatternSyntax = (pattern: string, fold: boolean): string | und
         return 'inline flags such as (?i) are not supported: set case: fold on the condition instead';
       }
     }
-    if (fold && foldValue(ch) !== ch.toLowerCase() && ch.trim() !== '') {
-      return `with case: fold the pattern is matched against folded values, which never contain ${JSON.stringify(ch)} (it folds to ${JSON.stringify(foldValue(ch))}): write the folded form`;
+    if (fold) {
+      const why = foldProblem(ch);
+      if (why) return why;
     }
   }
   if (inClass) return 'invalid regular expression: a [ is never closed';

@@ -44,7 +44,7 @@ export const createAwsAccessFor = (deps: {
    * function no SAML session reaches (which then bundles no XML stack).
    */
   saml: RoleAssumption;
-  /** The clock web identity tokens are minted at (shared/clock.ts); default the system's. */
+  /** The clock (shared/clock.ts) of the web identity mint and the console link. */
   clock?: Clock;
 }) => {
   const { config } = deps;
@@ -53,6 +53,7 @@ export const createAwsAccessFor = (deps: {
     federationEndpoint: config.federationEndpoint,
     issuerUrl: config.publicBaseUrl,
     timeoutMs: FEDERATION_TIMEOUT_MS,
+    ...(deps.clock ? { clock: deps.clock } : {}),
   });
   return createAwsAccess({
     assume: {

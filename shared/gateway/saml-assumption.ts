@@ -19,7 +19,7 @@ export const createSamlAssumption = (deps: {
   sts: StsPort;
   signingKeys: SigningKeys;
   log: Log;
-  /** The clock the assertion's instants come from (shared/clock.ts); default the system's. */
+  /** The clock (shared/clock.ts): the mint time, which also bounds the upstream time. */
   clock?: Clock;
 }): RoleAssumption => {
   const { config } = deps;

@@ -24,9 +24,10 @@ export interface RegexEngine {
 
 /**
  * Loads the RE2 engine (re2js, pure JavaScript). It is imported on first use rather than with
- * the mapping module: it adds ~150 KiB to a bundle and its evaluation costs more than a function's
- * whole mapping code, and most rule sets have no `matches` condition (test/bench/mapping.bench.ts
- * prints both figures). The module system keeps the import, so later calls cost nothing.
+ * the mapping module: it adds ~148 KiB to a bundle, which costs ~5 ms of parse at a cold start,
+ * and evaluating it ~9 ms more, which most functions never pay since most rule sets have no
+ * `matches` condition (`npm run bench -- mapping`; figures in test/bench/README.md). The module
+ * system keeps the import, so later calls cost nothing.
  * @example const mapper = createMapper({ rules, defaults, regex: await loadRegexEngine() });
  */
 export const loadRegexEngine = async (): Promise<RegexEngine> => {

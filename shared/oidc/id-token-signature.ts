@@ -10,6 +10,7 @@ import type { CustomFetch } from 'openid-client';
 import { type Clock, systemClock } from '../clock.js';
 import { DependencyUnavailableError, GatewayError } from '../http/errors.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './bounded-fetch.js';
+import { findDuplicateMember } from './duplicate-members.js';
 import {
   OidcAlgorithmNotAllowedError,
   OidcIdTokenInvalidError,
@@ -172,7 +173,7 @@ export interface IdTokenSignatureVerifier {
    * `typ` absent or `JWT`, the key chosen from the IdP's JWKS by `kid`/`kty`/`alg`/`use`/
    * `key_ops`/`crv`. Header `jwk`, `jku`, `x5u` and `x5c` are never read. Resolves with nothing;
    * claims are not checked here (id-token-claims.ts).
-   * @throws oidc_id_token_invalid (not a compact JWS, over the size cap, a bad header, `crit`),
+   * @throws oidc_id_token_invalid (not a compact JWS, over the size cap, a bad header, `crit`, a member name twice in the header or payload),
    * oidc_id_token_typ_invalid (`typ` present and not `JWT`), oidc_algorithm_not_allowed, oidc_key_not_found, oidc_signature_invalid; for the JWKS fetch
    * oidc_response_too_large / oidc_discovery_invalid (502) or temporarily_unavailable (503).
    */
@@ -198,7 +199,7 @@ const isObject = (v: unknown): v is Jwk => typeof v === 'object' && v !== null &
 
 /**
  * The header of a compact JWS, split strictly: 3 base64url parts (only the signature may be
- * empty), size capped.
+ * empty), size capped, header and payload JSON with no member name twice in one object.
  */
 const parseCompact = (
   jws: unknown,
@@ -224,13 +225,34 @@ const parseCompact = (
   if (parts[2] !== '' && malformed(parts[2] as string)) {
     throw new OidcIdTokenInvalidError('the ID token signature is not base64url');
   }
+  const headerJson = Buffer.from(parts[0] as string, 'base64url').toString('utf8');
   let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(parts[0] as string, 'base64url').toString('utf8'));
+    header = JSON.parse(headerJson);
   } catch {
     throw new OidcIdTokenInvalidError('the ID token header is not JSON');
   }
   if (!isObject(header)) throw new OidcIdTokenInvalidError('the ID token header is not an object');
+  // RFC 7519 §4: a parser may keep the last of two members of one name (JSON.parse does) or
+  // refuse the token. Refused: a claim sent twice must not be read as its last value (a deny on
+  // the first would be escaped), nor a header or claim read differently by two parsers.
+  const payloadJson = Buffer.from(parts[1] as string, 'base64url').toString('utf8');
+  try {
+    JSON.parse(payloadJson);
+  } catch {
+    throw new OidcIdTokenInvalidError('the ID token payload is not JSON');
+  }
+  for (const [part, json] of [
+    ['header', headerJson],
+    ['payload', payloadJson],
+  ] as const) {
+    const twice = findDuplicateMember(json);
+    if (twice !== undefined) {
+      throw new OidcIdTokenInvalidError(
+        `the ID token ${part} names member ${kidName(twice)} twice`,
+      );
+    }
+  }
   return { header, signingInput: jws.slice(0, second), signature: parts[2] as string };
 };
 

@@ -392,6 +392,27 @@ describe('rules and import-idp against DynamoDB Local', () => {
     expect(Object.keys(await snapshot())).not.toContain('IDP#entra/RULE#000005#entra-admins');
   });
 
+  it('refuses a rule whose pattern RE2 will not run, naming its path, and writes nothing', async () => {
+    const before = await snapshot();
+    const refused = await cli(
+      'rules',
+      'add',
+      '--idp',
+      'entra',
+      '--rule',
+      JSON.stringify({
+        ...rule,
+        id: 'bad-pattern',
+        when: [{ claim: 'groups', op: 'matches', value: '\\p{NoSuchScript}', quantifier: 'any' }],
+      }),
+      ...table(),
+      '--yes',
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/idps\[\d+\]\.rules\[\d+\]\.when\[0\]\.value: RE2 refuses it/);
+    expect(await snapshot()).toEqual(before);
+  });
+
   it("finds the local runner's table from $FEDGATE_DYNAMODB_ENDPOINT alone", async () => {
     await createTables(dynamo.createClient(), {
       attributeTableName: LOCAL_ATTRIBUTE_TABLE,

@@ -267,6 +267,40 @@ describe('matches patterns', () => {
   });
 });
 
+describe('folded values have no surrounding white space, so neither may a folded condition', () => {
+  it.each<[string, Record<string, unknown>, 'allow' | 'deny']>([
+    [
+      'an allow startsWith (would match "administrators")',
+      { op: 'startsWith', value: 'admin ', case: 'fold' },
+      'allow',
+    ],
+    [
+      'an allow matches (would match nothing)',
+      { op: 'matches', value: 'admin.* ', case: 'fold' },
+      'allow',
+    ],
+    [
+      'a deny matches (would deny nobody)',
+      { op: 'matches', value: ' contr.*', quantifier: 'any' },
+      'deny',
+    ],
+    ['a deny equals', { op: 'equals', value: 'contractor\t', quantifier: 'any' }, 'deny'],
+    ['ignoreCase: true (fold)', { op: 'startsWith', value: 'admin ', ignoreCase: true }, 'allow'],
+  ])('%s: refused with the trimmed value', (_, c, effect) => {
+    const when = { claim: 'groups', ...c };
+    const got = issue(effect === 'allow' ? allowWhen(when) : denyWhen(when));
+    expect(got.path).toBe('when.0.value');
+    expect(got.message).toMatch(/no surrounding white space: write "/);
+  });
+
+  it('an exact comparison keeps its white space (values are compared as sent)', () => {
+    expect(parsedWhen(allowWhen({ claim: 'g', op: 'startsWith', value: 'admin ' }))).toMatchObject({
+      value: 'admin ',
+      case: 'exact',
+    });
+  });
+});
+
 describe('the gateway config', () => {
   const idp = (over: Record<string, unknown> = {}) => ({
     id: 'entra',

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { lintGatewayConfig, parseGatewayConfig } from '../../../shared/config/index.js';
+import {
+  GatewayConfigSchema,
+  lintGatewayConfig,
+  parseGatewayConfig,
+} from '../../../shared/config/index.js';
 
 const CERT = 'A'.repeat(80);
 const saml = (over: Record<string, unknown> = {}) => ({
@@ -21,6 +25,16 @@ const allowOn = (when: unknown[]) => ({
 });
 const lint = (doc: Record<string, unknown>) =>
   lintGatewayConfig(parseGatewayConfig({ version: 1, ...doc }));
+const parseGatewayConfigResult = (doc: Record<string, unknown>) => {
+  const result = GatewayConfigSchema.safeParse({ version: 1, ...doc });
+  return {
+    success: result.success,
+    issues: (result.error?.issues ?? []).map((i) => ({
+      path: i.path.join('.'),
+      message: i.message,
+    })),
+  };
+};
 
 describe('lintGatewayConfig', () => {
   it('warns on a condition keyed on email, also through an alias, naming the path', () => {
@@ -116,6 +130,130 @@ describe('lintGatewayConfig', () => {
         idps: [saml({ rules: [allowOn([{ claim: 'groups', op: 'contains', value: 'a' }])] })],
       }),
     ).toEqual([]);
+  });
+});
+
+describe('claims that identify a person, where they reach AWS', () => {
+  const ENTRA_EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
+  const entra = (rules: unknown[]) =>
+    saml({
+      id: 'entra',
+      subjectClaim: 'http://schemas.microsoft.com/identity/claims/objectidentifier',
+      claimAliases: { email: [ENTRA_EMAIL] },
+      saml: {
+        entityId: 'https://sts.windows.net/t/',
+        signingCertificates: [CERT],
+        allowedTenants: ['t'],
+      },
+      rules,
+    });
+  const grantOf = (grant: Record<string, unknown>) => ({
+    ...allowOn([{ claim: 'groups', op: 'equals', value: 'g', quantifier: 'any' }]),
+    grant: { roleArn: 'arn:aws:iam::111122223333:role/R', ...grant },
+  });
+
+  it.each([
+    ['the email alias', 'email'],
+    ['the email claim URI', ENTRA_EMAIL],
+    ['the UPN', 'upn'],
+  ])('an Entra allow rule keyed on %s does not validate, and says what to grant on', (_, claim) => {
+    const parsed = parseGatewayConfigResult({
+      idps: [entra([allowOn([{ claim, op: 'equals', value: 'x@example.com' }])])],
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.issues).toContainEqual({
+      path: 'idps.0.rules.0.when.0.claim',
+      message: expect.stringMatching(/neither verifies nor keeps .*grant on a group/),
+    });
+  });
+
+  it('an Entra deny keyed on email still validates (a deny cannot grant), with the warning', () => {
+    const warnings = lint({
+      idps: [
+        entra([
+          grantOf({}),
+          {
+            id: 'd',
+            priority: 0,
+            effect: 'deny',
+            when: [{ claim: 'email', op: 'matches', value: '.*@ext\\.example', quantifier: 'any' }],
+          },
+        ]),
+      ],
+    });
+    expect(warnings.map((w) => w.path)).toEqual(['idps[0].rules[1].when[0].claim']);
+  });
+
+  it('an allow rule on email outside Entra is a warning, as before', () => {
+    expect(
+      lint({
+        idps: [
+          saml({ rules: [allowOn([{ claim: 'email', op: 'equals', value: 'x@example.com' }])] }),
+        ],
+      }).map((w) => w.path),
+    ).toEqual(['idps[0].rules[0].when[0].claim']);
+  });
+
+  it('warns on an Entra source identity or session name templated from email', () => {
+    const warnings = lint({
+      idps: [entra([grantOf({ sourceIdentity: '{claims.email}', sessionName: 'x-{claims.upn}' })])],
+    });
+    expect(warnings.map((w) => w.path)).toEqual([
+      'idps[0].rules[0].grant.sourceIdentity',
+      'idps[0].rules[0].grant.sessionName',
+    ]);
+    expect(warnings[0]?.message).toMatch(/does not verify .*leave sourceIdentity unset/);
+  });
+
+  it('warns when an Entra IdP falls back to a default session name templated from email', () => {
+    const warnings = lint({
+      defaults: { sessionName: '{claims.email}' },
+      idps: [entra([grantOf({})]), saml({ rules: [grantOf({})] })],
+    });
+    expect(warnings.map((w) => w.path)).toEqual(['defaults.sessionName']);
+    expect(warnings[0]?.message).toMatch(/IdP "entra" uses it/);
+    expect(
+      lint({
+        defaults: { sessionName: '{claims.email}' },
+        idps: [entra([grantOf({ sessionName: '{subject}' })])],
+      }),
+    ).toEqual([]);
+  });
+
+  it('is quiet on the same templates at Okta (verified email; the values are <idp>.-prefixed)', () => {
+    expect(
+      lint({
+        idps: [
+          saml({
+            rules: [grantOf({ sourceIdentity: '{claims.email}', sessionName: '{claims.email}' })],
+          }),
+        ],
+      }),
+    ).toEqual([]);
+  });
+
+  it('warns on a tag templated from email or the subject claim without {subject}, at any IdP', () => {
+    const warnings = lint({
+      idps: [
+        saml({
+          rules: [
+            grantOf({
+              sessionTags: {
+                owner: '{claims.email}',
+                user: { value: 'u-{claims.oktaUserId}', multiValue: 'reject' },
+                who: '{subject}',
+                department: '{claims.department}',
+              },
+            }),
+          ],
+        }),
+      ],
+    });
+    expect(warnings.map((w) => w.path)).toEqual([
+      'idps[0].rules[0].grant.sessionTags.owner',
+      'idps[0].rules[0].grant.sessionTags.user',
+    ]);
+    expect(warnings[0]?.message).toMatch(/not namespaced per IdP.*use \{subject\}/);
   });
 });
 

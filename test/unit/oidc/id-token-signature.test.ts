@@ -307,6 +307,53 @@ describe('createIdTokenSignatureVerifier', () => {
     });
   });
 
+  describe('a member name twice (RFC 7519 §4: refused, not read as its last value)', () => {
+    /** Signed over the JSON texts exactly as written (JSON.stringify cannot repeat a name). */
+    const signedText = (pair: Pair, header: string, payload: string) => {
+      const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+      return `${input}.${sign('sha256', Buffer.from(input), pair.privateKey).toString('base64url')}`;
+    };
+    const HEADER = '{"alg":"RS256","kid":"k1"}';
+    const claims = (extra: string) => `${JSON.stringify(CLAIMS).slice(0, -1)},${extra}}`;
+
+    it.each([
+      [
+        'a claim sent twice',
+        HEADER,
+        claims('"employeeType":"contractor","employeeType":"employee"'),
+      ],
+      ['the same claim, once escaped', HEADER, claims('"role":"a","r\\u006fle":"b"')],
+      ['sub twice', HEADER, claims('"sub":"user-2"')],
+      ['twice inside a nested claim', HEADER, claims('"address":{"country":"x","country":"y"}')],
+      [
+        'alg twice in the header',
+        '{"alg":"none","alg":"RS256","kid":"k1"}',
+        JSON.stringify(CLAIMS),
+      ],
+    ])('%s: oidc_id_token_invalid, with a valid signature', async (_, header, payload) => {
+      const { verifier } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
+      expect(await codeOf(verifier.verify(signedText(rs, header, payload)))).toBe(
+        'oidc_id_token_invalid',
+      );
+    });
+
+    it('the same name in two different objects, in an array or as a value is no repeat', async () => {
+      const { verifier } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
+      const payload = claims(
+        '"a":{"x":1},"b":{"x":2},"c":[{"x":1},{"x":2}],"d":"\\"d\\":\\"e\\"","e":["e","e"]',
+      );
+      expect(JSON.parse(payload).d).toBe('"d":"e"');
+      expect(await codeOf(verifier.verify(signedText(rs, HEADER, payload)))).toBe('accepted');
+    });
+
+    it('a payload that is not JSON: oidc_id_token_invalid', async () => {
+      const { verifier } = setup('RS256', [publicJwk(rs, { kid: 'k1' })]);
+      expect(await codeOf(verifier.verify(signedText(rs, HEADER, '{"sub":"a"')))).toBe(
+        'oidc_id_token_invalid',
+      );
+    });
+  });
+
   describe('key selection (oauth4webapi getPublicSigKeyFromIssuerJwksUri rules)', () => {
     it.each([
       ['use enc', { use: 'enc' }],

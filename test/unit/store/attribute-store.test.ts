@@ -116,6 +116,20 @@ describe('getIdp', () => {
     );
   });
 
+  it('fails closed on a stored Entra allow item keyed on email (Entra does not verify it), naming it', async () => {
+    const [settings, devs] = partition('entra');
+    const doc = JSON.parse(devs!.doc);
+    doc.when = [{ claim: 'email', op: 'equals', value: 'boss@example.com', quantifier: 'any' }];
+    dynamo.on(QueryCommand).resolves({
+      Items: [settings!, { ...devs!, doc: JSON.stringify(doc) }].map(raw),
+    });
+    const detail = await misconfigured(store().getIdp('entra'));
+    expect(detail).toBe(
+      'attribute item IDP#entra/RULE#000001#devs fails validation at when[0].claim',
+    );
+    expect(detail).not.toContain('boss@example.com');
+  });
+
   it('reads an old allow item with its old meaning (contains = equals + any)', async () => {
     const [settings, ...rules] = partition('okta');
     const admins = rules.find((r) => r.sk.endsWith('#admins'))!;

@@ -2,11 +2,13 @@ import { AssumeRoleWithSAMLCommand, STSClient } from '@aws-sdk/client-sts';
 import { DOMParser } from '@xmldom/xmldom';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../../../shared/clock.js';
 import { EnvSchema } from '../../../shared/config/index.js';
 import { createSamlAssumption } from '../../../shared/gateway/saml-assumption.js';
 import type { SignedInPerson } from '../../../shared/handback/index.js';
 import { createLocalSigningKeys } from '../../../shared/issuer/index.js';
 import type { Grant } from '../../../shared/mapping/index.js';
+import { fakeClock } from '../../support/clock.js';
 import { captureLogger } from '../../support/events.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
 
@@ -36,7 +38,7 @@ const grant: Grant = {
 };
 
 /** The AuthnStatement of the assertion fedgate sent to STS for this person. */
-const mintedFor = async (person: Partial<SignedInPerson>) => {
+const mintedFor = async (person: Partial<SignedInPerson>, clock?: Clock) => {
   const [active] = await testKeyMaterials();
   const assume = createSamlAssumption({
     config: EnvSchema.parse({
@@ -49,6 +51,7 @@ const mintedFor = async (person: Partial<SignedInPerson>) => {
     sts: new STSClient({ region: 'eu-west-1' }),
     signingKeys: createLocalSigningKeys({ keys: [active] }),
     log: captureLogger(),
+    ...(clock ? { clock } : {}),
   });
   sts.on(AssumeRoleWithSAMLCommand).resolves({
     Credentials: {
@@ -78,6 +81,13 @@ describe('the saml hand-back (shared/gateway): the upstream authentication reach
     expect(minted.issueInstant).toBe('2026-03-01T12:00:00Z');
     expect(minted.authnInstant).toBe('2026-03-01T11:30:00Z');
     expect(minted.classRef).toBe(MFA);
+  });
+
+  it("mints at the injected clock's time (shared/clock.ts), which also bounds the upstream time", async () => {
+    // Date says 12:00; the clock says 13:00. An authentication at 12:30 is in the past.
+    const minted = await mintedFor({ authTime: NOW / 1000 + 1800 }, fakeClock(NOW + 3_600_000));
+    expect(minted.issueInstant).toBe('2026-03-01T13:00:00Z');
+    expect(minted.authnInstant).toBe('2026-03-01T12:30:00Z');
   });
 
   it('falls back to the mint time and unspecified when the upstream did not say', async () => {

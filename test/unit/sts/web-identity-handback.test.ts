@@ -2,6 +2,7 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { mockClient } from 'aws-sdk-client-mock';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../../shared/clock.js';
 import { EnvSchema } from '../../../shared/config/index.js';
 import { createAwsAccessFor, servesNoSamlSessions } from '../../../shared/gateway/index.js';
 import {
@@ -10,6 +11,7 @@ import {
   type SigningKeys,
 } from '../../../shared/issuer/index.js';
 import type { Grant } from '../../../shared/mapping/index.js';
+import { fakeClock } from '../../support/clock.js';
 import { captureLogger } from '../../support/events.js';
 import { testKeyMaterials } from '../../support/issuer/fixtures.js';
 
@@ -29,7 +31,7 @@ const grant: Grant = {
   transitiveTagKeys: ['department'],
 };
 
-const setup = async (env: Record<string, string> = {}) => {
+const setup = async (env: Record<string, string> = {}, clock?: Clock) => {
   const [active] = await testKeyMaterials();
   const signingKeys: SigningKeys = createLocalSigningKeys({ keys: [active] });
   const config = EnvSchema.parse({
@@ -47,6 +49,7 @@ const setup = async (env: Record<string, string> = {}) => {
     fetch: async () => Response.json({ SigninToken: 'signin-token' }),
     signingKeys,
     log: captureLogger(),
+    ...(clock ? { clock } : {}),
   });
   sts.on(AssumeRoleWithWebIdentityCommand).resolves({
     Credentials: {
@@ -136,6 +139,15 @@ describe('the oidc hand-back (shared/gateway): fedgate token → AssumeRoleWithW
       ),
     ).rejects.toMatchObject({ code: 'server_error', expose: false });
     expect(sts.calls()).toHaveLength(0);
+  });
+
+  it("the token's iat is the injected clock's (shared/clock.ts), not the machine's", async () => {
+    const at = Date.now() - 120_000;
+    const { input } = await setup({}, fakeClock(at));
+    const payload = JSON.parse(
+      Buffer.from(String(input?.WebIdentityToken).split('.')[1] as string, 'base64url').toString(),
+    );
+    expect(payload.iat).toBe(Math.floor(at / 1000));
   });
 
   it('an audience IAM could not register is refused at config load', () => {
