@@ -194,7 +194,10 @@ export const createScimService = (deps: ScimServiceDeps) => {
       subject,
       externalId: externalId as string,
       userName: resource.userName as string,
-      active: resource.active !== false,
+      // A new user is active unless it says otherwise; an existing one keeps its state unless
+      // the write names it: a PUT that omits `active`, or a PATCH removing it, never re-activates
+      // a deprovisioned person (RFC 7644 §3.5.1 leaves omitted attributes to the provider).
+      active: typeof resource.active === 'boolean' ? resource.active : (previous?.active ?? true),
       resource: { ...resource, externalId },
       created: previous?.created ?? at,
       lastModified: at,

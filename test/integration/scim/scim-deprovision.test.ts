@@ -152,6 +152,35 @@ describe('deprovisioning', () => {
     ).toBe(true);
   });
 
+  it('a deactivated person stays deactivated unless a write says active: true (a PUT without it, a PATCH removing it)', async () => {
+    const token = SCIM_TOKENS.OKTA_SCIM_TOKEN;
+    const { id } = await provision('okta', '00u1gone');
+    const deactivate = await rig.request('PATCH', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] },
+    });
+    expect(deactivate.body?.active).toBe(false);
+    const put = await rig.request('PUT', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: { userName: '00u1gone@x', externalId: '00u1gone', displayName: 'Gone' },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ displayName: 'Gone', active: false });
+    const removed = await rig.request('PATCH', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: { schemas: [PATCH], Operations: [{ op: 'remove', path: 'active' }] },
+    });
+    expect(removed.status).toBe(200);
+    expect(removed.body?.active).toBe(false);
+    expect((await rig.store.getUser('okta', id))?.active).toBe(false);
+    // Only an explicit true re-activates.
+    const back = await rig.request('PUT', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: { userName: '00u1gone@x', externalId: '00u1gone', active: true },
+    });
+    expect(back.body?.active).toBe(true);
+  });
+
   it('no deprovisioning for a user created inactive, a repeated deactivation or a reactivation', async () => {
     const res = await rig.request('POST', '/scim/v2/okta/Users', {
       token: SCIM_TOKENS.OKTA_SCIM_TOKEN,
