@@ -50,9 +50,13 @@ export interface ScimResult {
   location?: string;
 }
 
+/**
+ * `startIndex` / `count` (RFC 7644 §3.4.2.4): an integer, where a value under the minimum is read
+ * as the minimum (a negative count as 0, a startIndex below 1 as 1), not refused.
+ */
 const parseCount = (raw: string | undefined, fallback: number, min: number, name: string) => {
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,9}$/.test(raw)) throw scimBadRequest('invalidValue', `${name} must be an integer`);
+  if (!/^-?\d{1,9}$/.test(raw)) throw scimBadRequest('invalidValue', `${name} must be an integer`);
   return Math.max(min, Number(raw));
 };
 
@@ -537,10 +541,18 @@ export const createScimService = (deps: ScimServiceDeps) => {
         total = page.total;
         ids = page.ids;
       }
+      // Only a group deleted since the page was read is left out; any other failure (DynamoDB,
+      // too many members to list) fails the page: a page silently missing a group would make a
+      // client create it again or think it gone.
       const resources = await Promise.all(
-        ids.map(
-          async (id) => (await this.getGroup(baseUrl, idp, id, q).catch(() => undefined))?.body,
-        ),
+        ids.map(async (id) => {
+          try {
+            return (await this.getGroup(baseUrl, idp, id, q)).body;
+          } catch (err) {
+            if (err instanceof ScimNotFoundError) return undefined;
+            throw err;
+          }
+        }),
       );
       return {
         status: 200,
