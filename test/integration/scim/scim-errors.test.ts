@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SCIM_MAX_BODY_BYTES } from '../../../shared/scim/index.js';
+import {
+  JSON_LIMITS,
+  MAX_FILTER_COMPARISONS,
+  MAX_FILTER_LENGTH,
+  MAX_PATCH_OPERATIONS,
+  SCIM_MAX_BODY_BYTES,
+} from '../../../shared/scim/index.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 import {
   createScimRig,
@@ -150,6 +156,137 @@ describe('SCIM error cases', () => {
       'invalidSyntax',
     );
     expect(await rig.store.findUserByUserName('okta', 'c@x')).toBeUndefined();
+  });
+
+  // Every bound of the SCIM service, each at one past it: its status, its scimType, an RFC 7644
+  // body (refusedWith) and nothing written. The user bodies name `limit@x`, checked afterwards.
+  const patchOf = (operations: unknown[]) => ({ schemas: [PATCH], Operations: operations });
+  const replaceName = { op: 'replace', path: 'displayName', value: 'x' };
+  it.each([
+    [
+      `more than ${JSON_LIMITS.nodes} JSON values`,
+      'POST',
+      user('limit@x', 'ext-limit', {
+        roles: Array.from({ length: JSON_LIMITS.nodes }, () => ({})),
+      }),
+      400,
+      'invalidSyntax',
+    ],
+    [
+      // In a path-less PATCH value an unknown name is invalidPath: invalidSyntax is the bound.
+      `an object with more than ${JSON_LIMITS.keysPerObject} members`,
+      'PATCH',
+      patchOf([
+        {
+          op: 'replace',
+          value: Object.fromEntries(
+            Array.from({ length: JSON_LIMITS.keysPerObject + 1 }, (_, i) => [`k${i}`, 'v']),
+          ),
+        },
+      ]),
+      400,
+      'invalidSyntax',
+    ],
+    [
+      `a string over ${JSON_LIMITS.stringLength} characters`,
+      'POST',
+      user('limit@x', 'ext-limit', { title: 'x'.repeat(JSON_LIMITS.stringLength + 1) }),
+      400,
+      'invalidSyntax',
+    ],
+    [
+      'a member name over 512 characters',
+      'PATCH',
+      patchOf([{ op: 'replace', value: { ['n'.repeat(513)]: 'v' } }]),
+      400,
+      'invalidSyntax',
+    ],
+    [
+      "a string over its attribute's length (userName: 256)",
+      'POST',
+      user(`${'u'.repeat(255)}@x`, 'ext-limit'),
+      400,
+      'invalidValue',
+    ],
+    [
+      'a string with a control character',
+      'POST',
+      user('limit@x', 'ext-limit', { displayName: 'a\u0000b' }),
+      400,
+      'invalidValue',
+    ],
+    [
+      'more values than a multi-valued attribute takes (emails: 20)',
+      'POST',
+      user('limit@x', 'ext-limit', {
+        emails: Array.from({ length: 21 }, (_, i) => ({ value: `e${i}@x` })),
+      }),
+      400,
+      'tooMany',
+    ],
+    [
+      `more than ${MAX_PATCH_OPERATIONS} PATCH operations`,
+      'PATCH',
+      patchOf(Array.from({ length: MAX_PATCH_OPERATIONS + 1 }, () => replaceName)),
+      400,
+      'tooMany',
+    ],
+    ['a PATCH without operations', 'PATCH', patchOf([]), 400, 'invalidSyntax'],
+    [
+      'a PATCH without the PatchOp schema',
+      'PATCH',
+      { Operations: [replaceName] },
+      400,
+      'invalidSyntax',
+    ],
+    ['a remove without a path', 'PATCH', patchOf([{ op: 'remove' }]), 400, 'noTarget'],
+    [
+      'a PATCH of a read-only attribute',
+      'PATCH',
+      patchOf([{ op: 'add', path: 'groups', value: [{ value: 'g' }] }]),
+      400,
+      'mutability',
+    ],
+  ] as const)(
+    'refuses %s with its SCIM error body',
+    async (_what, method, body, status, scimType) => {
+      const target = await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        body: user(
+          `target-${method}-${status}-${scimType}-${_what.length}@x`,
+          `ext-t-${_what.length}-${scimType}`,
+        ),
+      });
+      const res =
+        method === 'POST'
+          ? await rig.request('POST', '/scim/v2/okta/Users', { token: OKTA, body })
+          : await rig.request('PATCH', `/scim/v2/okta/Users/${target.body?.id}`, {
+              token: OKTA,
+              body,
+            });
+      refusedWith(res, status, scimType);
+      expect(await rig.store.findUserByUserName('okta', 'limit@x')).toBeUndefined();
+      if (method === 'PATCH') {
+        expect(
+          (await rig.store.getUser('okta', target.body?.id as string))?.resource.displayName,
+        ).toBeUndefined();
+      }
+    },
+  );
+
+  it('refuses a filter over its length or its number of comparisons with invalidFilter', async () => {
+    for (const filter of [
+      `userName eq "${'a'.repeat(MAX_FILTER_LENGTH)}"`,
+      Array.from({ length: MAX_FILTER_COMPARISONS + 1 }, () => 'userName eq "a"').join(' and '),
+    ]) {
+      refusedWith(
+        await rig.request('GET', `/scim/v2/okta/Users?filter=${encodeURIComponent(filter)}`, {
+          token: OKTA,
+        }),
+        400,
+        'invalidFilter',
+      );
+    }
   });
 
   it('refuses a conflicting userName (case-insensitive) and a reused externalId with 409 uniqueness', async () => {
