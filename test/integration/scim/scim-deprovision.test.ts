@@ -5,7 +5,12 @@ import {
   createDirectoryReader,
 } from '../../../shared/directory/index.js';
 import { createMapperCache, subjectRefOf } from '../../../shared/mapping/index.js';
-import { createSessionService, type SessionIdentity } from '../../../shared/session/index.js';
+import {
+  createSessionService,
+  parseSessionToken,
+  type SessionIdentity,
+  sessionIdOf,
+} from '../../../shared/session/index.js';
 import { createDynamoSessionStore } from '../../../shared/store/index.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 import { captureLogger } from '../../support/events.js';
@@ -85,7 +90,14 @@ describe('deprovisioning', () => {
       .filter((l) => l.message === 'directory user deprovisioned')
       .map((l) => l.attrs[0] as Record<string, unknown>);
 
-  it('active: false ends both live sessions at their next use; the audit line counts them', async () => {
+  // A session as `fedgate-admin sessions list` shows it: the first 12 characters of its table id.
+  const shortIdOf = (tokenValue: string) => {
+    const token = parseSessionToken(tokenValue);
+    if (!token) throw new Error('not a session token');
+    return sessionIdOf(token).slice(0, 12);
+  };
+
+  it('active: false ends both live sessions at their next use; the audit line names them', async () => {
     const { id, token } = await provision('okta', '00u1dana');
     await provision('okta', '00u1other');
     const first = await signIn('okta', '00u1dana');
@@ -116,6 +128,9 @@ describe('deprovisioning', () => {
       by: 'scim',
       sessionsEnded: 2,
     });
+    expect([...((audit().at(-1)?.sessions as string[] | undefined) ?? [])].sort()).toEqual(
+      [shortIdOf(first), shortIdOf(second)].sort(),
+    );
     // A session started after the deprovisioning (a new upstream sign-in) is refused by the
     // directory join: the person is inactive.
     const again = await signIn('okta', '00u1dana');
@@ -137,6 +152,7 @@ describe('deprovisioning', () => {
       idp: 'entra',
       reason: 'deleted',
       sessionsEnded: 1,
+      sessions: [shortIdOf(live)],
       awsKillSwitch: [
         { account: '111111111111', applied: true },
         { account: '222222222222', applied: false, code: 'kill_switch_access_denied' },
