@@ -363,6 +363,42 @@ describe('SCIM error cases', () => {
     expect(await rig.store.findGroupsByDisplayName('okta', 'g')).toEqual([]);
   });
 
+  it("scopes a token to its IdP's directory: another IdP's ids are not found, not member material, not listed", async () => {
+    const ENTRA = SCIM_TOKENS.ENTRA_SCIM_TOKEN;
+    const theirs = await rig.request('POST', '/scim/v2/entra/Users', {
+      token: ENTRA,
+      body: user('scoped@x', 'aaaaaaaa-0000-4000-8000-00000000000a'),
+    });
+    expect(theirs.status).toBe(201);
+    const id = theirs.body?.id as string;
+    refusedWith(await rig.request('GET', `/scim/v2/entra/Users/${id}`, { token: OKTA }), 401);
+    for (const method of ['GET', 'DELETE'] as const) {
+      refusedWith(await rig.request(method, `/scim/v2/okta/Users/${id}`, { token: OKTA }), 404);
+    }
+    refusedWith(
+      await rig.request('PATCH', `/scim/v2/okta/Users/${id}`, {
+        token: OKTA,
+        body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] },
+      }),
+      404,
+    );
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Groups', {
+        token: OKTA,
+        body: { displayName: 'scoped', members: [{ value: id }] },
+      }),
+      400,
+      'invalidValue',
+    );
+    const filter = encodeURIComponent('userName eq "scoped@x"');
+    const listed = await rig.request('GET', `/scim/v2/okta/Users?filter=${filter}`, {
+      token: OKTA,
+    });
+    expect(listed.body?.totalResults).toBe(0);
+    // Untouched in its own directory.
+    expect((await rig.store.getUser('entra', id))?.active).toBe(true);
+  });
+
   it('refuses a group nesting that makes a cycle', async () => {
     const a = await rig.request('POST', '/scim/v2/okta/Groups', {
       token: OKTA,
