@@ -139,6 +139,38 @@ describe('deprovisioning', () => {
     });
   });
 
+  it("Okta's PUT with active: false (its custom integrations' deactivation) ends the sessions too", async () => {
+    const { id, token } = await provision('okta', '00u1erin');
+    const live = await signIn('okta', '00u1erin');
+    const res = await rig.request('PUT', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        id,
+        userName: '00u1erin@x',
+        name: { givenName: 'Erin', familyName: 'Example' },
+        emails: [{ primary: true, value: '00u1erin@x', type: 'work' }],
+        displayName: 'Erin Example',
+        locale: 'en-US',
+        externalId: '00u1erin',
+        groups: [],
+        active: false,
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body?.active).toBe(false);
+    await expect(sessions.resume(live, { kind: 'browser' })).rejects.toMatchObject({
+      code: 'session_revoked',
+    });
+    expect(audit().at(-1)).toMatchObject({
+      idp: 'okta',
+      scimId: id,
+      reason: 'deactivated',
+      sessionsEnded: 1,
+      sessions: [shortIdOf(live)],
+    });
+  });
+
   it('delete ends the sessions too, and the kill switch runs in every account of the IdP', async () => {
     const subject = '7f1e2d3c-0000-4000-8000-000000000abc';
     const { id, token } = await provision('entra', subject);
