@@ -348,6 +348,9 @@ describe('the directory and the admin CLI', () => {
       { cwd: ws.dir },
     );
     expect(text.stdout).toContain('[from directory:operator]');
+    // And where each tag's values came from.
+    expect(text.stdout).toContain('tag cc [from directory:scim]');
+    expect(text.stdout).toContain('tag kind [from directory:groups]');
     // What the tag budget dropped, and why.
     expect(text.stdout).toMatch(/tag teams: 1 value\(s\) kept in teams, 1 dropped/);
     expect(text.stdout).toMatch(/dropped "Engineering": .*prefix/);
