@@ -18,6 +18,11 @@ import {
 
 /** The most members a group's GET returns; larger groups need `excludedAttributes=members`. */
 export const MAX_LISTED_MEMBERS = 10_000;
+/**
+ * The longest resource id looked up: fedgate's ids are UUIDs, and a path id past DynamoDB's key
+ * size would be refused by DynamoDB as a server error instead of answered as not found.
+ */
+const MAX_ID_LENGTH = 256;
 /** A subject is a partition key part: DynamoDB keys hold 2,048 bytes. */
 const MAX_SUBJECT_BYTES = 1024;
 /** Attempts at a read-modify-write of one user before giving up (concurrent PATCHes). */
@@ -168,12 +173,12 @@ export const createScimService = (deps: ScimServiceDeps) => {
   };
 
   const requireUser = async (idp: IdpConfig, id: string) => {
-    const user = await store.getUser(idp.id, id);
+    const user = id.length <= MAX_ID_LENGTH ? await store.getUser(idp.id, id) : undefined;
     if (!user) throw new ScimNotFoundError(`User ${id.slice(0, 64)}`);
     return user;
   };
   const requireGroup = async (idp: IdpConfig, id: string) => {
-    const group = await store.getGroup(idp.id, id);
+    const group = id.length <= MAX_ID_LENGTH ? await store.getGroup(idp.id, id) : undefined;
     if (!group) throw new ScimNotFoundError(`Group ${id.slice(0, 64)}`);
     return group;
   };

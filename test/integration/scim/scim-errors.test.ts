@@ -351,6 +351,10 @@ describe('SCIM error cases', () => {
 
   it('answers 404 for ids of nothing, and members that name nothing with invalidValue', async () => {
     refusedWith(await rig.request('GET', '/scim/v2/okta/Users/nope', { token: OKTA }), 404);
+    // An id no key can hold (DynamoDB keys stop at 2 KB) is nothing too, not a server error.
+    const long = 'x'.repeat(3000);
+    refusedWith(await rig.request('GET', `/scim/v2/okta/Users/${long}`, { token: OKTA }), 404);
+    refusedWith(await rig.request('DELETE', `/scim/v2/okta/Groups/${long}`, { token: OKTA }), 404);
     refusedWith(await rig.request('DELETE', '/scim/v2/okta/Groups/nope', { token: OKTA }), 404);
     refusedWith(
       await rig.request('POST', '/scim/v2/okta/Groups', {
