@@ -309,6 +309,13 @@ export const createScimService = (deps: ScimServiceDeps) => {
   ): DirectoryGroup => {
     const at = now();
     const externalId = resource.externalId;
+    // It keys the externalId filter's index item: within a DynamoDB key, as a subject is.
+    if (
+      typeof externalId === 'string' &&
+      Buffer.byteLength(externalId, 'utf8') > MAX_SUBJECT_BYTES
+    ) {
+      throw scimBadRequest('invalidValue', `externalId is longer than ${MAX_SUBJECT_BYTES} bytes`);
+    }
     return {
       id,
       displayName: resource.displayName as string,

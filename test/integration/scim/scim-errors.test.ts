@@ -274,6 +274,25 @@ describe('SCIM error cases', () => {
     },
   );
 
+  it('refuses a group externalId too long for its index key (in bytes) and creates nothing', async () => {
+    const externalId = '\u20ac'.repeat(1000); // 3,000 bytes of UTF-8 in 1,000 characters
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Groups', {
+        token: OKTA,
+        body: { displayName: 'euro', externalId },
+      }),
+      400,
+      'invalidValue',
+    );
+    expect(await rig.store.findGroupsByDisplayName('okta', 'euro')).toEqual([]);
+    const listed = await rig.request('GET', '/scim/v2/okta/Groups?excludedAttributes=members', {
+      token: OKTA,
+    });
+    expect(
+      (listed.body?.Resources as { displayName: string }[]).map((g) => g.displayName),
+    ).not.toContain('euro');
+  });
+
   it('refuses a filter over its length or its number of comparisons with invalidFilter', async () => {
     for (const filter of [
       `userName eq "${'a'.repeat(MAX_FILTER_LENGTH)}"`,
