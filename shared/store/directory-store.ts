@@ -67,6 +67,23 @@ export const directoryKeys = {
 /** userName and displayName compare case-insensitively (RFC 7643: caseExact false). */
 export const foldName = (value: string): string => value.normalize('NFKC').toLowerCase();
 
+/** DynamoDB's largest partition key value, in bytes of UTF-8. */
+const MAX_PARTITION_KEY_BYTES = 2048;
+
+/** Whether a partition key fits DynamoDB (a name that NFKC folds into many characters may not). */
+const fits = (pk: string): boolean => Buffer.byteLength(pk, 'utf8') <= MAX_PARTITION_KEY_BYTES;
+
+/**
+ * Refuses, before anything is written, a name whose index key would not fit: DynamoDB would
+ * answer with a ValidationException (a 500) part-way through a multi-item change.
+ * @throws scim_invalid_value (400).
+ */
+const requireFit = (pk: string, what: string): void => {
+  if (!fits(pk)) {
+    throw scimBadRequest('invalidValue', `${what} is too long once case-folded (NFKC)`);
+  }
+};
+
 /** The most parallel batch calls one write makes: fast, yet within a table's burst. */
 const CONCURRENCY = 4;
 
@@ -306,6 +323,8 @@ export const createDynamoDirectoryStore = ({
 
   return {
     async createUser(idp, user) {
+      requireFit(directoryKeys.userName(idp, user.userName), 'userName');
+      requireFit(directoryKeys.person(idp, user.subject), 'externalId');
       if (!(await claimUserName(idp, user.userName, user.id))) {
         throw scimBadRequest('uniqueness', 'userName is already in use in this directory');
       }
@@ -324,6 +343,7 @@ export const createDynamoDirectoryStore = ({
 
     async replaceUser(idp, user, previous) {
       const renamed = foldName(user.userName) !== foldName(previous.userName);
+      if (renamed) requireFit(directoryKeys.userName(idp, user.userName), 'userName');
       if (renamed && !(await claimUserName(idp, user.userName, user.id))) {
         throw scimBadRequest('uniqueness', 'userName is already in use in this directory');
       }
@@ -359,6 +379,8 @@ export const createDynamoDirectoryStore = ({
     },
 
     async findUserByUserName(idp, userName) {
+      // No userName is stored under a key DynamoDB cannot hold.
+      if (!fits(directoryKeys.userName(idp, userName))) return undefined;
       const id = (await getItem(directoryKeys.userName(idp, userName), DIRECTORY_SK.index))?.id?.S;
       if (id === undefined) return undefined;
       // A stale index item (a crashed create) names nobody.
@@ -392,6 +414,8 @@ export const createDynamoDirectoryStore = ({
     },
 
     async createGroup(idp, group) {
+      for (const index of groupIndexes(idp, group))
+        requireFit(index.pk?.S ?? '', 'displayName or externalId');
       const created = await conditionalPut(
         {
           ...key(directoryKeys.groups(idp), group.id),
@@ -408,6 +432,8 @@ export const createDynamoDirectoryStore = ({
     },
 
     async replaceGroup(idp, group, previous) {
+      for (const index of groupIndexes(idp, group))
+        requireFit(index.pk?.S ?? '', 'displayName or externalId');
       const values: Item = {
         ':n': { S: group.displayName },
         ':m': { S: group.lastModified },
@@ -447,6 +473,7 @@ export const createDynamoDirectoryStore = ({
     },
 
     async findGroupsByDisplayName(idp, displayName) {
+      if (!fits(directoryKeys.groupName(idp, displayName))) return [];
       const items = await queryPartition(directoryKeys.groupName(idp, displayName), {
         projection: 'sk',
       });
@@ -454,6 +481,7 @@ export const createDynamoDirectoryStore = ({
     },
 
     async findGroupsByExternalId(idp, externalId) {
+      if (!fits(directoryKeys.groupExternalId(idp, externalId))) return [];
       const items = await queryPartition(directoryKeys.groupExternalId(idp, externalId), {
         projection: 'sk',
       });

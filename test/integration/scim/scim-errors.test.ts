@@ -293,6 +293,47 @@ describe('SCIM error cases', () => {
     ).not.toContain('euro');
   });
 
+  it('refuses a userName or group name whose case-folded form is too long for its index key, writing nothing', async () => {
+    // U+FDFA is one character that NFKC folds into eighteen (33 bytes): 256 of them fit the
+    // attribute's length but not a DynamoDB key.
+    const wide = '\ufdfa'.repeat(256);
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        body: user(wide, 'ext-wide'),
+      }),
+      400,
+      'invalidValue',
+    );
+    expect(await rig.store.getUserBySubject('okta', 'ext-wide')).toBeUndefined();
+    refusedWith(
+      await rig.request('POST', '/scim/v2/okta/Groups', {
+        token: OKTA,
+        body: { displayName: wide },
+      }),
+      400,
+      'invalidValue',
+    );
+    const listed = await rig.request('GET', '/scim/v2/okta/Groups?excludedAttributes=members', {
+      token: OKTA,
+    });
+    expect(
+      (listed.body?.Resources as { displayName: string }[]).map((g) => g.displayName),
+    ).not.toContain(wide);
+    // Filtering on such a name finds nothing (nothing can be stored under it), not a 500.
+    for (const [resource, attribute] of [
+      ['Users', 'userName'],
+      ['Groups', 'displayName'],
+    ] as const) {
+      const filter = encodeURIComponent(`${attribute} eq "${'\ufdfa'.repeat(300)}"`);
+      const found = await rig.request('GET', `/scim/v2/okta/${resource}?filter=${filter}`, {
+        token: OKTA,
+      });
+      expect(found.status, resource).toBe(200);
+      expect(found.body?.totalResults, resource).toBe(0);
+    }
+  });
+
   it('refuses a filter over its length or its number of comparisons with invalidFilter', async () => {
     for (const filter of [
       `userName eq "${'a'.repeat(MAX_FILTER_LENGTH)}"`,
