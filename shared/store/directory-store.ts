@@ -321,6 +321,35 @@ export const createDynamoDirectoryStore = ({
       ExpressionAttributeValues: { ':m': { S: now() } },
     });
 
+  /**
+   * Removes a deleted group's member items, the people's memberships of it and its children's
+   * parent link; returns how many member items there were.
+   */
+  const clearMembersOf = async (idp: string, groupId: string): Promise<number> => {
+    const partition = directoryKeys.group(idp, groupId);
+    const members = await queryPartition(partition);
+    const requests: WriteRequest[] = [];
+    const children: string[] = [];
+    for (const m of members) {
+      const sk = m.sk?.S ?? '';
+      requests.push({ DeleteRequest: { Key: key(partition, sk) } });
+      if (sk.startsWith(DIRECTORY_SK.userMember) && m.subject?.S) {
+        requests.push({
+          DeleteRequest: {
+            Key: key(directoryKeys.person(idp, m.subject.S), `${DIRECTORY_SK.memberOf}${groupId}`),
+          },
+        });
+      } else if (sk.startsWith(DIRECTORY_SK.groupMember)) {
+        children.push(sk.slice(DIRECTORY_SK.groupMember.length));
+      }
+    }
+    await write(requests);
+    await eachLimited(children, CONCURRENCY, (child) =>
+      updateParents(idp, child, groupId, 'DELETE').then(() => undefined),
+    );
+    return members.length;
+  };
+
   return {
     async createUser(idp, user) {
       requireFit(directoryKeys.userName(idp, user.userName), 'userName');
@@ -491,42 +520,22 @@ export const createDynamoDirectoryStore = ({
     listGroups: (idp, startIndex, count) => listIds(directoryKeys.groups(idp), startIndex, count),
 
     async deleteGroup(idp, group) {
-      await deleteItem(directoryKeys.groups(idp), group.id);
-      const partition = directoryKeys.group(idp, group.id);
-      const members = await queryPartition(partition);
-      const requests: WriteRequest[] = groupIndexes(idp, group).map((Key) => ({
-        DeleteRequest: { Key },
-      }));
-      for (const m of members) {
-        const sk = m.sk?.S ?? '';
-        requests.push({ DeleteRequest: { Key: key(partition, sk) } });
-        if (sk.startsWith(DIRECTORY_SK.userMember) && m.subject?.S) {
-          requests.push({
-            DeleteRequest: {
-              Key: key(
-                directoryKeys.person(idp, m.subject.S),
-                `${DIRECTORY_SK.memberOf}${group.id}`,
-              ),
-            },
-          });
-        }
-      }
-      for (const parent of group.parents) {
-        requests.push({
+      // The small items first (its filter indexes, its place in its parents), then the group
+      // leaves the list (no sign-in reads it from here on), then its members, which for a large
+      // group may outlast the function: finishGroupDeletion completes them on the retry.
+      await write([
+        ...groupIndexes(idp, group).map((Key) => ({ DeleteRequest: { Key } })),
+        ...group.parents.map((parent) => ({
           DeleteRequest: {
             Key: key(directoryKeys.group(idp, parent), `${DIRECTORY_SK.groupMember}${group.id}`),
           },
-        });
-      }
-      await write(requests);
-      const children = members
-        .map((m) => m.sk?.S ?? '')
-        .filter((sk) => sk.startsWith(DIRECTORY_SK.groupMember))
-        .map((sk) => sk.slice(DIRECTORY_SK.groupMember.length));
-      await eachLimited(children, CONCURRENCY, (child) =>
-        updateParents(idp, child, group.id, 'DELETE').then(() => undefined),
-      );
+        })),
+      ]);
+      await deleteItem(directoryKeys.groups(idp), group.id);
+      await clearMembersOf(idp, group.id);
     },
+
+    finishGroupDeletion: async (idp, groupId) => (await clearMembersOf(idp, groupId)) > 0,
 
     async listMembers(idp, groupId, limit) {
       const items = await queryPartition(directoryKeys.group(idp, groupId));

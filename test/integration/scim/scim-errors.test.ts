@@ -1,3 +1,4 @@
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   JSON_LIMITS,
@@ -6,6 +7,7 @@ import {
   MAX_PATCH_OPERATIONS,
   SCIM_MAX_BODY_BYTES,
 } from '../../../shared/scim/index.js';
+import { directoryKeys } from '../../../shared/store/index.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 import {
   createScimRig,
@@ -461,6 +463,42 @@ describe('SCIM error cases', () => {
     expect(listed.body?.totalResults).toBe(0);
     // Untouched in its own directory.
     expect((await rig.store.getUser('entra', id))?.active).toBe(true);
+  });
+
+  it('a group deletion cut short (past the time of a large group) is finished by the retry', async () => {
+    const member = await rig.request('POST', '/scim/v2/okta/Users', {
+      token: OKTA,
+      body: user('cut@x', 'ext-cut'),
+    });
+    const child = await rig.request('POST', '/scim/v2/okta/Groups', {
+      token: OKTA,
+      body: { displayName: 'cut-child' },
+    });
+    const group = await rig.request('POST', '/scim/v2/okta/Groups', {
+      token: OKTA,
+      body: {
+        displayName: 'cut-short',
+        members: [{ value: member.body?.id }, { value: child.body?.id }],
+      },
+    });
+    const gid = group.body?.id as string;
+    const childId = child.body?.id as string;
+    // The function's time ran out once the group had left the group list: its member items,
+    // the person's membership and the child's parent link are left behind.
+    await db.createClient().send(
+      new DeleteItemCommand({
+        TableName: db.names.attributeTableName,
+        Key: { pk: { S: directoryKeys.groups('okta') }, sk: { S: gid } },
+      }),
+    );
+    expect((await rig.store.readPerson('okta', 'ext-cut')).groupIds).toEqual([gid]);
+    // The IdP retries the DELETE: the clean-up is finished, then the group is simply gone.
+    const retry = await rig.request('DELETE', `/scim/v2/okta/Groups/${gid}`, { token: OKTA });
+    expect(retry.status).toBe(204);
+    expect((await rig.store.readPerson('okta', 'ext-cut')).groupIds).toEqual([]);
+    expect(await rig.store.listMembers('okta', gid, 10)).toEqual([]);
+    expect((await rig.store.getGroup('okta', childId))?.parents).toEqual([]);
+    refusedWith(await rig.request('DELETE', `/scim/v2/okta/Groups/${gid}`, { token: OKTA }), 404);
   });
 
   it('refuses a group nesting that makes a cycle', async () => {
