@@ -291,7 +291,7 @@ describe('SCIM error cases', () => {
       token: OKTA,
     });
     expect(
-      (listed.body?.Resources as { displayName: string }[]).map((g) => g.displayName),
+      ((listed.body?.Resources ?? []) as { displayName: string }[]).map((g) => g.displayName),
     ).not.toContain('euro');
   });
 
@@ -320,7 +320,7 @@ describe('SCIM error cases', () => {
       token: OKTA,
     });
     expect(
-      (listed.body?.Resources as { displayName: string }[]).map((g) => g.displayName),
+      ((listed.body?.Resources ?? []) as { displayName: string }[]).map((g) => g.displayName),
     ).not.toContain(wide);
     // Filtering on such a name finds nothing (nothing can be stored under it), not a 500.
     for (const [resource, attribute] of [
