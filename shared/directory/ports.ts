@@ -33,6 +33,11 @@ export interface DirectoryStore {
   listUsers(idp: string, startIndex: number, count: number): Promise<IdPage>;
   /** Deletes the profile first (sign-in refuses at once), then memberships and indexes. */
   deleteUser(idp: string, user: DirectoryUser): Promise<void>;
+  /**
+   * Finishes a user deletion cut short after the profile went: memberships (unless the subject
+   * has a profile again), the catalog item and the userName. @returns false: nothing was left.
+   */
+  finishUserDeletion(idp: string, id: string): Promise<boolean>;
 
   createGroup(idp: string, group: DirectoryGroup): Promise<void>;
   replaceGroup(idp: string, group: DirectoryGroup, previous: DirectoryGroup): Promise<void>;

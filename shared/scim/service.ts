@@ -379,7 +379,16 @@ export const createScimService = (deps: ScimServiceDeps) => {
 
     /** `DELETE /Users/{id}`: revokes the person's sessions, then removes them and their memberships. */
     async deleteUser(idp: IdpConfig, id: string): Promise<ScimResult> {
-      const user = await requireUser(idp, id);
+      const user = id.length <= MAX_ID_LENGTH ? await store.getUser(idp.id, id) : undefined;
+      if (!user) {
+        // A deletion cut short after the profile went (its sessions were revoked then): the
+        // IdP's retry finishes it.
+        if (id.length <= MAX_ID_LENGTH && (await store.finishUserDeletion(idp.id, id))) {
+          deps.log.info('directory user deleted', { idp: idp.id, scimId: id, finished: true });
+          return { status: 204 };
+        }
+        throw new ScimNotFoundError(`User ${id.slice(0, 64)}`);
+      }
       if (user.active) await deps.deprovision(idp, user, 'deleted');
       await store.deleteUser(idp.id, user);
       deps.log.info('directory user deleted', { idp: idp.id, scimId: user.id });

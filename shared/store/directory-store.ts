@@ -350,6 +350,51 @@ export const createDynamoDirectoryStore = ({
     return members.length;
   };
 
+  /** A person's memberships, from both sides (the person's `M#` items and the groups' `U#`). */
+  const clearMemberships = async (idp: string, id: string, subject: string) => {
+    const person = directoryKeys.person(idp, subject);
+    const memberships = await queryPartition(person, {
+      prefix: DIRECTORY_SK.memberOf,
+      projection: 'pk, sk',
+    });
+    await write(
+      memberships.flatMap((m) => {
+        const groupId = (m.sk?.S ?? '').slice(DIRECTORY_SK.memberOf.length);
+        return [
+          { DeleteRequest: { Key: key(person, m.sk?.S ?? '') } },
+          {
+            DeleteRequest: {
+              Key: key(directoryKeys.group(idp, groupId), `${DIRECTORY_SK.userMember}${id}`),
+            },
+          },
+        ];
+      }),
+    );
+  };
+
+  /** What a user's deletion removes after the profile: memberships, catalog item, userName. */
+  const clearUserRest = async (
+    idp: string,
+    id: string,
+    subject: string,
+    userName: string | undefined,
+    memberships: boolean,
+  ) => {
+    if (memberships) await clearMemberships(idp, id, subject);
+    await deleteItem(directoryKeys.users(idp), id);
+    if (userName !== undefined) await releaseUserName(idp, userName, id);
+  };
+
+  /** The person's `M#` items (the groups' side names a user id this subject no longer has). */
+  const clearLeftoverMemberships = async (idp: string, subject: string) => {
+    const person = directoryKeys.person(idp, subject);
+    const left = await queryPartition(person, {
+      prefix: DIRECTORY_SK.memberOf,
+      projection: 'pk, sk',
+    });
+    await write(left.map((m) => ({ DeleteRequest: { Key: key(person, m.sk?.S ?? '') } })));
+  };
+
   return {
     async createUser(idp, user) {
       requireFit(directoryKeys.userName(idp, user.userName), 'userName');
@@ -362,6 +407,11 @@ export const createDynamoDirectoryStore = ({
           client.send(new PutItemCommand({ TableName: tableName, Item: catalogItem(idp, user) })),
         'PutItem',
       );
+      // Memberships under a subject with no profile are a deletion's leftovers (a group PATCH can
+      // only name a user once created): a person created again must not inherit them.
+      if (!(await getItem(directoryKeys.person(idp, user.subject), DIRECTORY_SK.profile))) {
+        await clearLeftoverMemberships(idp, user.subject);
+      }
       const created = await conditionalPut(profileItem(idp, user, 1), 'attribute_not_exists(pk)');
       if (!created) {
         await deleteItem(directoryKeys.users(idp), user.id);
@@ -419,27 +469,19 @@ export const createDynamoDirectoryStore = ({
     listUsers: (idp, startIndex, count) => listIds(directoryKeys.users(idp), startIndex, count),
 
     async deleteUser(idp, user) {
-      const person = directoryKeys.person(idp, user.subject);
-      await deleteItem(person, DIRECTORY_SK.profile);
-      const memberships = await queryPartition(person, {
-        prefix: DIRECTORY_SK.memberOf,
-        projection: 'pk, sk',
-      });
-      await write(
-        memberships.flatMap((m) => {
-          const groupId = (m.sk?.S ?? '').slice(DIRECTORY_SK.memberOf.length);
-          return [
-            { DeleteRequest: { Key: key(person, m.sk?.S ?? '') } },
-            {
-              DeleteRequest: {
-                Key: key(directoryKeys.group(idp, groupId), `${DIRECTORY_SK.userMember}${user.id}`),
-              },
-            },
-          ];
-        }),
-      );
-      await deleteItem(directoryKeys.users(idp), user.id);
-      await releaseUserName(idp, user.userName, user.id);
+      await deleteItem(directoryKeys.person(idp, user.subject), DIRECTORY_SK.profile);
+      await clearUserRest(idp, user.id, user.subject, user.userName, true);
+    },
+
+    async finishUserDeletion(idp, id) {
+      const ref = await getItem(directoryKeys.users(idp), id);
+      const subject = ref?.subject?.S;
+      if (subject === undefined) return false;
+      const profile = await this.getUserBySubject(idp, subject);
+      if (profile?.id === id) return false;
+      // A person created again under the subject owns its memberships now: leave them.
+      await clearUserRest(idp, id, subject, ref?.userName?.S, profile === undefined);
+      return true;
     },
 
     async createGroup(idp, group) {

@@ -501,6 +501,53 @@ describe('SCIM error cases', () => {
     refusedWith(await rig.request('DELETE', `/scim/v2/okta/Groups/${gid}`, { token: OKTA }), 404);
   });
 
+  describe('a user deletion cut short after the profile went (DynamoDB throttling, the time)', () => {
+    const cutShort = async (name: string) => {
+      const member = await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        body: user(`${name}@x`, `ext-${name}`),
+      });
+      const group = await rig.request('POST', '/scim/v2/okta/Groups', {
+        token: OKTA,
+        body: { displayName: `${name}-team`, members: [{ value: member.body?.id }] },
+      });
+      await db.createClient().send(
+        new DeleteItemCommand({
+          TableName: db.names.attributeTableName,
+          Key: {
+            pk: { S: directoryKeys.person('okta', `ext-${name}`) },
+            sk: { S: 'A#PROFILE' },
+          },
+        }),
+      );
+      return { id: member.body?.id as string, gid: group.body?.id as string };
+    };
+
+    it('is finished by the retry: memberships, the catalog and the userName go (204, then 404)', async () => {
+      const { id, gid } = await cutShort('cut1');
+      const retry = await rig.request('DELETE', `/scim/v2/okta/Users/${id}`, { token: OKTA });
+      expect(retry.status).toBe(204);
+      expect((await rig.store.readPerson('okta', 'ext-cut1')).groupIds).toEqual([]);
+      expect(await rig.store.listMembers('okta', gid, 10)).toEqual([]);
+      refusedWith(await rig.request('DELETE', `/scim/v2/okta/Users/${id}`, { token: OKTA }), 404);
+      const again = await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        body: user('cut1@x', 'ext-cut1'),
+      });
+      expect(again.status).toBe(201);
+    });
+
+    it('never hands the old memberships to the person created again before any retry', async () => {
+      await cutShort('cut2');
+      const again = await rig.request('POST', '/scim/v2/okta/Users', {
+        token: OKTA,
+        body: user('cut2-again@x', 'ext-cut2'),
+      });
+      expect(again.status).toBe(201);
+      expect((await rig.store.readPerson('okta', 'ext-cut2')).groupIds).toEqual([]);
+    });
+  });
+
   it('refuses a group nesting that makes a cycle', async () => {
     const a = await rig.request('POST', '/scim/v2/okta/Groups', {
       token: OKTA,
