@@ -290,8 +290,9 @@ export const createScimService = (deps: ScimServiceDeps) => {
     await checkNoCycle(idp, group.id, adding);
     // Members that no longer resolve (deleted users took their memberships with them) are gone.
     const removing = [...(await store.resolveMembers(idp.id, remove)).values()];
-    if (adding.length > 0) await store.addMembers(idp.id, group.id, adding);
+    // Removals first: a replace cut short between the two leaves fewer members, never both sets.
     if (removing.length > 0) await store.removeMembers(idp.id, group.id, removing);
+    if (adding.length > 0) await store.addMembers(idp.id, group.id, adding);
     if (adding.length + removing.length > 0) {
       deps.log.info('directory group members changed', {
         idp: idp.id,

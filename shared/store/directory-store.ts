@@ -144,6 +144,12 @@ const groupOf = (item: Item): GroupEntry => {
   };
 };
 
+/** Members by kind: users (with their subjects) and group ids. */
+const split = (members: readonly Member[]) => ({
+  users: members.flatMap((m) => (m.type === 'User' ? [m] : [])),
+  groups: members.flatMap((m) => (m.type === 'Group' ? [m.id] : [])),
+});
+
 /** Runs `task` on every element, at most `limit` at a time, in order of start. */
 const eachLimited = async <T>(
   items: readonly T[],
@@ -623,38 +629,31 @@ export const createDynamoDirectoryStore = ({
       return found;
     },
 
+    // What grants access (a person's M# item, a child group's parents) is written last on an add
+    // and removed first on a removal: a write cut short between the two leaves less access.
     async addMembers(idp, groupId, members) {
       const partition = directoryKeys.group(idp, groupId);
-      const requests: WriteRequest[] = [];
-      const groups: string[] = [];
-      for (const m of members) {
-        if (m.type === 'User') {
-          requests.push(
-            {
-              PutRequest: {
-                Item: {
-                  ...key(partition, `${DIRECTORY_SK.userMember}${m.id}`),
-                  subject: { S: m.subject },
-                },
-              },
+      const { users, groups } = split(members);
+      await write([
+        ...users.map((m) => ({
+          PutRequest: {
+            Item: {
+              ...key(partition, `${DIRECTORY_SK.userMember}${m.id}`),
+              subject: { S: m.subject },
             },
-            {
-              PutRequest: {
-                Item: key(
-                  directoryKeys.person(idp, m.subject),
-                  `${DIRECTORY_SK.memberOf}${groupId}`,
-                ),
-              },
-            },
-          );
-        } else {
-          requests.push({
-            PutRequest: { Item: key(partition, `${DIRECTORY_SK.groupMember}${m.id}`) },
-          });
-          groups.push(m.id);
-        }
-      }
-      await write(requests);
+          },
+        })),
+        ...groups.map((id) => ({
+          PutRequest: { Item: key(partition, `${DIRECTORY_SK.groupMember}${id}`) },
+        })),
+      ]);
+      await write(
+        users.map((m) => ({
+          PutRequest: {
+            Item: key(directoryKeys.person(idp, m.subject), `${DIRECTORY_SK.memberOf}${groupId}`),
+          },
+        })),
+      );
       await eachLimited(groups, CONCURRENCY, (child) =>
         updateParents(idp, child, groupId, 'ADD').then(() => undefined),
       );
@@ -663,32 +662,25 @@ export const createDynamoDirectoryStore = ({
 
     async removeMembers(idp, groupId, members) {
       const partition = directoryKeys.group(idp, groupId);
-      const requests: WriteRequest[] = [];
-      const groups: string[] = [];
-      for (const m of members) {
-        if (m.type === 'User') {
-          requests.push(
-            { DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.userMember}${m.id}`) } },
-            {
-              DeleteRequest: {
-                Key: key(
-                  directoryKeys.person(idp, m.subject),
-                  `${DIRECTORY_SK.memberOf}${groupId}`,
-                ),
-              },
-            },
-          );
-        } else {
-          requests.push({
-            DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.groupMember}${m.id}`) },
-          });
-          groups.push(m.id);
-        }
-      }
-      await write(requests);
+      const { users, groups } = split(members);
+      await write(
+        users.map((m) => ({
+          DeleteRequest: {
+            Key: key(directoryKeys.person(idp, m.subject), `${DIRECTORY_SK.memberOf}${groupId}`),
+          },
+        })),
+      );
       await eachLimited(groups, CONCURRENCY, (child) =>
         updateParents(idp, child, groupId, 'DELETE').then(() => undefined),
       );
+      await write([
+        ...users.map((m) => ({
+          DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.userMember}${m.id}`) },
+        })),
+        ...groups.map((id) => ({
+          DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.groupMember}${id}`) },
+        })),
+      ]);
       if (members.length > 0) await touchGroup(idp, groupId);
     },
 

@@ -99,3 +99,33 @@ describe('list paging parameters (RFC 7644 §3.4.2.4)', () => {
     }
   });
 });
+
+describe("replacing a group's members", () => {
+  it('removes the members that go before adding the new ones (cut short: fewer, never both sets)', async () => {
+    const calls: string[] = [];
+    const store = {
+      getGroup: async (_idp: string, id: string) => group(id),
+      listMembers: async () => [{ type: 'User', id: 'old', subject: 's-old' }],
+      resolveMembers: async (_idp: string, ids: readonly string[]) =>
+        new Map(ids.map((id) => [id, { type: 'User', id, subject: `s-${id}` }])),
+      addMembers: async () => {
+        calls.push('add');
+      },
+      removeMembers: async () => {
+        calls.push('remove');
+      },
+    } as unknown as DirectoryStore;
+    const res = await serviceOf(store).patchGroup(
+      'https://sso.example.com',
+      idp,
+      'g1',
+      {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'members', value: [{ value: 'new' }] }],
+      },
+      {},
+    );
+    expect(res.status).toBe(204);
+    expect(calls).toEqual(['remove', 'add']);
+  });
+});

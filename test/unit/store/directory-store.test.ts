@@ -1,4 +1,9 @@
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../../../shared/config/index.js';
@@ -104,5 +109,59 @@ describe('the directory on the sign-in path (DynamoDB adapter)', () => {
   it('fails closed on a profile that names another subject than its partition', async () => {
     answer('someone-else');
     await expect(joinOf()(idp, identity)).rejects.toMatchObject({ code: 'server_error' });
+  });
+});
+
+/**
+ * Membership writes without transactions: the items that grant access (the person's `M#` item, a
+ * child group's `parents`) are written last on an add and removed first on a removal, so a write
+ * cut short between the two sides leaves less access, never more.
+ */
+describe('membership writes, in the order a crash cannot turn into access', () => {
+  const members = [
+    { type: 'User' as const, id: 'u1', subject: 's1' },
+    { type: 'Group' as const, id: 'c1' },
+  ];
+  /** Each call's kind: `group` (the group's own member items), `access` (M# items, parents). */
+  const sides = () =>
+    dynamo.calls().flatMap((call) => {
+      const input = call.args[0].input as {
+        RequestItems?: Record<
+          string,
+          { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]
+        >;
+        Key?: Item;
+      };
+      if (input.RequestItems) {
+        return Object.values(input.RequestItems)
+          .flat()
+          .map((r) =>
+            ((r.PutRequest?.Item ?? r.DeleteRequest?.Key)?.pk?.S ?? '').includes('#GROUP#')
+              ? 'group'
+              : 'access',
+          );
+      }
+      // UpdateItem: a child's parents (access) or the group's modified stamp (neither).
+      const sk = input.Key?.sk?.S;
+      return sk === 'c1' ? ['access'] : [];
+    });
+  type Item = Record<string, { S?: string }>;
+  const store = () =>
+    createDynamoDirectoryStore({ client: new DynamoDBClient({}), tableName: 'attrs' });
+
+  it('adds the group side first, then what grants access', async () => {
+    dynamo.on(BatchWriteItemCommand).resolves({});
+    dynamo.on(UpdateItemCommand).resolves({});
+    await store().addMembers(IDP, 'g1', members);
+    const order = sides();
+    expect(order.lastIndexOf('group')).toBeLessThan(order.indexOf('access'));
+  });
+
+  it('removes what grants access first, then the group side', async () => {
+    dynamo.on(BatchWriteItemCommand).resolves({});
+    dynamo.on(UpdateItemCommand).resolves({});
+    await store().removeMembers(IDP, 'g1', members);
+    const order = sides();
+    expect(order.lastIndexOf('access')).toBeLessThan(order.indexOf('group'));
   });
 });
