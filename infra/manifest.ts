@@ -390,6 +390,14 @@ export const MANIFEST = {
 } as const satisfies Record<string, FunctionManifest>;
 
 /**
+ * How long every function may run, in seconds: API Gateway HTTP APIs wait 30 s at most, so a
+ * function answers (fedgate's own 503 page or error) before API Gateway's bare 500. The CDK app
+ * deploys it and the local runner gives each invocation as much (infra/local/api-gateway-event.ts):
+ * a runner with less time would refuse under load what AWS completes.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = 29;
+
+/**
  * The user agent product every SDK client of a function carries: `fedgate-fn/<name>`
  * (functions/compose). It names the function in CloudTrail, and the runner's IAM stand-in reads it
  * to know whose declaration a DynamoDB call is checked against.

@@ -412,8 +412,8 @@ export const killSwitchOf = (c: Declaring<{ readonly killSwitch: true }>): AwsKi
 };
 
 /**
- * Deprovisioning: the person's revocation mark (`REVOKED#` put), the count of sessions it ends
- * (`PERSON#` read), and the kill switch where declared.
+ * Deprovisioning: the person's revocation mark (`REVOKED#` put), the sessions it ends for the
+ * audit line (`PERSON#` read), and the kill switch where declared.
  */
 export const deprovisioningOf = (c: Composition): Deprovisioning => {
   const { revoked, person } = STATE_KEY_PREFIXES;

@@ -18,6 +18,7 @@ import { buildEnvironment } from '../../shared/config/schema.js';
 import { revocationWriterRoleArn } from '../admin/kill-switch.js';
 import {
   dynamoStatementsOf,
+  FUNCTION_TIMEOUT_SECONDS,
   FUNCTIONS,
   type FunctionName,
   MANIFEST,
@@ -313,7 +314,7 @@ export class GatewayStack extends Stack {
         // for DynamoDB, STS or KMS with the SDK's retries, 5 s for the federation endpoint), but
         // two degraded at once could pass 15 s and end in API Gateway's bare 500 instead of
         // fedgate's 503 page (test/integration/resilience/README.md: the open time budget).
-        timeout: Duration.seconds(29),
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
         role,
         logGroup,
         environment: { ...environment, ...NODE_WRAPPER_ENVIRONMENT },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { FUNCTION_TIMEOUT_SECONDS } from '../manifest.js';
 
 /** Content types API Gateway passes as text; everything else arrives base64-encoded. */
 const isTextual = (contentType: string | undefined): boolean => {
@@ -95,8 +96,11 @@ export const toApiGatewayEvent = (input: EventInput): APIGatewayProxyEventV2 => 
   };
 };
 
-/** A Lambda context for a local invocation. */
-export const createLambdaContext = (functionName: string, timeoutMs = 10_000): Context => {
+/** A Lambda context for a local invocation, with the deployed function's time to run. */
+export const createLambdaContext = (
+  functionName: string,
+  timeoutMs = FUNCTION_TIMEOUT_SECONDS * 1000,
+): Context => {
   const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,

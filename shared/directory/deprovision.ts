@@ -11,10 +11,14 @@ import type { DirectoryUser } from './types.js';
  */
 export const DEPROVISIONING_MARK_SECONDS = 8 * 86_400;
 
+/** The most session ids one audit line names (`sessionsEnded` still counts them all). */
+const MAX_AUDITED_SESSIONS = 100;
+
 /** The session side of deprovisioning (the state table's session store). */
 export interface SessionRevoker {
   revoke(scope: RevocationScope, before: number, expiresAt: number): Promise<void>;
-  countSessions?(idp: string, subjectRef: string, now: number): Promise<number>;
+  /** The person's sessions that may be live, by short id (as the admin listing shows them). */
+  liveSessions?(idp: string, subjectRef: string, now: number): Promise<string[]>;
 }
 
 /** One account's outcome of the AWS kill switch. */
@@ -41,14 +45,15 @@ export type DeprovisionReason = 'deleted' | 'deactivated';
 
 /**
  * Ends a deprovisioned person's access at once (shared/directory/README.md):
- * 1. counts their sessions that may be live (the session index; best effort);
+ * 1. finds their sessions that may be live (the session index, by short id; best effort);
  * 2. writes the "revoked before now" mark of their subject (the session revocation every use of a
  *    session reads, in every container: their fedgate sessions end at their next use);
  * 3. with the IdP's `directory.deprovisioning.awsKillSwitch`, denies their live AWS sessions at IAM
  *    in those accounts (by the default SourceIdentity `<idp>.<subject ref>`); a failure there is
  *    logged at error and does not undo 1–2;
- * 4. writes one audit line: who (IdP, subject reference, SCIM id), why, by whom, how many
- *    sessions ended, and the kill switch's outcome per account.
+ * 4. writes one audit line: who (IdP, subject reference, SCIM id), why, by whom, which sessions
+ *    ended (`sessions`, their short ids as `fedgate-admin sessions list` shows them, at most
+ *    100; `sessionsEnded`, how many), and the kill switch's outcome per account.
  * The mark is written before the directory changes (the caller's order), so a failure leaves the
  * person revoked and the request failing, and the IdP's retry completes it.
  * @throws temporarily_unavailable when the mark cannot be written.
@@ -73,11 +78,11 @@ export const createDeprovisioning =
     const now = clock();
     const nowSec = Math.floor(now / 1000);
     const subjectRef = subjectRefOf(idp.id, user.subject);
-    let sessionsEnded: number | undefined;
+    let ended: string[] | undefined;
     try {
-      sessionsEnded = await sessions.countSessions?.(idp.id, subjectRef, nowSec);
+      ended = await sessions.liveSessions?.(idp.id, subjectRef, nowSec);
     } catch {
-      sessionsEnded = undefined;
+      ended = undefined;
     }
     await sessions.revoke(
       { kind: 'subject', idp: idp.id, subjectRef },
@@ -119,7 +124,9 @@ export const createDeprovisioning =
       reason,
       by: 'scim',
       sessionsRevokedBefore: new Date(now).toISOString(),
-      ...(sessionsEnded !== undefined ? { sessionsEnded } : {}),
+      ...(ended !== undefined
+        ? { sessionsEnded: ended.length, sessions: ended.slice(0, MAX_AUDITED_SESSIONS) }
+        : {}),
       ...(aws ? { awsKillSwitch: aws } : {}),
     });
   };

@@ -33,6 +33,11 @@ export interface DirectoryStore {
   listUsers(idp: string, startIndex: number, count: number): Promise<IdPage>;
   /** Deletes the profile first (sign-in refuses at once), then memberships and indexes. */
   deleteUser(idp: string, user: DirectoryUser): Promise<void>;
+  /**
+   * Finishes a user deletion cut short after the profile went: memberships (unless the subject
+   * has a profile again), the catalog item and the userName. @returns false: nothing was left.
+   */
+  finishUserDeletion(idp: string, id: string): Promise<boolean>;
 
   createGroup(idp: string, group: DirectoryGroup): Promise<void>;
   replaceGroup(idp: string, group: DirectoryGroup, previous: DirectoryGroup): Promise<void>;
@@ -40,8 +45,16 @@ export interface DirectoryStore {
   findGroupsByDisplayName(idp: string, displayName: string): Promise<string[]>;
   findGroupsByExternalId(idp: string, externalId: string): Promise<string[]>;
   listGroups(idp: string, startIndex: number, count: number): Promise<IdPage>;
-  /** Removes the group from the group list first (sign-in ignores it at once), then its items. */
+  /**
+   * Removes a group: its filter indexes and its place in its parents, then the group from the
+   * group list (sign-in ignores it from then on), then its member items.
+   */
   deleteGroup(idp: string, group: GroupEntry): Promise<void>;
+  /**
+   * Finishes a deletion cut short after the group left the list: removes the member items left
+   * behind. @returns false when there were none (the group is simply gone).
+   */
+  finishGroupDeletion(idp: string, groupId: string): Promise<boolean>;
   /** The group's members, at most `limit` (undefined: more than `limit`). */
   listMembers(idp: string, groupId: string, limit: number): Promise<Member[] | undefined>;
   /** What each id is in this directory (a user or a group), for the ids that exist. */

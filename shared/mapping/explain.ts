@@ -1,8 +1,17 @@
-import { createClaimView } from './claims.js';
+import type { AllowRule } from '../config/index.js';
+import { createClaimView, readClaim } from './claims.js';
 import type { ConditionExplanation } from './conditions.js';
 import { type CompiledRule, compileRuleSet, type RuleScope, resolveMatches } from './rule-set.js';
 import type { TagFitNote } from './session-tags.js';
-import type { Grant, Identity, MappingInput, MappingProblem, MappingResult } from './types.js';
+import { compileTemplate } from './template.js';
+import type {
+  ClaimSource,
+  Grant,
+  Identity,
+  MappingInput,
+  MappingProblem,
+  MappingResult,
+} from './types.js';
 
 /**
  * What became of an allow rule: `not-matched` (a condition failed), `granted`, `failed` (matched,
@@ -37,6 +46,12 @@ export interface AllowRuleExplanation extends RuleExplanationBase {
   problems: readonly string[];
   /** For a matched rule, what each tag's budget policy kept, dropped (and why) and spread. */
   tagFit?: readonly TagFitNote[];
+  /**
+   * For a matched rule of an identity the directory was joined to: where each session tag's
+   * values came from, by the tag's key in the rule (the sources of the claims its template reads
+   * that have values; a tag of literals or `{idp}` only has none and is left out).
+   */
+  tagSources?: Readonly<Record<string, readonly ClaimSource[]>>;
   /** The deny rule that removed this role (`gateway:<id>` for a gateway rule). */
   deniedBy?: string;
   /** The earlier rule that grants the same role. */
@@ -58,6 +73,28 @@ export type RuleExplanation = AllowRuleExplanation | DenyRuleExplanation;
 export interface Explanation extends MappingResult {
   rules: readonly RuleExplanation[];
 }
+
+/** The sources of each session tag's claims (see {@link AllowRuleExplanation.tagSources}). */
+const tagSourcesOf = (
+  grant: AllowRule['grant'],
+  identity: Identity,
+): Record<string, ClaimSource[]> | undefined => {
+  const provenance = identity.provenance;
+  // Only an identity the directory was joined to has more than one source.
+  if (provenance === undefined) return undefined;
+  const out: Record<string, ClaimSource[]> = {};
+  for (const [key, spec] of Object.entries(grant.sessionTags)) {
+    const sources = new Set<ClaimSource>();
+    for (const part of compileTemplate(typeof spec === 'string' ? spec : spec.value).parts) {
+      if (part.kind !== 'claim' || readClaim(identity, part.claim) === undefined) continue;
+      sources.add(
+        Object.hasOwn(provenance, part.claim) ? (provenance[part.claim] as ClaimSource) : 'token',
+      );
+    }
+    if (sources.size > 0) out[key] = [...sources];
+  }
+  return out;
+};
 
 /**
  * Explains a compiled rule set for an identity (gateway rules first, then the IdP's). The final `grants`, `denied`, `deniedBy` and
@@ -96,7 +133,11 @@ export const explainRuleSet = (rules: readonly CompiledRule[], identity: Identit
     const head = { ...base, effect: 'allow' as const, roleArn: r.grant.roleArn };
     if (!matched) return { ...head, outcome: 'not-matched', problems: [] };
     const rendered = r.grant.render(identity);
-    const fit = rendered.fitNotes.length > 0 ? { tagFit: rendered.fitNotes } : {};
+    const tagSources = tagSourcesOf(r.rule.grant, identity);
+    const fit = {
+      ...(rendered.fitNotes.length > 0 ? { tagFit: rendered.fitNotes } : {}),
+      ...(tagSources ? { tagSources } : {}),
+    };
     const minted = rendered.ok
       ? { grant: rendered.grant, problems: [], ...fit }
       : { problems: rendered.problems, ...fit };

@@ -85,8 +85,11 @@ export const parseScimBody = (event: APIGatewayProxyEventV2): unknown => {
   let text = raw;
   if (event.isBase64Encoded) {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(raw)) throw scimBadRequest('invalidSyntax', 'bad base64');
-    const buf = Buffer.from(raw, 'base64');
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(raw, 'base64'));
+    } catch {
+      throw scimBadRequest('invalidSyntax', 'the body is not UTF-8');
+    }
   }
   let value: unknown;
   try {

@@ -18,6 +18,11 @@ import {
 
 /** The most members a group's GET returns; larger groups need `excludedAttributes=members`. */
 export const MAX_LISTED_MEMBERS = 10_000;
+/**
+ * The longest resource id looked up: fedgate's ids are UUIDs, and a path id past DynamoDB's key
+ * size would be refused by DynamoDB as a server error instead of answered as not found.
+ */
+const MAX_ID_LENGTH = 256;
 /** A subject is a partition key part: DynamoDB keys hold 2,048 bytes. */
 const MAX_SUBJECT_BYTES = 1024;
 /** Attempts at a read-modify-write of one user before giving up (concurrent PATCHes). */
@@ -50,9 +55,13 @@ export interface ScimResult {
   location?: string;
 }
 
+/**
+ * `startIndex` / `count` (RFC 7644 §3.4.2.4): an integer, where a value under the minimum is read
+ * as the minimum (a negative count as 0, a startIndex below 1 as 1), not refused.
+ */
 const parseCount = (raw: string | undefined, fallback: number, min: number, name: string) => {
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,9}$/.test(raw)) throw scimBadRequest('invalidValue', `${name} must be an integer`);
+  if (!/^-?\d{1,9}$/.test(raw)) throw scimBadRequest('invalidValue', `${name} must be an integer`);
   return Math.max(min, Number(raw));
 };
 
@@ -164,12 +173,12 @@ export const createScimService = (deps: ScimServiceDeps) => {
   };
 
   const requireUser = async (idp: IdpConfig, id: string) => {
-    const user = await store.getUser(idp.id, id);
+    const user = id.length <= MAX_ID_LENGTH ? await store.getUser(idp.id, id) : undefined;
     if (!user) throw new ScimNotFoundError(`User ${id.slice(0, 64)}`);
     return user;
   };
   const requireGroup = async (idp: IdpConfig, id: string) => {
-    const group = await store.getGroup(idp.id, id);
+    const group = id.length <= MAX_ID_LENGTH ? await store.getGroup(idp.id, id) : undefined;
     if (!group) throw new ScimNotFoundError(`Group ${id.slice(0, 64)}`);
     return group;
   };
@@ -194,7 +203,10 @@ export const createScimService = (deps: ScimServiceDeps) => {
       subject,
       externalId: externalId as string,
       userName: resource.userName as string,
-      active: resource.active !== false,
+      // A new user is active unless it says otherwise; an existing one keeps its state unless
+      // the write names it: a PUT that omits `active`, or a PATCH removing it, never re-activates
+      // a deprovisioned person (RFC 7644 §3.5.1 leaves omitted attributes to the provider).
+      active: typeof resource.active === 'boolean' ? resource.active : (previous?.active ?? true),
       resource: { ...resource, externalId },
       created: previous?.created ?? at,
       lastModified: at,
@@ -278,8 +290,9 @@ export const createScimService = (deps: ScimServiceDeps) => {
     await checkNoCycle(idp, group.id, adding);
     // Members that no longer resolve (deleted users took their memberships with them) are gone.
     const removing = [...(await store.resolveMembers(idp.id, remove)).values()];
-    if (adding.length > 0) await store.addMembers(idp.id, group.id, adding);
+    // Removals first: a replace cut short between the two leaves fewer members, never both sets.
     if (removing.length > 0) await store.removeMembers(idp.id, group.id, removing);
+    if (adding.length > 0) await store.addMembers(idp.id, group.id, adding);
     if (adding.length + removing.length > 0) {
       deps.log.info('directory group members changed', {
         idp: idp.id,
@@ -297,6 +310,13 @@ export const createScimService = (deps: ScimServiceDeps) => {
   ): DirectoryGroup => {
     const at = now();
     const externalId = resource.externalId;
+    // It keys the externalId filter's index item: within a DynamoDB key, as a subject is.
+    if (
+      typeof externalId === 'string' &&
+      Buffer.byteLength(externalId, 'utf8') > MAX_SUBJECT_BYTES
+    ) {
+      throw scimBadRequest('invalidValue', `externalId is longer than ${MAX_SUBJECT_BYTES} bytes`);
+    }
     return {
       id,
       displayName: resource.displayName as string,
@@ -360,7 +380,16 @@ export const createScimService = (deps: ScimServiceDeps) => {
 
     /** `DELETE /Users/{id}`: revokes the person's sessions, then removes them and their memberships. */
     async deleteUser(idp: IdpConfig, id: string): Promise<ScimResult> {
-      const user = await requireUser(idp, id);
+      const user = id.length <= MAX_ID_LENGTH ? await store.getUser(idp.id, id) : undefined;
+      if (!user) {
+        // A deletion cut short after the profile went (its sessions were revoked then): the
+        // IdP's retry finishes it.
+        if (id.length <= MAX_ID_LENGTH && (await store.finishUserDeletion(idp.id, id))) {
+          deps.log.info('directory user deleted', { idp: idp.id, scimId: id, finished: true });
+          return { status: 204 };
+        }
+        throw new ScimNotFoundError(`User ${id.slice(0, 64)}`);
+      }
       if (user.active) await deps.deprovision(idp, user, 'deleted');
       await store.deleteUser(idp.id, user);
       deps.log.info('directory user deleted', { idp: idp.id, scimId: user.id });
@@ -491,9 +520,20 @@ export const createScimService = (deps: ScimServiceDeps) => {
       return this.getGroup(baseUrl, idp, id, q);
     },
 
-    /** `DELETE /Groups/{id}`: the group leaves the group list first, then its member items go. */
+    /**
+     * `DELETE /Groups/{id}`: the group leaves the group list, then its member items go; a retry
+     * of a deletion cut short finishes the member items.
+     */
     async deleteGroup(idp: IdpConfig, id: string): Promise<ScimResult> {
-      const group = await requireGroup(idp, id);
+      const group = id.length <= MAX_ID_LENGTH ? await store.getGroup(idp.id, id) : undefined;
+      if (!group) {
+        // A deletion cut short (a large group past the function's time): the retry finishes it.
+        if (id.length <= MAX_ID_LENGTH && (await store.finishGroupDeletion(idp.id, id))) {
+          deps.log.info('directory group deleted', { idp: idp.id, group: id, finished: true });
+          return { status: 204 };
+        }
+        throw new ScimNotFoundError(`Group ${id.slice(0, 64)}`);
+      }
       await store.deleteGroup(idp.id, group);
       deps.log.info('directory group deleted', { idp: idp.id, group: id });
       return { status: 204 };
@@ -534,10 +574,18 @@ export const createScimService = (deps: ScimServiceDeps) => {
         total = page.total;
         ids = page.ids;
       }
+      // Only a group deleted since the page was read is left out; any other failure (DynamoDB,
+      // too many members to list) fails the page: a page silently missing a group would make a
+      // client create it again or think it gone.
       const resources = await Promise.all(
-        ids.map(
-          async (id) => (await this.getGroup(baseUrl, idp, id, q).catch(() => undefined))?.body,
-        ),
+        ids.map(async (id) => {
+          try {
+            return (await this.getGroup(baseUrl, idp, id, q)).body;
+          } catch (err) {
+            if (err instanceof ScimNotFoundError) return undefined;
+            throw err;
+          }
+        }),
       );
       return {
         status: 200,

@@ -68,6 +68,23 @@ export const directoryKeys = {
 /** userName and displayName compare case-insensitively (RFC 7643: caseExact false). */
 export const foldName = (value: string): string => value.normalize('NFKC').toLowerCase();
 
+/** DynamoDB's largest partition key value, in bytes of UTF-8. */
+const MAX_PARTITION_KEY_BYTES = 2048;
+
+/** Whether a partition key fits DynamoDB (a name that NFKC folds into many characters may not). */
+const fits = (pk: string): boolean => Buffer.byteLength(pk, 'utf8') <= MAX_PARTITION_KEY_BYTES;
+
+/**
+ * Refuses, before anything is written, a name whose index key would not fit: DynamoDB would
+ * answer with a ValidationException (a 500) part-way through a multi-item change.
+ * @throws scim_invalid_value (400).
+ */
+const requireFit = (pk: string, what: string): void => {
+  if (!fits(pk)) {
+    throw scimBadRequest('invalidValue', `${what} is too long once case-folded (NFKC)`);
+  }
+};
+
 /** The most parallel batch calls one write makes: fast, yet within a table's burst. */
 const CONCURRENCY = 4;
 
@@ -127,6 +144,12 @@ const groupOf = (item: Item): GroupEntry => {
     attributes,
   };
 };
+
+/** Members by kind: users (with their subjects) and group ids. */
+const split = (members: readonly Member[]) => ({
+  users: members.flatMap((m) => (m.type === 'User' ? [m] : [])),
+  groups: members.flatMap((m) => (m.type === 'Group' ? [m.id] : [])),
+});
 
 /** Runs `task` on every element, at most `limit` at a time, in order of start. */
 const eachLimited = async <T>(
@@ -307,8 +330,84 @@ export const createDynamoDirectoryStore = ({
       ExpressionAttributeValues: { ':m': { S: now() } },
     });
 
+  /**
+   * Removes a deleted group's member items, the people's memberships of it and its children's
+   * parent link; returns how many member items there were.
+   */
+  const clearMembersOf = async (idp: string, groupId: string): Promise<number> => {
+    const partition = directoryKeys.group(idp, groupId);
+    const members = await queryPartition(partition);
+    const requests: WriteRequest[] = [];
+    const children: string[] = [];
+    for (const m of members) {
+      const sk = m.sk?.S ?? '';
+      requests.push({ DeleteRequest: { Key: key(partition, sk) } });
+      if (sk.startsWith(DIRECTORY_SK.userMember) && m.subject?.S) {
+        requests.push({
+          DeleteRequest: {
+            Key: key(directoryKeys.person(idp, m.subject.S), `${DIRECTORY_SK.memberOf}${groupId}`),
+          },
+        });
+      } else if (sk.startsWith(DIRECTORY_SK.groupMember)) {
+        children.push(sk.slice(DIRECTORY_SK.groupMember.length));
+      }
+    }
+    await write(requests);
+    await eachLimited(children, CONCURRENCY, (child) =>
+      updateParents(idp, child, groupId, 'DELETE').then(() => undefined),
+    );
+    return members.length;
+  };
+
+  /** A person's memberships, from both sides (the person's `M#` items and the groups' `U#`). */
+  const clearMemberships = async (idp: string, id: string, subject: string) => {
+    const person = directoryKeys.person(idp, subject);
+    const memberships = await queryPartition(person, {
+      prefix: DIRECTORY_SK.memberOf,
+      projection: 'pk, sk',
+    });
+    await write(
+      memberships.flatMap((m) => {
+        const groupId = (m.sk?.S ?? '').slice(DIRECTORY_SK.memberOf.length);
+        return [
+          { DeleteRequest: { Key: key(person, m.sk?.S ?? '') } },
+          {
+            DeleteRequest: {
+              Key: key(directoryKeys.group(idp, groupId), `${DIRECTORY_SK.userMember}${id}`),
+            },
+          },
+        ];
+      }),
+    );
+  };
+
+  /** What a user's deletion removes after the profile: memberships, catalog item, userName. */
+  const clearUserRest = async (
+    idp: string,
+    id: string,
+    subject: string,
+    userName: string | undefined,
+    memberships: boolean,
+  ) => {
+    if (memberships) await clearMemberships(idp, id, subject);
+    await deleteItem(directoryKeys.users(idp), id);
+    if (userName !== undefined) await releaseUserName(idp, userName, id);
+  };
+
+  /** The person's `M#` items (the groups' side names a user id this subject no longer has). */
+  const clearLeftoverMemberships = async (idp: string, subject: string) => {
+    const person = directoryKeys.person(idp, subject);
+    const left = await queryPartition(person, {
+      prefix: DIRECTORY_SK.memberOf,
+      projection: 'pk, sk',
+    });
+    await write(left.map((m) => ({ DeleteRequest: { Key: key(person, m.sk?.S ?? '') } })));
+  };
+
   return {
     async createUser(idp, user) {
+      requireFit(directoryKeys.userName(idp, user.userName), 'userName');
+      requireFit(directoryKeys.person(idp, user.subject), 'externalId');
       if (!(await claimUserName(idp, user.userName, user.id))) {
         throw scimBadRequest('uniqueness', 'userName is already in use in this directory');
       }
@@ -317,6 +416,11 @@ export const createDynamoDirectoryStore = ({
           client.send(new PutItemCommand({ TableName: tableName, Item: catalogItem(idp, user) })),
         'PutItem',
       );
+      // Memberships under a subject with no profile are a deletion's leftovers (a group PATCH can
+      // only name a user once created): a person created again must not inherit them.
+      if (!(await getItem(directoryKeys.person(idp, user.subject), DIRECTORY_SK.profile))) {
+        await clearLeftoverMemberships(idp, user.subject);
+      }
       const created = await conditionalPut(profileItem(idp, user, 1), 'attribute_not_exists(pk)');
       if (!created) {
         await deleteItem(directoryKeys.users(idp), user.id);
@@ -327,6 +431,7 @@ export const createDynamoDirectoryStore = ({
 
     async replaceUser(idp, user, previous) {
       const renamed = foldName(user.userName) !== foldName(previous.userName);
+      if (renamed) requireFit(directoryKeys.userName(idp, user.userName), 'userName');
       if (renamed && !(await claimUserName(idp, user.userName, user.id))) {
         throw scimBadRequest('uniqueness', 'userName is already in use in this directory');
       }
@@ -362,6 +467,8 @@ export const createDynamoDirectoryStore = ({
     },
 
     async findUserByUserName(idp, userName) {
+      // No userName is stored under a key DynamoDB cannot hold.
+      if (!fits(directoryKeys.userName(idp, userName))) return undefined;
       const id = (await getItem(directoryKeys.userName(idp, userName), DIRECTORY_SK.index))?.id?.S;
       if (id === undefined) return undefined;
       // A stale index item (a crashed create) names nobody.
@@ -371,30 +478,24 @@ export const createDynamoDirectoryStore = ({
     listUsers: (idp, startIndex, count) => listIds(directoryKeys.users(idp), startIndex, count),
 
     async deleteUser(idp, user) {
-      const person = directoryKeys.person(idp, user.subject);
-      await deleteItem(person, DIRECTORY_SK.profile);
-      const memberships = await queryPartition(person, {
-        prefix: DIRECTORY_SK.memberOf,
-        projection: 'pk, sk',
-      });
-      await write(
-        memberships.flatMap((m) => {
-          const groupId = (m.sk?.S ?? '').slice(DIRECTORY_SK.memberOf.length);
-          return [
-            { DeleteRequest: { Key: key(person, m.sk?.S ?? '') } },
-            {
-              DeleteRequest: {
-                Key: key(directoryKeys.group(idp, groupId), `${DIRECTORY_SK.userMember}${user.id}`),
-              },
-            },
-          ];
-        }),
-      );
-      await deleteItem(directoryKeys.users(idp), user.id);
-      await releaseUserName(idp, user.userName, user.id);
+      await deleteItem(directoryKeys.person(idp, user.subject), DIRECTORY_SK.profile);
+      await clearUserRest(idp, user.id, user.subject, user.userName, true);
+    },
+
+    async finishUserDeletion(idp, id) {
+      const ref = await getItem(directoryKeys.users(idp), id);
+      const subject = ref?.subject?.S;
+      if (subject === undefined) return false;
+      const profile = await this.getUserBySubject(idp, subject);
+      if (profile?.id === id) return false;
+      // A person created again under the subject owns its memberships now: leave them.
+      await clearUserRest(idp, id, subject, ref?.userName?.S, profile === undefined);
+      return true;
     },
 
     async createGroup(idp, group) {
+      for (const index of groupIndexes(idp, group))
+        requireFit(index.pk?.S ?? '', 'displayName or externalId');
       const created = await conditionalPut(
         {
           ...key(directoryKeys.groups(idp), group.id),
@@ -411,6 +512,8 @@ export const createDynamoDirectoryStore = ({
     },
 
     async replaceGroup(idp, group, previous) {
+      for (const index of groupIndexes(idp, group))
+        requireFit(index.pk?.S ?? '', 'displayName or externalId');
       const values: Item = {
         ':n': { S: group.displayName },
         ':m': { S: group.lastModified },
@@ -450,6 +553,7 @@ export const createDynamoDirectoryStore = ({
     },
 
     async findGroupsByDisplayName(idp, displayName) {
+      if (!fits(directoryKeys.groupName(idp, displayName))) return [];
       const items = await queryPartition(directoryKeys.groupName(idp, displayName), {
         projection: 'sk',
       });
@@ -457,6 +561,7 @@ export const createDynamoDirectoryStore = ({
     },
 
     async findGroupsByExternalId(idp, externalId) {
+      if (!fits(directoryKeys.groupExternalId(idp, externalId))) return [];
       const items = await queryPartition(directoryKeys.groupExternalId(idp, externalId), {
         projection: 'sk',
       });
@@ -466,42 +571,22 @@ export const createDynamoDirectoryStore = ({
     listGroups: (idp, startIndex, count) => listIds(directoryKeys.groups(idp), startIndex, count),
 
     async deleteGroup(idp, group) {
-      await deleteItem(directoryKeys.groups(idp), group.id);
-      const partition = directoryKeys.group(idp, group.id);
-      const members = await queryPartition(partition);
-      const requests: WriteRequest[] = groupIndexes(idp, group).map((Key) => ({
-        DeleteRequest: { Key },
-      }));
-      for (const m of members) {
-        const sk = m.sk?.S ?? '';
-        requests.push({ DeleteRequest: { Key: key(partition, sk) } });
-        if (sk.startsWith(DIRECTORY_SK.userMember) && m.subject?.S) {
-          requests.push({
-            DeleteRequest: {
-              Key: key(
-                directoryKeys.person(idp, m.subject.S),
-                `${DIRECTORY_SK.memberOf}${group.id}`,
-              ),
-            },
-          });
-        }
-      }
-      for (const parent of group.parents) {
-        requests.push({
+      // The small items first (its filter indexes, its place in its parents), then the group
+      // leaves the list (no sign-in reads it from here on), then its members, which for a large
+      // group may outlast the function: finishGroupDeletion completes them on the retry.
+      await write([
+        ...groupIndexes(idp, group).map((Key) => ({ DeleteRequest: { Key } })),
+        ...group.parents.map((parent) => ({
           DeleteRequest: {
             Key: key(directoryKeys.group(idp, parent), `${DIRECTORY_SK.groupMember}${group.id}`),
           },
-        });
-      }
-      await write(requests);
-      const children = members
-        .map((m) => m.sk?.S ?? '')
-        .filter((sk) => sk.startsWith(DIRECTORY_SK.groupMember))
-        .map((sk) => sk.slice(DIRECTORY_SK.groupMember.length));
-      await eachLimited(children, CONCURRENCY, (child) =>
-        updateParents(idp, child, group.id, 'DELETE').then(() => undefined),
-      );
+        })),
+      ]);
+      await deleteItem(directoryKeys.groups(idp), group.id);
+      await clearMembersOf(idp, group.id);
     },
+
+    finishGroupDeletion: async (idp, groupId) => (await clearMembersOf(idp, groupId)) > 0,
 
     async listMembers(idp, groupId, limit) {
       const items = await queryPartition(directoryKeys.group(idp, groupId));
@@ -547,38 +632,31 @@ export const createDynamoDirectoryStore = ({
       return found;
     },
 
+    // What grants access (a person's M# item, a child group's parents) is written last on an add
+    // and removed first on a removal: a write cut short between the two leaves less access.
     async addMembers(idp, groupId, members) {
       const partition = directoryKeys.group(idp, groupId);
-      const requests: WriteRequest[] = [];
-      const groups: string[] = [];
-      for (const m of members) {
-        if (m.type === 'User') {
-          requests.push(
-            {
-              PutRequest: {
-                Item: {
-                  ...key(partition, `${DIRECTORY_SK.userMember}${m.id}`),
-                  subject: { S: m.subject },
-                },
-              },
+      const { users, groups } = split(members);
+      await write([
+        ...users.map((m) => ({
+          PutRequest: {
+            Item: {
+              ...key(partition, `${DIRECTORY_SK.userMember}${m.id}`),
+              subject: { S: m.subject },
             },
-            {
-              PutRequest: {
-                Item: key(
-                  directoryKeys.person(idp, m.subject),
-                  `${DIRECTORY_SK.memberOf}${groupId}`,
-                ),
-              },
-            },
-          );
-        } else {
-          requests.push({
-            PutRequest: { Item: key(partition, `${DIRECTORY_SK.groupMember}${m.id}`) },
-          });
-          groups.push(m.id);
-        }
-      }
-      await write(requests);
+          },
+        })),
+        ...groups.map((id) => ({
+          PutRequest: { Item: key(partition, `${DIRECTORY_SK.groupMember}${id}`) },
+        })),
+      ]);
+      await write(
+        users.map((m) => ({
+          PutRequest: {
+            Item: key(directoryKeys.person(idp, m.subject), `${DIRECTORY_SK.memberOf}${groupId}`),
+          },
+        })),
+      );
       await eachLimited(groups, CONCURRENCY, (child) =>
         updateParents(idp, child, groupId, 'ADD').then(() => undefined),
       );
@@ -587,32 +665,25 @@ export const createDynamoDirectoryStore = ({
 
     async removeMembers(idp, groupId, members) {
       const partition = directoryKeys.group(idp, groupId);
-      const requests: WriteRequest[] = [];
-      const groups: string[] = [];
-      for (const m of members) {
-        if (m.type === 'User') {
-          requests.push(
-            { DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.userMember}${m.id}`) } },
-            {
-              DeleteRequest: {
-                Key: key(
-                  directoryKeys.person(idp, m.subject),
-                  `${DIRECTORY_SK.memberOf}${groupId}`,
-                ),
-              },
-            },
-          );
-        } else {
-          requests.push({
-            DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.groupMember}${m.id}`) },
-          });
-          groups.push(m.id);
-        }
-      }
-      await write(requests);
+      const { users, groups } = split(members);
+      await write(
+        users.map((m) => ({
+          DeleteRequest: {
+            Key: key(directoryKeys.person(idp, m.subject), `${DIRECTORY_SK.memberOf}${groupId}`),
+          },
+        })),
+      );
       await eachLimited(groups, CONCURRENCY, (child) =>
         updateParents(idp, child, groupId, 'DELETE').then(() => undefined),
       );
+      await write([
+        ...users.map((m) => ({
+          DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.userMember}${m.id}`) },
+        })),
+        ...groups.map((id) => ({
+          DeleteRequest: { Key: key(partition, `${DIRECTORY_SK.groupMember}${id}`) },
+        })),
+      ]);
       if (members.length > 0) await touchGroup(idp, groupId);
     },
 

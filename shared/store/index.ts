@@ -44,6 +44,7 @@ export {
   personIndexKey,
   type RevocationScope,
   revocationKey,
+  SESSION_SHORT_ID_LENGTH,
   type SessionRead,
   type SessionStore,
   type StoredSession,

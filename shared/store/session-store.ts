@@ -101,12 +101,20 @@ export interface SessionStore {
    */
   indexSession?(idp: string, subjectRef: string, id: string, endsAt: number): Promise<void>;
   /**
-   * How many sessions of a person may still be live at `now` (epoch seconds): those recorded by
-   * `indexSession` whose end is later (sign-outs and idle ends are not known here: an upper bound).
+   * The sessions of a person that may still be live at `now` (epoch seconds), by short id (the
+   * first {@link SESSION_SHORT_ID_LENGTH} characters of the table id, as `fedgate-admin sessions
+   * list` shows them): those recorded by `indexSession` whose end is later (sign-outs and idle
+   * ends are not known here: an upper bound).
    * @throws temporarily_unavailable.
    */
-  countSessions?(idp: string, subjectRef: string, now: number): Promise<number>;
+  liveSessions?(idp: string, subjectRef: string, now: number): Promise<string[]>;
 }
+
+/**
+ * How many characters of a session's table id name it to an operator (the admin listing, a
+ * deprovisioning's audit line): a SHA-256 of the secret, so no part of it is a credential.
+ */
+export const SESSION_SHORT_ID_LENGTH = 12;
 
 /** How long a person's session index is kept after its last new session: the longest life plus a day. */
 const PERSON_INDEX_SECONDS = 8 * 86_400;
@@ -289,7 +297,7 @@ export const createDynamoSessionStore = ({
       }
     },
 
-    async countSessions(idp, subjectRef, now) {
+    async liveSessions(idp, subjectRef, now) {
       const [item] = await getAll(
         client,
         tableName,
@@ -298,8 +306,11 @@ export const createDynamoSessionStore = ({
           ConsistentRead: true,
         },
       );
-      if (!item || !(numberOf(item, EXP) > second())) return 0;
-      return (item.sessions?.SS ?? []).filter((entry) => Number(entry.split('@')[1]) > now).length;
+      if (!item || !(numberOf(item, EXP) > second())) return [];
+      return (item.sessions?.SS ?? []).flatMap((entry) => {
+        const [id = '', endsAt] = entry.split('@');
+        return Number(endsAt) > now ? [id.slice(0, SESSION_SHORT_ID_LENGTH)] : [];
+      });
     },
 
     async *list() {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { toApiGatewayEvent } from '../../infra/local/api-gateway-event.js';
+import { createLambdaContext, toApiGatewayEvent } from '../../infra/local/api-gateway-event.js';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../infra/manifest.js';
 import { FUNCTIONS, ROUTES } from '../../infra/routes.js';
 import { createRouteMatcher } from '../../shared/http/index.js';
 
@@ -83,5 +84,16 @@ describe('API Gateway v2 event', () => {
       body: Buffer.from('{"a":1}'),
     });
     expect(event).toMatchObject({ body: '{"a":1}', isBase64Encoded: false });
+  });
+});
+
+describe('Lambda context', () => {
+  it('gives a local invocation the time the deployed function has, not less', () => {
+    // middy answers 500 when the context's time runs out: a runner (or a test through it) with
+    // less time than Lambda refuses under load what AWS would complete.
+    expect(FUNCTION_TIMEOUT_SECONDS).toBe(29);
+    const remaining = createLambdaContext('fedgate-scim').getRemainingTimeInMillis();
+    expect(remaining).toBeGreaterThan(FUNCTION_TIMEOUT_SECONDS * 1000 - 1000);
+    expect(remaining).toBeLessThanOrEqual(FUNCTION_TIMEOUT_SECONDS * 1000);
   });
 });

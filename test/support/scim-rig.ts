@@ -1,4 +1,5 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { createLambdaContext } from '../../infra/local/api-gateway-event.js';
 import { ROUTES } from '../../infra/routes.js';
 import type { Clock } from '../../shared/clock.js';
 import { type GatewayConfig, parseGatewayConfig } from '../../shared/config/index.js';
@@ -20,7 +21,7 @@ import {
   type DynamoPort,
   type TableNames,
 } from '../../shared/store/index.js';
-import { apiEvent, captureLogger, lambdaContext } from './events.js';
+import { apiEvent, captureLogger } from './events.js';
 
 /** The SCIM tokens of the rig's IdPs (what their `env:` references resolve to). */
 export const SCIM_TOKENS = {
@@ -151,7 +152,12 @@ export const createScimRig = ({
       ...(opts.rawBody !== undefined ? { body: opts.rawBody } : {}),
     });
     event.requestContext.routeKey = found.route.routeKey;
-    const res = (await handler(event, lambdaContext())) as APIGatewayProxyResultV2 & {
+    // The deployed function's time (infra/manifest.ts), as the runner gives it: with less, a
+    // 10,000-member PATCH on a loaded machine ends in middy's timeout (500) where AWS completes.
+    const res = (await handler(
+      event,
+      createLambdaContext('fedgate-scim'),
+    )) as APIGatewayProxyResultV2 & {
       statusCode: number;
       headers: Record<string, string>;
       body?: string;

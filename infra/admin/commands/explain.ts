@@ -183,6 +183,9 @@ export const formatExplanation = (identity: Identity, result: Explanation): stri
       if (rule.deniedBy) lines.push(`      denied by ${rule.deniedBy}`);
       if (rule.shadowedBy) lines.push(`      shadowed by ${rule.shadowedBy}`);
       for (const p of rule.problems) lines.push(`      problem: ${p}`);
+      for (const [key, sources] of Object.entries(rule.tagSources ?? {})) {
+        lines.push(`      tag ${key} [from ${sources.join(', ')}]`);
+      }
       for (const f of rule.tagFit ?? []) {
         lines.push(
           `      tag ${f.key}: ${f.kept} value(s) kept in ${f.emittedKeys.join(', ')}${f.shortened ? `, ${f.shortened} shortened` : ''}, ${f.dropped.length} dropped`,
@@ -216,8 +219,9 @@ The claims go through the gateway's own identity mapping (claim aliases, subject
 tenant allowlist and group overage, Google hosted domain), so a refusal there exits 1 with the
 error code the gateway would answer. For an IdP with a directory, a table target (--table,
 --endpoint) joins the person's directory data (directory.* values, merged claims, an overage's
-groups) and each condition says where its values came from ([from token], [from
-directory:scim]…); tags with a fit policy list the values they kept, dropped (and why) and spread.
+groups) and each condition and each session tag of a matched rule says where its values came
+from ([from token], [from directory:scim]…); tags with a fit policy list the values they kept,
+dropped (and why) and spread.
 A config file has no directory: directory.* read as missing.
 
 The claims file (JSON or YAML):

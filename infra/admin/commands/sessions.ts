@@ -7,6 +7,7 @@ import {
   createDynamoSessionStore,
   type ListedSession,
   type RevocationScope,
+  SESSION_SHORT_ID_LENGTH,
   type SessionStore,
 } from '../../../shared/store/index.js';
 import { COMMON_OPTIONS, type Command, type CommandContext } from '../command.js';
@@ -151,7 +152,7 @@ const rowOf = (s: ListedSession, nowSec: number): SessionRow | undefined => {
   if (!parsed.success) return undefined;
   const r = parsed.data;
   return {
-    id: s.id.slice(0, 12),
+    id: s.id.slice(0, SESSION_SHORT_ID_LENGTH),
     idp: r.identity.idp,
     subjectRef: r.identity.subjectRef,
     kind: r.kind,

@@ -1,7 +1,8 @@
 /**
  * The demo people of the demo SAML IdPs. Each exercises a path of the demo config: several roles
  * (the role picker), one role (straight to the console), a deny rule, nothing granted, and for
- * Entra a foreign tenant and group overage (both refused).
+ * Entra a foreign tenant (refused) and group overage (resolved from the demo directory, which the
+ * runner provisions through its SCIM endpoint at start).
  */
 export interface DemoUser {
   id: string;
@@ -124,7 +125,7 @@ export const DEMO_USERS: Readonly<Record<'demo-okta' | 'demo-entra', readonly De
     entra(
       'grace',
       'Grace Groups',
-      'member of more than 150 groups: Entra sends a link instead (overage), refused',
+      'in 300 groups: Entra sends a link instead (overage); fedgate reads them from its directory',
       DEMO_TENANT,
       {
         [`${MS}/claims/groups.link`]: [

@@ -93,9 +93,9 @@ describe('least privilege follows the code', () => {
       () => sessions.resume(`okta.${'0'.repeat(16)}.${'a'.repeat(43)}`, { kind: 'browser' }),
       () => store.touch('id', { lastUsedAt: 1, recent: [] }),
       () => store.delete('id'),
-      // Sign-ins index a person's sessions; the scim function counts them and revokes.
+      // Sign-ins index a person's sessions; the scim function lists them and revokes.
       () => store.indexSession?.('okta', 'ref', 'id', 4102444800) ?? Promise.resolve(),
-      () => store.countSessions?.('okta', 'ref', 1) ?? Promise.resolve(),
+      () => store.liveSessions?.('okta', 'ref', 1) ?? Promise.resolve(),
       () => store.revoke({ kind: 'subject', idp: 'okta', subjectRef: 'ref' }, 1, 4102444800),
       // The directory: the sign-in join's reads, and what the scim function writes.
       () => directory.readPerson('okta', 'sub'),

@@ -38,7 +38,12 @@ const withRules = parseGatewayConfig({
               ],
               grant: {
                 roleArn: 'arn:aws:iam::111122223333:role/Cleared',
-                sessionTags: { cc: '{directory.costCenter}', kind: '{directory.group.dataClass}' },
+                sessionTags: {
+                  cc: '{directory.costCenter}',
+                  kind: '{directory.group.dataClass}',
+                  // Alice is in Team A and, through it, Engineering: the budget keeps Team A only.
+                  teams: { value: '{directory.groupNames}', fit: { prefixes: ['Team'] } },
+                },
               },
             },
           ],
@@ -325,6 +330,7 @@ describe('the directory and the admin CLI', () => {
     expect(json.grants[0]?.tags).toEqual([
       { key: 'cc', value: 'cc-1001' },
       { key: 'kind', value: 'internal' },
+      { key: 'teams', value: 'Team A' },
     ]);
     expect(json.rules[0]?.conditions[0]?.source).toBe('directory:operator');
     const text = await runCli(
@@ -342,5 +348,11 @@ describe('the directory and the admin CLI', () => {
       { cwd: ws.dir },
     );
     expect(text.stdout).toContain('[from directory:operator]');
+    // And where each tag's values came from.
+    expect(text.stdout).toContain('tag cc [from directory:scim]');
+    expect(text.stdout).toContain('tag kind [from directory:groups]');
+    // What the tag budget dropped, and why.
+    expect(text.stdout).toMatch(/tag teams: 1 value\(s\) kept in teams, 1 dropped/);
+    expect(text.stdout).toMatch(/dropped "Engineering": .*prefix/);
   });
 });

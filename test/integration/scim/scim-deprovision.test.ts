@@ -5,7 +5,12 @@ import {
   createDirectoryReader,
 } from '../../../shared/directory/index.js';
 import { createMapperCache, subjectRefOf } from '../../../shared/mapping/index.js';
-import { createSessionService, type SessionIdentity } from '../../../shared/session/index.js';
+import {
+  createSessionService,
+  parseSessionToken,
+  type SessionIdentity,
+  sessionIdOf,
+} from '../../../shared/session/index.js';
 import { createDynamoSessionStore } from '../../../shared/store/index.js';
 import { useDynamoDb } from '../../support/dynamodb.js';
 import { captureLogger } from '../../support/events.js';
@@ -85,7 +90,14 @@ describe('deprovisioning', () => {
       .filter((l) => l.message === 'directory user deprovisioned')
       .map((l) => l.attrs[0] as Record<string, unknown>);
 
-  it('active: false ends both live sessions at their next use; the audit line counts them', async () => {
+  // A session as `fedgate-admin sessions list` shows it: the first 12 characters of its table id.
+  const shortIdOf = (tokenValue: string) => {
+    const token = parseSessionToken(tokenValue);
+    if (!token) throw new Error('not a session token');
+    return sessionIdOf(token).slice(0, 12);
+  };
+
+  it('active: false ends both live sessions at their next use; the audit line names them', async () => {
     const { id, token } = await provision('okta', '00u1dana');
     await provision('okta', '00u1other');
     const first = await signIn('okta', '00u1dana');
@@ -116,11 +128,46 @@ describe('deprovisioning', () => {
       by: 'scim',
       sessionsEnded: 2,
     });
+    expect([...((audit().at(-1)?.sessions as string[] | undefined) ?? [])].sort()).toEqual(
+      [shortIdOf(first), shortIdOf(second)].sort(),
+    );
     // A session started after the deprovisioning (a new upstream sign-in) is refused by the
     // directory join: the person is inactive.
     const again = await signIn('okta', '00u1dana');
     await expect(sessions.resume(again, { kind: 'browser' })).rejects.toMatchObject({
       code: 'directory_user_inactive',
+    });
+  });
+
+  it("Okta's PUT with active: false (its custom integrations' deactivation) ends the sessions too", async () => {
+    const { id, token } = await provision('okta', '00u1erin');
+    const live = await signIn('okta', '00u1erin');
+    const res = await rig.request('PUT', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        id,
+        userName: '00u1erin@x',
+        name: { givenName: 'Erin', familyName: 'Example' },
+        emails: [{ primary: true, value: '00u1erin@x', type: 'work' }],
+        displayName: 'Erin Example',
+        locale: 'en-US',
+        externalId: '00u1erin',
+        groups: [],
+        active: false,
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body?.active).toBe(false);
+    await expect(sessions.resume(live, { kind: 'browser' })).rejects.toMatchObject({
+      code: 'session_revoked',
+    });
+    expect(audit().at(-1)).toMatchObject({
+      idp: 'okta',
+      scimId: id,
+      reason: 'deactivated',
+      sessionsEnded: 1,
+      sessions: [shortIdOf(live)],
     });
   });
 
@@ -137,6 +184,7 @@ describe('deprovisioning', () => {
       idp: 'entra',
       reason: 'deleted',
       sessionsEnded: 1,
+      sessions: [shortIdOf(live)],
       awsKillSwitch: [
         { account: '111111111111', applied: true },
         { account: '222222222222', applied: false, code: 'kill_switch_access_denied' },
@@ -150,6 +198,35 @@ describe('deprovisioning', () => {
         (l) => l.level === 'error' && l.message === 'deprovisioning kill switch incomplete',
       ),
     ).toBe(true);
+  });
+
+  it('a deactivated person stays deactivated unless a write says active: true (a PUT without it, a PATCH removing it)', async () => {
+    const token = SCIM_TOKENS.OKTA_SCIM_TOKEN;
+    const { id } = await provision('okta', '00u1gone');
+    const deactivate = await rig.request('PATCH', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] },
+    });
+    expect(deactivate.body?.active).toBe(false);
+    const put = await rig.request('PUT', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: { userName: '00u1gone@x', externalId: '00u1gone', displayName: 'Gone' },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ displayName: 'Gone', active: false });
+    const removed = await rig.request('PATCH', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: { schemas: [PATCH], Operations: [{ op: 'remove', path: 'active' }] },
+    });
+    expect(removed.status).toBe(200);
+    expect(removed.body?.active).toBe(false);
+    expect((await rig.store.getUser('okta', id))?.active).toBe(false);
+    // Only an explicit true re-activates.
+    const back = await rig.request('PUT', `/scim/v2/okta/Users/${id}`, {
+      token,
+      body: { userName: '00u1gone@x', externalId: '00u1gone', active: true },
+    });
+    expect(back.body?.active).toBe(true);
   });
 
   it('no deprovisioning for a user created inactive, a repeated deactivation or a reactivation', async () => {

@@ -26,6 +26,20 @@ describe('the demo directory', () => {
     },
   );
 
+  it('does not describe a provisioned person whose groups come as an overage as refused', () => {
+    // The demo sign-in page shows each person's story: with the demo directory, an overage is
+    // resolved from it, so such a person signs in (test/integration/scim/directory-signin.test.ts).
+    const provisioned = new Set(DEMO_DIRECTORIES['demo-entra'].users.map((p) => p.id));
+    const overage = DEMO_USERS['demo-entra'].filter((u) =>
+      Object.keys(u.attributes).some((name) => name.endsWith('/claims/groups.link')),
+    );
+    expect(overage.length).toBeGreaterThan(0);
+    for (const u of overage) {
+      expect(provisioned.has(u.id), u.id).toBe(true);
+      expect(u.story, u.id).not.toMatch(/refused/);
+    }
+  });
+
   it('gives Entra people real GUIDs, as fedgate refuses any other object id', () => {
     for (const person of DEMO_DIRECTORIES['demo-entra'].users) {
       expect(person.externalId).toMatch(

@@ -179,4 +179,39 @@ describe('explain shows where each value came from', () => {
       ['directory.groupNames', 'directory:groups'],
     ]);
   });
+
+  it('names the sources of every tag a matched rule renders, per tag key', () => {
+    const rules = [
+      allow('x', ADMIN, [], {
+        sessionTags: {
+          cc: '{directory.costCenter}',
+          who: '{claims.dept}-{directory.clearance}',
+          teams: { value: '{directory.groupNames}', fit: { prefixes: ['aws-'] } },
+          fixed: 'static',
+          idp: '{idp}',
+          absent: { value: '{directory.nothing}', optional: true },
+        },
+      }),
+    ];
+    const identity = applyDirectory(
+      token({ dept: ['eng'] }),
+      facts(
+        {
+          'directory.costCenter': ['cc-1'],
+          'directory.clearance': ['secret'],
+          'directory.groupNames': ['aws-admins'],
+        },
+        ['directory.clearance'],
+      ),
+    );
+    const [r] = explain({ identity, rules, defaults }).rules;
+    expect(r?.effect === 'allow' ? r.tagSources : undefined).toEqual({
+      cc: ['directory:scim'],
+      who: ['token', 'directory:operator'],
+      teams: ['directory:groups'],
+    });
+    // Without a directory there is one source: nothing to say.
+    const [plain] = explain({ identity: token({ dept: ['eng'] }), rules, defaults }).rules;
+    expect(plain?.effect === 'allow' ? plain.tagSources : 'x').toBeUndefined();
+  });
 });
