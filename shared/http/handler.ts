@@ -4,6 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { meter as defaultMeter, type Meter } from '../log.js';
 import { type ErrorFormat, errorMiddleware } from './error-middleware.js';
+import { DependencyUnavailableError } from './errors.js';
 import type { SupportContact } from './next-steps.js';
 import { requestOutcome } from './outcome.js';
 import type { HttpResponse } from './responses.js';
@@ -13,10 +14,18 @@ import { securityHeaders } from './security-headers.js';
 export type Endpoint = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
 /**
+ * How long before Lambda's deadline the chain stops waiting for the endpoint and answers a 503
+ * `temporarily_unavailable` instead (a dependency that never answered in time is an outage, not a
+ * defect): room for the error response, its log line and metrics.
+ */
+export const TIMEOUT_MARGIN_MS = 500;
+
+/**
  * The middy chain every fedgate function uses: Lambda context in the logs (keys reset per
  * request), one outcome line + metrics per request, security headers on every response, and the
  * error middleware (last `.use()`: its onError runs first and sets the response the security
- * headers then complete and the outcome then records).
+ * headers then complete and the outcome then records). An endpoint still running
+ * {@link TIMEOUT_MARGIN_MS} before the deadline gets a 503, never Lambda's bare timeout or a 500.
  */
 export const createHttpHandler = (
   {
@@ -39,7 +48,15 @@ export const createHttpHandler = (
   },
   endpoint: Endpoint,
 ) =>
-  middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>()
+  middy<APIGatewayProxyEventV2, HttpResponse, Error, Context>({
+    timeoutEarlyInMillis: TIMEOUT_MARGIN_MS,
+    timeoutEarlyResponse: () => {
+      throw new DependencyUnavailableError(
+        'time',
+        `the function's time ran out (${TIMEOUT_MARGIN_MS} ms before its deadline)`,
+      );
+    },
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestOutcome({ logger, meter }))
     .use(securityHeaders())
