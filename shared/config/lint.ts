@@ -138,14 +138,26 @@ const subjectWarnings = (idp: IdpConfig, at: string): ConfigWarning[] => {
     : [];
 };
 
+/** A directory that requires provisioned people but has no SCIM client to provision them. */
+const directoryWarnings = (idp: IdpConfig, at: string): ConfigWarning[] =>
+  idp.directory?.requireProvisioned && !idp.directory.scim
+    ? [
+        {
+          path: `${at}.directory.requireProvisioned`,
+          message: `IdP "${idp.id}" requires a provisioned person at sign-in but has no SCIM client (directory.scim): unless people are written into its directory some other way, every sign-in is refused (directory_user_not_provisioned). Add directory.scim, or set requireProvisioned: false`,
+        },
+      ]
+    : [];
+
 /**
  * Warnings (not errors) on a validated gateway config: conditions and subject claims keyed on
  * claims the IdP marks mutable or unverified (email, UPN, Entra's name claim URI,
  * preferred_username, display names — following claim aliases), deny conditions that let a
  * missing claim through (`ifMissing: noMatch`), an Entra SAML IdP left on the NameID, Entra
  * grants whose source identity or session name (their own or the default) is templated from an
- * email or user name, and tags templated from a claim that identifies the person without
- * `{subject}`. Pure:
+ * email or user name, tags templated from a claim that identifies the person without
+ * `{subject}`, and a directory requiring provisioned people with no SCIM client to provision them.
+ * Pure:
  * `fedgate-admin validate` and the local runner print them.
  * @example lintGatewayConfig(config) // [{ path: 'idps[0].rules[2].when[0].claim', message: … }]
  */
@@ -155,6 +167,7 @@ export const lintGatewayConfig = (config: GatewayConfig): ConfigWarning[] => [
     ...subjectWarnings(idp, `idps[${i}]`),
     ...ruleWarnings(idp.rules, `idps[${i}].rules`, idp.claimAliases),
     ...grantWarnings(idp, `idps[${i}]`),
+    ...directoryWarnings(idp, `idps[${i}]`),
   ]),
   ...defaultSessionNameWarnings(config),
 ];

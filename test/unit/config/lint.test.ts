@@ -257,6 +257,23 @@ describe('claims that identify a person, where they reach AWS', () => {
   });
 });
 
+describe('a directory nobody can provision', () => {
+  it('warns when sign-in requires provisioned people and no SCIM client feeds the directory', () => {
+    expect(lint({ idps: [saml({ directory: {} })] })).toEqual([
+      {
+        path: 'idps[0].directory.requireProvisioned',
+        message: expect.stringContaining('every sign-in is refused (directory_user_not_provisioned)'),
+      },
+    ]);
+  });
+
+  it('is quiet with a SCIM client, or when provisioning is not required', () => {
+    const scim = { tokenRef: 'env:SCIM_TOKEN' };
+    expect(lint({ idps: [saml({ directory: { scim } })] })).toEqual([]);
+    expect(lint({ idps: [saml({ directory: { requireProvisioned: false } })] })).toEqual([]);
+  });
+});
+
 describe('the shipped configs draw no warning', () => {
   /** The file as written, with each SAML IdP's metadata file replaced by inline settings. */
   const shipped = (path: string) => {
