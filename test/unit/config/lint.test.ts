@@ -262,7 +262,9 @@ describe('a directory nobody can provision', () => {
     expect(lint({ idps: [saml({ directory: {} })] })).toEqual([
       {
         path: 'idps[0].directory.requireProvisioned',
-        message: expect.stringContaining('every sign-in is refused (directory_user_not_provisioned)'),
+        message: expect.stringContaining(
+          'every sign-in is refused (directory_user_not_provisioned)',
+        ),
       },
     ]);
   });
