@@ -10,10 +10,6 @@ const Throttle = z.strictObject({
   burstLimit: z.number().int().min(1).max(5_000),
 });
 
-const HttpsOrigin = z
-  .url({ protocol: /^https$/ })
-  .refine((v) => new URL(v).origin === v, 'an exact origin: https://host[:port], no path');
-
 /**
  * One deployment of fedgate (one account and region), as typed data. `infra/cdk/app.ts` picks one
  * of `STAGES` by the `stage` context value; everything below the app takes these values as props.
@@ -44,11 +40,16 @@ export const StageConfigSchema = z
     /** The gateway config file (JSON/YAML), relative to the repository root; applied on deploy. */
     gatewayConfigFile: z.string().min(1),
     /**
-     * Exact origins of the SPAs that may use the credentials endpoint. The API does not
-     * turn on API Gateway CORS (see README: it would override the function's per-client
-     * answers); the list is validated here for the credentials function to take over.
+     * Removed: nothing read it. The SPA origins the credentials function answers are the gateway
+     * config's `spaClients[].origin` (one list, per client); a stage that still names this field
+     * fails with that message rather than silently configuring nothing.
      */
-    allowedSpaOrigins: z.array(HttpsOrigin).max(20).default([]),
+    allowedSpaOrigins: z
+      .undefined({
+        error:
+          'allowedSpaOrigins is no longer a stage setting (nothing read it): register each SPA in the gateway config as spaClients[].origin',
+      })
+      .optional(),
     /** CloudWatch Logs retention of function and access logs, in days (a CloudWatch value). */
     logRetentionDays: z
       .union([

@@ -15,7 +15,6 @@ export const STAGES: Readonly<Record<string, StageConfig>> = {
         'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
     },
     gatewayConfigFile: 'infra/cdk/example/gateway-config.yaml',
-    allowedSpaOrigins: ['https://app.example.com'],
     logRetentionDays: 90,
     throttle: {
       default: { rateLimit: 50, burstLimit: 100 },

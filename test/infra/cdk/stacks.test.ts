@@ -823,11 +823,14 @@ describe('stage validation', () => {
         account: '12345',
         logRetentionDays: 42 as 30,
         signingKeys: { keys: ['k1'], activeKey: 'k2' },
-        allowedSpaOrigins: ['https://app.example.com/path'],
       }),
-    ).toThrow(
-      /at account[\s\S]*at logRetentionDays[\s\S]*at allowedSpaOrigins\[0\][\s\S]*at signingKeys\.activeKey/,
-    );
+    ).toThrow(/at account[\s\S]*at logRetentionDays[\s\S]*at signingKeys\.activeKey/);
+  });
+
+  it('refuses the removed allowedSpaOrigins with where SPA origins live now', () => {
+    expect(() =>
+      parseStageConfig({ ...stage, allowedSpaOrigins: ['https://app.example.com'] } as never),
+    ).toThrow(/allowedSpaOrigins[\s\S]*spaClients\[\]\.origin/);
   });
 
   it('refuses target accounts without a custom domain (IAM needs a literal issuer URL)', () => {
