@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { CliError, EXIT } from './errors.js';
+import { connectThroughProxy, proxyFor } from './proxy.js';
 
 /** fedgate's answer to one API call. */
 export interface GatewayAnswer {
@@ -96,20 +97,38 @@ export const explainTransportError = (err: unknown, base: URL): CliError => {
 
 /**
  * JSON POSTs to one gateway over node:https (node:http for the loopback runner), with a timeout
- * and a size cap, no cookies and no `Origin` (the CLI API refuses browsers). Transport failures
- * come back as explained CliErrors; HTTP errors are answers for the caller to read.
+ * and a size cap, no cookies and no `Origin` (the CLI API refuses browsers). An https gateway is
+ * reached through the HTTP proxy `HTTPS_PROXY` names, unless `NO_PROXY` names it (see
+ * proxy.ts), with TLS end to end. Transport failures come back as explained CliErrors; HTTP
+ * errors are answers for the caller to read.
  */
 export const createGatewayPost = (opts: {
   base: URL;
   userAgent: string;
   /** Epoch ms (the clock offset is measured against it). */
   now?: () => number;
+  /** Where `HTTPS_PROXY` / `NO_PROXY` are read (the CLI's environment); none: direct. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** CA certificates to trust instead of Node's (tests); none: Node's and NODE_EXTRA_CA_CERTS. */
+  ca?: string | Buffer;
 }): GatewayPost => {
   const now = opts.now ?? Date.now;
   return async (path, body, callOpts = {}) => {
+    const proxy = proxyFor(opts.base, opts.env ?? {});
     const { request } = await (opts.base.protocol === 'https:'
       ? import('node:https')
       : import('node:http'));
+    const tunnel = proxy
+      ? await connectThroughProxy({
+          proxy,
+          gateway: opts.base,
+          userAgent: opts.userAgent,
+          timeoutMs: TIMEOUT_MS,
+          ...(opts.ca ? { ca: opts.ca } : {}),
+        }).catch((err: unknown) => {
+          throw err instanceof CliError ? err : explainTransportError(err, opts.base);
+        })
+      : undefined;
     const payload = Buffer.from(JSON.stringify(body));
     const url = gatewayUrl(opts.base, path);
     const res = await new Promise<{ status: number; text: string; date: string | undefined }>(
@@ -117,6 +136,8 @@ export const createGatewayPost = (opts: {
         const req = request(
           url,
           {
+            ...(tunnel ? { createConnection: () => tunnel } : {}),
+            ...(opts.ca && !tunnel ? { ca: opts.ca } : {}),
             method: 'POST',
             headers: {
               'content-type': 'application/json',

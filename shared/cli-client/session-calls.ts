@@ -12,13 +12,18 @@ import { type CliState, readState, withStateLock, writeState } from './state-fil
 /** Beyond this, AWS itself refuses signed requests (5 minutes), so the person must know. */
 const CLOCK_SKEW_WARNING_MS = 5 * 60_000;
 
-/** The transport to a gateway: the injected one, or node:https. */
+/**
+ * The transport to a gateway: the injected one, or node:https (through `HTTPS_PROXY` from the
+ * CLI's environment). Every call to the gateway — sign-in, device flow, credentials, logout —
+ * goes through here.
+ */
 export const postTo = (ctx: CliContext, base: URL): GatewayPost =>
   ctx.io.post?.(base) ??
   createGatewayPost({
     base,
     userAgent: `fedgate-cli/${ctx.io.version} (node ${process.version}; ${ctx.io.platform})`,
     now: ctx.io.now,
+    env: ctx.io.env,
   });
 
 /**
