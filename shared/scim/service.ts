@@ -172,14 +172,22 @@ export const createScimService = (deps: ScimServiceDeps) => {
     return subject;
   };
 
+  const notFound = (kind: 'User' | 'Group', id: string) =>
+    new ScimNotFoundError(`${kind} ${id.slice(0, 64)}`);
+  /** A path id fedgate could have issued: a longer one is not found, and never looked up. */
+  const requireIssuable = (kind: 'User' | 'Group', id: string) => {
+    if (id.length > MAX_ID_LENGTH) throw notFound(kind, id);
+  };
   const requireUser = async (idp: IdpConfig, id: string) => {
-    const user = id.length <= MAX_ID_LENGTH ? await store.getUser(idp.id, id) : undefined;
-    if (!user) throw new ScimNotFoundError(`User ${id.slice(0, 64)}`);
+    requireIssuable('User', id);
+    const user = await store.getUser(idp.id, id);
+    if (!user) throw notFound('User', id);
     return user;
   };
   const requireGroup = async (idp: IdpConfig, id: string) => {
-    const group = id.length <= MAX_ID_LENGTH ? await store.getGroup(idp.id, id) : undefined;
-    if (!group) throw new ScimNotFoundError(`Group ${id.slice(0, 64)}`);
+    requireIssuable('Group', id);
+    const group = await store.getGroup(idp.id, id);
+    if (!group) throw notFound('Group', id);
     return group;
   };
 
@@ -380,15 +388,16 @@ export const createScimService = (deps: ScimServiceDeps) => {
 
     /** `DELETE /Users/{id}`: revokes the person's sessions, then removes them and their memberships. */
     async deleteUser(idp: IdpConfig, id: string): Promise<ScimResult> {
-      const user = id.length <= MAX_ID_LENGTH ? await store.getUser(idp.id, id) : undefined;
+      requireIssuable('User', id);
+      const user = await store.getUser(idp.id, id);
       if (!user) {
         // A deletion cut short after the profile went (its sessions were revoked then): the
         // IdP's retry finishes it.
-        if (id.length <= MAX_ID_LENGTH && (await store.finishUserDeletion(idp.id, id))) {
+        if (await store.finishUserDeletion(idp.id, id)) {
           deps.log.info('directory user deleted', { idp: idp.id, scimId: id, finished: true });
           return { status: 204 };
         }
-        throw new ScimNotFoundError(`User ${id.slice(0, 64)}`);
+        throw notFound('User', id);
       }
       if (user.active) await deps.deprovision(idp, user, 'deleted');
       await store.deleteUser(idp.id, user);
@@ -525,14 +534,15 @@ export const createScimService = (deps: ScimServiceDeps) => {
      * of a deletion cut short finishes the member items.
      */
     async deleteGroup(idp: IdpConfig, id: string): Promise<ScimResult> {
-      const group = id.length <= MAX_ID_LENGTH ? await store.getGroup(idp.id, id) : undefined;
+      requireIssuable('Group', id);
+      const group = await store.getGroup(idp.id, id);
       if (!group) {
         // A deletion cut short (a large group past the function's time): the retry finishes it.
-        if (id.length <= MAX_ID_LENGTH && (await store.finishGroupDeletion(idp.id, id))) {
+        if (await store.finishGroupDeletion(idp.id, id)) {
           deps.log.info('directory group deleted', { idp: idp.id, group: id, finished: true });
           return { status: 204 };
         }
-        throw new ScimNotFoundError(`Group ${id.slice(0, 64)}`);
+        throw notFound('Group', id);
       }
       await store.deleteGroup(idp.id, group);
       deps.log.info('directory group deleted', { idp: idp.id, group: id });

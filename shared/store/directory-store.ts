@@ -359,24 +359,24 @@ export const createDynamoDirectoryStore = ({
     return members.length;
   };
 
-  /** A person's memberships, from both sides (the person's `M#` items and the groups' `U#`). */
-  const clearMemberships = async (idp: string, id: string, subject: string) => {
+  /**
+   * A person's memberships: their `M#` items and, given the user id the groups name them by,
+   * the groups' `U#` items (without it, leftovers whose groups name a user id gone since).
+   */
+  const clearMemberships = async (idp: string, subject: string, id?: string) => {
     const person = directoryKeys.person(idp, subject);
     const memberships = await queryPartition(person, {
       prefix: DIRECTORY_SK.memberOf,
       projection: 'pk, sk',
     });
     await write(
-      memberships.flatMap((m) => {
-        const groupId = (m.sk?.S ?? '').slice(DIRECTORY_SK.memberOf.length);
-        return [
-          { DeleteRequest: { Key: key(person, m.sk?.S ?? '') } },
-          {
-            DeleteRequest: {
-              Key: key(directoryKeys.group(idp, groupId), `${DIRECTORY_SK.userMember}${id}`),
-            },
-          },
-        ];
+      memberships.flatMap((m): WriteRequest[] => {
+        const sk = m.sk?.S ?? '';
+        const own = { DeleteRequest: { Key: key(person, sk) } };
+        if (id === undefined) return [own];
+        const groupId = sk.slice(DIRECTORY_SK.memberOf.length);
+        const groupSide = key(directoryKeys.group(idp, groupId), `${DIRECTORY_SK.userMember}${id}`);
+        return [own, { DeleteRequest: { Key: groupSide } }];
       }),
     );
   };
@@ -389,19 +389,9 @@ export const createDynamoDirectoryStore = ({
     userName: string | undefined,
     memberships: boolean,
   ) => {
-    if (memberships) await clearMemberships(idp, id, subject);
+    if (memberships) await clearMemberships(idp, subject, id);
     await deleteItem(directoryKeys.users(idp), id);
     if (userName !== undefined) await releaseUserName(idp, userName, id);
-  };
-
-  /** The person's `M#` items (the groups' side names a user id this subject no longer has). */
-  const clearLeftoverMemberships = async (idp: string, subject: string) => {
-    const person = directoryKeys.person(idp, subject);
-    const left = await queryPartition(person, {
-      prefix: DIRECTORY_SK.memberOf,
-      projection: 'pk, sk',
-    });
-    await write(left.map((m) => ({ DeleteRequest: { Key: key(person, m.sk?.S ?? '') } })));
   };
 
   return {
@@ -419,7 +409,7 @@ export const createDynamoDirectoryStore = ({
       // Memberships under a subject with no profile are a deletion's leftovers (a group PATCH can
       // only name a user once created): a person created again must not inherit them.
       if (!(await getItem(directoryKeys.person(idp, user.subject), DIRECTORY_SK.profile))) {
-        await clearLeftoverMemberships(idp, user.subject);
+        await clearMemberships(idp, user.subject);
       }
       const created = await conditionalPut(profileItem(idp, user, 1), 'attribute_not_exists(pk)');
       if (!created) {
