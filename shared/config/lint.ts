@@ -1,5 +1,10 @@
 import { claimConcern, isEntraShaped } from './claim-trust.js';
-import type { GatewayConfig, IdpConfig, Rule } from './gateway-config.js';
+import {
+  type GatewayConfig,
+  type IdpConfig,
+  type Rule,
+  TEMPLATE_PLACEHOLDER,
+} from './gateway-config.js';
 
 /** Something valid but risky in a gateway config, by its path in the file. */
 export interface ConfigWarning {
@@ -39,17 +44,20 @@ const ruleWarnings = (
     }),
   );
 
-/** The claims a template reads (`{claims.<name>}`); `{{` and `}}` are literal braces. */
-const templateClaims = (template: string | undefined): string[] =>
+/** A template's placeholders, by the template grammar (`{{` and `}}` are literal braces). */
+const placeholdersOf = (template: string | undefined): string[] =>
   template === undefined
     ? []
-    : [...template.replace(/\{\{|\}\}/g, '').matchAll(/\{claims\.([^{}]+)\}/g)].map(
+    : [...template.replaceAll('{{', '').replaceAll('}}', '').matchAll(TEMPLATE_PLACEHOLDER)].map(
         (m) => m[1] as string,
       );
 
+/** The claims a template reads (`{claims.<name>}`). */
+const templateClaims = (template: string | undefined): string[] =>
+  placeholdersOf(template).flatMap((p) => (p.startsWith('claims.') ? [p.slice(7)] : []));
+
 /** Whether a template reads the subject itself (`{subject}`: always `<idp>.`-prefixed in tags). */
-const readsSubject = (template: string): boolean =>
-  template.replace(/\{\{|\}\}/g, '').includes('{subject}');
+const readsSubject = (template: string): boolean => placeholdersOf(template).includes('subject');
 
 /**
  * What an IdP's grants carry to AWS from claims that identify a person: in an Entra-shaped IdP a
