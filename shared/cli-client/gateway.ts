@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { CliError, EXIT } from './errors.js';
-import { connectThroughProxy, proxyFor } from './proxy.js';
+import { connectThroughProxy, isLoopbackHost, proxyFor } from './proxy.js';
 
 /** fedgate's answer to one API call. */
 export interface GatewayAnswer {
@@ -18,7 +18,6 @@ export type GatewayPost = (
   opts?: { bearer?: string },
 ) => Promise<GatewayAnswer>;
 
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const TIMEOUT_MS = 20_000;
 
@@ -37,7 +36,7 @@ export const parseGatewayUrl = (raw: string): URL => {
   };
   if (!URL.canParse(raw)) return refuse('is not a URL');
   const url = new URL(raw);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     return refuse('is not https (plain http is only for a gateway on this computer)');
   }
   if (url.username || url.password || url.search || url.hash) {

@@ -17,10 +17,15 @@ export interface ProxyRoute {
   shown: string;
 }
 
-/** Always reached directly, whatever the environment says. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 const bare = (host: string): string => host.toLowerCase().replace(/^\[|\]$/g, '');
+
+/**
+ * Whether a URL's hostname is this computer (127.0.0.1, [::1], localhost): a gateway there may
+ * be plain http (the local runner) and is always reached directly, whatever the environment says.
+ */
+export const isLoopbackHost = (hostname: string): boolean => LOOPBACK.has(bare(hostname));
 
 const envOf = (env: Readonly<Record<string, string | undefined>>, name: string) => {
   const v = env[name.toLowerCase()] ?? env[name.toUpperCase()];
@@ -38,7 +43,7 @@ export const bypassesProxy = (
   env: Readonly<Record<string, string | undefined>>,
 ): boolean => {
   const host = bare(gateway.hostname);
-  if (LOOPBACK.has(host)) return true;
+  if (isLoopbackHost(host)) return true;
   const list = envOf(env, 'no_proxy');
   if (list === undefined) return false;
   const port = gateway.port || '443';
