@@ -116,18 +116,17 @@ export const SpaCodeSchema = z.strictObject({
 export type SpaCode = z.infer<typeof SpaCodeSchema>;
 
 /**
- * Stores a one-time code for a verified SPA sign-in (256 bits, single use, 60 s). `verifiedAt`
- * defaults to `now` (epoch seconds) in milliseconds.
+ * Stores a one-time code for a verified SPA sign-in (256 bits, single use, 60 s).
  * @returns the code, for the `?code=` of the redirect back (the table keeps only its hash).
  * @throws temporarily_unavailable when DynamoDB cannot answer.
  */
 export const issueSpaCode = async (
   state: StateStore,
-  data: Omit<SpaCode, 'v' | 'verifiedAt'> & Partial<Pick<SpaCode, 'verifiedAt'>>,
+  data: Omit<SpaCode, 'v'>,
   now: number,
 ): Promise<string> => {
   const code = randomBytes(32).toString('base64url');
-  const item: SpaCode = { v: 3, verifiedAt: now * 1000, ...data };
+  const item: SpaCode = { v: 3, ...data };
   await state.put(codeKey(code), item, now + SPA_CODE_TTL_SECONDS);
   return code;
 };

@@ -214,6 +214,7 @@ export const createSpaRig = (initial: GatewayConfig) => {
           codeChallenge: CHALLENGE,
           state: SPA_STATE,
           loginBinding: loginBindingHash(BINDING),
+          verifiedAt: clock * 1000,
           ...over,
         },
         clock,
