@@ -1,3 +1,4 @@
+import { eachLimited } from '../limited.js';
 import type { AwsKillSwitch, KillSwitchOutcome } from './deprovision.js';
 
 /** One account's application of a revocation, as infra/admin/kill-switch-aws.ts `apply` does it. */
@@ -31,28 +32,20 @@ export const createAwsKillSwitch =
     // An account listed twice is applied once: two writers of one account's policy would race.
     const accounts = [...new Set(listed)];
     const outcomes: KillSwitchOutcome[] = accounts.map((account) => ({ account, applied: false }));
-    let next = 0;
-    const worker = async () => {
-      while (next < accounts.length) {
-        const i = next++;
-        const account = accounts[i] as string;
-        try {
-          await apply(
-            { account, partition },
-            { issuedBefore, scope: { kind: 'subject', sourceIdentities } },
-          );
-          outcomes[i] = { account, applied: true };
-        } catch (err) {
-          outcomes[i] = {
-            account,
-            applied: false,
-            code: (err as { code?: string }).code ?? 'kill_switch_failed',
-          };
-        }
+    await eachLimited(accounts, KILL_SWITCH_CONCURRENCY, async (account, i) => {
+      try {
+        await apply(
+          { account, partition },
+          { issuedBefore, scope: { kind: 'subject', sourceIdentities } },
+        );
+        outcomes[i] = { account, applied: true };
+      } catch (err) {
+        outcomes[i] = {
+          account,
+          applied: false,
+          code: (err as { code?: string }).code ?? 'kill_switch_failed',
+        };
       }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(KILL_SWITCH_CONCURRENCY, accounts.length) }, worker),
-    );
+    });
     return outcomes;
   };

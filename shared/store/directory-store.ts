@@ -16,6 +16,7 @@ import type {
   OperatorAttributes,
 } from '../directory/types.js';
 import { GatewayMisconfiguredError } from '../http/errors.js';
+import { eachLimited } from '../limited.js';
 import { scimBadRequest } from '../scim/errors.js';
 import { chunk, getAll, writeAll } from './batch.js';
 import { isConditionalCheckFailed, translateDynamoError } from './errors.js';
@@ -150,22 +151,6 @@ const split = (members: readonly Member[]) => ({
   users: members.flatMap((m) => (m.type === 'User' ? [m] : [])),
   groups: members.flatMap((m) => (m.type === 'Group' ? [m.id] : [])),
 });
-
-/** Runs `task` on every element, at most `limit` at a time, in order of start. */
-const eachLimited = async <T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> => {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-};
 
 /**
  * The directory store on the attribute table (see {@link DIRECTORY_SK} for the layout).
